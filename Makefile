@@ -1,0 +1,50 @@
+# graphmetrics — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages the running system needs, and those only the tests need.
+APT_RUN := rrdtool librrd-dev pkg-config python3-dev build-essential rrdcached fonts-dejavu-core
+APT_TEST := syslog-ng-core chromium
+
+.PHONY: help install install-test demo test bench lint clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
+
+install: $(BIN)/.installed node_modules/.installed  ## system packages, .venv with graphmetrics, npm tools
+install-test: install $(BIN)/.installed-test  ## install plus what the tests need (chromium, syslog-ng, pytest...)
+
+$(BIN)/.installed: pyproject.toml setup.py
+	@scripts/apt-ensure $(APT_RUN)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
+	@scripts/apt-ensure $(APT_TEST)
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+node_modules/.installed: package.json
+	@command -v npm >/dev/null || scripts/apt-ensure nodejs npm
+	npm install --no-audit --no-fund --silent
+	@touch $@
+
+demo: install  ## start the whole stack on local defaults and print the URL
+	$(BIN)/python -m graphmetrics.demo
+
+test: install-test  ## run the full test suite (unit, functional, browser)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: install-test  ## run the benchmarks; each prints ratios measured side by side
+	$(BIN)/python -m bench
+
+lint: install-test  ## ruff and mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+clean:  ## remove the venv, node_modules and demo state
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,1 @@
+"""RRD files: schemas, the one writer (store) and the one reader/renderer (graph)."""

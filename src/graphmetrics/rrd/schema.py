@@ -1,0 +1,55 @@
+"""The RRD layouts graphmetrics creates (see DESIGN.md, "Tracelog RRD" and "Kinesis input")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Archive:
+    steps: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class Schema:
+    """One RRD layout: step, GAUGE data sources, AVERAGE and MAX archives of the same shapes."""
+
+    step: int
+    data_sources: tuple[str, ...]
+    heartbeat: int
+    archives: tuple[Archive, ...]
+    minimum: float = 0.0
+    xff: float = 0.99
+    consolidations: tuple[str, ...] = ("AVERAGE", "MAX")
+
+    def create_args(self) -> list[str]:
+        """The rrdtool create arguments after the file name and ``--start``."""
+        args = ["--step", str(self.step)]
+        minimum = repr(self.minimum)
+        args += [f"DS:{ds}:GAUGE:{self.heartbeat}:{minimum}:U" for ds in self.data_sources]
+        args += [
+            f"RRA:{cf}:{self.xff}:{a.steps}:{a.rows}"
+            for cf in self.consolidations
+            for a in self.archives
+        ]
+        return args
+
+    @property
+    def template(self) -> str:
+        return ":".join(self.data_sources)
+
+
+TRACELOG = Schema(
+    step=60,
+    data_sources=("rpm", "epm", "bl", "spr", "start"),
+    heartbeat=300,
+    archives=(Archive(1, 1600), Archive(5, 2880), Archive(60, 9600)),
+)
+
+METRICS = Schema(
+    step=300,
+    data_sources=("data",),
+    heartbeat=600,
+    archives=(Archive(1, 2880), Archive(12, 9600)),
+)

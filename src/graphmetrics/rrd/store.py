@@ -1,0 +1,164 @@
+"""The only code that creates or updates RRD files.
+
+Callers hand over samples per file; the store creates missing files (atomically, with
+the schema), sorts samples, keeps the last of equal timestamps, drops timestamps at
+or before the file's last update (rrdtool would refuse the whole call) and writes the
+rest in one ``rrdtool.update`` call per file.  Optionally the updates go through
+rrdcached, and :meth:`RRDStore.flush` pushes them to disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import rrdtool
+
+from graphmetrics.rrd.schema import Schema
+
+log = logging.getLogger(__name__)
+
+Value = float | int | None
+Sample = tuple[int, Sequence[Value]]
+
+
+class RRDPathError(ValueError):
+    """A relative RRD path that is empty, absolute, or leaves the RRD directory."""
+
+
+class RRDWriteError(RuntimeError):
+    """rrdtool refused to create or update a file; the message names the file."""
+
+
+@dataclass
+class StoreStats:
+    created: int = 0
+    written: int = 0
+    skipped_old: int = 0
+    failed: int = 0
+    updates: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def resolve_inside(root: Path, relative: str) -> Path:
+    """``root/relative``, refusing anything that would not stay strictly inside ``root``."""
+    if not relative or "\x00" in relative or relative.startswith("/"):
+        raise RRDPathError(f"bad RRD path {relative!r}")
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise RRDPathError(f"bad RRD path {relative!r}: empty, '.' or '..' segment")
+    base = root.resolve()
+    path = (base / relative).resolve()
+    if base not in path.parents:
+        raise RRDPathError(f"RRD path {relative!r} leaves {base}")
+    return path
+
+
+def format_value(value: Value) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "U"
+    if isinstance(value, int):
+        return str(value)
+    return repr(value)
+
+
+@dataclass
+class RRDStore:
+    """Writes RRD files below ``root``; ``rrdcached`` is an rrdcached address or None."""
+
+    root: Path
+    rrdcached: str | None = None
+    stats: StoreStats = field(default_factory=StoreStats)
+    _last: dict[Path, int] = field(default_factory=dict, repr=False)
+    _touched: set[Path] = field(default_factory=set, repr=False)
+
+    def path_for(self, relative: str) -> Path:
+        """The file for ``relative`` (without ``.rrd``), refusing path tricks."""
+        return resolve_inside(self.root, relative + ".rrd")
+
+    def _daemon_args(self) -> list[str]:
+        return ["--daemon", self.rrdcached] if self.rrdcached else []
+
+    def last_update(self, path: Path) -> int | None:
+        """The file's last update time, or None when the file does not exist yet."""
+        cached = self._last.get(path)
+        if cached is not None:
+            return cached
+        if not path.exists():
+            return None
+        try:
+            if self.rrdcached:
+                rrdtool.flushcached(*self._daemon_args(), str(path))
+            last = int(rrdtool.last(str(path)))
+        except rrdtool.OperationalError as exc:
+            raise RRDWriteError(f"{path}: cannot read last update: {exc}") from exc
+        self._last[path] = last
+        return last
+
+    def _create(self, path: Path, schema: Schema, first: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        # One step before the first sample, so that sample fills a whole step.
+        start = str(first - schema.step)
+        try:
+            rrdtool.create(str(tmp), "--start", start, *schema.create_args())
+            os.replace(tmp, path)
+        except (rrdtool.OperationalError, OSError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise RRDWriteError(f"{path}: cannot create: {exc}") from exc
+        self._last[path] = first - schema.step
+        self.stats.created += 1
+        log.info("created %s", path)
+
+    def write(self, relative: str, schema: Schema, samples: Iterable[Sample]) -> int:
+        """Write ``samples`` (timestamp, values in schema DS order) to ``relative``.
+
+        Returns how many samples were written; older ones are counted as skipped.
+        """
+        path = self.path_for(relative)
+        by_time: dict[int, Sequence[Value]] = {}
+        for ts, values in samples:
+            by_time[int(ts)] = values
+        if not by_time:
+            return 0
+        times = sorted(by_time)
+        last = self.last_update(path)
+        if last is None:
+            self._create(path, schema, times[0])
+            last = times[0] - schema.step
+        fresh = [t for t in times if t > last]
+        self.stats.skipped_old += len(times) - len(fresh)
+        if not fresh:
+            return 0
+        updates = [
+            f"{t}:" + ":".join(format_value(v) for v in by_time[t]) for t in fresh
+        ]
+        try:
+            rrdtool.update(
+                str(path), *self._daemon_args(), "--template", schema.template, *updates
+            )
+        except rrdtool.OperationalError as exc:
+            self.stats.failed += len(fresh)
+            self._last.pop(path, None)
+            raise RRDWriteError(f"{path}: update failed: {exc}") from exc
+        self._last[path] = fresh[-1]
+        self._touched.add(path)
+        self.stats.written += len(fresh)
+        self.stats.updates += 1
+        return len(fresh)
+
+    def flush(self) -> None:
+        """Make rrdcached write what it holds for the files this store touched."""
+        if self.rrdcached and self._touched:
+            try:
+                rrdtool.flushcached(*self._daemon_args(), *map(str, sorted(self._touched)))
+            except rrdtool.OperationalError as exc:
+                log.error("rrdcached flush failed: %s", exc)
+                return
+        self._touched.clear()
