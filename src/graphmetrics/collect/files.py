@@ -1,0 +1,170 @@
+"""Tracked log files: identity, offsets, and reading complete lines.
+
+A file is known by its (device, inode) and a fingerprint of its first bytes, as
+Filebeat does: a renamed file keeps its offset, a file whose inode was reused gets
+a fresh start, and a gzipped copy of a file already read is recognised by the
+fingerprint of its decompressed content and continues where the original stopped
+(so rotation followed by compression neither loses the tail nor reads twice).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+FINGERPRINT_BYTES = 256
+CHUNK_BYTES = 4 << 20
+
+
+def fingerprint(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def is_gzip(path: Path) -> bool:
+    return path.name.endswith(".gz")
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    if is_gzip(path):
+        return gzip.open(path, "rb")
+    return open(path, "rb")  # noqa: SIM115 - the caller keeps it open across reads
+
+
+def read_head(path: Path) -> bytes:
+    """The first :data:`FINGERPRINT_BYTES` of the (decompressed) content."""
+    with open_binary(path) as f:
+        return f.read(FINGERPRINT_BYTES)
+
+
+@dataclass
+class FileState:
+    """What is persisted about one log file."""
+
+    path: str
+    dev: int
+    ino: int
+    fp: str
+    fp_len: int
+    offset: int = 0
+    lineno: int = 0
+    gz: bool = False
+    done: bool = False
+    last_seen: float = 0.0
+
+    @property
+    def key(self) -> str:
+        return f"{'gz:' if self.gz else ''}{self.dev}:{self.ino}"
+
+    def matches_head(self, head: bytes) -> bool:
+        """True when ``head`` starts with the bytes this file was fingerprinted on."""
+        return (
+            self.fp_len > 0
+            and len(head) >= self.fp_len
+            and fingerprint(head[: self.fp_len]) == self.fp
+        )
+
+    def dump(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> FileState:
+        return cls(**data)
+
+
+class LineReader:
+    """Reads whole lines of one file from a byte offset, keeping the file open.
+
+    Bytes after the last newline wait in a buffer (the writer has not finished that
+    line); a finished file (gzipped, or rotated away) gives its last line as it is.
+    The persisted offset only ever covers whole lines.
+    """
+
+    def __init__(self, state: FileState, path: Path) -> None:
+        self.state = state
+        self.path = path
+        self._file: IO[bytes] | None = None
+        self._partial = b""
+
+    def _open(self) -> IO[bytes]:
+        if self._file is None:
+            f = open_binary(self.path)
+            f.seek(self.state.offset)
+            self._file = f
+            self._partial = b""
+        return self._file
+
+    def size(self) -> int | None:
+        """Current size of a plain file through the open handle (None if not open)."""
+        if self._file is None or self.state.gz:
+            return None
+        return os.fstat(self._file.fileno()).st_size
+
+    def restart(self) -> None:
+        """The file was truncated: read it again from the start."""
+        self.close()
+        self.state.offset = 0
+        self.state.lineno = 0
+
+    def read_lines(self, final: bool = False, limit: int = CHUNK_BYTES) -> list[str]:
+        """The next complete lines (about ``limit`` bytes at most); advances the offset."""
+        f = self._open()
+        try:
+            data = f.read(limit)
+        except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise OSError(f"{self.path}: cannot read at offset {self.state.offset}: {exc}") from exc
+        data = self._partial + data
+        end = data.rfind(b"\n") + 1
+        if final and len(data) < limit + len(self._partial):
+            end = len(data)
+        elif end == 0 and len(data) > limit:
+            end = len(data)  # a line longer than the limit: give it to the parser to refuse
+        self._partial = data[end:]
+        if end == 0:
+            return []
+        self.state.offset += end
+        lines = data[:end].decode("utf-8", "replace").split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        return lines
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._partial = b""
+
+
+def new_state(path: Path, st: os.stat_result, head: bytes) -> FileState:
+    return FileState(
+        path=str(path),
+        dev=st.st_dev,
+        ino=st.st_ino,
+        fp=fingerprint(head),
+        fp_len=len(head),
+        gz=is_gzip(path),
+    )
+
+
+def refresh_fingerprint(state: FileState, head: bytes) -> None:
+    """Fingerprint more bytes of a file that was shorter than the fingerprint before."""
+    if state.fp_len < FINGERPRINT_BYTES and len(head) > state.fp_len and state.matches_head(head):
+        state.fp = fingerprint(head)
+        state.fp_len = len(head)
+
+
+__all__ = [
+    "CHUNK_BYTES",
+    "FINGERPRINT_BYTES",
+    "FileState",
+    "LineReader",
+    "fingerprint",
+    "is_gzip",
+    "new_state",
+    "read_head",
+    "refresh_fingerprint",
+]

@@ -1,0 +1,51 @@
+"""Atomic JSON state files and the single-writer lock of a daemon."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from pathlib import Path
+from typing import IO, Any
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Replace ``path`` with ``data`` so a crash leaves the old or the new file, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, separators=(",", ":"))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def read_json(path: Path) -> Any | None:
+    """The JSON in ``path``, or None when there is no such file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+class StateLockedError(RuntimeError):
+    pass
+
+
+def lock_state_dir(state_dir: Path, name: str) -> IO[str]:
+    """Hold an exclusive lock so two daemons never share one state (and its RRDs)."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / f"{name}.lock"
+    f = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the process lifetime
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        f.close()
+        raise StateLockedError(f"{path} is locked: another {name} daemon uses {state_dir}") from exc
+    return f

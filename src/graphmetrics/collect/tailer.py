@@ -1,0 +1,318 @@
+"""Tails the tracelog directory and turns its lines into RRD rows.
+
+One cycle: find the files (glob, plus gzipped ones), drain files that were rotated
+away, read new whole lines oldest file first, parse and aggregate them, write the
+completed minutes through :class:`RRDStore`, and only then persist file offsets and
+the aggregation state together, atomically.  After ``kill -9`` a restart re-reads
+from the last checkpoint; the minutes it recomputes are already in the RRDs and the
+store skips them, so nothing is lost or counted twice.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graphmetrics.collect.files import (
+    FileState,
+    LineReader,
+    is_gzip,
+    new_state,
+    read_head,
+    refresh_fingerprint,
+)
+from graphmetrics.collect.state import read_json, write_json_atomic
+from graphmetrics.rrd.schema import TRACELOG
+from graphmetrics.rrd.store import RRDStore, RRDWriteError
+from graphmetrics.tracelog.aggregate import Aggregator
+from graphmetrics.tracelog.parser import Parser, valid_source_name
+from graphmetrics.tracelog.records import MalformedLine
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+#: forget files gone for this long (a gzipped copy may still appear until then)
+FORGET_AFTER = 7 * 86400.0
+#: write rows once this many lines were read, even in the middle of a big file
+WRITE_EVERY_LINES = 200_000
+
+
+@dataclass
+class CollectorStats:
+    lines: int = 0
+    skipped: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+    rows: int = 0
+    write_errors: int = 0
+    truncations: int = 0
+
+    def skip(self, reason: str) -> None:
+        self.skipped += 1
+        self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + 1
+
+
+class TracelogCollector:
+    """The work of ``graphmetrics-tracelog``, one :meth:`cycle` at a time."""
+
+    def __init__(
+        self,
+        log_dir: Path,
+        store: RRDStore,
+        aggregator: Aggregator,
+        state_path: Path,
+        *,
+        glob: str = "*.log",
+        default_host: str = "localhost",
+        default_customer: str = "default",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.log_dir = log_dir
+        self.store = store
+        self.aggregator = aggregator
+        self.state_path = state_path
+        self.glob = glob
+        self.default_host = default_host
+        self.default_customer = default_customer
+        self.clock = clock
+        self.stats = CollectorStats()
+        self.files: dict[str, FileState] = {}
+        self._readers: dict[str, LineReader] = {}
+        self._parsers: dict[str, Parser] = {}
+
+    # -- state -------------------------------------------------------------------------
+
+    def load_state(self) -> None:
+        data = read_json(self.state_path)
+        if data is None:
+            return
+        if data.get("version") != STATE_VERSION:
+            raise RuntimeError(f"{self.state_path}: unknown state version {data.get('version')}")
+        self.files = {}
+        for item in data["files"]:
+            state = FileState.load(item)
+            self.files[state.key] = state
+        self.aggregator.load(data["aggregator"])
+
+    def checkpoint(self) -> None:
+        """Write pending rows, then persist offsets and aggregation state together."""
+        self.write_rows()
+        write_json_atomic(
+            self.state_path,
+            {
+                "version": STATE_VERSION,
+                "files": [s.dump() for s in self.files.values()],
+                "aggregator": self.aggregator.dump(),
+            },
+        )
+
+    def write_rows(self) -> None:
+        for instance, rows in self.aggregator.take_rows().items():
+            try:
+                self.stats.rows += self.store.write(f"tracelog/{instance}", TRACELOG, rows)
+            except RRDWriteError as exc:
+                self.stats.write_errors += 1
+                log.error("dropping %d minutes of %s: %s", len(rows), instance, exc)
+
+    # -- discovery ---------------------------------------------------------------------
+
+    def _matches(self, relative: str) -> bool:
+        name = relative[:-3] if relative.endswith(".gz") else relative
+        return fnmatch.fnmatchcase(name, self.glob)
+
+    def candidates(self) -> list[tuple[Path, os.stat_result]]:
+        """Files matching the glob (or the glob + ``.gz``), oldest first."""
+        found: list[tuple[Path, os.stat_result]] = []
+        for root, dirs, names in os.walk(self.log_dir):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in names:
+                path = Path(root, name)
+                relative = path.relative_to(self.log_dir).as_posix()
+                if name.startswith(".") or not self._matches(relative):
+                    continue
+                try:
+                    found.append((path, path.stat()))
+                except FileNotFoundError:
+                    continue
+            if "/" not in self.glob and "**" not in self.glob:
+                break
+        found.sort(key=lambda item: (item[1].st_mtime, str(item[0])))
+        return found
+
+    def _adopt(self, path: Path, st: os.stat_result) -> FileState | None:
+        """The state of ``path``: known by inode, known by content, or new."""
+        key = f"{'gz:' if is_gzip(path) else ''}{st.st_dev}:{st.st_ino}"
+        known = self.files.get(key)
+        if known is not None and known.done and known.gz:
+            return known
+        try:
+            head = read_head(path)
+        except (OSError, EOFError) as exc:
+            log.warning("cannot read %s: %s", path, exc)
+            return None
+        if known is not None and known.matches_head(head):
+            refresh_fingerprint(known, head)
+            known.path = str(path)
+            return known
+        if known is not None:
+            self._drop(key)  # inode reused by another file
+        if not head:
+            return None  # nothing to fingerprint yet
+        state = new_state(path, st, head)
+        twin = self._content_twin(head, exclude=key)
+        if twin is not None:
+            state.offset, state.lineno = twin.offset, twin.lineno
+            if twin.gz == state.gz:
+                self._drop(twin.key)  # the same file moved to another device
+            else:
+                twin.done = True
+            log.info("%s continues %s at byte %d", path, twin.path, state.offset)
+        self.files[key] = state
+        return state
+
+    def _content_twin(self, head: bytes, exclude: str) -> FileState | None:
+        """A known file whose fingerprinted first bytes ``head`` starts with."""
+        best: FileState | None = None
+        for state in self.files.values():
+            if state.key != exclude and state.matches_head(head):
+                if best is None or state.fp_len > best.fp_len:
+                    best = state
+        return best
+
+    def _drop(self, key: str) -> None:
+        self.files.pop(key, None)
+        reader = self._readers.pop(key, None)
+        if reader is not None:
+            reader.close()
+        self._parsers.pop(key, None)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _parser_for(self, state: FileState) -> Parser:
+        parser = self._parsers.get(state.key)
+        if parser is None:
+            stem = Path(state.path).name.split(".", 1)[0]
+            default = None
+            if valid_source_name(stem):
+                default = f"{self.default_host}__{self.default_customer}__{stem}"
+            parser = self._parsers[state.key] = Parser(default)
+        return parser
+
+    def _reader_for(self, state: FileState, path: Path) -> LineReader:
+        reader = self._readers.get(state.key)
+        if reader is None:
+            reader = self._readers[state.key] = LineReader(state, path)
+        return reader
+
+    def _read_file(self, state: FileState, reader: LineReader, final: bool, stop: Callable[[], bool]) -> int:
+        parser = self._parser_for(state)
+        feed = self.aggregator.feed
+        parse = parser.parse
+        stats = self.stats
+        total = 0
+        while not stop():
+            lineno = state.lineno
+            try:
+                lines = reader.read_lines(final=final)
+            except OSError as exc:
+                log.error("%s", exc)
+                state.done = state.gz
+                break
+            if not lines:
+                break
+            for line in lines:
+                lineno += 1
+                try:
+                    feed(parse(line))
+                except MalformedLine as exc:
+                    stats.skip(exc.reason)
+                    log.debug("%s:%d: skipped: %s", state.path, lineno, exc)
+            state.lineno = lineno
+            stats.lines += len(lines)
+            total += len(lines)
+            if total >= WRITE_EVERY_LINES:
+                self.write_rows()
+                total = 0
+        return total
+
+    def cycle(self, stop: Callable[[], bool] = lambda: False) -> int:
+        """Read everything new once; returns the number of lines read."""
+        now = self.clock()
+        before = self.stats.lines
+        seen: set[str] = set()
+        current: list[tuple[FileState, Path]] = []
+        for path, st in self.candidates():
+            state = self._adopt(path, st)
+            if state is None:
+                continue
+            seen.add(state.key)
+            state.last_seen = now
+            current.append((state, path))
+        self._drain_rotated(seen, stop)
+        for state, path in current:
+            if state.done:
+                continue
+            reader = self._reader_for(state, path)
+            size = reader.size()
+            if not state.gz and (size if size is not None else os.path.getsize(path)) < state.offset:
+                log.warning("%s was truncated: reading it again from the start", path)
+                self.stats.truncations += 1
+                reader.restart()
+            self._read_file(state, reader, final=state.gz, stop=stop)
+            if state.gz and not stop():
+                state.done = True
+                self._close_reader(state.key)
+        self.write_rows()
+        self._forget_old(now)
+        return self.stats.lines - before
+
+    def _drain_rotated(self, seen: set[str], stop: Callable[[], bool]) -> None:
+        """Finish files that left the glob (renamed or deleted) through their open handle."""
+        for key, state in list(self.files.items()):
+            if key in seen or state.done:
+                continue
+            reader = self._readers.get(key)
+            if reader is None:
+                path = self._find_inode(state)
+                if path is None:
+                    continue
+                reader = self._reader_for(state, path)
+            self._read_file(state, reader, final=True, stop=stop)
+            if not stop():
+                state.done = True
+                self._close_reader(key)
+                log.info("finished rotated file %s", state.path)
+
+    def _find_inode(self, state: FileState) -> Path | None:
+        """A rotated file under a name outside the glob, found by its inode."""
+        if state.gz:
+            return None
+        try:
+            entries = list(os.scandir(Path(state.path).parent))
+        except OSError:
+            return None
+        for entry in entries:
+            try:
+                if entry.inode() == state.ino and entry.stat().st_dev == state.dev:
+                    return Path(entry.path)
+            except OSError:
+                continue
+        return None
+
+    def _close_reader(self, key: str) -> None:
+        reader = self._readers.pop(key, None)
+        if reader is not None:
+            reader.close()
+
+    def _forget_old(self, now: float) -> None:
+        for key, state in list(self.files.items()):
+            if state.last_seen and now - state.last_seen > FORGET_AFTER:
+                self._drop(key)
+
+    def close(self) -> None:
+        for key in list(self._readers):
+            self._close_reader(key)

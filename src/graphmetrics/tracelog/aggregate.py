@@ -1,0 +1,206 @@
+"""Per-instance, per-minute tracelog statistics (pure: records in, RRD rows out).
+
+For every instance and minute (DESIGN.md, "Tracelog input"):
+
+* ``rpm``   requests completed (A records) in the minute,
+* ``epm``   of those, errors (status 5xx or ``Error:``),
+* ``bl``    backlog at the end of the minute: requests that read their input (I)
+            and wait for an application thread (no C yet); a running gauge,
+* ``spr``   estimated max requests/minute per thread: ``60 * n / sum(A - C)``
+            over the n requests timed in the minute, UNKNOWN when none,
+* ``start`` 1 in a minute where the server (re)started.
+
+A request counts only when its I record was seen in the current server run.
+A minute is emitted once a record of a later minute arrives for the instance, at
+the minute's end.  Minutes without any record between two that have records are
+emitted as idle (no requests, the backlog carried over), so an RRD never stretches
+a busy minute over a quiet gap.  Records of a minute before the pending one (a
+re-read, a clock jump back) cannot be written any more: they are counted as late,
+and the in-flight requests are forgotten, as after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from graphmetrics.tracelog.records import Record
+
+Values = tuple[int, int, int, float | None, int]
+Row = tuple[int, Values]
+
+#: longest quiet gap (minutes) filled with idle rows; beyond it the RRD stays unknown
+MAX_GAP_MINUTES = 24 * 60
+_CACHE_LIMIT = 100_000
+
+
+class MinuteClock:
+    """Converts local ``YYYY-MM-DD HH:MM`` minutes to epoch seconds in one time zone.
+
+    Both readings of an ambiguous minute (the hour repeated when DST ends) are
+    returned, earlier first, so the aggregator can keep time moving forward.
+    """
+
+    def __init__(self, timezone: str = "UTC") -> None:
+        self.zone = ZoneInfo(timezone)
+        self._cache: dict[str, tuple[int, int]] = {}
+
+    def epochs(self, minute: str) -> tuple[int, int]:
+        found = self._cache.get(minute)
+        if found is None:
+            naive = datetime.strptime(minute, "%Y-%m-%d %H:%M")
+            first = int(naive.replace(tzinfo=self.zone, fold=0).timestamp())
+            second = int(naive.replace(tzinfo=self.zone, fold=1).timestamp())
+            found = (min(first, second), max(first, second))
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[minute] = found
+        return found
+
+
+@dataclass(slots=True)
+class InstanceState:
+    """The pending minute of one instance and its requests in flight.
+
+    ``inflight`` maps a request id to None while it waits for a thread (I seen,
+    no C yet), then to the epoch time of its C record.
+    """
+
+    minute: str = ""
+    epoch: int = 0
+    rpm: int = 0
+    epm: int = 0
+    timed: int = 0
+    busy: float = 0.0
+    start: int = 0
+    backlog: int = 0
+    inflight: dict[str, float | None] = field(default_factory=dict)
+    #: the pending minute was opened by :meth:`Aggregator.flush_idle`, not by a record
+    idle: bool = False
+
+    def values(self) -> Values:
+        spr = 60.0 * self.timed / self.busy if self.timed and self.busy > 0 else None
+        return (self.rpm, self.epm, self.backlog, spr, self.start)
+
+    def forget_inflight(self) -> None:
+        self.inflight.clear()
+        self.backlog = 0
+
+    def dump(self) -> list[Any]:
+        return [self.minute, self.epoch, self.rpm, self.epm, self.timed, self.busy,
+                self.start, self.backlog, self.inflight, self.idle]
+
+    @classmethod
+    def load(cls, data: list[Any]) -> InstanceState:
+        minute, epoch, rpm, epm, timed, busy, start, backlog, inflight, idle = data
+        return cls(str(minute), int(epoch), int(rpm), int(epm), int(timed), float(busy),
+                   int(start), int(backlog), dict(inflight), bool(idle))
+
+
+class Aggregator:
+    """Feeds records; completed minutes accumulate as rows until :meth:`take_rows`."""
+
+    def __init__(self, clock: MinuteClock, max_gap_minutes: int = MAX_GAP_MINUTES) -> None:
+        self.clock = clock
+        self.max_gap = max_gap_minutes
+        self.instances: dict[str, InstanceState] = {}
+        self.rows: dict[str, list[Row]] = {}
+        self.late = 0
+
+    def feed(self, rec: Record) -> None:
+        st = self.instances.get(rec.instance)
+        if st is None:
+            st = self.instances[rec.instance] = InstanceState()
+        if rec.minute != st.minute and not self._advance(rec.instance, st, rec.minute):
+            self.late += 1
+            return
+        code = rec.code
+        inflight = st.inflight
+        if code == "I":
+            if inflight.get(rec.rid, 0.0) is not None:
+                inflight[rec.rid] = None
+                st.backlog += 1
+        elif code == "C":
+            if rec.rid in inflight:
+                if inflight[rec.rid] is None:
+                    st.backlog -= 1
+                inflight[rec.rid] = st.epoch + float(rec.second)
+        elif code == "A":
+            if rec.rid in inflight:
+                began = inflight.pop(rec.rid)
+                st.rpm += 1
+                if rec.args and rec.args[0][:1] in ("5", "E"):
+                    st.epm += 1
+                if began is None:
+                    st.backlog -= 1
+                else:
+                    st.timed += 1
+                    st.busy += st.epoch + float(rec.second) - began
+        elif code == "E":
+            if rec.rid in inflight and inflight.pop(rec.rid) is None:
+                st.backlog -= 1
+        elif code == "S":
+            st.start = 1
+            st.forget_inflight()
+        elif code == "X":
+            st.forget_inflight()
+
+    def _advance(self, name: str, st: InstanceState, minute: str) -> bool:
+        """Move ``st`` to ``minute``; False when that minute is already past."""
+        early, late = self.clock.epochs(minute)
+        if not st.minute:
+            st.minute, st.epoch = minute, early
+            return True
+        if early > st.epoch:
+            epoch = early
+        elif late > st.epoch:
+            epoch = late
+        elif early == st.epoch:
+            st.minute = minute
+            return True
+        else:
+            st.forget_inflight()
+            return False
+        self._close_minute(name, st, epoch)
+        st.minute, st.epoch, st.idle = minute, epoch, False
+        return True
+
+    def _close_minute(self, name: str, st: InstanceState, next_epoch: int) -> None:
+        rows = self.rows.setdefault(name, [])
+        rows.append((st.epoch + 60, st.values()))
+        idle: Values = (0, 0, st.backlog, None, 0)
+        gap_end = min(next_epoch, st.epoch + 60 * (self.max_gap + 1))
+        rows.extend((end, idle) for end in range(st.epoch + 120, gap_end + 1, 60))
+        st.rpm = st.epm = st.timed = st.start = 0
+        st.busy = 0.0
+
+    def flush_idle(self, now: float, grace: float) -> None:
+        """Close pending minutes that ended more than ``grace`` seconds before ``now``.
+
+        A live daemon calls this so a quiet instance's last minute is not held back
+        until its next request; ``--once`` never does, its minutes close by data alone.
+        Only a minute that saw records is closed this way: the quiet minutes after it
+        are written, as idle, when the instance's next record arrives.
+        """
+        for name, st in self.instances.items():
+            if st.minute and not st.idle and st.epoch + 60 + grace <= now:
+                next_epoch = st.epoch + 60
+                self._close_minute(name, st, next_epoch)
+                st.epoch, st.idle = next_epoch, True
+                st.minute = datetime.fromtimestamp(next_epoch, self.clock.zone).strftime(
+                    "%Y-%m-%d %H:%M"
+                )
+
+    def take_rows(self) -> dict[str, list[Row]]:
+        rows, self.rows = self.rows, {}
+        return rows
+
+    def dump(self) -> dict[str, Any]:
+        return {"instances": {name: st.dump() for name, st in self.instances.items()},
+                "late": self.late}
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.instances = {name: InstanceState.load(v) for name, v in data["instances"].items()}
+        self.late = int(data.get("late", 0))
