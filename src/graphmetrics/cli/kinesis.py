@@ -1,0 +1,118 @@
+"""``graphmetrics-kinesis``: the Kinesis metrics collector daemon (I/O edge only)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError
+
+from graphmetrics import settings
+from graphmetrics.collect.checkpoint import CheckpointError, CheckpointStore
+from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable
+from graphmetrics.rrd.store import RRDStore
+
+log = logging.getLogger("graphmetrics.kinesis")
+
+DESCRIPTION = """\
+Read every shard of a Kinesis stream of JSON metric records
+({"timestamp", "name", "value", "units"}) and write them to RRD files
+<rrd-dir>/metrics/<name>.rrd. Progress is saved per shard in
+<checkpoint-dir>/<stream>/<shard id>.json after the samples are written, so a restart
+goes on where it stopped. AWS credentials come from the usual boto3 chain
+(environment, ~/.aws, instance role). SIGTERM or SIGINT: finish the batch, write,
+checkpoint and exit 0."""
+
+
+@dataclass(frozen=True)
+class KinesisSettings:
+    stream: str = settings.option(settings.REQUIRED, "Kinesis stream name", metavar="NAME")
+    rrd_dir: Path = settings.option(
+        settings.REQUIRED, "directory of the RRD files", parse=settings.parse_path, metavar="DIR"
+    )
+    checkpoint_dir: Path = settings.option(
+        settings.REQUIRED,
+        "directory of the per-shard checkpoints",
+        parse=settings.parse_path,
+        metavar="DIR",
+    )
+    endpoint_url: str | None = settings.option(
+        None,
+        "Kinesis endpoint URL, e.g. http://127.0.0.1:4567 for kinesalite",
+        parse=settings.parse_optional_str,
+        metavar="URL",
+    )
+    region: str | None = settings.option(
+        None,
+        "AWS region (default: the boto3 chain, e.g. AWS_DEFAULT_REGION)",
+        parse=settings.parse_optional_str,
+        metavar="R",
+    )
+    once: bool = settings.option(
+        False,
+        "read every shard to its current end, write, checkpoint and exit",
+        parse=settings.parse_bool,
+        flag=True,
+    )
+    rrdcached: str | None = settings.option(
+        None,
+        "write through rrdcached at this address (unix:/path/to/sock or host:port)",
+        parse=settings.parse_optional_str,
+        metavar="ADDR",
+    )
+
+
+def make_client(config: KinesisSettings) -> object:
+    session = boto3.session.Session(region_name=config.region)
+    return session.client(
+        "kinesis",
+        endpoint_url=config.endpoint_url,
+        config=Config(
+            retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=10,
+            read_timeout=30,
+        ),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    config = settings.from_command_line(
+        KinesisSettings, argv, prog="graphmetrics-kinesis", description=DESCRIPTION
+    )
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        client = make_client(config)
+        consumer = KinesisConsumer(
+            client,  # type: ignore[arg-type]
+            config.stream,
+            RRDStore(config.rrd_dir, rrdcached=config.rrdcached),
+            CheckpointStore(config.checkpoint_dir, config.stream),
+        )
+    except (BotoCoreError, CheckpointError) as exc:
+        log.error("%s", exc)
+        return 2
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        consumer.request_stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        consumer.run(once=config.once)
+    except (StreamUnavailable, CheckpointError, BotoCoreError) as exc:
+        log.error("%s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Generic metrics from Kinesis: record decoding, name → RRD path, per-batch grouping."""

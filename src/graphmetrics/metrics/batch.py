@@ -1,0 +1,133 @@
+"""One batch of Kinesis records: decoded, checked, grouped per RRD file, then written.
+
+The consumer feeds every record of a batch to :meth:`MetricBatch.add` and calls
+:meth:`MetricBatch.write` once; the store then makes one ``rrdtool.update`` per file,
+keeping the last of equal timestamps and skipping timestamps at or before the
+file's last update, which is what makes a re-read batch a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graphmetrics.metrics.names import METRICS_DIR, BadMetricName, rrd_relative
+from graphmetrics.metrics.records import Bad, decode
+from graphmetrics.rrd.schema import METRICS
+from graphmetrics.rrd.store import RRDPathError, RRDStore, RRDWriteError, Sample, resolve_inside
+
+log = logging.getLogger(__name__)
+
+#: Samples this far ahead of the wall clock are refused: one would push the file's
+#: last update into the future and every later, genuine sample would be skipped.
+MAX_FUTURE_SECONDS = 24 * 3600
+#: Bad records logged at WARNING per reason between two status lines; the rest at DEBUG.
+WARN_PER_REASON = 10
+
+
+class PathCache:
+    """Metric name → store path, checked once per name (the rules, then the disk)."""
+
+    def __init__(self, rrd_dir: Path, limit: int = 200_000) -> None:
+        self.metrics_root = rrd_dir / METRICS_DIR
+        self.limit = limit
+        self._known: dict[str, str | BadMetricName] = {}
+
+    def relative(self, name: str) -> str:
+        """The store path for ``name``; raises :class:`BadMetricName`."""
+        known = self._known.get(name)
+        if known is None:
+            known = self._check(name)
+            if len(self._known) >= self.limit:
+                self._known.clear()
+            self._known[name] = known
+        if isinstance(known, BadMetricName):
+            raise known
+        return known
+
+    def _check(self, name: str) -> str | BadMetricName:
+        try:
+            relative = rrd_relative(name)
+            # Symlinks under metrics/ must not lead outside it either.
+            resolve_inside(self.metrics_root, relative[len(METRICS_DIR) + 1 :] + ".rrd")
+        except BadMetricName as exc:
+            return exc
+        except RRDPathError as exc:
+            return BadMetricName(str(exc))
+        return relative
+
+
+@dataclass
+class BadRecords:
+    """Bad records per reason, and how many of each were logged at WARNING."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    warned: Counter[str] = field(default_factory=Counter)
+
+    def add(self, reason: str, detail: str, shard_id: str, sequence_number: str) -> None:
+        self.counts[reason] += 1
+        level = logging.WARNING if self.warned[reason] < WARN_PER_REASON else logging.DEBUG
+        if level == logging.WARNING:
+            self.warned[reason] += 1
+        log.log(
+            level,
+            "bad record skipped (%s): shard %s sequence number %s: %s",
+            reason,
+            shard_id,
+            sequence_number,
+            detail,
+        )
+
+    def reset_warnings(self) -> None:
+        self.warned.clear()
+
+
+@dataclass
+class WriteResult:
+    written: int = 0
+    skipped_old: int = 0
+    failed_files: int = 0
+
+
+@dataclass
+class MetricBatch:
+    """Samples of one batch grouped per file; ``now`` is the wall clock in epoch seconds."""
+
+    paths: PathCache
+    bad: BadRecords
+    now: float
+    records: int = 0
+    samples: defaultdict[str, list[Sample]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, data: bytes, shard_id: str, sequence_number: str) -> None:
+        """Decode one record; bad ones are counted and logged, never raised."""
+        self.records += 1
+        for item in decode(data):
+            if isinstance(item, Bad):
+                self.bad.add(item.reason, item.detail, shard_id, sequence_number)
+                continue
+            if item.timestamp > self.now + MAX_FUTURE_SECONDS:
+                detail = f"timestamp {item.timestamp:.0f} is more than a day in the future"
+                self.bad.add("future_timestamp", detail, shard_id, sequence_number)
+                continue
+            try:
+                relative = self.paths.relative(item.name)
+            except BadMetricName as exc:
+                self.bad.add("bad_name", f"{item.name!r}: {exc}", shard_id, sequence_number)
+                continue
+            self.samples[relative].append((int(item.timestamp), (item.value,)))
+
+    def write(self, store: RRDStore) -> WriteResult:
+        """One store write per file; a file rrdtool refuses is logged and the rest go on."""
+        result = WriteResult()
+        skipped_before = store.stats.skipped_old
+        for relative, samples in self.samples.items():
+            try:
+                result.written += store.write(relative, METRICS, samples)
+            except (RRDWriteError, RRDPathError, OSError) as exc:
+                result.failed_files += 1
+                log.error("cannot write %d samples of %s: %s", len(samples), relative, exc)
+        result.skipped_old = store.stats.skipped_old - skipped_before
+        return result
