@@ -11,6 +11,7 @@ crash leaves either the old or the new checkpoint, never a torn one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -87,7 +88,8 @@ class CheckpointStore:
             os.replace(tmp, path)
             _fsync_directory(self.directory)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
             raise CheckpointError(f"{path}: cannot save checkpoint: {exc}") from exc
 
 

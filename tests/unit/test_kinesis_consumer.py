@@ -1,0 +1,290 @@
+"""The shard consumer loop against an in-memory Kinesis and a fake clock.
+
+Only AWS itself is faked here (throttling, expired iterators, pagination cannot be
+provoked on kinesalite); tests/functional/kinesis runs the same code on kinesalite.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rrdtool
+from botocore.exceptions import ClientError
+
+from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
+from graphmetrics.collect.kinesis import KinesisConsumer
+from graphmetrics.rrd.store import RRDStore
+
+T0 = 1_700_000_100  # a multiple of 300
+
+
+def data(name: str, ts: int, value: float) -> bytes:
+    iso = datetime.fromtimestamp(ts, UTC).isoformat()
+    return json.dumps({"timestamp": iso, "name": name, "value": value}).encode()
+
+
+def client_error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": code}}, "Op")
+
+
+@dataclass
+class FakeShard:
+    records: list[bytes]
+    parents: tuple[str | None, str | None] = (None, None)
+    closed: bool = False
+
+
+@dataclass
+class FakeKinesis:
+    """ListShards (paged), GetShardIterator and GetRecords over in-memory shards."""
+
+    clock: FakeClock
+    shards: dict[str, FakeShard] = field(default_factory=dict)
+    page_size: int = 100
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    calls: list[tuple[float, str, str]] = field(default_factory=list)
+
+    def _fail(self, op: str) -> None:
+        pending = self.errors.get(op)
+        if pending:
+            raise client_error(pending.pop(0))
+
+    def list_shards(self, **args: Any) -> dict[str, Any]:
+        ids = sorted(self.shards)
+        start = int(args["NextToken"]) if "NextToken" in args else 0
+        page = ids[start : start + self.page_size]
+        out: list[dict[str, Any]] = []
+        for sid in page:
+            parent, adjacent = self.shards[sid].parents
+            info: dict[str, Any] = {"ShardId": sid}
+            if parent:
+                info["ParentShardId"] = parent
+            if adjacent:
+                info["AdjacentParentShardId"] = adjacent
+            out.append(info)
+        response: dict[str, Any] = {"Shards": out}
+        if start + self.page_size < len(ids):
+            response["NextToken"] = str(start + self.page_size)
+        return response
+
+    def get_shard_iterator(self, **args: Any) -> dict[str, Any]:
+        self._fail("get_shard_iterator")
+        sid = args["ShardId"]
+        self.calls.append((self.clock.now, "iterator", f"{sid}:{args['ShardIteratorType']}"))
+        start = 0
+        if args["ShardIteratorType"] == "AFTER_SEQUENCE_NUMBER":
+            start = int(args["StartingSequenceNumber"]) + 1
+        return {"ShardIterator": f"{sid}:{start}"}
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+        sid, start_text = ShardIterator.split(":")
+        self.calls.append((self.clock.now, "records", sid))
+        self._fail("get_records")
+        shard, start = self.shards[sid], int(start_text)
+        chunk = shard.records[start : start + Limit]
+        records = [{"Data": d, "SequenceNumber": str(start + i)} for i, d in enumerate(chunk)]
+        end = start + len(chunk)
+        response: dict[str, Any] = {"Records": records, "MillisBehindLatest": 0}
+        if not (shard.closed and not chunk and end >= len(shard.records)):
+            response["NextShardIterator"] = f"{sid}:{end}"
+        return response
+
+
+@dataclass
+class FakeClock:
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def kinesis(clock: FakeClock) -> FakeKinesis:
+    return FakeKinesis(clock)
+
+
+def consumer(kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path, **kw: Any) -> KinesisConsumer:
+    (tmp_path / "rrd").mkdir(exist_ok=True)
+    return KinesisConsumer(
+        kinesis,  # type: ignore[arg-type]
+        "s",
+        RRDStore(tmp_path / "rrd"),
+        CheckpointStore(tmp_path / "cp", "s"),
+        clock=clock,
+        wall=lambda: T0 + 3600,
+        sleep=clock.sleep,
+        **kw,
+    )
+
+
+def values(tmp_path: Path, name: str) -> list[float | None]:
+    path = tmp_path / "rrd" / "metrics" / f"{name}.rrd"
+    (start, end, step), _, rows = rrdtool.fetch(
+        str(path), "AVERAGE", "-s", str(T0 - 300), "-e", str(T0 + 3000)
+    )
+    return [row[0] for row in rows if row[0] is not None]
+
+
+def series(name: str, n: int, first: int = 0) -> list[bytes]:
+    return [data(f"//{name}", T0 + 300 * i, float(i)) for i in range(first, first + n)]
+
+
+def test_all_shards_listed_through_pagination(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.page_size = 2
+    for i in range(5):
+        kinesis.shards[f"shard-{i}"] = FakeShard(series(f"m{i}", 3))
+    stats = consumer(kinesis, clock, tmp_path, list_page_size=2).run(once=True)
+    assert stats.records == 15 and stats.written == 15
+    for i in range(5):
+        assert values(tmp_path, f"m{i}") == [0.0, 1.0, 2.0]
+
+
+def test_parents_are_drained_before_children(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    # a split (p → c1, c2) then a merge (c1 + c2 → m); one metric moves along.
+    kinesis.shards["p"] = FakeShard(series("x", 2), closed=True)
+    kinesis.shards["c1"] = FakeShard(series("x", 2, first=2), ("p", None), closed=True)
+    kinesis.shards["c2"] = FakeShard(series("y", 2), ("p", None), closed=True)
+    kinesis.shards["m"] = FakeShard(series("x", 2, first=4) + series("y", 1, 2), ("c1", "c2"))
+    stats = consumer(kinesis, clock, tmp_path).run(once=True)
+    assert stats.skipped_old == 0 and stats.written == 9
+    assert values(tmp_path, "x") == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    first_read = {}
+    for _, kind, sid in kinesis.calls:
+        if kind == "records":
+            first_read.setdefault(sid, len(first_read))
+    assert first_read["p"] < first_read["c1"] < first_read["m"]
+    assert first_read["p"] < first_read["c2"] < first_read["m"]
+    saved = CheckpointStore(tmp_path / "cp", "s").load_all()
+    assert saved["p"] == Checkpoint("1", closed=True)
+    assert saved["m"] == Checkpoint("2", closed=False)
+
+
+def test_restart_goes_on_after_the_checkpoint_and_skips_finished_shards(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["p"] = FakeShard(series("x", 2), closed=True)
+    kinesis.shards["c"] = FakeShard(series("x", 2, first=2), ("p", None))
+    consumer(kinesis, clock, tmp_path).run(once=True)
+    kinesis.shards["c"].records += series("x", 1, first=4)
+    kinesis.calls.clear()
+    stats = consumer(kinesis, clock, tmp_path).run(once=True)
+    assert stats.records == 1 and stats.written == 1 and stats.skipped_old == 0
+    assert ("iterator", "c:AFTER_SEQUENCE_NUMBER") in [(k, s) for _, k, s in kinesis.calls]
+    assert all(sid != "p" for _, kind, sid in kinesis.calls if kind == "records")
+
+
+def test_get_records_rate_stays_under_five_per_second_per_shard(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["a"] = FakeShard(series("a", 40))
+    kinesis.shards["b"] = FakeShard(series("b", 40))
+    consumer(kinesis, clock, tmp_path, records_limit=3).run(once=True)
+    for sid in "ab":
+        times = [t for t, kind, s in kinesis.calls if kind == "records" and s == sid]
+        assert len(times) >= 14
+        assert all(later - earlier >= 0.2 for earlier, later in zip(times, times[1:], strict=False))
+
+
+def test_throttling_backs_off_and_expired_iterators_are_reacquired(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["a"] = FakeShard(series("a", 6))
+    kinesis.errors["get_records"] = [
+        "ProvisionedThroughputExceededException",
+        "ProvisionedThroughputExceededException",
+    ]
+    c = consumer(kinesis, clock, tmp_path, records_limit=2)
+    original = kinesis.get_records
+    expired_once = iter([True])
+
+    def get_records(ShardIterator: str, Limit: int) -> dict[str, Any]:
+        if ShardIterator == "a:2" and next(expired_once, False):
+            kinesis.calls.append((clock.now, "records", "a"))
+            raise client_error("ExpiredIteratorException")
+        return original(ShardIterator, Limit)
+
+    kinesis.get_records = get_records  # type: ignore[method-assign]
+    stats = c.run(once=True)
+    assert stats.throttled == 2 and stats.written == 6
+    times = [t for t, kind, _ in kinesis.calls if kind == "records"]
+    assert times[1] - times[0] >= 0.5 and times[2] - times[1] >= 1.0  # exponential back-off
+    iterators = [s for _, kind, s in kinesis.calls if kind == "iterator"]
+    assert iterators == ["a:TRIM_HORIZON", "a:AFTER_SEQUENCE_NUMBER"]
+    assert values(tmp_path, "a") == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_checkpoint_is_saved_only_after_the_rrd_write(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["a"] = FakeShard(series("a", 3))
+    c = consumer(kinesis, clock, tmp_path)
+    order: list[str] = []
+    write, save = c.store.write, c.checkpoints.save
+    c.store.write = lambda *a, **k: order.append("write") or write(*a, **k)  # type: ignore[method-assign]
+    c.checkpoints.save = lambda *a, **k: order.append("save") or save(*a, **k)  # type: ignore[method-assign]
+    c.run(once=True)
+    assert order == ["write", "save"]
+
+    def broken(*args: Any, **kw: Any) -> None:
+        raise KeyboardInterrupt  # a crash in the middle of the write
+
+    kinesis.shards["a"].records += series("a", 1, first=3)
+    c2 = consumer(kinesis, clock, tmp_path)
+    c2.store.write = broken  # type: ignore[method-assign, assignment]
+    with pytest.raises(KeyboardInterrupt):
+        c2.run(once=True)
+    assert c2.checkpoints.load_all()["a"] == Checkpoint("2")
+
+
+def test_stop_request_finishes_the_batch_and_checkpoints(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["a"] = FakeShard(series("a", 3))
+    c = consumer(kinesis, clock, tmp_path)
+    original = kinesis.get_records
+
+    def get_records(ShardIterator: str, Limit: int) -> dict[str, Any]:
+        c.request_stop()  # as the SIGTERM handler would, in the middle of a batch
+        return original(ShardIterator, Limit)
+
+    kinesis.get_records = get_records  # type: ignore[method-assign]
+    stats = c.run()  # not --once: only the stop request ends it
+    assert stats.written == 3
+    assert c.checkpoints.load_all() == {"a": Checkpoint("2")}
+
+
+def test_bad_records_are_counted_and_consumption_goes_on(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = series("ok", 2)
+    future = data("//ok", T0 + 10 * 86400, 1.0)
+    kinesis.shards["a"] = FakeShard(
+        [good[0], b"{", data("//../x", T0, 1.0), future, b'{"name": "//a"}', good[1]]
+    )
+    stats = consumer(kinesis, clock, tmp_path).run(once=True)
+    assert stats.written == 2
+    assert dict(stats.bad.counts) == {
+        "not_json": 1,
+        "bad_name": 1,
+        "future_timestamp": 1,
+        "missing_timestamp": 1,
+    }
+    assert "shard a sequence number 2" in caplog.text
+    assert not (tmp_path / "x.rrd").exists() and not (tmp_path / "rrd" / "x.rrd").exists()
