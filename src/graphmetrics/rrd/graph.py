@@ -1,0 +1,276 @@
+"""The only code that reads RRD files: a graph definition becomes rrdtool arguments.
+
+Images come from ``rrdtool.graphv('-', ...)`` and data from ``rrdtool.xport``, both
+in-process through the binding (never a shell, every argument a separate string).
+Text from the definition is escaped for rrdtool's ``:`` field separator; RPN and
+names were validated by :mod:`graphmetrics.web.graphdef` before they get here, and
+file paths are resolved strictly inside the RRD directory by :func:`resolve_files`.
+With rrdcached, ``--daemon`` makes rrdtool flush a file before reading it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import struct
+import threading
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import escape as html_escape
+from pathlib import Path
+
+import rrdtool
+
+from graphmetrics.rrd.store import RRDPathError, resolve_inside
+from graphmetrics.web.graphdef import FORMATS, Graph, Line, RenderRequest
+
+MAX_ROWS = 10000
+# Cairo/pango font handling in librrd is not known to be thread-safe; the binding
+# releases the GIL, so images are drawn one at a time.  xport needs no fonts.
+_GRAPH_LOCK = threading.Lock()
+
+
+class RenderError(Exception):
+    """A definition rrdtool cannot draw; ``status`` is the HTTP status to answer."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    content_type: str
+
+
+def escape(text: str) -> str:
+    """Text for a ``:``-separated rrdtool argument (legend, label, file name)."""
+    return text.replace(":", "\\:")
+
+
+def resolve_files(graph: Graph, rrd_dir: Path) -> dict[str, Path]:
+    """Each series path (without ``.rrd``) mapped to its existing file inside ``rrd_dir``.
+
+    Raises :class:`RenderError` 400 for a path leaving the directory, 404 for a
+    missing file, naming the series.
+    """
+    files: dict[str, Path] = {}
+    for series in graph.series:
+        if series.path in files:
+            continue
+        try:
+            path = resolve_inside(rrd_dir, series.path + ".rrd")
+        except RRDPathError as exc:
+            raise RenderError(f"series {series.name}: {exc}") from None
+        if not path.is_file():
+            raise RenderError(f"no RRD file {series.path!r} (series {series.name})", status=404)
+        files[series.path] = path
+    return files
+
+
+def flush(files: Iterable[Path], daemon: str | None) -> None:
+    """Have rrdcached write pending updates so file times tell the data's age."""
+    if daemon:
+        try:
+            rrdtool.flushcached("--daemon", daemon, *map(str, files))
+        except rrdtool.OperationalError as exc:
+            raise RenderError(f"rrdcached: {exc}", status=503) from None
+
+
+def data_stamp(files: dict[str, Path]) -> list[tuple[str, int, int]]:
+    """(path, mtime ns, size) of every file: changes whenever the data does."""
+    stamp = []
+    for rel, path in sorted(files.items()):
+        st = os.stat(path)
+        stamp.append((rel, st.st_mtime_ns, st.st_size))
+    return stamp
+
+
+def def_args(graph: Graph, files: dict[str, Path]) -> list[str]:
+    """DEF, CDEF and VDEF arguments of ``graph``."""
+    args = [f"DEF:{s.name}={escape(str(files[s.path]))}:{s.ds}:{s.cf}" for s in graph.series]
+    args += [f"CDEF:{c.name}={c.rpn}" for c in graph.cdefs]
+    args += [f"VDEF:{v.name}={v.rpn}" for v in graph.vdefs]
+    return args
+
+
+def _draw(line: Line) -> str:
+    head = {"LINE": f"LINE{line.width:g}", "AREA": "AREA", "HRULE": "HRULE"}[line.type]
+    arg = f"{head}:{line.value}{line.color}:{escape(line.legend)}"
+    if line.stack:
+        arg += ":STACK"
+    if line.dash:
+        arg += ":dashes=" + ",".join(map(str, line.dash))
+    return arg
+
+
+def graph_args(req: RenderRequest, files: dict[str, Path], daemon: str | None = None) -> list[str]:
+    """Arguments for ``rrdtool.graphv('-', *args)`` drawing ``req``."""
+    graph = req.graph
+    args = ["--imgformat", req.format.upper(), "--start", str(req.start), "--end", str(req.end)]
+    args += ["--width", str(req.width), "--height", str(req.height), "--full-size-mode"]
+    if daemon:
+        args += ["--daemon", daemon]
+    if req.step:
+        args += ["--step", str(req.step)]
+    if graph.title:
+        args.append(f"--title={graph.title}")
+    if graph.vlabel:
+        args.append(f"--vertical-label={graph.vlabel}")
+    if graph.logarithmic:
+        args.append("--logarithmic")
+    if graph.ymin is not None:
+        args.append(f"--lower-limit={graph.ymin!r}")
+    if graph.ymax is not None:
+        args.append(f"--upper-limit={graph.ymax!r}")
+    if graph.ymin is not None or graph.ymax is not None:
+        args.append("--rigid")
+    args += def_args(graph, files)
+    args += [_draw(line) for line in graph.lines]
+    args += [f"GPRINT:{g.value}:{escape(g.format)}" for g in graph.gprints]
+    return args
+
+
+def xport_args(req: RenderRequest, files: dict[str, Path], daemon: str | None = None) -> list[str]:
+    """Arguments for ``rrdtool.xport(*args)`` exporting the drawn series of ``req``."""
+    args = ["--start", str(req.start), "--end", str(req.end), "--maxrows", str(MAX_ROWS)]
+    if daemon:
+        args += ["--daemon", daemon]
+    if req.step:
+        args += ["--step", str(req.step)]
+    args += def_args(req.graph, files)
+    args += [f"XPORT:{line.value}:{escape(column_label(line))}" for line in req.graph.exports]
+    return args
+
+
+def column_label(line: Line) -> str:
+    return line.legend or line.value
+
+
+def _clean_error(exc: Exception, files: dict[str, Path]) -> str:
+    """rrdtool's message without the server's directory names."""
+    message = str(exc) or "rrdtool failed without a message"
+    for rel, path in files.items():
+        message = message.replace(str(path), rel)
+    return message
+
+
+def render(req: RenderRequest, files: dict[str, Path], daemon: str | None = None) -> Rendered:
+    """Draw or export ``req``; rrdtool's complaints become :class:`RenderError` 400."""
+    try:
+        if req.format in ("png", "svg"):
+            args = graph_args(req, files, daemon)
+            with _GRAPH_LOCK:
+                result = rrdtool.graphv("-", *args)
+            return Rendered(bytes(result["image"]), FORMATS[req.format])
+        data = rrdtool.xport(*xport_args(req, files, daemon))
+    except rrdtool.OperationalError as exc:
+        raise RenderError(f"rrdtool: {_clean_error(exc, files)}") from None
+    columns = [column_label(line) for line in req.graph.exports]
+    meta = data["meta"]
+    rows = table(int(meta["start"]), int(meta["step"]), data["data"])
+    if req.format == "csv":
+        return Rendered(to_csv(columns, rows), FORMATS["csv"])
+    return Rendered(to_json(int(meta["step"]), columns, rows), FORMATS["json"])
+
+
+Row = tuple[int, list[float | None]]
+
+
+def table(start: int, step: int, data: Sequence[Sequence[float | None]]) -> list[Row]:
+    """xport rows with their timestamps: row i ends at ``start + (i + 1) * step``."""
+    return [
+        (start + (i + 1) * step, [v if v is not None and math.isfinite(v) else None for v in row])
+        for i, row in enumerate(data)
+    ]
+
+
+def format_number(value: float | None) -> str:
+    if value is None:
+        return ""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def to_csv(columns: list[str], rows: list[Row]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["timestamp", *columns])
+    for ts, values in rows:
+        iso = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        writer.writerow([iso, *map(format_number, values)])
+    return out.getvalue().encode()
+
+
+def to_json(step: int, columns: list[str], rows: list[Row]) -> bytes:
+    body = {
+        "start": rows[0][0] if rows else None,
+        "end": rows[-1][0] if rows else None,
+        "step": step,
+        "columns": columns,
+        "rows": [[ts, *values] for ts, values in rows],
+    }
+    return json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
+
+
+# -- error images ----------------------------------------------------------------
+
+
+def _wrap(message: str, width: int) -> list[str]:
+    per_line = max(10, (width - 20) // 7)
+    text = "".join(ch if ch.isprintable() else " " for ch in message).replace("\\", "/")
+    lines = [text[i : i + per_line] for i in range(0, len(text), per_line)]
+    return lines[:20]
+
+
+def error_image(message: str, fmt: str, width: int, height: int) -> Rendered:
+    """An image of ``width``×``height`` stating ``message`` (drawn by rrdtool)."""
+    if fmt == "svg":
+        return Rendered(_error_svg(message, width, height), FORMATS["svg"])
+    args = ["--imgformat", "PNG", "--width", str(width), "--height", str(height)]
+    args += ["--full-size-mode", "--title=Error", "--start", "end-1h", "--end", "now"]
+    args += ["--disable-rrdtool-tag", "--x-grid", "none", "--y-grid", "none", "HRULE:0#00000000"]
+    args += [f"COMMENT:{escape(line)}\\l" for line in _wrap(message, width)]
+    try:
+        with _GRAPH_LOCK:
+            image = rrdtool.graphv("-", *args)["image"]
+    except rrdtool.OperationalError:
+        image = _blank_png(min(width, 400), min(height, 200))
+    return Rendered(bytes(image), FORMATS["png"])
+
+
+def _error_svg(message: str, width: int, height: int) -> bytes:
+    lines = _wrap(message, width)
+    texts = "".join(
+        f'<text x="10" y="{40 + 16 * i}">{html_escape(line)}</text>' for i, line in enumerate(lines)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="DejaVu Sans, sans-serif" font-size="12">'
+        f'<rect width="100%" height="100%" fill="#fff0f0"/>'
+        f'<text x="10" y="20" font-weight="bold">Error</text>{texts}</svg>'
+    ).encode()
+
+
+def _blank_png(width: int, height: int) -> bytes:
+    """A plain pale red PNG, for when even rrdtool cannot draw the error."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + b"\xff\xe0\xe0" * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
