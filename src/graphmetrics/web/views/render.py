@@ -1,0 +1,146 @@
+"""``GET /render``: one graph as PNG, SVG, CSV or JSON (see :mod:`graphmetrics.web.graphdef`).
+
+Answers carry an ETag (hash of the normalised definition and the data files' mtimes
+and sizes) and a Cache-Control max-age that is short when the range ends near now
+and long for the past; ``If-None-Match`` gets a 304.  A small LRU cache, keyed the
+same way, holds recent answers (setting ``render.cache_entries``, default 256, 0
+turns it off).  Every problem is a 4xx whose body states it: an image for png/svg
+(and the ``X-Graphmetrics-Error`` header), ``{"error", "param"}`` for json, text for
+csv.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import OrderedDict
+
+from pyramid.registry import Registry
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from graphmetrics.rrd import graph
+from graphmetrics.web import graphdef
+from graphmetrics.web.config import WebSettings
+
+NEAR_NOW = 2 * 3600
+SHORT_MAX_AGE = 30
+LONG_MAX_AGE = 86400
+CACHE_BYTES = 32 * 1024 * 1024
+
+
+class RenderCache:
+    """Least recently used answers, bounded by count and by total bytes."""
+
+    def __init__(self, entries: int, max_bytes: int = CACHE_BYTES) -> None:
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, graph.Rendered] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> graph.Rendered | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: str, item: graph.Rendered) -> None:
+        if self.entries <= 0 or len(item.body) > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._bytes += len(item.body) - (len(old.body) if old else 0)
+            self._items[key] = item
+            while len(self._items) > self.entries or self._bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+
+_CREATE_LOCK = threading.Lock()
+
+
+def render_cache(registry: Registry) -> RenderCache:
+    cache: RenderCache | None = getattr(registry, "graphmetrics_render_cache", None)
+    if cache is None:
+        with _CREATE_LOCK:
+            cache = getattr(registry, "graphmetrics_render_cache", None)
+            if cache is None:
+                cache = RenderCache(int(registry.settings.get("render.cache_entries", 256)))
+                registry.graphmetrics_render_cache = cache
+    return cache
+
+
+def error_response(request: Request, message: str, status: int, param: str = "") -> Response:
+    """The error in the format asked for (png when that is unreadable too)."""
+    fmt = request.GET.get("format", "png").lower()
+    fmt = fmt if fmt in graphdef.FORMATS else "json"
+    headers = {"X-Graphmetrics-Error": message.encode("ascii", "replace").decode()[:500]}
+    response = Response(status=status, headers=headers, cache_control="no-store")
+    if fmt in ("png", "svg"):
+        width, height = (
+            _size(request, name, default)
+            for name, default in zip(("width", "height"), graphdef.DEFAULT_SIZE, strict=True)
+        )
+        image = graph.error_image(message, fmt, width, height)
+        response.body, response.content_type = image.body, image.content_type
+    elif fmt == "json":
+        response.content_type = "application/json"
+        response.body = json.dumps({"error": message, "param": param}).encode()
+    else:
+        response.content_type = "text/plain"
+        response.charset = "utf-8"
+        response.text = f"error: {message}\n"
+    return response
+
+
+def _size(request: Request, name: str, default: int) -> int:
+    try:
+        value = int(request.GET.get(name, default))
+    except ValueError:
+        return default
+    low, high = graphdef.SIZE_RANGE
+    return value if low <= value <= high else default
+
+
+def _etag(req: graphdef.RenderRequest, stamp: list[tuple[str, int, int]]) -> str:
+    text = req.cache_key() + json.dumps(stamp)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@view_config(route_name="render", request_method="GET")
+def render_view(request: Request) -> Response:
+    web: WebSettings = request.registry.settings["graphmetrics"]
+    now = int(time.time())
+    try:
+        req = graphdef.parse_request(request.GET.items(), now)
+    except graphdef.GraphDefError as exc:
+        return error_response(request, str(exc), 400, exc.param)
+    try:
+        files = graph.resolve_files(req.graph, web.rrd_dir)
+        graph.flush(files.values(), web.rrdcached)
+        etag = _etag(req, graph.data_stamp(files))
+    except (graph.RenderError, OSError) as exc:
+        return error_response(request, str(exc), getattr(exc, "status", 404), "series")
+    max_age = SHORT_MAX_AGE if req.end >= now - NEAR_NOW else LONG_MAX_AGE
+    cache_control = f"public, max-age={max_age}"
+    if etag in request.if_none_match:
+        return Response(status=304, headers={"ETag": f'"{etag}"', "Cache-Control": cache_control})
+    cache = render_cache(request.registry)
+    rendered = cache.get(etag)
+    if rendered is None:
+        try:
+            rendered = graph.render(req, files, web.rrdcached)
+        except graph.RenderError as exc:
+            return error_response(request, str(exc), exc.status)
+        cache.put(etag, rendered)
+    response = Response(body=rendered.body, content_type=rendered.content_type)
+    if rendered.content_type.startswith("text/"):
+        response.charset = "utf-8"
+    response.headers["ETag"] = f'"{etag}"'
+    response.headers["Cache-Control"] = cache_control
+    return response

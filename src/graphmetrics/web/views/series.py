@@ -1,0 +1,43 @@
+"""``GET /series?q=&page=``: search the RRD series by regex or glob, 100 per page."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from pyramid.registry import Registry
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from graphmetrics.web.config import WebSettings
+from graphmetrics.web.series_index import SearchError, SeriesIndex
+
+_CREATE_LOCK = threading.Lock()
+
+
+def series_index(registry: Registry) -> SeriesIndex:
+    """The app's one index, made on first use (setting ``series.check_interval``, s)."""
+    index: SeriesIndex | None = getattr(registry, "graphmetrics_series_index", None)
+    if index is None:
+        with _CREATE_LOCK:
+            index = getattr(registry, "graphmetrics_series_index", None)
+            if index is None:
+                web: WebSettings = registry.settings["graphmetrics"]
+                interval = float(registry.settings.get("series.check_interval", 5))
+                index = SeriesIndex(web.rrd_dir, check_interval=interval)
+                registry.graphmetrics_series_index = index
+    return index
+
+
+@view_config(route_name="series", request_method="GET", renderer="json")
+def series_view(request: Request) -> dict[str, Any]:
+    query = request.GET.get("q", "")
+    try:
+        try:
+            page = int(request.GET.get("page", "1"))
+        except ValueError:
+            raise SearchError("page", f"must be an integer, got {request.GET['page']!r}") from None
+        return series_index(request.registry).search(query, page)
+    except SearchError as exc:
+        request.response.status = 400
+        return {"error": str(exc), "param": exc.param}
