@@ -5,20 +5,52 @@ from __future__ import annotations
 from typing import Any
 
 from pyramid.config import Configurator
+from pyramid.csrf import get_csrf_token
+from pyramid.events import BeforeRender
+from pyramid.httpexceptions import HTTPMovedPermanently
 from pyramid.router import Router
 
 from graphmetrics import settings as gm_settings
 from graphmetrics.web.config import WebSettings
 
+# ini spellings accepted besides the plain option names
+ALIASES = {"auth.dev_login": "dev_login", "auth.secret": "auth_secret"}
+
+
+def _normalise(settings: dict[str, Any]) -> dict[str, Any]:
+    for alias, name in ALIASES.items():
+        if alias in settings and name not in settings:
+            settings[name] = settings[alias]
+    return settings
+
+
+def _template_globals(event: BeforeRender) -> None:
+    request = event.get("request")
+    if request is None:
+        return
+    web: WebSettings = request.registry.settings["graphmetrics"]
+
+    def asset(path: str) -> str:
+        return str(request.static_path(str(web.static_dir.resolve() / path)))
+
+    event.setdefault("me", request.authenticated_userid)
+    event.setdefault("csrf_token", get_csrf_token(request))
+    event.setdefault("asset", asset)
+
 
 def configure(settings: dict[str, Any] | None = None) -> Configurator:
     """The configurator with every feature included; tests call this directly."""
-    settings = dict(settings or {})
+    settings = _normalise(dict(settings or {}))
     web_settings = gm_settings.from_mapping(WebSettings, settings)
     settings["graphmetrics"] = web_settings
     config = Configurator(settings=settings)
     config.include("pyramid_jinja2")
+    config.add_jinja2_search_path(str(web_settings.templates_dir.resolve()), name=".jinja2")
+    config.add_subscriber(_template_globals, BeforeRender)
+    config.include(".security")
+    config.include("graphmetrics.saved")
     config.include(".routes")
+    config.add_notfound_view(append_slash=HTTPMovedPermanently)
     config.scan(".views")
     return config
 

@@ -7,10 +7,44 @@ from pathlib import Path
 
 from graphmetrics.settings import REQUIRED, option, parse_bool, parse_optional_str, parse_path
 
+# src/graphmetrics/web/config.py -> the repository (or source tree) root
+SOURCE_ROOT = Path(__file__).resolve().parents[3]
+
+
+def parse_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"must be >= 0, got {text!r}")
+    return value
+
 
 @dataclass(frozen=True)
 class WebSettings:
-    rrd_dir: Path = option(REQUIRED, "directory holding tracelog/ and metrics/ RRD files", parse=parse_path)
-    db_url: str = option("sqlite:///var/graphmetrics.sqlite", "SQLAlchemy URL of the saved-graph database")
-    rrdcached: str | None = option(None, "rrdcached address to flush before reading", parse=parse_optional_str)
-    dev_login: bool = option(False, "allow /login?user=NAME without an identity provider", parse=parse_bool)
+    rrd_dir: Path = option(
+        REQUIRED, "directory holding tracelog/ and metrics/ RRD files", parse=parse_path
+    )
+    db_url: str = option(
+        "sqlite:///var/graphmetrics.sqlite", "SQLAlchemy URL of the saved-graph database"
+    )
+    rrdcached: str | None = option(
+        None, "rrdcached address to flush before reading", parse=parse_optional_str
+    )
+    dev_login: bool = option(
+        False, "allow /login?user=NAME without an identity provider", parse=parse_bool
+    )
+    auth_secret: str | None = option(
+        None,
+        "secret signing the login cookie (a random one per process when unset: "
+        "everyone is signed out on restart)",
+        parse=parse_optional_str,
+    )
+    cookie_secure: bool = option(False, "send the login cookie over HTTPS only", parse=parse_bool)
+    static_dir: Path = option(
+        SOURCE_ROOT / "static", "folder of the CSS/JS files", parse=parse_path
+    )
+    templates_dir: Path = option(
+        SOURCE_ROOT / "templates", "folder of the Jinja2 templates", parse=parse_path
+    )
+    static_max_age: int = option(
+        3600, "Cache-Control max-age of static files, seconds", parse=parse_int
+    )

@@ -1,0 +1,284 @@
+"""Reading and changing saved pages; every write checks the page's generation.
+
+Views pass plain JSON-like data in and get ORM objects or plain dicts back; the
+service validates names and sizes so a bad request becomes :class:`InvalidInput`
+(a 400) and a write based on an old generation becomes :class:`StaleGeneration`
+(a 409), never a database error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from zope.interface import implementer
+
+from graphmetrics.saved.interfaces import ISavedGraphs
+from graphmetrics.saved.models import SECTIONS, Graph, Page, User, utcnow
+
+DEFAULT_PAGE = "default"
+USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+MAX_GRAPHS = 100
+MAX_DEFINITION_BYTES = 32_000
+VIEW_KEYS = {"start": str, "end": str, "trail": (int, float)}
+
+
+class InvalidInput(ValueError):
+    """The request's data cannot be saved; the message says what and where."""
+
+
+class StaleGeneration(Exception):
+    """The write was based on an older generation of the page than the stored one."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"the page changed meanwhile (now at generation {current}); reload it")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class GraphInput:
+    definition: dict[str, Any]
+    view: dict[str, Any]
+    id: int | None = None
+
+
+def check_user_name(name: str) -> str:
+    if not USER_NAME.match(name):
+        raise InvalidInput(
+            f"bad user name {name!r}: 1-64 letters, digits, '_', '.', '@' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def check_page_name(name: str) -> str:
+    if not isinstance(name, str) or not PAGE_NAME.match(name):
+        raise InvalidInput(
+            f"bad page name {name!r}: 1-64 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def check_section(section: str) -> str:
+    if section not in SECTIONS:
+        raise InvalidInput(f"bad section {section!r}: one of {', '.join(SECTIONS)}")
+    return section
+
+
+def check_view(view: Any, where: str) -> dict[str, Any]:
+    if view is None:
+        return {}
+    if not isinstance(view, dict):
+        raise InvalidInput(f"{where}.view must be an object")
+    clean: dict[str, Any] = {}
+    for key, value in view.items():
+        kind = VIEW_KEYS.get(key)
+        if kind is None:
+            raise InvalidInput(f"{where}.view: unknown key {key!r} (start, end, trail)")
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise InvalidInput(f"{where}.view.{key}: wrong type {type(value).__name__}")
+        if isinstance(value, str) and len(value) > 64:
+            raise InvalidInput(f"{where}.view.{key}: longer than 64 characters")
+        if key == "trail" and not 0 < value <= 24 * 400:
+            raise InvalidInput(f"{where}.view.trail: hours between 0 and 9600")
+        clean[key] = value
+    return clean
+
+
+def parse_graphs(items: Any) -> list[GraphInput]:
+    """The ``graphs`` list of a save request, checked."""
+    if not isinstance(items, list):
+        raise InvalidInput("graphs must be a list")
+    if len(items) > MAX_GRAPHS:
+        raise InvalidInput(f"at most {MAX_GRAPHS} graphs on a page, got {len(items)}")
+    return [parse_graph(item, f"graphs[{i}]") for i, item in enumerate(items)]
+
+
+def parse_graph(item: Any, where: str = "graph") -> GraphInput:
+    if not isinstance(item, dict):
+        raise InvalidInput(f"{where} must be an object")
+    definition = item.get("definition")
+    if not isinstance(definition, dict):
+        raise InvalidInput(f"{where}.definition must be a graph definition object")
+    if not isinstance(definition.get("series", []), list):
+        raise InvalidInput(f"{where}.definition.series must be a list")
+    if len(json.dumps(definition)) > MAX_DEFINITION_BYTES:
+        raise InvalidInput(f"{where}.definition is larger than {MAX_DEFINITION_BYTES} bytes")
+    graph_id = item.get("id")
+    if graph_id is not None and (isinstance(graph_id, bool) or not isinstance(graph_id, int)):
+        raise InvalidInput(f"{where}.id must be an integer")
+    return GraphInput(definition=definition, view=check_view(item.get("view"), where), id=graph_id)
+
+
+def graph_json(graph: Graph) -> dict[str, Any]:
+    return {"id": graph.id, "definition": graph.definition, "view": graph.view or {}}
+
+
+def page_json(page: Page) -> dict[str, Any]:
+    return {
+        "user": page.owner.name,
+        "section": page.section,
+        "name": page.name,
+        "generation": page.generation,
+        "graphs": [graph_json(g) for g in page.graphs],
+    }
+
+
+@implementer(ISavedGraphs)
+class SavedGraphService:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- reading -----------------------------------------------------------------
+    def user(self, name: str) -> User | None:
+        return self.session.scalar(select(User).where(User.name == name))
+
+    def users(self) -> list[tuple[str, int]]:
+        """Every user's name with the number of pages, by name."""
+        rows = self.session.execute(
+            select(User.name, func.count(Page.id))
+            .outerjoin(Page, Page.user_id == User.id)
+            .group_by(User.id)
+            .order_by(User.name)
+        )
+        return [(name, count) for name, count in rows]
+
+    def pages(self, user: str, section: str) -> list[Page]:
+        """The user's pages in ``section``, ``default`` first, then in creation order."""
+        return list(
+            self.session.scalars(
+                select(Page)
+                .join(User)
+                .where(User.name == user, Page.section == section)
+                .order_by((Page.name != DEFAULT_PAGE), Page.position, Page.id)
+            )
+        )
+
+    def page(self, user: str, section: str, name: str) -> Page | None:
+        return self.session.scalar(
+            select(Page)
+            .join(User)
+            .where(User.name == user, Page.section == section, Page.name == name)
+        )
+
+    def graph(self, page: Page, graph_id: int) -> Graph | None:
+        return next((g for g in page.graphs if g.id == graph_id), None)
+
+    # -- writing -----------------------------------------------------------------
+    def ensure_user(self, name: str) -> User:
+        check_user_name(name)
+        user = self.user(name)
+        if user is None:
+            user = User(name=name)
+            self.session.add(user)
+            try:
+                self.session.commit()
+            except IntegrityError:  # created by a concurrent request
+                self.session.rollback()
+                user = self.user(name)
+                assert user is not None
+        return user
+
+    def ensure_default_page(self, user: str, section: str) -> Page:
+        page = self.page(user, section, DEFAULT_PAGE)
+        if page is None:
+            page = self.create_page(user, section, DEFAULT_PAGE)
+        return page
+
+    def create_page(self, user: str, section: str, name: str) -> Page:
+        check_section(section)
+        check_page_name(name)
+        owner = self.ensure_user(user)
+        if self.page(user, section, name) is not None:
+            raise InvalidInput(f"{user} already has a page named {name!r}")
+        position = self.session.scalar(
+            select(func.coalesce(func.max(Page.position), -1)).where(
+                Page.user_id == owner.id, Page.section == section
+            )
+        )
+        page = Page(owner=owner, section=section, name=name, position=int(position or 0) + 1)
+        self.session.add(page)
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            self.session.rollback()
+            raise InvalidInput(f"{user} already has a page named {name!r}") from exc
+        return page
+
+    def _bump(self, page: Page, generation: int | None) -> None:
+        """Move the page to the next generation, refusing if ``generation`` is not current."""
+        query = update(Page).where(Page.id == page.id)
+        if generation is not None:
+            query = query.where(Page.generation == generation)
+        result = self.session.execute(
+            query.values(generation=Page.generation + 1, updated=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            self.session.rollback()
+            self.session.refresh(page)
+            raise StaleGeneration(page.generation)
+
+    def save_graphs(self, page: Page, generation: int, graphs: Sequence[GraphInput]) -> Page:
+        """Replace the page's graphs (kept by id, in the given order) if ``generation`` is current."""
+        self._bump(page, generation)
+        existing = {g.id: g for g in page.graphs}
+        ordered: list[Graph] = []
+        for position, item in enumerate(graphs):
+            graph = existing.pop(item.id, None) if item.id is not None else None
+            if graph is None:
+                graph = Graph(definition=item.definition, view=item.view)
+            else:
+                graph.definition = item.definition
+                graph.view = item.view
+            graph.position = position
+            ordered.append(graph)
+        page.graphs = ordered
+        self.session.commit()
+        self.session.refresh(page)
+        return page
+
+    def delete_page(self, page: Page, generation: int) -> None:
+        if page.name == DEFAULT_PAGE:
+            raise InvalidInput("the default page cannot be deleted; remove its graphs instead")
+        self._bump(page, generation)
+        self.session.delete(page)
+        self.session.commit()
+
+    def clone_page(self, page: Page, user: str, name: str) -> Page:
+        """A copy of ``page`` (anyone's) as ``user``'s new page ``name``."""
+        copy = self.create_page(user, page.section, name)
+        copy.graphs = [
+            Graph(definition=g.definition, view=dict(g.view or {}), position=i)
+            for i, g in enumerate(page.graphs)
+        ]
+        self.session.commit()
+        return copy
+
+    def clone_graph(self, graph: Graph, target: Page) -> Graph:
+        """Append a copy of ``graph`` to ``target`` (moves ``target`` to a new generation)."""
+        if len(target.graphs) >= MAX_GRAPHS:
+            raise InvalidInput(f"page {target.name!r} already has {MAX_GRAPHS} graphs")
+        self._bump(target, None)
+        copy = Graph(
+            definition=graph.definition,
+            view=dict(graph.view or {}),
+            position=len(target.graphs),
+        )
+        target.graphs.append(copy)
+        self.session.commit()
+        return copy
+
+
+def service_factory(context: Any, request: Any) -> SavedGraphService:
+    return SavedGraphService(request.dbsession)

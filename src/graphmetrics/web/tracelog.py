@@ -1,0 +1,183 @@
+"""Tracelog instances found in the RRD directory, and the graph definitions drawn for them.
+
+An instance file is ``<rrd_dir>/tracelog/<host>__<customer>__<instance>.rrd``; the menu
+is customers → hosts → instances.  Each graph kind here yields a render definition
+(the JSON ``/render?graph=`` takes), so the dashboard saves exactly what it draws.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PALETTE = (
+    "#1f77b4", "#d62728", "#ff7f0e", "#2ca02c", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
+MAX_POOL = 40
+
+POOL_KINDS = {
+    "all": "All instances",
+    "compare-rpm": "Compare requests/min",
+    "compare-max": "Compare est. max rpm",
+    "headroom": "Headroom %",
+}
+
+
+class UnknownInstance(LookupError):
+    """The request names an instance, host or customer with no tracelog RRD."""
+
+
+@dataclass(frozen=True, order=True)
+class Instance:
+    customer: str
+    host: str
+    name: str
+
+    @property
+    def stem(self) -> str:
+        return f"{self.host}__{self.customer}__{self.name}"
+
+    @property
+    def path(self) -> str:
+        return f"tracelog/{self.stem}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.host}/{self.name}"
+
+
+def parse_stem(stem: str) -> Instance | None:
+    parts = stem.split("__")
+    if len(parts) != 3 or not all(parts):
+        return None
+    host, customer, name = parts
+    return Instance(customer=customer, host=host, name=name)
+
+
+def scan_instances(rrd_dir: Path) -> list[Instance]:
+    """Every tracelog instance with an RRD file, sorted by customer, host, instance."""
+    folder = rrd_dir / "tracelog"
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    found = []
+    for entry in entries:
+        if entry.name.endswith(".rrd") and entry.is_file():
+            instance = parse_stem(entry.name[: -len(".rrd")])
+            if instance is not None:
+                found.append(instance)
+    return sorted(found)
+
+
+def menu(instances: Iterable[Instance]) -> list[dict[str, Any]]:
+    """``[{"name": customer, "hosts": [{"name": host, "instances": [stem, ...]}]}]``."""
+    tree: dict[str, dict[str, list[Instance]]] = {}
+    for inst in sorted(instances):
+        tree.setdefault(inst.customer, {}).setdefault(inst.host, []).append(inst)
+    return [
+        {
+            "name": customer,
+            "hosts": [
+                {"name": host, "instances": [{"name": i.name, "stem": i.stem} for i in insts]}
+                for host, insts in hosts.items()
+            ],
+        }
+        for customer, hosts in tree.items()
+    ]
+
+
+def _series(name: str, inst: Instance, ds: str, cf: str = "AVERAGE") -> dict[str, Any]:
+    return {"name": name, "path": inst.path, "ds": ds, "cf": cf}
+
+
+def _line(value: str, color: str, legend: str, **style: Any) -> dict[str, Any]:
+    line = {"value": value, "type": "LINE", "width": 1, "color": color, "legend": legend}
+    line.update({"dash": False, "stack": False})
+    line.update(style)
+    return line
+
+
+def instance_graph(inst: Instance) -> dict[str, Any]:
+    """Requests/min, errors/min, backlog and estimated max rpm of one instance."""
+    return {
+        "title": f"{inst.customer} {inst.host}/{inst.name}",
+        "vlabel": "per minute",
+        "logarithmic": False,
+        "ymin": 0,
+        "ymax": None,
+        "series": [
+            _series("rpm", inst, "rpm"),
+            _series("epm", inst, "epm"),
+            _series("bl", inst, "bl"),
+            _series("spr", inst, "spr"),
+        ],
+        "cdefs": [],
+        "lines": [
+            _line("rpm", "#1f77b4", "requests/min", width=2),
+            _line("epm", "#d62728", "errors/min"),
+            _line("bl", "#ff7f0e", "backlog"),
+            _line("spr", "#2ca02c", "est. max rpm", dash=True),
+        ],
+    }
+
+
+def pool_graph(kind: str, customer: str, host: str | None, insts: list[Instance]) -> dict[str, Any]:
+    """One line per instance of ``insts`` (a customer's, or one host's of a customer)."""
+    if kind not in POOL_KINDS:
+        raise ValueError(f"unknown graph kind {kind!r}: instance, {', '.join(POOL_KINDS)}")
+    insts = insts[:MAX_POOL]
+    scope = f"{customer} {host}" if host else customer
+    series: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    for i, inst in enumerate(insts):
+        color = PALETTE[i % len(PALETTE)]
+        legend = inst.name if host else inst.label
+        if kind in ("all", "compare-rpm"):
+            series.append(_series(f"r{i}", inst, "rpm"))
+            stacked = kind == "all"
+            kind_style = {"type": "AREA" if stacked else "LINE", "stack": stacked and i > 0}
+            lines.append(_line(f"r{i}", color, legend, **kind_style))
+        elif kind == "compare-max":
+            series.append(_series(f"s{i}", inst, "spr"))
+            lines.append(_line(f"s{i}", color, legend))
+        else:  # the render API's virtual DS: (spr - rpm) / spr * 100
+            series.append(_series(f"h{i}", inst, "headroom"))
+            lines.append(_line(f"h{i}", color, legend))
+    return {
+        "title": f"{POOL_KINDS[kind]}: {scope}",
+        "vlabel": "% headroom" if kind == "headroom" else "per minute",
+        "logarithmic": False,
+        "ymin": None if kind == "headroom" else 0,
+        "ymax": None,
+        "series": series,
+        "cdefs": [],
+        "lines": lines,
+    }
+
+
+def graph_for(
+    instances: list[Instance],
+    kind: str,
+    *,
+    instance: str | None = None,
+    customer: str | None = None,
+    host: str | None = None,
+) -> dict[str, Any]:
+    """The definition of a ``kind`` graph; :class:`UnknownInstance` when nothing matches."""
+    if kind == "instance":
+        match = next((i for i in instances if i.stem == instance), None)
+        if match is None:
+            raise UnknownInstance(f"no tracelog instance {instance!r}")
+        return instance_graph(match)
+    if not customer:
+        raise ValueError("a pool graph needs customer= (and optionally host=)")
+    pool = [i for i in instances if i.customer == customer and (not host or i.host == host)]
+    if not pool:
+        where = f"customer {customer!r}" + (f", host {host!r}" if host else "")
+        raise UnknownInstance(f"no tracelog instances for {where}")
+    return pool_graph(kind, customer, host, pool)

@@ -1,0 +1,166 @@
+"""The JSON API the pages' scripts call to save, create, delete and clone pages.
+
+Every write names the page generation it is based on; a stale one answers 409 with
+the current generation so the browser can reload instead of overwriting.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.httpexceptions import HTTPBadRequest, HTTPConflict, HTTPNotFound
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from graphmetrics.saved.services import (
+    DEFAULT_PAGE,
+    InvalidInput,
+    StaleGeneration,
+    parse_graphs,
+)
+from graphmetrics.web import tracelog
+from graphmetrics.web.config import WebSettings
+from graphmetrics.web.views.helpers import (
+    find_page,
+    int_field,
+    json_body,
+    json_error,
+    page_data,
+    page_url,
+    service,
+    valid_user,
+)
+
+
+@view_config(context=InvalidInput, renderer="json")
+def invalid_input(exc: InvalidInput, request: Request) -> dict[str, Any]:
+    request.response.status = 400
+    return {"error": str(exc)}
+
+
+@view_config(context=StaleGeneration, renderer="json")
+def stale_generation(exc: StaleGeneration, request: Request) -> dict[str, Any]:
+    request.response.status = HTTPConflict.code
+    return {"error": str(exc), "generation": exc.current}
+
+
+@view_config(route_name="api_users", renderer="json", permission="view")
+def users(request: Request) -> dict[str, Any]:
+    return {
+        "users": [
+            {"name": name, "pages": count, "url": page_url(request, "tracelog", name, DEFAULT_PAGE)}
+            for name, count in service(request).users()
+        ]
+    }
+
+
+@view_config(route_name="api_pages", request_method="GET", renderer="json", permission="view")
+def list_pages(request: Request) -> dict[str, Any]:
+    section, user = request.matchdict["section"], request.matchdict["user"]
+    pages = service(request).pages(user, section) if valid_user(user) else []
+    return {
+        "pages": [
+            {"name": p.name, "generation": p.generation, "graphs": len(p.graphs),
+             "url": page_url(request, section, user, p.name)}
+            for p in pages
+        ]
+    }  # fmt: skip
+
+
+@view_config(route_name="api_pages", request_method="POST", renderer="json", permission="edit")
+def create_page(request: Request) -> dict[str, Any]:
+    name = json_body(request).get("name")
+    if not isinstance(name, str):
+        raise json_error(HTTPBadRequest, "'name' must be the new page's name")
+    page = service(request).create_page(
+        request.matchdict["user"], request.matchdict["section"], name
+    )
+    request.response.status = 201
+    return page_data(request, page)
+
+
+@view_config(route_name="api_page", request_method="GET", renderer="json", permission="view")
+def get_page(request: Request) -> dict[str, Any]:
+    return page_data(request, find_page(request, request.matchdict["section"], api=True))
+
+
+@view_config(route_name="api_page", request_method="PUT", renderer="json", permission="edit")
+def save_page(request: Request) -> dict[str, Any]:
+    body = json_body(request)
+    generation = int_field(body, "generation")
+    graphs = parse_graphs(body.get("graphs"))
+    page = find_page(request, request.matchdict["section"], api=True)
+    return page_data(request, service(request).save_graphs(page, generation, graphs))
+
+
+@view_config(route_name="api_page", request_method="DELETE", renderer="json", permission="edit")
+def delete_page(request: Request) -> dict[str, Any]:
+    generation = int_field(json_body(request), "generation")
+    page = find_page(request, request.matchdict["section"], api=True)
+    section, user = page.section, page.owner.name
+    service(request).delete_page(page, generation)
+    return {
+        "deleted": request.matchdict["page"],
+        "url": page_url(request, section, user, DEFAULT_PAGE),
+    }
+
+
+@view_config(route_name="api_page_clone", request_method="POST", renderer="json", permission="view")
+def clone_page(request: Request) -> dict[str, Any]:
+    """Copy anyone's page into a new page of the signed-in user."""
+    source = find_page(request, request.matchdict["section"], api=True)
+    default = f"{source.owner.name}-{source.name}"
+    name = json_body(request).get("name") or default
+    if not isinstance(name, str):
+        raise json_error(HTTPBadRequest, "'name' must be the new page's name")
+    me = request.authenticated_userid
+    copy = service(request).clone_page(source, me, name)
+    request.response.status = 201
+    return page_data(request, copy)
+
+
+@view_config(
+    route_name="api_graph_clone", request_method="POST", renderer="json", permission="view"
+)
+def clone_graph(request: Request) -> dict[str, Any]:
+    """Append a copy of anyone's graph to one of the signed-in user's pages."""
+    section = request.matchdict["section"]
+    source = find_page(request, section, api=True)
+    graph = service(request).graph(source, int(request.matchdict["graph"]))
+    if graph is None:
+        raise json_error(
+            HTTPNotFound, f"page {source.name!r} has no graph {request.matchdict['graph']}"
+        )
+    target_name = json_body(request).get("page") or DEFAULT_PAGE
+    if not isinstance(target_name, str):
+        raise json_error(HTTPBadRequest, "'page' must be the name of one of your pages")
+    me = request.authenticated_userid
+    svc = service(request)
+    target = svc.page(me, section, target_name)
+    if target is None and target_name == DEFAULT_PAGE:
+        target = svc.ensure_default_page(me, section)
+    if target is None:
+        raise json_error(HTTPNotFound, f"you have no {section} page named {target_name!r}")
+    svc.clone_graph(graph, target)
+    return page_data(request, target)
+
+
+@view_config(route_name="api_tracelog_graph", renderer="json", permission="view")
+def tracelog_graph(request: Request) -> dict[str, Any]:
+    """The definition of a tracelog graph: ``kind=instance&instance=STEM`` or a pool."""
+    settings: WebSettings = request.registry.settings["graphmetrics"]
+    params = request.params
+    kind = params.get("kind", "instance")
+    try:
+        definition = tracelog.graph_for(
+            tracelog.scan_instances(settings.rrd_dir),
+            kind,
+            instance=params.get("instance"),
+            customer=params.get("customer"),
+            host=params.get("host"),
+        )
+    except tracelog.UnknownInstance as exc:
+        raise json_error(HTTPNotFound, str(exc)) from exc
+    except ValueError as exc:
+        raise json_error(HTTPBadRequest, str(exc)) from exc
+    return {"definition": definition}

@@ -1,0 +1,99 @@
+"""Signing in and out, and what a visitor who may not see a page gets instead.
+
+The development login (``/login?user=NAME``) only works when ``dev_login`` is true;
+another login method replaces this module's ``login`` and leaves every other view alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.exceptions import BadCSRFToken
+from pyramid.httpexceptions import (
+    HTTPForbidden,
+    HTTPFound,
+    HTTPUnauthorized,
+)
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.security import forget, remember
+from pyramid.view import forbidden_view_config, view_config
+
+from graphmetrics.web.config import WebSettings
+from graphmetrics.web.views.helpers import json_error, service, valid_user
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go back to after signing in, never another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@view_config(route_name="login", renderer="login.jinja2")
+def login(request: Request) -> Any:
+    settings: WebSettings = request.registry.settings["graphmetrics"]
+    user = request.params.get("user")
+    next_url = safe_next(request.params.get("next"))
+    info = {"dev_login": settings.dev_login, "next": next_url or "", "error": None, "user": user}
+    if user is None:
+        return info
+    if not settings.dev_login:
+        request.response.status = 403
+        info["error"] = (
+            "The development login is switched off (dev_login = false); "
+            "sign in through your identity provider."
+        )
+        return info
+    if not valid_user(user):
+        request.response.status = 400
+        info["error"] = (
+            f"{user!r} cannot be a user name: use 1-64 letters, digits, '_', '.', '@' or '-', "
+            "starting with a letter or digit (api, login, metrics, static... are reserved)."
+        )
+        return info
+    service(request).ensure_user(user)
+    headers = remember(request, user)
+    return HTTPFound(location=next_url or request.route_url("home"), headers=headers)
+
+
+@view_config(route_name="logout", request_method=("GET", "POST"), require_csrf=False)
+def logout(request: Request) -> Response:
+    return HTTPFound(location=request.route_url("login"), headers=forget(request))
+
+
+@view_config(route_name="home")
+def home(request: Request) -> Response:
+    user = request.authenticated_userid
+    if user is None:
+        return HTTPFound(location=request.route_url("login"))
+    return HTTPFound(location=request.route_url("dashboard", user=user, page="default"))
+
+
+def is_api(request: Request) -> bool:
+    route = request.matched_route
+    return route is not None and route.name.startswith("api_")
+
+
+@forbidden_view_config()
+def forbidden(exc: HTTPForbidden, request: Request) -> Response:
+    user = request.authenticated_userid
+    owner = getattr(request.context, "owner", None)
+    if user is None:
+        if is_api(request):
+            return json_error(HTTPUnauthorized, "sign in first (/login)")
+        return HTTPFound(location=request.route_url("login", _query={"next": request.path_qs}))
+    message = (
+        f"only {owner} can change {owner}'s pages; clone the page or graph into your own"
+        if owner
+        else "you may not do this"
+    )
+    if is_api(request):
+        return json_error(HTTPForbidden, message)
+    return HTTPForbidden(message)
+
+
+@view_config(context=BadCSRFToken, renderer="json")
+def bad_csrf(exc: BadCSRFToken, request: Request) -> Any:
+    request.response.status = 400
+    return {"error": "missing or outdated CSRF token: reload the page and try again"}

@@ -1,0 +1,85 @@
+"""Small pieces the views share: JSON errors, the request body, page lookups."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pyramid.httpexceptions import HTTPBadRequest, HTTPException, HTTPNotFound
+from pyramid.request import Request
+
+from graphmetrics.saved.interfaces import ISavedGraphs
+from graphmetrics.saved.models import Page
+from graphmetrics.saved.services import (
+    DEFAULT_PAGE,
+    USER_NAME,
+    SavedGraphService,
+    page_json,
+)
+
+RESERVED_USERS = frozenset(
+    {"api", "login", "logout", "metrics", "render", "series", "static", "users"}
+)
+SECTION_ROUTES = {"tracelog": "dashboard", "metrics": "metrics_page"}
+
+
+def json_error(cls: type[HTTPException], message: str, **extra: Any) -> HTTPException:
+    return cls(json_body={"error": message, **extra})
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise json_error(HTTPBadRequest, f"the request body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise json_error(HTTPBadRequest, "the request body must be a JSON object")
+    return body
+
+
+def int_field(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise json_error(HTTPBadRequest, f"'{name}' must be an integer, got {value!r}")
+    return value
+
+
+def service(request: Request) -> SavedGraphService:
+    svc: SavedGraphService = request.find_service(ISavedGraphs)
+    return svc
+
+
+def valid_user(name: str) -> bool:
+    return bool(USER_NAME.match(name)) and name.lower() not in RESERVED_USERS
+
+
+def page_url(request: Request, section: str, user: str, page: str) -> str:
+    return str(request.route_url(SECTION_ROUTES[section], user=user, page=page))
+
+
+def find_page(request: Request, section: str, *, api: bool) -> Page:
+    """The page named by the URL; the owner's ``default`` page springs into being."""
+    user = request.matchdict["user"]
+    name = request.matchdict["page"]
+    svc = service(request)
+    page = svc.page(user, section, name) if valid_user(user) else None
+    if page is None and name == DEFAULT_PAGE and user == request.authenticated_userid:
+        page = svc.ensure_default_page(user, section)
+    if page is None:
+        message = f"{user} has no {section} page named {name!r}"
+        raise json_error(HTTPNotFound, message) if api else HTTPNotFound(message)
+    return page
+
+
+def page_data(request: Request, page: Page) -> dict[str, Any]:
+    """The page as the browser gets it: graphs plus the URLs the scripts call."""
+    data = page_json(page)
+    section, user, name = page.section, page.owner.name, page.name
+    data["url"] = page_url(request, section, user, name)
+    data["api"] = request.route_url("api_page", section=section, user=user, page=name)
+    data["clone_url"] = request.route_url("api_page_clone", section=section, user=user, page=name)
+    for graph in data["graphs"]:
+        graph["clone_url"] = request.route_url(
+            "api_graph_clone", section=section, user=user, page=name, graph=graph["id"]
+        )
+    return data

@@ -1,0 +1,236 @@
+// One graph on a page: the image from /render, its time controls, drag-to-zoom, links.
+
+import { el } from "./api.js";
+import { PRESETS, bounds, describe, fromLocalInput, normalise, rangeParams, toLocalInput } from "./timerange.js";
+
+const HEIGHT = 260;
+// Plot area inside a --full-size-mode rrdtool image when the server sends no geometry.
+const FALLBACK = { left: 66, right: 24 };
+
+export function renderUrl(base, graph, { format = "png", width, height } = {}) {
+  const params = new URLSearchParams({ graph: JSON.stringify(graph.definition), ...rangeParams(graph.view) });
+  if (format !== "png") params.set("format", format);
+  if (width) params.set("width", String(width));
+  if (height) params.set("height", String(height));
+  return `${base}?${params}`;
+}
+
+export class GraphCard {
+  /**
+   * graph: {id, definition, view, clone_url}; hooks: onChange(card), onApplyAll(view),
+   * onRemove(card), onMove(card, delta), onClone(card), onEdit(card) — each optional.
+   */
+  constructor(graph, { renderBase, editable, hooks = {} }) {
+    this.graph = graph;
+    this.graph.view = normalise(graph.view);
+    this.renderBase = renderBase;
+    this.editable = editable;
+    this.hooks = hooks;
+    this.objectUrl = null;
+    this.loading = null;
+    this.geometry = null;
+    this.el = this.build();
+  }
+
+  get title() {
+    return this.graph.definition.title || "untitled graph";
+  }
+
+  build() {
+    const h = this.hooks;
+    const actions = [];
+    if (this.editable) {
+      if (h.onEdit) actions.push(el("button", { type: "button", class: "ghost", text: "Edit", onclick: () => h.onEdit(this) }));
+      actions.push(
+        el("button", { type: "button", class: "icon", title: "Move up", "aria-label": "Move up", text: "↑", onclick: () => h.onMove?.(this, -1) }),
+        el("button", { type: "button", class: "icon", title: "Move down", "aria-label": "Move down", text: "↓", onclick: () => h.onMove?.(this, 1) }),
+        el("button", { type: "button", class: "icon danger", title: "Remove graph", "aria-label": "Remove graph", text: "✕", onclick: () => h.onRemove?.(this) }),
+      );
+    } else if (h.onClone && this.graph.clone_url) {
+      actions.push(el("button", { type: "button", class: "primary small clone", text: "Clone to my page", onclick: () => h.onClone(this) }));
+    }
+    this.titleEl = el("h3", { text: this.title });
+    this.presetButtons = PRESETS.map(([label, start]) =>
+      el("button", { type: "button", class: "preset", "data-start": start, text: label, onclick: () => this.setView({ start, end: "now" }) }),
+    );
+    this.trailInput = el("input", { type: "number", min: "1", max: "9600", value: "6", "aria-label": "Trail hours", class: "hours" });
+    this.trailButton = el("button", { type: "button", class: "preset trail", text: "Trail", title: "Show the last N hours and follow now",
+      onclick: () => this.setView({ trail: Math.max(1, Number(this.trailInput.value) || 6) }) });
+    this.fromInput = el("input", { type: "datetime-local", "aria-label": "From" });
+    this.toInput = el("input", { type: "datetime-local", "aria-label": "To" });
+    const custom = el("form", { class: "custom", onsubmit: (ev) => { ev.preventDefault(); this.applyCustom(); } },
+      this.fromInput, el("span", { text: "→" }), this.toInput, el("button", { type: "submit", class: "ghost", text: "Go" }));
+    this.rangeText = el("span", { class: "range" });
+    this.pngLink = el("a", { target: "_blank", rel: "noopener", text: "PNG" });
+    this.csvLink = el("a", { target: "_blank", rel: "noopener", text: "CSV" });
+    this.img = el("img", { alt: `graph: ${this.title}`, draggable: "false" });
+    this.selection = el("div", { class: "selection", hidden: true });
+    this.message = el("p", { class: "graph-error", hidden: true, role: "alert" });
+    this.plot = el("div", { class: "plot", title: "Drag across the graph to zoom in" }, this.img, this.selection);
+    this.bindZoom();
+    const card = el("article", { class: "card", "data-graph-id": this.graph.id ?? "" },
+      el("header", {}, this.titleEl, el("div", { class: "actions" }, actions)),
+      el("div", { class: "controls" },
+        el("div", { class: "presets", role: "group", "aria-label": "Time range" }, this.presetButtons, this.trailInput, this.trailButton),
+        custom),
+      this.plot,
+      this.message,
+      el("footer", {}, this.rangeText, el("span", { class: "spacer" }),
+        el("button", { type: "button", class: "ghost small apply-all", text: "Apply this range to all graphs",
+          onclick: () => h.onApplyAll?.(this.graph.view) }),
+        this.pngLink, this.csvLink),
+    );
+    this.syncControls();
+    return card;
+  }
+
+  syncControls() {
+    const view = this.graph.view;
+    for (const button of this.presetButtons) {
+      button.setAttribute("aria-pressed", String(!view.trail && view.end === "now" && button.dataset.start === view.start));
+    }
+    this.trailButton.setAttribute("aria-pressed", String(Boolean(view.trail)));
+    if (view.trail) this.trailInput.value = String(view.trail);
+    const [start, end] = bounds(view);
+    if (!Number.isNaN(start) && !Number.isNaN(end)) {
+      this.fromInput.value = toLocalInput(start);
+      this.toInput.value = toLocalInput(end);
+    }
+    this.rangeText.textContent = describe(view);
+    this.titleEl.textContent = this.title;
+    this.img.alt = `graph: ${this.title}`;
+    this.el?.setAttribute("data-graph-id", this.graph.id ?? "");
+  }
+
+  applyCustom() {
+    const start = fromLocalInput(this.fromInput.value);
+    const end = fromLocalInput(this.toInput.value);
+    if (!start || !end || Number(start) >= Number(end)) {
+      this.showMessage("Pick a start before the end.");
+      return;
+    }
+    this.setView({ start, end });
+  }
+
+  setView(view, { quiet = false } = {}) {
+    this.graph.view = normalise(view);
+    this.syncControls();
+    this.load();
+    if (!quiet) this.hooks.onChange?.(this);
+  }
+
+  setDefinition(definition) {
+    this.graph.definition = definition;
+    this.syncControls();
+    this.load();
+  }
+
+  size() {
+    const width = Math.max(320, Math.min(2000, Math.round(this.plot.clientWidth || 640)));
+    return { width, height: HEIGHT };
+  }
+
+  showMessage(text) {
+    this.message.textContent = text;
+    this.message.hidden = !text;
+  }
+
+  /** Fetch the image (revalidating when `fresh`), so errors and geometry headers are readable. */
+  async load({ fresh = false } = {}) {
+    const size = this.size();
+    this.pngLink.href = renderUrl(this.renderBase, this.graph, size);
+    this.csvLink.href = renderUrl(this.renderBase, this.graph, { format: "csv" });
+    if (!(this.graph.definition.series || []).length) {
+      this.img.removeAttribute("src");
+      this.plot.classList.add("blank");
+      this.showMessage("No series yet: add one to draw this graph.");
+      return;
+    }
+    this.plot.classList.remove("blank");
+    const url = renderUrl(this.renderBase, this.graph, size);
+    const token = {};
+    this.loading = token;
+    this.el?.classList.add("loading");
+    try {
+      const resp = await fetch(url, { cache: fresh ? "no-cache" : "default", credentials: "same-origin" });
+      if (this.loading !== token) return;
+      const type = resp.headers.get("Content-Type") || "";
+      if (type.startsWith("image/")) {
+        const blob = await resp.blob();
+        if (this.loading !== token) return;
+        if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+        this.objectUrl = URL.createObjectURL(blob);
+        this.img.src = this.objectUrl;
+        this.geometry = readGeometry(resp.headers);
+        this.showMessage(resp.ok ? "" : `The graph cannot be drawn (${resp.status}); see the image.`);
+      } else {
+        const text = await resp.text();
+        let message = text;
+        try { message = JSON.parse(text).error ?? text; } catch { /* plain text */ }
+        this.showMessage(`The graph cannot be drawn: ${message}`);
+      }
+      this.el?.setAttribute("data-loaded", String(Date.now()));
+    } catch (err) {
+      if (this.loading === token) this.showMessage(`The graph cannot be loaded: ${err.message}`);
+    } finally {
+      if (this.loading === token) this.el?.classList.remove("loading");
+    }
+  }
+
+  /** Plot area in displayed pixels and its time span. */
+  plotArea() {
+    const scale = this.img.clientWidth / (this.img.naturalWidth || this.img.clientWidth || 1);
+    const g = this.geometry;
+    const natural = this.img.naturalWidth || this.img.clientWidth;
+    const left = (g ? g.left : FALLBACK.left) * scale;
+    const width = (g ? g.width : natural - FALLBACK.left - FALLBACK.right) * scale;
+    const [start, end] = g && g.start ? [g.start, g.end] : bounds(this.graph.view);
+    return { left, width, start, end };
+  }
+
+  bindZoom() {
+    let origin = null;
+    const x = (ev) => ev.clientX - this.img.getBoundingClientRect().left;
+    this.plot.addEventListener("pointerdown", (ev) => {
+      if (ev.button !== 0 || !this.img.src) return;
+      origin = x(ev);
+      this.plot.setPointerCapture(ev.pointerId);
+      Object.assign(this.selection.style, { left: `${origin}px`, width: "0px" });
+      this.selection.hidden = false;
+    });
+    this.plot.addEventListener("pointermove", (ev) => {
+      if (origin === null) return;
+      const now = x(ev);
+      Object.assign(this.selection.style, { left: `${Math.min(origin, now)}px`, width: `${Math.abs(now - origin)}px` });
+    });
+    const finish = (ev) => {
+      if (origin === null) return;
+      const a = Math.min(origin, x(ev));
+      const b = Math.max(origin, x(ev));
+      origin = null;
+      this.selection.hidden = true;
+      if (b - a < 5) return;
+      const area = this.plotArea();
+      const at = (px) => area.start + ((Math.min(Math.max(px - area.left, 0), area.width)) / area.width) * (area.end - area.start);
+      const start = Math.round(at(a));
+      const end = Math.round(at(b));
+      if (end - start >= 60) this.setView({ start: String(start), end: String(end) });
+    };
+    this.plot.addEventListener("pointerup", finish);
+    this.plot.addEventListener("pointercancel", () => { origin = null; this.selection.hidden = true; });
+  }
+
+  destroy() {
+    this.loading = null;
+    if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+    this.el.remove();
+  }
+}
+
+function readGeometry(headers) {
+  const num = (name) => Number(headers.get(name));
+  const left = num("X-Graph-Left");
+  const width = num("X-Graph-Width");
+  if (!left || !width) return null;
+  return { left, width, start: num("X-Graph-Start") || null, end: num("X-Graph-End") || null };
+}

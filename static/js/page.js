@@ -1,0 +1,176 @@
+// What the tracelog dashboard and the metrics builder share: the cards, saving,
+// auto-refresh, page and clone actions.
+
+import { api, el, readConfig } from "./api.js";
+import { GraphCard } from "./graphcard.js";
+import { PageStore } from "./pagestore.js";
+import { sameView } from "./timerange.js";
+
+const REFRESH_MS = 60_000;
+
+export class PageApp {
+  constructor({ onEdit = null } = {}) {
+    this.config = readConfig();
+    this.editable = this.config.editable;
+    this.container = document.getElementById("graphs");
+    this.emptyNote = document.getElementById("empty");
+    this.statusEl = document.getElementById("save-status");
+    this.notice = document.getElementById("notice");
+    this.onEdit = onEdit;
+    this.store = new PageStore(this.config.page, {
+      editable: this.editable,
+      onStatus: (state, text) => this.status(state, text),
+      onConflict: (err) => this.conflict(err),
+    });
+    this.cards = this.store.graphs.map((g) => this.makeCard(g));
+    this.cards.forEach((card) => this.container.append(card.el));
+    this.updateEmpty();
+    requestAnimationFrame(() => this.cards.forEach((card) => card.load()));
+    this.bindPageActions();
+    this.startRefresh();
+  }
+
+  makeCard(graph) {
+    const hooks = {
+      onChange: () => this.store.changed(),
+      onApplyAll: (view) => this.applyToAll(view),
+      onRemove: (card) => this.remove(card),
+      onMove: (card, delta) => this.move(card, delta),
+      onClone: (card) => this.cloneGraph(card),
+    };
+    if (this.onEdit) hooks.onEdit = (card) => this.onEdit(card);
+    return new GraphCard(graph, { renderBase: this.config.urls.render, editable: this.editable, hooks });
+  }
+
+  status(state, text) {
+    if (!this.statusEl) return;
+    this.statusEl.textContent = text;
+    this.statusEl.dataset.state = state;
+  }
+
+  say(text, kind = "info", link = null) {
+    this.notice.replaceChildren(text, link ? el("a", { href: link.href, text: link.text }) : "");
+    this.notice.className = `banner ${kind}`;
+    this.notice.hidden = false;
+  }
+
+  conflict(err) {
+    this.say(`${err.message}. Reloading the page…`, "error");
+    this.status("error", "Changed elsewhere");
+    window.setTimeout(() => window.location.reload(), 1200);
+  }
+
+  updateEmpty() {
+    if (this.emptyNote) this.emptyNote.hidden = this.cards.length > 0;
+  }
+
+  add(graph) {
+    this.store.graphs.push(graph);
+    const card = this.makeCard(graph);
+    this.cards.push(card);
+    this.container.append(card.el);
+    this.updateEmpty();
+    card.load();
+    card.el.scrollIntoView({ behavior: "smooth", block: "nearest" });
+    this.store.changed();
+    return card;
+  }
+
+  remove(card) {
+    const i = this.cards.indexOf(card);
+    if (i < 0) return;
+    this.cards.splice(i, 1);
+    this.store.graphs.splice(i, 1);
+    card.destroy();
+    this.updateEmpty();
+    this.store.changed();
+  }
+
+  move(card, delta) {
+    const i = this.cards.indexOf(card);
+    const j = i + delta;
+    if (i < 0 || j < 0 || j >= this.cards.length) return;
+    for (const list of [this.cards, this.store.graphs]) [list[i], list[j]] = [list[j], list[i]];
+    if (delta < 0) this.container.insertBefore(card.el, this.cards[i].el);
+    else this.container.insertBefore(this.cards[i].el, card.el);
+    this.store.changed();
+  }
+
+  applyToAll(view) {
+    let changed = false;
+    for (const card of this.cards) {
+      if (!sameView(card.graph.view, view)) {
+        card.setView({ ...view }, { quiet: true });
+        changed = true;
+      }
+    }
+    if (changed) this.store.changed();
+  }
+
+  async cloneGraph(card) {
+    const target = document.getElementById("clone-target")?.value || "default";
+    try {
+      const page = await api(card.graph.clone_url, { method: "POST", body: { page: target } });
+      this.say(`Cloned “${card.title}” into your page ${page.name}. `, "ok", { href: page.url, text: "Open it" });
+    } catch (err) {
+      this.say(`Cannot clone the graph: ${err.message}`, "error");
+    }
+  }
+
+  bindPageActions() {
+    const page = this.config.page;
+    document.getElementById("user-switch")?.addEventListener("change", (ev) => {
+      window.location.assign(ev.target.value);
+    });
+    document.getElementById("new-page")?.addEventListener("click", async () => {
+      const name = window.prompt("Name of the new page (letters, digits, '_', '.', '-'):");
+      if (!name) return;
+      try {
+        const created = await api(this.config.urls.create_page, { method: "POST", body: { name } });
+        window.location.assign(created.url);
+      } catch (err) {
+        this.say(`Cannot create the page: ${err.message}`, "error");
+      }
+    });
+    document.getElementById("delete-page")?.addEventListener("click", async () => {
+      if (!window.confirm(`Delete the page “${page.name}” and its ${this.cards.length} graphs?`)) return;
+      await this.store.flush();
+      try {
+        const done = await api(page.api, { method: "DELETE", body: { generation: this.store.generation } });
+        window.location.assign(done.url);
+      } catch (err) {
+        if (err.status === 409) this.conflict(err);
+        else this.say(`Cannot delete the page: ${err.message}`, "error");
+      }
+    });
+    document.getElementById("clone-page")?.addEventListener("click", async () => {
+      const name = window.prompt("Name of your copy of this page:", `${page.user}-${page.name}`);
+      if (!name) return;
+      try {
+        const copy = await api(page.clone_url, { method: "POST", body: { name } });
+        window.location.assign(copy.url);
+      } catch (err) {
+        this.say(`Cannot clone the page: ${err.message}`, "error");
+      }
+    });
+  }
+
+  startRefresh() {
+    const button = document.getElementById("refresh-toggle");
+    let timer = null;
+    const set = (on) => {
+      window.clearInterval(timer);
+      timer = on
+        ? window.setInterval(() => {
+            if (document.visibilityState === "visible") this.cards.forEach((c) => c.load({ fresh: true }));
+          }, REFRESH_MS)
+        : null;
+      if (button) {
+        button.setAttribute("aria-pressed", String(on));
+        button.textContent = on ? "Auto-refresh on" : "Auto-refresh paused";
+      }
+    };
+    button?.addEventListener("click", () => set(button.getAttribute("aria-pressed") !== "true"));
+    set(true);
+  }
+}

@@ -1,0 +1,70 @@
+// The page being shown: its graphs, auto-saved with the page generation.
+// A save based on an old generation gets 409: another tab changed the page, so we reload.
+
+import { api } from "./api.js";
+
+export class PageStore {
+  constructor(page, { editable, onStatus = () => {}, onConflict = () => {} }) {
+    this.url = page.api;
+    this.generation = page.generation;
+    this.graphs = page.graphs.map((g) => ({ ...g }));
+    this.editable = editable;
+    this.onStatus = onStatus;
+    this.onConflict = onConflict;
+    this.timer = null;
+    this.saving = null;
+    this.again = false;
+    this.dirty = false;
+    window.addEventListener("pagehide", () => this.flush({ keepalive: true }));
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") this.flush({ keepalive: true });
+    });
+  }
+
+  changed() {
+    if (!this.editable) return;
+    this.dirty = true;
+    this.onStatus("pending", "Unsaved changes…");
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), 300);
+  }
+
+  async flush({ keepalive = false } = {}) {
+    clearTimeout(this.timer);
+    if (!this.dirty) return this.saving;
+    if (this.saving) {
+      this.again = true;
+      return this.saving;
+    }
+    this.dirty = false;
+    const sent = [...this.graphs];
+    const body = {
+      generation: this.generation,
+      graphs: sent.map((g) => ({ id: g.id ?? null, definition: g.definition, view: g.view })),
+    };
+    this.onStatus("saving", "Saving…");
+    this.saving = api(this.url, { method: "PUT", body, keepalive })
+      .then((data) => {
+        this.generation = data.generation;
+        data.graphs.forEach((g, i) => Object.assign(sent[i], { id: g.id, clone_url: g.clone_url }));
+        this.onStatus(this.dirty ? "pending" : "saved", this.dirty ? "Unsaved changes…" : "All changes saved");
+      })
+      .catch((err) => {
+        if (err.status === 409) {
+          this.editable = false;
+          this.onConflict(err);
+        } else {
+          this.dirty = true;
+          this.onStatus("error", `Not saved: ${err.message}`);
+        }
+      })
+      .finally(() => {
+        this.saving = null;
+        if (this.again) {
+          this.again = false;
+          this.flush();
+        }
+      });
+    return this.saving;
+  }
+}

@@ -1,0 +1,74 @@
+// A graph's view: {start, end} (epoch, ISO or AT-style like "-1d") or {trail: hours}.
+
+export const PRESETS = [
+  ["1h", "-1h"],
+  ["6h", "-6h"],
+  ["1d", "-1d"],
+  ["1w", "-7d"],
+  ["1m", "-30d"],
+  ["1y", "-365d"],
+];
+export const DEFAULT_VIEW = Object.freeze({ start: "-1d", end: "now" });
+
+const UNITS = { s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86400, w: 604800, mon: 2592000, y: 31536000 };
+
+export function normalise(view) {
+  if (view && view.trail) return { trail: Number(view.trail) };
+  return { start: view?.start || DEFAULT_VIEW.start, end: view?.end || DEFAULT_VIEW.end };
+}
+
+export function sameView(a, b) {
+  a = normalise(a);
+  b = normalise(b);
+  return a.trail === b.trail && a.start === b.start && a.end === b.end;
+}
+
+/** The render query parameters for a view. */
+export function rangeParams(view) {
+  view = normalise(view);
+  return view.trail ? { trail: String(view.trail) } : { start: view.start, end: view.end };
+}
+
+/** Epoch seconds for a time spec, relative ones against now; NaN when not understood. */
+export function resolve(spec, now = Date.now() / 1000) {
+  const text = String(spec).trim().toLowerCase();
+  if (text === "now" || text === "") return now;
+  if (/^\d{1,11}$/.test(text)) return Number(text);
+  const rel = /^(?:now)?([+-])(\d+)([a-z]+)$/.exec(text);
+  if (rel && UNITS[rel[3]]) return now + (rel[1] === "-" ? -1 : 1) * Number(rel[2]) * UNITS[rel[3]];
+  const parsed = Date.parse(spec);
+  return Number.isNaN(parsed) ? NaN : parsed / 1000;
+}
+
+export function bounds(view, now = Date.now() / 1000) {
+  view = normalise(view);
+  if (view.trail) return [now - view.trail * 3600, now];
+  const end = resolve(view.end, now);
+  return [resolve(view.start, end), end];
+}
+
+function stamp(epoch) {
+  const d = new Date(epoch * 1000);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function describe(view) {
+  view = normalise(view);
+  if (view.trail) return `trail: last ${view.trail} h, follows now`;
+  const preset = PRESETS.find(([, start]) => start === view.start);
+  if (preset && view.end === "now") return `last ${preset[0]}`;
+  const [start, end] = bounds(view);
+  if (Number.isNaN(start) || Number.isNaN(end)) return `${view.start} → ${view.end}`;
+  return `${stamp(start)} → ${stamp(end)}`;
+}
+
+/** Value for an <input type="datetime-local"> from epoch seconds. */
+export function toLocalInput(epoch) {
+  return stamp(epoch).replace(" ", "T");
+}
+
+export function fromLocalInput(text) {
+  const ms = new Date(text).getTime();
+  return Number.isNaN(ms) ? null : String(Math.round(ms / 1000));
+}
