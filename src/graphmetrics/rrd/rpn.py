@@ -51,7 +51,8 @@ VDEF_FUNCTIONS = frozenset(
 )  # fmt: skip
 VDEF_PERCENT = frozenset(("PERCENT", "PERCENTNAN"))
 
-RESERVED = {w.upper() for w in OPERATORS | VDEF_FUNCTIONS | VDEF_PERCENT if w.isalnum()}
+# rrdtool matches operators case-sensitively, so only these exact spellings are taken.
+RESERVED = {w for w in OPERATORS | VDEF_FUNCTIONS | VDEF_PERCENT if w.isalnum()}
 
 
 class RPNError(ValueError):
@@ -65,13 +66,15 @@ def check_name(name: str) -> str:
             f"bad variable name {name!r}: use a letter or '_' then letters, digits, '_' "
             "(at most 63)"
         )
-    if name.upper() in RESERVED:
+    if name in RESERVED:
         raise RPNError(f"bad variable name {name!r}: it is an RPN operator")
     return name
 
 
 def _tokens(expr: str) -> list[str]:
-    if not isinstance(expr, str) or not expr:
+    if not isinstance(expr, str):
+        raise RPNError(f"RPN expression must be a string, got {expr!r}")
+    if not expr:
         raise RPNError("empty RPN expression")
     if len(expr) > MAX_RPN_LENGTH:
         raise RPNError(f"RPN expression longer than {MAX_RPN_LENGTH} characters")

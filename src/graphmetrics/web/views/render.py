@@ -42,6 +42,9 @@ class RenderCache:
         self._bytes = 0
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def get(self, key: str) -> graph.Rendered | None:
         with self._lock:
             item = self._items.get(key)
