@@ -46,7 +46,7 @@ def test_simple_form_defaults() -> None:
         Series("s0", INST, "rpm", "AVERAGE"),
         Series("s1", "metrics/a/b/c", "data", "MAX"),
     )
-    assert [(l.value, l.legend, l.type) for l in req.graph.lines] == [
+    assert [(ln.value, ln.legend, ln.type) for ln in req.graph.lines] == [
         ("s0", f"{INST}:rpm", "LINE"),
         ("s1", "metrics/a/b/c:data:max", "LINE"),
     ]
