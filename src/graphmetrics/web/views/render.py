@@ -80,13 +80,14 @@ def render_cache(registry: Registry) -> RenderCache:
 
 def error_response(request: Request, message: str, status: int, param: str = "") -> Response:
     """The error in the format asked for (png when that is unreadable too)."""
-    fmt = request.GET.get("format", "png").lower()
+    params = dict(query_items(request) or [])
+    fmt = params.get("format", "png").lower()
     fmt = fmt if fmt in graphdef.FORMATS else "json"
     headers = {"X-Graphmetrics-Error": message.encode("ascii", "replace").decode()[:500]}
     response = Response(status=status, headers=headers, cache_control="no-store")
     if fmt in ("png", "svg"):
         width, height = (
-            _size(request, name, default)
+            _size(params, name, default)
             for name, default in zip(("width", "height"), graphdef.DEFAULT_SIZE, strict=True)
         )
         image = graph.error_image(message, fmt, width, height)
@@ -101,9 +102,17 @@ def error_response(request: Request, message: str, status: int, param: str = "")
     return response
 
 
-def _size(request: Request, name: str, default: int) -> int:
+def query_items(request: Request) -> list[tuple[str, str]] | None:
+    """The query parameters, or None when they are not UTF-8."""
     try:
-        value = int(request.GET.get(name, default))
+        return list(request.GET.items())
+    except UnicodeDecodeError:
+        return None
+
+
+def _size(params: dict[str, str], name: str, default: int) -> int:
+    try:
+        value = int(params.get(name, default))
     except ValueError:
         return default
     low, high = graphdef.SIZE_RANGE
@@ -119,8 +128,11 @@ def _etag(req: graphdef.RenderRequest, stamp: list[tuple[str, int, int]]) -> str
 def render_view(request: Request) -> Response:
     web: WebSettings = request.registry.settings["graphmetrics"]
     now = int(time.time())
+    items = query_items(request)
+    if items is None:
+        return error_response(request, "query: not valid UTF-8", 400, "query")
     try:
-        req = graphdef.parse_request(request.GET.items(), now)
+        req = graphdef.parse_request(items, now)
     except graphdef.GraphDefError as exc:
         return error_response(request, str(exc), 400, exc.param)
     try:

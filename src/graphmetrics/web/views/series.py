@@ -31,12 +31,16 @@ def series_index(registry: Registry) -> SeriesIndex:
 
 @view_config(route_name="series", request_method="GET", renderer="json")
 def series_view(request: Request) -> dict[str, Any]:
-    query = request.GET.get("q", "")
     try:
         try:
-            page = int(request.GET.get("page", "1"))
+            params = request.GET
+            query = params.get("q", "")
+        except UnicodeDecodeError:
+            raise SearchError("q", "the query string is not valid UTF-8") from None
+        try:
+            page = int(params.get("page", "1"))
         except ValueError:
-            raise SearchError("page", f"must be an integer, got {request.GET['page']!r}") from None
+            raise SearchError("page", f"must be an integer, got {params['page']!r}") from None
         return series_index(request.registry).search(query, page)
     except SearchError as exc:
         request.response.status = 400
