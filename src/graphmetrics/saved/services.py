@@ -27,7 +27,7 @@ USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_GRAPHS = 100
 MAX_DEFINITION_BYTES = 32_000
-VIEW_KEYS = {"start": str, "end": str, "trail": (int, float)}
+VIEW_KEYS: dict[str, type | tuple[type, ...]] = {"start": str, "end": str, "trail": (int, float)}
 
 
 class InvalidInput(ValueError):
@@ -230,7 +230,7 @@ class SavedGraphService:
             raise StaleGeneration(page.generation)
 
     def save_graphs(self, page: Page, generation: int, graphs: Sequence[GraphInput]) -> Page:
-        """Replace the page's graphs (kept by id, in the given order) if ``generation`` is current."""
+        """Replace the graphs (kept by id, in this order) if ``generation`` is current."""
         self._bump(page, generation)
         existing = {g.id: g for g in page.graphs}
         ordered: list[Graph] = []

@@ -1,0 +1,83 @@
+"""``graphmetrics-web --config etc/development.ini [--host H] [--port P]``: serve the app.
+
+The ini file is a paste deploy file (``[app:main]``, ``[server:main]``, logging
+sections), the same one ``pserve`` reads; ``--host``/``--port`` override the
+``listen`` address of ``[server:main]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import waitress
+from pyramid.paster import get_app, setup_logging
+
+from graphmetrics.settings import SettingsError
+
+DEFAULT_LISTEN = "127.0.0.1:6543"
+
+
+def server_options(path: Path) -> dict[str, str]:
+    """The ``[server:main]`` options for waitress (without paste's ``use``)."""
+    parser = configparser.ConfigParser(defaults={"here": str(path.resolve().parent)})
+    parser.read(path, encoding="utf-8")
+    if not parser.has_section("server:main"):
+        return {}
+    return {k: v for k, v in parser.items("server:main") if k not in ("use", "here")}
+
+
+def listen_address(options: dict[str, str], host: str | None, port: int | None) -> str:
+    default_host, _, default_port = options.get("listen", DEFAULT_LISTEN).partition(":")
+    if "host" in options:
+        default_host = options["host"]
+    if "port" in options:
+        default_port = options["port"]
+    return f"{host or default_host}:{port or default_port}"
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="graphmetrics-web",
+        description="Serve the graphmetrics web app (tracelog dashboards, /metrics, /render) "
+        "with waitress.",
+        epilog="Settings come from [app:main] of the ini file; GRAPHMETRICS_<OPTION> "
+        "environment variables (GRAPHMETRICS_RRD_DIR, GRAPHMETRICS_DB_URL, ...) win over it.",
+    )
+    parser.add_argument(
+        "--config", required=True, metavar="FILE", help="paste ini file, e.g. etc/development.ini"
+    )
+    parser.add_argument("--host", help="address to listen on (default: from [server:main])")
+    parser.add_argument("--port", type=int, help="port to listen on (default: from [server:main])")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    config = Path(args.config)
+    if not config.is_file():
+        parser.error(f"config file not found: {config}")
+    try:
+        setup_logging(str(config))
+    except (KeyError, configparser.Error):
+        logging.basicConfig(level=logging.INFO)
+    try:
+        app = get_app(str(config), "main")
+    except SettingsError as exc:
+        parser.error(f"{config}: {exc}")
+    options = server_options(config)
+    options.pop("host", None)
+    options.pop("port", None)
+    options["listen"] = listen_address(options, args.host, args.port)
+    print(f"graphmetrics web app on http://{options['listen']}/", file=sys.stderr, flush=True)
+    waitress.serve(app, **options)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
