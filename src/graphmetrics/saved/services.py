@@ -79,7 +79,8 @@ def check_view(view: Any, where: str) -> dict[str, Any]:
     if not isinstance(view, dict):
         raise InvalidInput(f"{where}.view must be an object")
     clean: dict[str, Any] = {}
-    for key, value in view.items():
+    for key, raw in view.items():
+        value: Any = raw
         kind = VIEW_KEYS.get(key)
         if kind is None:
             raise InvalidInput(f"{where}.view: unknown key {key!r} (start, end, trail)")
