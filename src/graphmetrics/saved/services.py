@@ -73,20 +73,23 @@ def check_section(section: str) -> str:
     return section
 
 
+def _has_type(value: Any, kind: type | tuple[type, ...]) -> bool:
+    return not isinstance(value, bool) and isinstance(value, kind)
+
+
 def check_view(view: Any, where: str) -> dict[str, Any]:
     if view is None:
         return {}
     if not isinstance(view, dict):
         raise InvalidInput(f"{where}.view must be an object")
     clean: dict[str, Any] = {}
-    for key, raw in view.items():
-        value: Any = raw
+    for key, value in view.items():
         kind = VIEW_KEYS.get(key)
         if kind is None:
             raise InvalidInput(f"{where}.view: unknown key {key!r} (start, end, trail)")
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, kind):
+        if not _has_type(value, kind):
             raise InvalidInput(f"{where}.view.{key}: wrong type {type(value).__name__}")
         if isinstance(value, str) and len(value) > 64:
             raise InvalidInput(f"{where}.view.{key}: longer than 64 characters")
