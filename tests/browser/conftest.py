@@ -1,0 +1,137 @@
+"""The real app served by waitress in a thread, driven by Debian's Chromium via Playwright.
+
+``playwright install`` cannot download browsers here, so the tests launch
+``/usr/bin/chromium``; they are skipped when it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyramid.paster import get_appsettings
+
+from graphmetrics.rrd.schema import METRICS
+from graphmetrics.rrd.store import RRDStore
+from graphmetrics.saved.db import make_engine
+from graphmetrics.saved.services import SavedGraphService
+from graphmetrics.web import configure, tracelog
+from tests.conftest import REPO
+from tests.functional.web_app.data import write_tracelog
+from tests.helpers import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ARTIFACTS = REPO / "var" / "test-artifacts"
+
+
+class LiveServer:
+    def __init__(self, url: str, db_url: str) -> None:
+        self.url = url
+        self.db_url = db_url
+
+    def seed_page(self, user: str, graphs: list[dict[str, Any]]) -> None:
+        """Give ``user`` a default tracelog page with ``graphs`` (definition, view)."""
+        from sqlalchemy.orm import Session
+
+        from graphmetrics.saved.services import GraphInput
+
+        engine = make_engine(self.db_url)
+        with Session(engine) as session:
+            svc = SavedGraphService(session)
+            page = svc.ensure_default_page(user, "tracelog")
+            items = [GraphInput(definition=g["definition"], view=g["view"]) for g in graphs]
+            svc.save_graphs(page, page.generation, items)
+        engine.dispose()
+
+
+def write_metrics(rrd_dir: Path) -> None:
+    end = int(time.time()) // 300 * 300
+    store = RRDStore(rrd_dir)
+    for name, base in (("metrics/web/cpu", 40.0), ("metrics/web/load", 2.0)):
+        samples = [(end - (288 - i) * 300, (base + (i % 24),)) for i in range(288)]
+        store.write(name, METRICS, samples)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    import waitress
+
+    root = tmp_path_factory.mktemp("live")
+    rrd_dir = root / "rrd"
+    write_tracelog(rrd_dir, hours=6)
+    write_metrics(rrd_dir)
+    db_url = f"sqlite:///{root}/saved.sqlite"
+    settings = dict(get_appsettings(str(REPO / "etc" / "testing.ini"), name="main"))
+    settings.update(rrd_dir=str(rrd_dir), db_url=db_url)
+    saved_env = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("GRAPHMETRICS_")}
+    app = configure(settings).make_wsgi_app()
+    port = free_port()
+    server: Any = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", db_url)
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        os.environ.update(saved_env)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (make install-test)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Any]]:
+    """``new_page("alice")``: a fresh browser context signed in as alice, at her dashboard."""
+    contexts: list[Any] = []
+
+    def make(user: str, context: Any = None) -> Any:
+        if context is None:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.set_default_timeout(10_000)
+            contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.js_errors = errors
+        page.goto(f"{live_server.url}/login?user={user}")
+        return page
+
+    yield make
+    for context in contexts:
+        for page in context.pages:
+            assert not page.js_errors, f"JavaScript errors on {page.url}: {page.js_errors}"
+        context.close()
+
+
+@pytest.fixture
+def instance_graph() -> Callable[[str], dict[str, Any]]:
+    def make(stem: str) -> dict[str, Any]:
+        inst = tracelog.parse_stem(stem)
+        assert inst is not None
+        return tracelog.instance_graph(inst)
+
+    return make
