@@ -1,0 +1,57 @@
+"""The route table: every URL of the app, by name (views never spell patterns)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyramid.config import Configurator
+
+from graphmetrics.web.config import WebSettings
+
+
+def route_table(tmp_path: Path) -> dict[str, str]:
+    settings = WebSettings(rrd_dir=tmp_path, static_dir=tmp_path)
+    config = Configurator(settings={"graphmetrics": settings})
+    config.include("graphmetrics.web.routes")
+    config.commit()
+    mapper = config.get_routes_mapper()
+    return {route.name: route.pattern for route in mapper.get_routes()}
+
+
+def test_routes(tmp_path: Path) -> None:
+    api = "/api/pages/{section:tracelog|metrics}/{user}"
+    assert route_table(tmp_path) == {
+        "__static/": "static/*subpath",
+        "render": "/render",
+        "series": "/series",
+        "home": "/",
+        "login": "/login",
+        "logout": "/logout",
+        "users": "/users/",
+        "metrics_home": "/metrics/",
+        "metrics_page": "/metrics/{user}/{page}/",
+        "api_users": "/api/users",
+        "api_pages": api,
+        "api_page": api + "/{page}",
+        "api_page_clone": api + "/{page}/clone",
+        "api_graph_clone": api + "/{page}/graphs/{graph:\\d+}/clone",
+        "api_tracelog_graph": "/api/tracelog/graph",
+        "user_home": "/{user}/",
+        "dashboard": "/{user}/{page}/",
+    }
+
+
+def test_catch_all_user_routes_come_last(tmp_path: Path) -> None:
+    names = list(route_table(tmp_path))
+    assert names[-2:] == ["user_home", "dashboard"]
+
+
+def test_static_view_serves_the_configured_folder(tmp_path: Path) -> None:
+    from webtest import TestApp
+
+    (tmp_path / "hello.css").write_text("body{}")
+    settings = WebSettings(rrd_dir=tmp_path, static_dir=tmp_path)
+    config = Configurator(settings={"graphmetrics": settings})
+    config.include("graphmetrics.web.routes")
+    app = TestApp(config.make_wsgi_app())
+    assert app.get("/static/hello.css").text == "body{}"

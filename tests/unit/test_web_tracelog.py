@@ -1,0 +1,103 @@
+"""Tracelog instances from file names, the menu tree and the graph definitions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graphmetrics.web import tracelog
+from graphmetrics.web.graphdef import parse_graph
+from graphmetrics.web.tracelog import Instance, UnknownInstance, graph_for, menu, parse_stem
+
+
+def test_parse_stem() -> None:
+    assert parse_stem("app1__acme__inst1") == Instance("acme", "app1", "inst1")
+    for bad in ("app1__acme", "a__b__c__d", "__acme__x", "plain"):
+        assert parse_stem(bad) is None
+
+
+def test_scan_instances_skips_other_files(tmp_path: Path) -> None:
+    folder = tmp_path / "tracelog"
+    folder.mkdir()
+    for name in (
+        "h2__acme__i1.rrd",
+        "h1__acme__i2.rrd",
+        "h1__beta__x.rrd",
+        "junk.rrd",
+        "h1__a__b.txt",
+    ):
+        (folder / name).touch()
+    (folder / "d__e__f.rrd").mkdir()
+    stems = [i.stem for i in tracelog.scan_instances(tmp_path)]
+    assert stems == ["h1__acme__i2", "h2__acme__i1", "h1__beta__x"]
+    assert tracelog.scan_instances(tmp_path / "missing") == []
+
+
+def test_menu_groups_customers_hosts_instances() -> None:
+    insts = [parse_stem(s) for s in ("h2__acme__i1", "h1__acme__i2", "h1__acme__i1", "h1__beta__x")]
+    tree = menu(i for i in insts if i)
+    assert [c["name"] for c in tree] == ["acme", "beta"]
+    assert [h["name"] for h in tree[0]["hosts"]] == ["h1", "h2"]
+    assert tree[0]["hosts"][0]["instances"] == [
+        {"name": "i1", "stem": "h1__acme__i1"},
+        {"name": "i2", "stem": "h1__acme__i2"},
+    ]
+
+
+INSTANCES = [
+    Instance("acme", "h1", "i1"),
+    Instance("acme", "h1", "i2"),
+    Instance("acme", "h2", "i1"),
+    Instance("beta", "h1", "x"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "host", "ds", "count"),
+    [
+        ("all", "h1", {"rpm"}, 2),
+        ("compare-rpm", None, {"rpm"}, 3),
+        ("compare-max", None, {"spr"}, 3),
+        ("headroom", "h2", {"headroom"}, 1),
+    ],
+)
+def test_pool_graphs_are_valid_render_definitions(
+    kind: str, host: str | None, ds: set[str], count: int
+) -> None:
+    definition = graph_for(INSTANCES, kind, customer="acme", host=host)
+    assert {s["ds"] for s in definition["series"]} == ds
+    assert len(definition["lines"]) == count
+    assert all(
+        s["path"].startswith("tracelog/") and "beta" not in s["path"] for s in definition["series"]
+    )
+    graph = parse_graph(definition)
+    assert len(graph.lines) == count
+
+
+def test_instance_graph_is_a_valid_render_definition() -> None:
+    definition = graph_for(INSTANCES, "instance", instance="h1__acme__i2")
+    assert definition["title"] == "acme h1/i2"
+    assert [line["legend"] for line in definition["lines"]] == [
+        "requests/min",
+        "errors/min",
+        "backlog",
+        "est. max rpm",
+    ]
+    parse_graph(definition)
+
+
+def test_errors() -> None:
+    with pytest.raises(UnknownInstance):
+        graph_for(INSTANCES, "instance", instance="nope")
+    with pytest.raises(UnknownInstance):
+        graph_for(INSTANCES, "all", customer="acme", host="h9")
+    with pytest.raises(ValueError, match="customer="):
+        graph_for(INSTANCES, "headroom")
+    with pytest.raises(ValueError, match="unknown graph kind"):
+        graph_for(INSTANCES, "pie", customer="acme")
+
+
+def test_pools_are_bounded() -> None:
+    many = [Instance("acme", "h", f"i{n:03}") for n in range(tracelog.MAX_POOL + 5)]
+    assert len(graph_for(many, "compare-rpm", customer="acme")["series"]) == tracelog.MAX_POOL
