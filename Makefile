@@ -15,7 +15,10 @@ help:  ## list the targets
 install: $(BIN)/.installed node_modules/.installed  ## system packages, .venv with graphmetrics, npm tools
 install-test: install $(BIN)/.installed-test  ## install plus what the tests need (chromium, syslog-ng, pytest...)
 
-$(BIN)/.installed: pyproject.toml setup.py
+# The tracelog hot loop is compiled with mypyc: editing it means rebuilding.
+HOT := $(wildcard src/graphmetrics/tracelog/records.py src/graphmetrics/tracelog/parser.py src/graphmetrics/tracelog/aggregate.py)
+
+$(BIN)/.installed: pyproject.toml setup.py $(HOT)
 	@scripts/apt-ensure $(APT_RUN)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip

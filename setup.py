@@ -1,4 +1,30 @@
-"""Kept for tools (and buildout) that still call setup.py; metadata lives in pyproject.toml."""
+"""Build script: metadata lives in pyproject.toml.
+
+The tracelog parser and aggregator are the collector's hot loop; where mypyc is
+available (it is a build requirement) they are compiled to C extension modules,
+which makes the collector about twice as fast.  ``GRAPHMETRICS_PURE_PYTHON=1``
+skips that and installs plain Python, which behaves the same.
+"""
+
+import os
+
 from setuptools import setup
 
-setup()
+HOT_MODULES = [
+    "src/graphmetrics/tracelog/records.py",
+    "src/graphmetrics/tracelog/parser.py",
+    "src/graphmetrics/tracelog/aggregate.py",
+]
+
+
+def extensions():
+    if os.environ.get("GRAPHMETRICS_PURE_PYTHON"):
+        return []
+    try:
+        from mypyc.build import mypycify
+    except ImportError:
+        return []
+    return mypycify(HOT_MODULES, opt_level="3")
+
+
+setup(ext_modules=extensions())

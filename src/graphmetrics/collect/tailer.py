@@ -210,12 +210,10 @@ class TracelogCollector:
 
     def _read_file(self, state: FileState, reader: LineReader, final: bool, stop: Callable[[], bool]) -> int:
         parser = self._parser_for(state)
-        feed = self.aggregator.feed
-        parse = parser.parse
+        feed_lines = self.aggregator.feed_lines
         stats = self.stats
         total = 0
         while not stop():
-            lineno = state.lineno
             try:
                 lines = reader.read_lines(final=final)
             except OSError as exc:
@@ -224,14 +222,10 @@ class TracelogCollector:
                 break
             if not lines:
                 break
-            for line in lines:
-                lineno += 1
-                try:
-                    feed(parse(line))
-                except MalformedLine as exc:
-                    stats.skip(exc.reason)
-                    log.debug("%s:%d: skipped: %s", state.path, lineno, exc)
-            state.lineno = lineno
+            for lineno, exc in feed_lines(parser, lines, state.lineno + 1):
+                stats.skip(exc.reason)
+                log.debug("%s:%d: skipped: %s", state.path, lineno, exc)
+            state.lineno += len(lines)
             stats.lines += len(lines)
             total += len(lines)
             if total >= WRITE_EVERY_LINES:

@@ -77,10 +77,17 @@ class RRDStore:
     stats: StoreStats = field(default_factory=StoreStats)
     _last: dict[Path, int] = field(default_factory=dict, repr=False)
     _touched: set[Path] = field(default_factory=set, repr=False)
+    _paths: dict[str, Path] = field(default_factory=dict, repr=False)
 
     def path_for(self, relative: str) -> Path:
         """The file for ``relative`` (without ``.rrd``), refusing path tricks."""
-        return resolve_inside(self.root, relative + ".rrd")
+        path = self._paths.get(relative)
+        if path is None:
+            path = resolve_inside(self.root, relative + ".rrd")
+            if len(self._paths) >= 100_000:
+                self._paths.clear()
+            self._paths[relative] = path
+        return path
 
     def _daemon_args(self) -> list[str]:
         return ["--daemon", self.rrdcached] if self.rrdcached else []
@@ -136,13 +143,9 @@ class RRDStore:
         self.stats.skipped_old += len(times) - len(fresh)
         if not fresh:
             return 0
-        updates = [
-            f"{t}:" + ":".join(format_value(v) for v in by_time[t]) for t in fresh
-        ]
+        updates = [f"{t}:" + ":".join(format_value(v) for v in by_time[t]) for t in fresh]
         try:
-            rrdtool.update(
-                str(path), *self._daemon_args(), "--template", schema.template, *updates
-            )
+            rrdtool.update(str(path), *self._daemon_args(), "--template", schema.template, *updates)
         except rrdtool.OperationalError as exc:
             self.stats.failed += len(fresh)
             self._last.pop(path, None)

@@ -26,7 +26,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from graphmetrics.tracelog.records import Record
+from graphmetrics.tracelog.parser import Parser
+from graphmetrics.tracelog.records import MalformedLine, Record
 
 Values = tuple[int, int, int, float | None, int]
 Row = tuple[int, Values]
@@ -109,6 +110,25 @@ class Aggregator:
         self.rows: dict[str, list[Row]] = {}
         self.late = 0
 
+    def feed_lines(
+        self, parser: Parser, lines: list[str], first_lineno: int = 1
+    ) -> list[tuple[int, MalformedLine]]:
+        """Parse and feed ``lines``; returns (line number, error) of the lines skipped.
+
+        This is the collector's hot loop; it lives here, next to :meth:`feed`, so that
+        both compile together when the package is built with mypyc.
+        """
+        skipped: list[tuple[int, MalformedLine]] = []
+        parse = parser.parse
+        for index, line in enumerate(lines):
+            try:
+                rec = parse(line)
+            except MalformedLine as exc:
+                skipped.append((first_lineno + index, exc))
+                continue
+            self.feed(rec)
+        return skipped
+
     def feed(self, rec: Record) -> None:
         st = self.instances.get(rec.instance)
         if st is None:
@@ -131,7 +151,7 @@ class Aggregator:
             if rec.rid in inflight:
                 began = inflight.pop(rec.rid)
                 st.rpm += 1
-                if rec.args and rec.args[0][:1] in ("5", "E"):
+                if rec.rest[:1] in ("5", "E"):
                     st.epm += 1
                 if began is None:
                     st.backlog -= 1

@@ -7,19 +7,21 @@ in front of it.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 #: server start, server stop, request begins, input read, app thread starts,
 #: database counts, app done, request ends, custom, annotation
 CODES = frozenset("SXBICDAE-T")
 
 
-class Record(NamedTuple):
+@dataclass
+class Record:
     """One parsed tracelog line.
 
     ``instance`` is ``host__customer__instance``; ``minute`` is ``YYYY-MM-DD HH:MM``
-    and ``second`` ``SS[.ffffff]``, in the log's local time zone; ``args`` are the
-    words after the time.
+    and ``second`` ``SS[.ffffff]``, in the log's local time zone; ``rest`` is the
+    text after the time (the record's arguments), kept whole because only the
+    A record's status is ever looked at.
     """
 
     instance: str
@@ -27,7 +29,11 @@ class Record(NamedTuple):
     rid: str
     minute: str
     second: str
-    args: list[str]
+    rest: str
+
+    @property
+    def args(self) -> list[str]:
+        return self.rest.split()
 
 
 class MalformedLine(ValueError):

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import pytest
+
+from graphmetrics.tracelog.parser import Parser
+from graphmetrics.tracelog.records import MalformedLine, Record
+
+
+@pytest.fixture
+def parser() -> Parser:
+    return Parser()
+
+
+@pytest.mark.parametrize(
+    ("line", "code", "args"),
+    [
+        ("S 0 2014-12-13 16:14:47.820000 0.0.0.0:8080", "S", ["0.0.0.0:8080"]),
+        ("X 0 2014-12-13 16:14:47", "X", []),
+        ("B 42 2014-12-13 16:14:47.820000 GET /foo/bar?x=1", "B", ["GET", "/foo/bar?x=1"]),
+        ("I 42 2014-12-13 16:14:47.820000 1234", "I", ["1234"]),
+        ("C 42 2014-12-13 16:14:47.820000", "C", []),
+        ("D 42 2014-12-13 16:14:47.820000 db 3 4", "D", ["db", "3", "4"]),
+        ("A 42 2014-12-13 16:14:47.820000 200 1234", "A", ["200", "1234"]),
+        ("A 42 2014-12-13 16:14:47.820000 200 OK 1234", "A", ["200", "OK", "1234"]),
+        ("A 42 2014-12-13 16:14:47.820000 Error: boom it broke", "A", ["Error:", "boom", "it", "broke"]),
+        ("E 42 2014-12-13 16:14:47.820000", "E", []),
+        ("E 42 2014-12-13 16:14:47.820000 Error: client went away", "E", ["Error:", "client", "went", "away"]),
+        ("- 42 2014-12-13 16:14:47 anything at all", "-", ["anything", "at", "all"]),
+        ("T 42 2014-12-13 16:14:47 annotation", "T", ["annotation"]),
+    ],
+)
+def test_every_record_code_with_prefix(parser: Parser, line: str, code: str, args: list[str]) -> None:
+    rec = parser.parse(f"app1 acme inst1 : {line}")
+    assert rec.instance == "app1__acme__inst1"
+    assert rec.code == code
+    assert rec.rid == "0" if code in "SX" else rec.rid == "42"
+    assert rec.minute == "2014-12-13 16:14"
+    assert rec.second in ("47.820000", "47")
+    assert rec.args == args
+
+
+def test_prefix_without_colon_word(parser: Parser) -> None:
+    rec = parser.parse("app1 acme inst1 A -7 2014-12-13 16:14:47 500 12\n")
+    assert rec == Record("app1__acme__inst1", "A", "-7", "2014-12-13 16:14", "47", "500 12")
+
+
+def test_instance_with_trailing_colon(parser: Parser) -> None:
+    rec = parser.parse("app1 acme inst1: C 3 2014-12-13 16:14:47.5")
+    assert rec.instance == "app1__acme__inst1"
+    assert rec.second == "47.5"
+
+
+def test_plain_tracelog_uses_the_default_instance() -> None:
+    parser = Parser("host__cust__zope1")
+    rec = parser.parse("B 139812 2014-12-13 16:14:47.820000 GET /")
+    assert rec.instance == "host__cust__zope1"
+    assert rec.code == "B"
+
+
+def test_plain_tracelog_without_default_is_refused(parser: Parser) -> None:
+    with pytest.raises(MalformedLine, match="prefix"):
+        parser.parse("B 139812 2014-12-13 16:14:47.820000 GET /")
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("", "empty line"),
+        ("   \n", "empty line"),
+        ("a b c", "too few words"),
+        ("app1 acme inst1 : A 1 2014-12-13", "too few words after the source prefix"),
+        ("app1 acme inst1 : Q 1 2014-12-13 16:14:47", "unknown record code"),
+        ("app1 acme inst1 : AB 1 2014-12-13 16:14:47", "unknown record code"),
+        ("app1 acme inst1 : A 1 2014-13-13 16:14:47", "bad date or time"),
+        ("app1 acme inst1 : A 1 2014-12-13 25:14:47", "bad date or time"),
+        ("app1 acme inst1 : A 1 14-12-13 16:14:47", "bad date or time"),
+        ("app1 acme inst1 : A 1 2014-12-13 16:14", "bad date or time"),
+        ("app1 acme inst1 : A 1 2014-12-13 16:14:4x", "bad time"),
+        ("app1 acme inst1 : A 1 2014-12-13 16:14:47.1234567890", "bad time"),
+        ("app1 acme .. : A 1 2014-12-13 16:14:47", "bad source name"),
+        ("app1 ../etc inst : A 1 2014-12-13 16:14:47", "bad source name"),
+        ("app1 a__b inst : A 1 2014-12-13 16:14:47", "bad source name"),
+        ("app1 acme in\x00st : A 1 2014-12-13 16:14:47", "bad source name"),
+    ],
+)
+def test_malformed_lines_say_why(parser: Parser, line: str, reason: str) -> None:
+    with pytest.raises(MalformedLine) as info:
+        parser.parse(line)
+    assert info.value.reason == reason
+
+
+def test_validation_cache_does_not_let_bad_times_through(parser: Parser) -> None:
+    parser.parse("app1 acme inst1 : C 1 2014-12-13 16:14:47")
+    with pytest.raises(MalformedLine):
+        parser.parse("app1 acme inst1 : C 1 2014-12-13 16:14:xx")
+
+
+def test_fast_and_general_paths_agree() -> None:
+    """The second sighting of a source and minute takes the fast path: same records."""
+    lines = [
+        "app1 acme inst1 : A 12 2014-12-13 16:14:47.820000 200 OK 1234",
+        "app1 acme inst1 : C -3 2014-12-13 16:14:47",
+        "app1 acme inst1 : E 12 2014-12-13 16:14:48.5",
+        "app1 acme inst1 : A 12 2014-12-13 16:14:49 Error:  two  spaces",
+        "app1 acme inst1 : B 12 2014-12-13 16:14:49 GET /x\r",
+        "app1 acme inst1 :  B 12 2014-12-13 16:14:49 GET /x",
+    ]
+    cold = [Parser().parse(line) for line in lines]
+    warm_parser = Parser()
+    for line in lines:
+        warm_parser.parse(line)
+    assert [warm_parser.parse(line) for line in lines] == cold
+
+
+def test_fast_path_still_refuses_bad_seconds() -> None:
+    parser = Parser()
+    parser.parse("app1 acme inst1 : C 1 2014-12-13 16:14:47")
+    for bad in ("16:14:4", "16:14:47.", "16:14:47.1234567", "16:14:4x"):
+        with pytest.raises(MalformedLine):
+            parser.parse(f"app1 acme inst1 : C 1 2014-12-13 {bad}")
