@@ -63,6 +63,7 @@ export class GraphCard {
     this.rangeText = el("span", { class: "range" });
     this.pngLink = el("a", { target: "_blank", rel: "noopener", text: "PNG" });
     this.csvLink = el("a", { target: "_blank", rel: "noopener", text: "CSV" });
+    this.shareLink = el("a", { class: "share", text: "Link", title: "Link to this graph with this time range" });
     this.img = el("img", { alt: `graph: ${this.title}`, draggable: "false" });
     this.selection = el("div", { class: "selection", hidden: true });
     this.message = el("p", { class: "graph-error", hidden: true, role: "alert" });
@@ -78,7 +79,7 @@ export class GraphCard {
       el("footer", {}, this.rangeText, el("span", { class: "spacer" }),
         el("button", { type: "button", class: "ghost small apply-all", text: "Apply this range to all graphs",
           onclick: () => h.onApplyAll?.(this.graph.view) }),
-        this.pngLink, this.csvLink),
+        this.shareLink, this.pngLink, this.csvLink),
     );
     this.syncControls();
     return card;
@@ -97,6 +98,13 @@ export class GraphCard {
       this.toInput.value = toLocalInput(end);
     }
     this.rangeText.textContent = describe(view);
+    if (this.graph.id != null && this.hooks.pageUrl) {
+      const params = new URLSearchParams({ graph: String(this.graph.id), ...rangeParams(view) });
+      this.shareLink.href = `${this.hooks.pageUrl}?${params}`;
+      this.shareLink.hidden = false;
+    } else {
+      this.shareLink.hidden = true;
+    }
     this.titleEl.textContent = this.title;
     this.img.alt = `graph: ${this.title}`;
     this.el?.setAttribute("data-graph-id", this.graph.id ?? "");

@@ -21,10 +21,12 @@ export class PageApp {
       editable: this.editable,
       onStatus: (state, text) => this.status(state, text),
       onConflict: (err) => this.conflict(err),
+      onSaved: () => this.cards.forEach((card) => card.syncControls()),
     });
     this.cards = this.store.graphs.map((g) => this.makeCard(g));
     this.cards.forEach((card) => this.container.append(card.el));
     this.updateEmpty();
+    this.openSharedGraph();
     requestAnimationFrame(() => this.cards.forEach((card) => card.load()));
     this.bindPageActions();
     this.startRefresh();
@@ -37,9 +39,21 @@ export class PageApp {
       onRemove: (card) => this.remove(card),
       onMove: (card, delta) => this.move(card, delta),
       onClone: (card) => this.cloneGraph(card),
+      pageUrl: this.config.page.url,
     };
     if (this.onEdit) hooks.onEdit = (card) => this.onEdit(card);
     return new GraphCard(graph, { renderBase: this.config.urls.render, editable: this.editable, hooks });
+  }
+
+  /** A share link (?graph=ID&start=&end= or &trail=) shows that graph in that range, unsaved. */
+  openSharedGraph() {
+    const params = new URLSearchParams(window.location.search);
+    const card = this.cards.find((c) => String(c.graph.id) === params.get("graph"));
+    if (!card) return;
+    const view = params.get("trail") ? { trail: Number(params.get("trail")) } : { start: params.get("start"), end: params.get("end") };
+    if (view.trail || view.start) card.setView(view, { quiet: true });
+    card.el.classList.add("selected");
+    requestAnimationFrame(() => card.el.scrollIntoView({ block: "center" }));
   }
 
   status(state, text) {

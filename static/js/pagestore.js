@@ -4,13 +4,14 @@
 import { api } from "./api.js";
 
 export class PageStore {
-  constructor(page, { editable, onStatus = () => {}, onConflict = () => {} }) {
+  constructor(page, { editable, onStatus = () => {}, onConflict = () => {}, onSaved = () => {} }) {
     this.url = page.api;
     this.generation = page.generation;
     this.graphs = page.graphs.map((g) => ({ ...g }));
     this.editable = editable;
     this.onStatus = onStatus;
     this.onConflict = onConflict;
+    this.onSaved = onSaved;
     this.timer = null;
     this.saving = null;
     this.again = false;
@@ -47,6 +48,7 @@ export class PageStore {
       .then((data) => {
         this.generation = data.generation;
         data.graphs.forEach((g, i) => Object.assign(sent[i], { id: g.id, clone_url: g.clone_url }));
+        this.onSaved();
         this.onStatus(this.dirty ? "pending" : "saved", this.dirty ? "Unsaved changes…" : "All changes saved");
       })
       .catch((err) => {

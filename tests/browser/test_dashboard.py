@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -64,6 +65,13 @@ def test_build_dashboard_change_range_reload(
     assert "start=-7d" in png and "format=csv" in csv
     response = page.request.get(csv)
     assert response.ok and response.text().startswith("timestamp,requests/min")
+
+    share = card.get_by_role("link", name="Link").get_attribute("href")
+    graph_id = card.get_attribute("data-graph-id")
+    assert share == f"{live_server.url}/carol/default/?graph={graph_id}&start=-7d&end=now"
+    page.goto(share.replace("start=-7d&end=now", "trail=4"))
+    expect(card.locator(".range")).to_have_text("trail: last 4 h, follows now")
+    expect(card).to_have_class(re.compile(r"\bselected\b"))
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
