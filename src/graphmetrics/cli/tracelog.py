@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from zoneinfo import ZoneInfoNotFoundError
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -39,7 +40,10 @@ MIN_CYCLE_SECONDS = 0.5
 
 
 def _timezone(text: str) -> str:
-    MinuteClock(text)  # raises for an unknown zone
+    try:
+        MinuteClock(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {text!r}") from exc
     return text
 
 

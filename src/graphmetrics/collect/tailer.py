@@ -159,7 +159,10 @@ class TracelogCollector:
             known.path = str(path)
             return known
         if known is not None:
-            self._drop(key)  # inode reused by another file
+            # same inode, other first bytes: truncated and rewritten, or inode reused
+            log.warning("%s was truncated or replaced: reading it again from the start", path)
+            self.stats.truncations += 1
+            self._drop(key)
         if not head:
             return None  # nothing to fingerprint yet
         state = new_state(path, st, head)
