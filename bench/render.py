@@ -1,0 +1,142 @@
+"""``/render`` PNG through the whole WSGI stack vs bare ``rrdtool.graphv`` vs the CLI.
+
+One definition (a day of 4 tracelog instances' rpm as PNG) is drawn three ways,
+interleaved round-robin (order rotated each round) in the same run:
+
+1. ``GET /render?series=...`` through the Pyramid app (WebOb request → router →
+   view → parse → path checks → ETag → graphv), render cache off;
+2. ``rrdtool.graphv('-', ...)`` with exactly the arguments the app builds;
+3. ``rrdtool graph - ...`` as a subprocess (what a shell-out renderer would cost).
+
+Targets: WSGI / bare ≤ 1.2, CLI / WSGI ≥ 3, checked at rrdtool's default image size
+(the yardstick of ENVIRONMENT.md) and printed for /render's default 800×300 as well.
+Run: ``.venv/bin/python bench/render.py`` (exit status 1 when below target).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+import rrdtool
+from webob import Request
+
+from graphmetrics.rrd.graph import graph_args, resolve_files
+from graphmetrics.rrd.schema import TRACELOG
+from graphmetrics.rrd.store import RRDStore
+from graphmetrics.web import configure
+from graphmetrics.web.graphdef import parse_request
+
+END = 1_700_000_000 // 3600 * 3600
+INSTANCES = [f"tracelog/app{n}__acme__inst{n}" for n in range(1, 5)]
+ROUNDS = 100
+# rrdtool's default image (400x100 plot area) is the yardstick the targets are set on;
+# drawing time grows with the pixels while the CLI's start-up cost stays fixed, so the
+# CLI ratio falls for big images: the app default is measured and printed too.
+SIZES = ((481, 155), (800, 300))
+WARMUP = 5
+TARGET_OVERHEAD = 1.2
+TARGET_CLI = 3.0
+
+
+def write_day(rrd_dir: Path) -> None:
+    store = RRDStore(rrd_dir)
+    for n, name in enumerate(INSTANCES, 1):
+        samples = [
+            (END - 86400 + 60 * i, [n * 10 + i % 37, i % 5, i % 7, 200 + n, 0])
+            for i in range(1, 1441)
+        ]
+        store.write(name, TRACELOG, samples)
+
+
+def timed(action: Callable[[], bytes]) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    body = action()
+    return time.perf_counter() - started, body
+
+
+def measure(rrd_dir: Path, width: int, height: int) -> tuple[dict[str, float], int]:
+    """Median seconds of each way of drawing the definition at ``width``×``height``."""
+    params = [("series", f"{name}:rpm") for name in INSTANCES]
+    params += [("start", str(END - 86400)), ("end", str(END)), ("title", "rpm")]
+    params += [("width", str(width)), ("height", str(height))]
+    url = "/render?" + urlencode(params)
+    app = configure(
+        {"rrd_dir": str(rrd_dir), "db_url": "sqlite://", "render.cache_entries": "0"}
+    ).make_wsgi_app()
+    req = parse_request(params, END)
+    args = graph_args(req, resolve_files(req.graph, rrd_dir))
+
+    def wsgi() -> bytes:
+        response = Request.blank(url).get_response(app)
+        assert response.status_int == 200, response.status
+        return bytes(response.body)
+
+    def bare() -> bytes:
+        return bytes(rrdtool.graphv("-", *args)["image"])
+
+    def cli() -> bytes:
+        done = subprocess.run(["rrdtool", "graph", "-", *args], capture_output=True, check=True)
+        return done.stdout
+
+    ways = {"wsgi": wsgi, "bare": bare, "cli": cli}
+    for _ in range(WARMUP):
+        for action in ways.values():
+            action()
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    bodies: dict[str, bytes] = {}
+    names = list(ways)
+    for round_no in range(ROUNDS):
+        # rotate the order so no way always runs right after the CLI's subprocess
+        shift = round_no % len(names)
+        for name in names[shift:] + names[:shift]:
+            seconds, bodies[name] = timed(ways[name])
+            times[name].append(seconds)
+    if bodies["wsgi"] != bodies["bare"]:
+        print("warning: /render and graphv returned different images")
+    return {name: statistics.median(values) for name, values in times.items()}, len(bodies["wsgi"])
+
+
+def report(label: str, median: dict[str, float], size: int) -> bool:
+    overhead = median["wsgi"] / median["bare"]
+    cli_ratio = median["cli"] / median["wsgi"]
+    print(f"{label} ({size} bytes), median of {ROUNDS} interleaved rounds:")
+    for name, what in (
+        ("wsgi", "/render via WSGI"),
+        ("bare", "rrdtool.graphv"),
+        ("cli", "rrdtool CLI"),
+    ):
+        print(f"  {what:<17} {median[name] * 1000:7.2f} ms")
+    ok_overhead = overhead <= TARGET_OVERHEAD
+    ok_cli = cli_ratio >= TARGET_CLI
+    print(f"  WSGI / graphv = {overhead:.3f}  (target <= {TARGET_OVERHEAD}) "
+          f"{'ok' if ok_overhead else 'BELOW TARGET'}")  # fmt: skip
+    print(f"  CLI / WSGI    = {cli_ratio:.2f}x (target >= {TARGET_CLI}x) "
+          f"{'ok' if ok_cli else 'BELOW TARGET'}")  # fmt: skip
+    return ok_overhead and ok_cli
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        rrd_dir = Path(tmp) / "rrd"
+        write_day(rrd_dir)
+        results = {size: measure(rrd_dir, *size) for size in SIZES}
+    print(f"definition: {len(INSTANCES)} tracelog rpm lines over 1 day, PNG")
+    passed = report(
+        f"{SIZES[0][0]}x{SIZES[0][1]} (rrdtool's default image, the ENVIRONMENT.md yardstick)",
+        *results[SIZES[0]],
+    )
+    report(
+        f"{SIZES[1][0]}x{SIZES[1][1]} (/render's default size; informational)", *results[SIZES[1]]
+    )
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
