@@ -7,7 +7,6 @@ from typing import Any
 from pyramid.config import Configurator
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender
-from pyramid.httpexceptions import HTTPMovedPermanently
 from pyramid.router import Router
 
 from graphmetrics import settings as gm_settings
@@ -50,7 +49,6 @@ def configure(settings: dict[str, Any] | None = None) -> Configurator:
     config.include(".security")
     config.include("graphmetrics.saved")
     config.include(".routes")
-    config.add_notfound_view(append_slash=HTTPMovedPermanently)
     config.scan(".views")
     return config
 

@@ -58,7 +58,9 @@ def test_other_users_page_is_read_only(signed_in: Callable[[str], Browser]) -> N
 
 def test_unknown_pages_and_users_are_404(signed_in: Callable[[str], Browser]) -> None:
     alice = signed_in("alice")
-    alice.get("/alice/nosuchpage/", status=404)
+    res = alice.get("/alice/nosuchpage/", status=404)
+    assert "alice has no tracelog page named &#39;nosuchpage&#39;" in res.text
+    assert "Go to your dashboard" in res.text
     alice.get("/nobody/default/", status=404)
     alice.get("/nobody/", status=404)
     alice.get("/a%20b/default/", status=404)

@@ -12,12 +12,15 @@ from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import (
     HTTPForbidden,
     HTTPFound,
+    HTTPMovedPermanently,
+    HTTPNotFound,
     HTTPUnauthorized,
 )
+from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.security import forget, remember
-from pyramid.view import forbidden_view_config, view_config
+from pyramid.view import forbidden_view_config, notfound_view_config, view_config
 
 from graphmetrics.web.config import WebSettings
 from graphmetrics.web.views.helpers import json_error, service, valid_user
@@ -90,7 +93,24 @@ def forbidden(exc: HTTPForbidden, request: Request) -> Response:
     )
     if is_api(request):
         return json_error(HTTPForbidden, message)
-    return HTTPForbidden(message)
+    return error_page(request, HTTPForbidden.code, "Not allowed", message)
+
+
+def error_page(request: Request, status: int, title: str, message: str) -> Response:
+    response = render_to_response(
+        "error.jinja2", {"title": title, "message": message}, request=request
+    )
+    response.status = status
+    return response
+
+
+@notfound_view_config(append_slash=HTTPMovedPermanently)
+def not_found(exc: HTTPNotFound, request: Request) -> Response:
+    """A page for people; JSON errors and other views' own bodies pass through."""
+    if exc.body or is_api(request) or not request.accept.acceptable_offers(["text/html"]):
+        return exc
+    message = exc.detail or f"There is nothing at {request.path}."
+    return error_page(request, HTTPNotFound.code, "Not found", str(message))
 
 
 @view_config(context=BadCSRFToken, renderer="json")
