@@ -71,8 +71,18 @@ def many_instances_log(path: Path) -> int:
 
 
 def peak_rss_mb(log_dir: Path, rrd_dir: Path) -> float:
-    cmd = [sys.executable, "-m", "graphmetrics.cli.tracelog", "--once",
-           "--log-dir", str(log_dir), "--rrd-dir", str(rrd_dir), "--log-level", "WARNING"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "graphmetrics.cli.tracelog",
+        "--once",
+        "--log-dir",
+        str(log_dir),
+        "--rrd-dir",
+        str(rrd_dir),
+        "--log-level",
+        "WARNING",
+    ]
     subprocess.run(cmd, check=True)
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -91,9 +101,11 @@ def main() -> int:
         elapsed, collector = full_path(logs, work)
         ratio = baseline / elapsed
         print(f"plain read+split loop : {LINES / baseline:12,.0f} lines/s")
-        print(f"graphmetrics full path: {LINES / elapsed:12,.0f} lines/s "
-              f"({collector.stats.rows:,} minutes written to "
-              f"{len(collector.aggregator.instances)} RRDs, {collector.stats.skipped} skipped)")
+        print(
+            f"graphmetrics full path: {LINES / elapsed:12,.0f} lines/s "
+            f"({collector.stats.rows:,} minutes written to "
+            f"{len(collector.aggregator.instances)} RRDs, {collector.stats.skipped} skipped)"
+        )
         print(f"ratio full/plain      : {ratio:.2f}x (target >= 0.30)")
         ok &= ratio >= 0.3
 
@@ -101,8 +113,10 @@ def main() -> int:
         many.mkdir()
         n = many_instances_log(many / "many.log")
         rss = peak_rss_mb(many, work / "rrd-many")
-        print(f"peak RSS, {MANY_INSTANCES:,} instances ({n:,} lines, in flight kept): "
-              f"{rss:.0f} MB (target < 200 MB)")
+        print(
+            f"peak RSS, {MANY_INSTANCES:,} instances ({n:,} lines, in flight kept): "
+            f"{rss:.0f} MB (target < 200 MB)"
+        )
         ok &= rss < 200
     return 0 if ok else 1
 

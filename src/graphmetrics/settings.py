@@ -159,7 +159,9 @@ def make_parser(cls: type, prog: str, description: str) -> argparse.ArgumentPars
         if f.default is not dataclasses.MISSING and not f.metadata["flag"]:
             help_text += f" (default: {f.default})"
         if f.metadata["flag"]:
-            parser.add_argument(name, dest=f.name, action="store_true", default=None, help=help_text)
+            parser.add_argument(
+                name, dest=f.name, action="store_true", default=None, help=help_text
+            )
         else:
             parser.add_argument(
                 name, dest=f.name, default=None, metavar=f.metadata["metavar"], help=help_text

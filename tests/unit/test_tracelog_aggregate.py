@@ -13,7 +13,9 @@ INST = "app1__acme__inst1"
 
 def epoch(text: str) -> int:
     """UTC ``YYYY-MM-DD HH:MM`` as epoch seconds."""
-    return calendar.timegm(tuple(int(x) for x in text.replace("-", " ").replace(":", " ").split()) + (0, 0, 0, 0))  # type: ignore[arg-type]
+    return calendar.timegm(
+        tuple(int(x) for x in text.replace("-", " ").replace(":", " ").split()) + (0, 0, 0, 0)
+    )  # type: ignore[arg-type]
 
 
 def feed(agg: Aggregator, text: str) -> dict[str, list[Row]]:
@@ -201,10 +203,10 @@ def test_dst_fall_back_keeps_the_repeated_hour() -> None:
     # US/Eastern 2024-11-03: 01:00-01:59 happens twice (EDT, then EST)
     agg = Aggregator(MinuteClock("America/New_York"))
     lines = []
-    rid = 0
-    for hhmm in ["00:59", "01:00", "01:30", "01:59", "01:00", "01:30", "01:59", "02:00", "02:01"]:
-        rid += 1
-        lines.append(f"I {rid} 2024-11-03 {hhmm}:10 0\nC {rid} 2024-11-03 {hhmm}:10\nA {rid} 2024-11-03 {hhmm}:11 200 1")
+    hours = ["00:59", "01:00", "01:30", "01:59", "01:00", "01:30", "01:59", "02:00", "02:01"]
+    for rid, hhmm in enumerate(hours, 1):
+        day = f"2024-11-03 {hhmm}"
+        lines.append(f"I {rid} {day}:10 0\nC {rid} {day}:10\nA {rid} {day}:11 200 1")
     rows = feed(agg, "\n".join(lines))[INST]
     times = [ts for ts, _ in rows]
     assert times == sorted(times) and len(set(times)) == len(times)
@@ -215,15 +217,22 @@ def test_dst_fall_back_keeps_the_repeated_hour() -> None:
 
 def test_dst_spring_forward_does_not_crash() -> None:
     agg = Aggregator(MinuteClock("America/New_York"))
-    rows = feed(agg, "B 1 2024-03-10 01:59:00 GET /\nB 2 2024-03-10 03:00:00 GET /\nB 3 2024-03-10 03:01:00 x")
+    rows = feed(
+        agg,
+        "B 1 2024-03-10 01:59:00 GET /\nB 2 2024-03-10 03:00:00 GET /\nB 3 2024-03-10 03:01:00 x",
+    )
     assert [ts for ts, _ in rows[INST]][-1] - rows[INST][0][0] == 60
     assert agg.late == 0
 
 
 def test_state_round_trip_gives_the_same_minutes() -> None:
     text = [
-        "I 1 2024-01-01 12:00:01 0", "C 1 2024-01-01 12:00:02", "I 2 2024-01-01 12:00:03 0",
-        "A 1 2024-01-01 12:00:04 200 1", "C 2 2024-01-01 12:01:05", "A 2 2024-01-01 12:01:07 500 1",
+        "I 1 2024-01-01 12:00:01 0",
+        "C 1 2024-01-01 12:00:02",
+        "I 2 2024-01-01 12:00:03 0",
+        "A 1 2024-01-01 12:00:04 200 1",
+        "C 2 2024-01-01 12:01:05",
+        "A 2 2024-01-01 12:01:07 500 1",
         "B 3 2024-01-01 12:02:00 GET /",
     ]
     whole = Aggregator(MinuteClock())
@@ -255,8 +264,10 @@ def test_instances_are_independent() -> None:
     agg = Aggregator(MinuteClock())
     parser = Parser()
     for line in [
-        "h1 c1 i1 I 1 2024-01-01 12:00:01 0", "h2 c1 i1 I 1 2024-01-01 12:00:01 0",
-        "h1 c1 i1 A 1 2024-01-01 12:00:02 200 1", "h1 c1 i1 B 2 2024-01-01 12:01:00 GET /",
+        "h1 c1 i1 I 1 2024-01-01 12:00:01 0",
+        "h2 c1 i1 I 1 2024-01-01 12:00:01 0",
+        "h1 c1 i1 A 1 2024-01-01 12:00:02 200 1",
+        "h1 c1 i1 B 2 2024-01-01 12:01:00 GET /",
     ]:
         agg.feed(parser.parse(line))
     rows = agg.take_rows()

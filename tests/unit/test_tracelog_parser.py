@@ -22,14 +22,24 @@ def parser() -> Parser:
         ("D 42 2014-12-13 16:14:47.820000 db 3 4", "D", ["db", "3", "4"]),
         ("A 42 2014-12-13 16:14:47.820000 200 1234", "A", ["200", "1234"]),
         ("A 42 2014-12-13 16:14:47.820000 200 OK 1234", "A", ["200", "OK", "1234"]),
-        ("A 42 2014-12-13 16:14:47.820000 Error: boom it broke", "A", ["Error:", "boom", "it", "broke"]),
+        (
+            "A 42 2014-12-13 16:14:47.820000 Error: boom it broke",
+            "A",
+            ["Error:", "boom", "it", "broke"],
+        ),
         ("E 42 2014-12-13 16:14:47.820000", "E", []),
-        ("E 42 2014-12-13 16:14:47.820000 Error: client went away", "E", ["Error:", "client", "went", "away"]),
+        (
+            "E 42 2014-12-13 16:14:47.820000 Error: client went away",
+            "E",
+            ["Error:", "client", "went", "away"],
+        ),
         ("- 42 2014-12-13 16:14:47 anything at all", "-", ["anything", "at", "all"]),
         ("T 42 2014-12-13 16:14:47 annotation", "T", ["annotation"]),
     ],
 )
-def test_every_record_code_with_prefix(parser: Parser, line: str, code: str, args: list[str]) -> None:
+def test_every_record_code_with_prefix(
+    parser: Parser, line: str, code: str, args: list[str]
+) -> None:
     rec = parser.parse(f"app1 acme inst1 : {line}")
     assert rec.instance == "app1__acme__inst1"
     assert rec.code == code

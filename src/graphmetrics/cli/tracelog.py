@@ -56,25 +56,43 @@ def _grace(text: str) -> float:
 
 @dataclass(frozen=True)
 class TracelogSettings:
-    log_dir: Path = option(REQUIRED, "directory syslog-ng writes tracelog files to", parse=parse_path)
-    rrd_dir: Path = option(REQUIRED, "RRD directory (files go to RRD_DIR/tracelog/)", parse=parse_path)
+    log_dir: Path = option(
+        REQUIRED, "directory syslog-ng writes tracelog files to", parse=parse_path
+    )
+    rrd_dir: Path = option(
+        REQUIRED, "RRD directory (files go to RRD_DIR/tracelog/)", parse=parse_path
+    )
     glob: str = option("*.log", "file name pattern in LOG_DIR; NAME.gz matches too")
     timezone: str = option("UTC", "time zone of the log timestamps (IANA name)", parse=_timezone)
     state_dir: Path | None = option(
-        None, "where offsets and minute state are kept (default RRD_DIR/.state)", parse=parse_optional_path
+        None,
+        "where offsets and minute state are kept (default RRD_DIR/.state)",
+        parse=parse_optional_path,
     )
-    rrdcached: str | None = option(None, "rrdcached address, e.g. unix:/run/rrdcached.sock", parse=parse_optional_str)
+    rrdcached: str | None = option(
+        None, "rrdcached address, e.g. unix:/run/rrdcached.sock", parse=parse_optional_str
+    )
     default_host: str = option("localhost", "host for plain tracelog files without a source prefix")
     default_customer: str = option("default", "customer for plain tracelog files")
     idle_flush: float = option(
-        120.0, "write a quiet instance's last minute this many seconds after it ends (0: never)", parse=_grace
+        120.0,
+        "write a quiet instance's last minute this many seconds after it ends (0: never)",
+        parse=_grace,
     )
-    poll_interval: float = option(5.0, "seconds between scans when no file event arrives", parse=positive_float)
-    checkpoint_interval: float = option(5.0, "seconds between state checkpoints", parse=positive_float)
+    poll_interval: float = option(
+        5.0, "seconds between scans when no file event arrives", parse=positive_float
+    )
+    checkpoint_interval: float = option(
+        5.0, "seconds between state checkpoints", parse=positive_float
+    )
     status_interval: float = option(60.0, "seconds between status log lines", parse=positive_float)
     log_level: str = option("INFO", "logging level (DEBUG shows every skipped line)")
-    polling: bool = option(False, "watch with polling instead of inotify", parse=parse_bool, flag=True)
-    once: bool = option(False, "process what is there, checkpoint and exit", parse=parse_bool, flag=True)
+    polling: bool = option(
+        False, "watch with polling instead of inotify", parse=parse_bool, flag=True
+    )
+    once: bool = option(
+        False, "process what is there, checkpoint and exit", parse=parse_bool, flag=True
+    )
 
 
 class _Wake(FileSystemEventHandler):
@@ -87,14 +105,14 @@ class _Wake(FileSystemEventHandler):
 
 def _start_observer(cfg: TracelogSettings, wake: threading.Event) -> BaseObserver:
     recursive = "/" in cfg.glob
-    for factory in ((PollingObserver,) if cfg.polling else (Observer, PollingObserver)):
+    for factory in (PollingObserver,) if cfg.polling else (Observer, PollingObserver):
         observer = factory()
         try:
             observer.schedule(_Wake(wake), str(cfg.log_dir), recursive=recursive)
             observer.start()
             return observer
         except OSError as exc:
-            log.warning("%s failed (%s); falling back to polling", factory.__name__, exc)
+            log.warning("%s failed (%s); falling back to polling", type(observer).__name__, exc)
     raise RuntimeError("no file watcher could start")
 
 
@@ -117,9 +135,16 @@ class Status:
         log.info(
             "status: %.0f lines/s, lines=%d skipped=%d %s late=%d minutes_written=%d "
             "old_minutes_skipped=%d write_errors=%d instances=%d files=%d",
-            rate, stats.lines, stats.skipped, stats.skip_reasons, self.collector.aggregator.late,
-            stats.rows, store.skipped_old, stats.write_errors,
-            len(self.collector.aggregator.instances), len(self.collector.files),
+            rate,
+            stats.lines,
+            stats.skipped,
+            stats.skip_reasons,
+            self.collector.aggregator.late,
+            stats.rows,
+            store.skipped_old,
+            stats.write_errors,
+            len(self.collector.aggregator.instances),
+            len(self.collector.files),
         )
         self.last_time, self.last_lines = now, stats.lines
 

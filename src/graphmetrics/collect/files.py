@@ -31,7 +31,7 @@ def is_gzip(path: Path) -> bool:
 
 def open_binary(path: Path) -> IO[bytes]:
     if is_gzip(path):
-        return gzip.open(path, "rb")
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")  # noqa: SIM115 - the caller keeps it open across reads
 
 

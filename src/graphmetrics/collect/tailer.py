@@ -31,7 +31,6 @@ from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore, RRDWriteError
 from graphmetrics.tracelog.aggregate import Aggregator
 from graphmetrics.tracelog.parser import Parser, valid_source_name
-from graphmetrics.tracelog.records import MalformedLine
 
 log = logging.getLogger(__name__)
 
@@ -179,12 +178,8 @@ class TracelogCollector:
 
     def _content_twin(self, head: bytes, exclude: str) -> FileState | None:
         """A known file whose fingerprinted first bytes ``head`` starts with."""
-        best: FileState | None = None
-        for state in self.files.values():
-            if state.key != exclude and state.matches_head(head):
-                if best is None or state.fp_len > best.fp_len:
-                    best = state
-        return best
+        twins = [s for s in self.files.values() if s.key != exclude and s.matches_head(head)]
+        return max(twins, key=lambda s: s.fp_len, default=None)
 
     def _drop(self, key: str) -> None:
         self.files.pop(key, None)
@@ -211,7 +206,9 @@ class TracelogCollector:
             reader = self._readers[state.key] = LineReader(state, path)
         return reader
 
-    def _read_file(self, state: FileState, reader: LineReader, final: bool, stop: Callable[[], bool]) -> int:
+    def _read_file(
+        self, state: FileState, reader: LineReader, final: bool, stop: Callable[[], bool]
+    ) -> int:
         parser = self._parser_for(state)
         feed_lines = self.aggregator.feed_lines
         stats = self.stats
@@ -225,9 +222,9 @@ class TracelogCollector:
                 break
             if not lines:
                 break
-            for lineno, exc in feed_lines(parser, lines, state.lineno + 1):
-                stats.skip(exc.reason)
-                log.debug("%s:%d: skipped: %s", state.path, lineno, exc)
+            for lineno, error in feed_lines(parser, lines, state.lineno + 1):
+                stats.skip(error.reason)
+                log.debug("%s:%d: skipped: %s", state.path, lineno, error)
             state.lineno += len(lines)
             stats.lines += len(lines)
             total += len(lines)
@@ -255,7 +252,10 @@ class TracelogCollector:
                 continue
             reader = self._reader_for(state, path)
             size = reader.size()
-            if not state.gz and (size if size is not None else os.path.getsize(path)) < state.offset:
+            if (
+                not state.gz
+                and (size if size is not None else os.path.getsize(path)) < state.offset
+            ):
                 log.warning("%s was truncated: reading it again from the start", path)
                 self.stats.truncations += 1
                 reader.restart()

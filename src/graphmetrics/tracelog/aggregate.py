@@ -90,14 +90,34 @@ class InstanceState:
         self.backlog = 0
 
     def dump(self) -> list[Any]:
-        return [self.minute, self.epoch, self.rpm, self.epm, self.timed, self.busy,
-                self.start, self.backlog, self.inflight, self.idle]
+        return [
+            self.minute,
+            self.epoch,
+            self.rpm,
+            self.epm,
+            self.timed,
+            self.busy,
+            self.start,
+            self.backlog,
+            self.inflight,
+            self.idle,
+        ]
 
     @classmethod
     def load(cls, data: list[Any]) -> InstanceState:
         minute, epoch, rpm, epm, timed, busy, start, backlog, inflight, idle = data
-        return cls(str(minute), int(epoch), int(rpm), int(epm), int(timed), float(busy),
-                   int(start), int(backlog), dict(inflight), bool(idle))
+        return cls(
+            str(minute),
+            int(epoch),
+            int(rpm),
+            int(epm),
+            int(timed),
+            float(busy),
+            int(start),
+            int(backlog),
+            dict(inflight),
+            bool(idle),
+        )
 
 
 class Aggregator:
@@ -218,8 +238,10 @@ class Aggregator:
         return rows
 
     def dump(self) -> dict[str, Any]:
-        return {"instances": {name: st.dump() for name, st in self.instances.items()},
-                "late": self.late}
+        return {
+            "instances": {name: st.dump() for name, st in self.instances.items()},
+            "late": self.late,
+        }
 
     def load(self, data: dict[str, Any]) -> None:
         self.instances = {name: InstanceState.load(v) for name, v in data["instances"].items()}

@@ -43,8 +43,11 @@ def default_instances(count: int, seed: int = 1) -> list[SimInstance]:
     for i in range(count):
         customer = customers[i % len(customers)]
         host = f"app{(i // len(customers)) % 8 + 1}"
-        out.append(SimInstance(host, customer, f"inst{i // 40 + 1}-{i % 40 + 1}",
-                               base_rpm=rnd.uniform(20, 240)))
+        out.append(
+            SimInstance(
+                host, customer, f"inst{i // 40 + 1}-{i % 40 + 1}", base_rpm=rnd.uniform(20, 240)
+            )
+        )
     return out
 
 
@@ -90,7 +93,7 @@ def generate(
     pending: list[tuple[float, int, str, str]] = []
     order = 0
     for inst in instances:
-        pending.append((start, order, inst.prefix, f"S 0 {{ts}} 0.0.0.0:8080"))
+        pending.append((start, order, inst.prefix, "S 0 {ts} 0.0.0.0:8080"))
         order += 1
     heapq.heapify(pending)
     second = math.floor(start)
@@ -98,7 +101,9 @@ def generate(
         for inst in instances:
             if rnd.random() < restart_probability:
                 inst.busy_until = []
-                heapq.heappush(pending, (second + rnd.random(), order, inst.prefix, "S 0 {ts} 0.0.0.0:8080"))
+                heapq.heappush(
+                    pending, (second + rnd.random(), order, inst.prefix, "S 0 {ts} 0.0.0.0:8080")
+                )
                 order += 1
             lam = rate_at(inst, second, rnd)
             arrivals = _poisson(lam, rnd)

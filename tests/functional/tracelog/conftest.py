@@ -19,21 +19,34 @@ Values = tuple[float | None, ...]
 
 
 def collector_cmd(log_dir: Path, rrd_dir: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "graphmetrics.cli.tracelog", "--log-dir", str(log_dir),
-            "--rrd-dir", str(rrd_dir), *args]
+    return [
+        sys.executable,
+        "-m",
+        "graphmetrics.cli.tracelog",
+        "--log-dir",
+        str(log_dir),
+        "--rrd-dir",
+        str(rrd_dir),
+        *args,
+    ]
 
 
 def run_once(log_dir: Path, rrd_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(collector_cmd(log_dir, rrd_dir, "--once", *args),
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        collector_cmd(log_dir, rrd_dir, "--once", *args),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return result
 
 
 def minutes(rrd: Path, start: int, end: int, cf: str = "AVERAGE") -> dict[int, Values]:
     """Per-minute rows (rpm, epm, bl, spr, start) of a tracelog RRD, keyed by minute end."""
-    (first, _, step), _, rows = rrdtool.fetch(str(rrd), cf, "-r", "60", "-s", str(start - 60),
-                                              "-e", str(end))
+    (first, _, step), _, rows = rrdtool.fetch(
+        str(rrd), cf, "-r", "60", "-s", str(start - 60), "-e", str(end)
+    )
     assert step == 60
     return {first + step * (i + 1): row for i, row in enumerate(rows)}
 
@@ -53,8 +66,9 @@ class Daemon:
 
     def start(self) -> Daemon:
         with open(self.log_path, "ab") as out:
-            self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT,
-                                         env={**os.environ, **self.env})
+            self.proc = subprocess.Popen(
+                self.cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **self.env}
+            )
         return self
 
     def log(self) -> str:
@@ -91,8 +105,20 @@ def dirs(tmp_path: Path) -> tuple[Path, Path]:
 def daemon(tmp_path: Path, dirs: tuple[Path, Path]) -> Iterator[Daemon]:
     """A live collector with fast polling and checkpoints and no idle flushing."""
     logs, rrds = dirs
-    d = Daemon(collector_cmd(logs, rrds, "--idle-flush", "0", "--poll-interval", "0.2",
-                             "--checkpoint-interval", "0.2", "--status-interval", "0.5"),
-               tmp_path / "daemon.log")
+    d = Daemon(
+        collector_cmd(
+            logs,
+            rrds,
+            "--idle-flush",
+            "0",
+            "--poll-interval",
+            "0.2",
+            "--checkpoint-interval",
+            "0.2",
+            "--status-interval",
+            "0.5",
+        ),
+        tmp_path / "daemon.log",
+    )
     yield d
     d.stop()

@@ -42,14 +42,24 @@ def test_new_files_rotation_and_sigterm(dirs: tuple[Path, Path], daemon: Daemon)
     log.rename(logs / "tracelog.log.1")
     append(logs / "tracelog.log.1", request(A1, 2, "2024-05-01 10:00", 30, 0, 1.0))
     append(log, [f"{A1} : B 3 2024-05-01 10:01:00 GET /"])
-    wait_for(lambda: minute_of(rrd, "2024-05-01 10:00") == (2.0, 0.0, 0.0, 60.0, 0.0),
-             what="minute 10:00 with both requests")
+    wait_for(
+        lambda: minute_of(rrd, "2024-05-01 10:00") == (2.0, 0.0, 0.0, 60.0, 0.0),
+        what="minute 10:00 with both requests",
+    )
 
     # a file of another instance appears while running
-    append(logs / "other.log", request("h2 c2 i2", 1, "2024-05-01 10:00", 1, 0, 0.5)
-           + ["h2 c2 i2 : B 2 2024-05-01 10:01:00 x"])
-    wait_for(lambda: minute_of(rrds / "tracelog" / "h2__c2__i2.rrd", "2024-05-01 10:00")
-             == (1.0, 0.0, 0.0, 120.0, 0.0), what="the new file's minute")
+    append(
+        logs / "other.log",
+        request("h2 c2 i2", 1, "2024-05-01 10:00", 1, 0, 0.5)
+        + ["h2 c2 i2 : B 2 2024-05-01 10:01:00 x"],
+    )
+    wait_for(
+        lambda: (
+            minute_of(rrds / "tracelog" / "h2__c2__i2.rrd", "2024-05-01 10:00")
+            == (1.0, 0.0, 0.0, 120.0, 0.0)
+        ),
+        what="the new file's minute",
+    )
     assert daemon.terminate() == 0
     assert "status:" in daemon.log()
 
@@ -57,17 +67,27 @@ def test_new_files_rotation_and_sigterm(dirs: tuple[Path, Path], daemon: Daemon)
 def test_truncation_restarts_at_zero(dirs: tuple[Path, Path], daemon: Daemon) -> None:
     logs, rrds = dirs
     log = logs / "t.log"
-    append(log, request(A1, 1, "2024-05-01 10:00", 1, 0, 1.0) * 3
-           + [f"{A1} : B 2 2024-05-01 10:01:00 GET /"])
+    append(
+        log,
+        request(A1, 1, "2024-05-01 10:00", 1, 0, 1.0) * 3
+        + [f"{A1} : B 2 2024-05-01 10:01:00 GET /"],
+    )
     daemon.start()
     rrd = rrds / "tracelog" / "app1__acme__inst1.rrd"
     wait_for(lambda: minute_of(rrd, "2024-05-01 10:00") is not None, what="first minute")
     # copytruncate: the file is emptied and written again, shorter than before
     with open(log, "w", encoding="utf-8") as f:
-        f.write("".join(line + "\n" for line in request(A1, 5, "2024-05-01 10:01", 1, 0, 2.0)
-                        + [f"{A1} : B 6 2024-05-01 10:02:00 GET /"]))
-    wait_for(lambda: minute_of(rrd, "2024-05-01 10:01") == (1.0, 0.0, 0.0, 30.0, 0.0),
-             what="the minute written after truncation")
+        f.write(
+            "".join(
+                line + "\n"
+                for line in request(A1, 5, "2024-05-01 10:01", 1, 0, 2.0)
+                + [f"{A1} : B 6 2024-05-01 10:02:00 GET /"]
+            )
+        )
+    wait_for(
+        lambda: minute_of(rrd, "2024-05-01 10:01") == (1.0, 0.0, 0.0, 30.0, 0.0),
+        what="the minute written after truncation",
+    )
     assert daemon.terminate() == 0
     assert "truncated" in daemon.log()
 
@@ -106,8 +126,10 @@ def test_kill9_and_restart_neither_lose_nor_double_count(
             append(log, chunk)
             if n % 3 == 2:  # let it checkpoint part of the work, then kill it hard
                 before = state.stat().st_mtime_ns if state.exists() else 0
-                wait_for(lambda b=before: state.exists() and state.stat().st_mtime_ns > b,
-                         what="a checkpoint")
+                wait_for(
+                    lambda b=before: state.exists() and state.stat().st_mtime_ns > b,
+                    what="a checkpoint",
+                )
                 daemon.kill9()
         if daemon.proc is None or daemon.proc.poll() is not None:
             daemon.start()
@@ -129,19 +151,26 @@ def test_kill9_and_restart_neither_lose_nor_double_count(
         assert sum(r[0] or 0 for r in minutes(got, epoch("2024-05-01 10:00"), end).values()) > 100
 
 
-def test_a_second_daemon_on_the_same_state_is_refused(dirs: tuple[Path, Path], daemon: Daemon) -> None:
+def test_a_second_daemon_on_the_same_state_is_refused(
+    dirs: tuple[Path, Path], daemon: Daemon
+) -> None:
     logs, rrds = dirs
     daemon.start()
     daemon.wait_log("following")
-    result = subprocess.run(collector_cmd(logs, rrds, "--once"), capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        collector_cmd(logs, rrds, "--once"), capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert "locked" in result.stderr
 
 
 def test_bad_settings_exit_2_with_a_message(tmp_path: Path) -> None:
-    result = subprocess.run(collector_cmd(tmp_path, tmp_path, "--timezone", "Mars/Base"),
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        collector_cmd(tmp_path, tmp_path, "--timezone", "Mars/Base"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "timezone" in result.stderr
 
@@ -152,10 +181,27 @@ def rrdcached(tmp_path: Path, dirs: tuple[Path, Path]):  # type: ignore[no-untyp
     sock = tmp_path / "rrdcached.sock"
     journal = tmp_path / "journal"
     journal.mkdir()
-    proc = subprocess.Popen(["rrdcached", "-g", "-l", f"unix:{sock}", "-b", str(rrds), "-B",
-                             "-j", str(journal), "-p", str(tmp_path / "rrdcached.pid"),
-                             "-w", "3600", "-z", "1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            "rrdcached",
+            "-g",
+            "-l",
+            f"unix:{sock}",
+            "-b",
+            str(rrds),
+            "-B",
+            "-j",
+            str(journal),
+            "-p",
+            str(tmp_path / "rrdcached.pid"),
+            "-w",
+            "3600",
+            "-z",
+            "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for(sock.exists, what="rrdcached socket")
     yield f"unix:{sock}"
     proc.terminate()
@@ -170,8 +216,12 @@ def test_through_rrdcached_with_flush_on_shutdown(
     for m in range(5):
         lines += request(A1, m, f"2024-05-01 10:0{m}", 1, 0, 1.0)
     append(logs / "t.log", lines + [f"{A1} : B 9 2024-05-01 10:05:00 GET /"])
-    daemon = Daemon(collector_cmd(logs, rrds, "--rrdcached", rrdcached, "--idle-flush", "0",
-                                  "--poll-interval", "0.2"), tmp_path / "d.log").start()
+    daemon = Daemon(
+        collector_cmd(
+            logs, rrds, "--rrdcached", rrdcached, "--idle-flush", "0", "--poll-interval", "0.2"
+        ),
+        tmp_path / "d.log",
+    ).start()
     try:
         daemon.wait_log("following")
         rrd = rrds / "tracelog" / "app1__acme__inst1.rrd"
@@ -182,4 +232,3 @@ def test_through_rrdcached_with_flush_on_shutdown(
     # read the file itself, not through rrdcached: the shutdown flush put the data there
     rows = known(minutes(rrd, epoch("2024-05-01 10:00"), epoch("2024-05-01 10:05")))
     assert rows == {epoch(f"2024-05-01 10:0{m}") + 60: (1.0, 0.0, 0.0, 60.0, 0.0) for m in range(5)}
-

@@ -154,7 +154,10 @@ def test_old_gzipped_files_are_read_in_time_order(dirs: tuple[Path, Path]) -> No
     logs, rrds = dirs
     day1 = request(A1, 1, "2024-05-01 23:59", 1, 0, 1.0)
     day2 = request(A1, 2, "2024-05-02 00:00", 1, 0, 2.0) + [f"{A1} : B 3 2024-05-02 00:01:00 x"]
-    for name, lines, mtime in (("2024-05-01.log.gz", day1, 1000), ("2024-05-02.log.gz", day2, 2000)):
+    for name, lines, mtime in (
+        ("2024-05-01.log.gz", day1, 1000),
+        ("2024-05-02.log.gz", day2, 2000),
+    ):
         with gzip.open(logs / name, "wt") as f:
             f.write("".join(line + "\n" for line in lines))
         os.utime(logs / name, (mtime, mtime))
@@ -168,8 +171,10 @@ def test_old_gzipped_files_are_read_in_time_order(dirs: tuple[Path, Path]) -> No
 
 def test_timezone_option_moves_minutes(dirs: tuple[Path, Path]) -> None:
     logs, rrds = dirs
-    write(logs / "t.log", request(A1, 1, "2024-05-01 10:00", 1, 0, 1.0)
-          + [f"{A1} : B 3 2024-05-01 10:01:00 x"])
+    write(
+        logs / "t.log",
+        request(A1, 1, "2024-05-01 10:00", 1, 0, 1.0) + [f"{A1} : B 3 2024-05-01 10:01:00 x"],
+    )
     run_once(logs, rrds, "--timezone", "Europe/Berlin")  # UTC+2 in May
     rrd = rrds / "tracelog" / "app1__acme__inst1.rrd"
     assert known(minutes(rrd, epoch("2024-05-01 08:00"), epoch("2024-05-01 08:01"))) == {

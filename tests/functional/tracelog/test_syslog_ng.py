@@ -37,9 +37,18 @@ def syslog_ng(tmp_path: Path, dirs: tuple[Path, Path]) -> Iterator[int]:
     conf.write_text(CONFIG.format(port=port, logs=logs))
     out = open(tmp_path / "syslog-ng.out", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [binary, "-F", "--no-caps", "-f", str(conf), f"--persist-file={tmp_path}/sng.persist",
-         f"--pidfile={tmp_path}/sng.pid", f"--control={tmp_path}/sng.ctl"],
-        stdout=out, stderr=subprocess.STDOUT,
+        [
+            binary,
+            "-F",
+            "--no-caps",
+            "-f",
+            str(conf),
+            f"--persist-file={tmp_path}/sng.persist",
+            f"--pidfile={tmp_path}/sng.pid",
+            f"--control={tmp_path}/sng.ctl",
+        ],
+        stdout=out,
+        stderr=subprocess.STDOUT,
     )
 
     def listening() -> bool:
@@ -73,10 +82,19 @@ def test_syslog_ng_to_rrd(dirs: tuple[Path, Path], daemon: Daemon, syslog_ng: in
     daemon.start()
     daemon.wait_log("following")
     src = "app1 acme inst1"
-    first = request(src, 1, "2024-05-01 10:00", 5, 0.1, 0.5) + request(src, 2, "2024-05-01 10:00", 9, 0, 1.5, "503 1")
+    first = request(src, 1, "2024-05-01 10:00", 5, 0.1, 0.5) + request(
+        src, 2, "2024-05-01 10:00", 9, 0, 1.5, "503 1"
+    )
     send_syslog(syslog_ng, "app1", "inst1", records(first))
-    send_syslog(syslog_ng, "app7", "inst3", records(request("app7 acme inst3", 1, "2024-05-01 10:00", 1, 0, 3.0)))
-    second = request(src, 3, "2024-05-01 10:01", 1, 0, 2.0) + [f"{src} : B 4 2024-05-01 10:02:00 GET /"]
+    send_syslog(
+        syslog_ng,
+        "app7",
+        "inst3",
+        records(request("app7 acme inst3", 1, "2024-05-01 10:00", 1, 0, 3.0)),
+    )
+    second = request(src, 3, "2024-05-01 10:01", 1, 0, 2.0) + [
+        f"{src} : B 4 2024-05-01 10:02:00 GET /"
+    ]
     send_syslog(syslog_ng, "app1", "inst1", records(second))
     send_syslog(syslog_ng, "app7", "inst3", ["B 2 2024-05-01 10:01:00 GET /"])
 
@@ -85,9 +103,15 @@ def test_syslog_ng_to_rrd(dirs: tuple[Path, Path], daemon: Daemon, syslog_ng: in
         epoch("2024-05-01 10:01"): (2.0, 1.0, 0.0, 60.0, 0.0),
         epoch("2024-05-01 10:02"): (1.0, 0.0, 0.0, 30.0, 0.0),
     }
-    wait_for(lambda: rrd.exists() and known(minutes(rrd, epoch("2024-05-01 10:00"),
-                                                    epoch("2024-05-01 10:02"))) == expected,
-             timeout=20, what="the minutes syslog-ng delivered")
+    wait_for(
+        lambda: (
+            rrd.exists()
+            and known(minutes(rrd, epoch("2024-05-01 10:00"), epoch("2024-05-01 10:02")))
+            == expected
+        ),
+        timeout=20,
+        what="the minutes syslog-ng delivered",
+    )
     other = rrds / "tracelog" / "app7__acme__inst3.rrd"
     wait_for(other.exists, what="the second instance")
     assert known(minutes(other, epoch("2024-05-01 10:00"), epoch("2024-05-01 10:01"))) == {

@@ -13,9 +13,11 @@ def epoch(minute: str) -> int:
     return calendar.timegm((y, m, d, hh, mm, 0, 0, 0, 0))
 
 
-def request(src: str, rid: int, minute: str, second: int, wait: float, busy: float,
-            status: str = "200 12") -> list[str]:
+def request(
+    src: str, rid: int, minute: str, second: int, wait: float, busy: float, status: str = "200 12"
+) -> list[str]:
     """B, I, C, A, E lines of one request starting at ``minute:second``."""
+
     def ts(offset: float) -> str:
         total = second + offset
         return f"{minute}:{int(total):02d}.{round((total % 1) * 1e6):06d}"
