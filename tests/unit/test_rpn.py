@@ -90,7 +90,7 @@ def test_good_names(name: str) -> None:
 )
 def test_bad_names(name: object) -> None:
     with pytest.raises(rpn.RPNError, match="bad variable name"):
-        rpn.check_name(name)  # type: ignore[arg-type]
+        rpn.check_name(name)
 
 
 def test_operator_table_matches_rrdtool_vocabulary() -> None:
