@@ -150,3 +150,38 @@ def test_stale_tab_reloads_instead_of_overwriting(new_page: Callable[..., Any]) 
 
     add_instance(second, "app1", "app1__acme__inst2")
     expect(second.locator("article.card h3")).to_have_text(["acme app1/inst1"], timeout=15_000)
+
+
+COUNT_RENDERS = """
+window.renderCalls = 0;
+const realFetch = window.fetch.bind(window);
+window.fetch = (url, init) => {
+  if (String(url).includes("/render?")) window.renderCalls += 1;
+  return realFetch(url, init);
+};
+"""
+
+
+def test_auto_refresh_every_minute_and_pause(
+    new_page: Callable[..., Any],
+    live_server: LiveServer,
+    instance_graph: Callable[[str], dict[str, Any]],
+) -> None:
+    live_server.seed_page("ivan", [{"definition": instance_graph("app1__acme__inst2"), "view": {}}])
+    page = new_page("ivan")
+    page.add_init_script(COUNT_RENDERS)
+    page.clock.install()
+    page.reload()
+    expect(page.locator("img[src^='blob:']")).to_have_count(1)
+    assert page.evaluate("window.renderCalls") == 1
+    page.clock.run_for(59_000)
+    assert page.evaluate("window.renderCalls") == 1
+    page.clock.run_for(2_000)
+    assert page.evaluate("window.renderCalls") == 2
+
+    page.get_by_role("button", name="Auto-refresh on").click()
+    page.clock.run_for(180_000)
+    assert page.evaluate("window.renderCalls") == 2
+    page.get_by_role("button", name="Auto-refresh paused").click()
+    page.clock.run_for(61_000)
+    assert page.evaluate("window.renderCalls") == 3
