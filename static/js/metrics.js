@@ -64,6 +64,17 @@ class Editor {
     return el("input", { type: "text", value: obj[key] ?? "", ...attrs, oninput: (ev) => { obj[key] = ev.target.value; this.changed(); } });
   }
 
+  /** A series or CDEF name; lines drawing it follow the rename. */
+  nameInput(obj, label) {
+    return el("input", { type: "text", value: obj.name, size: 8, "aria-label": label,
+      onchange: (ev) => {
+        const old = obj.name;
+        obj.name = ev.target.value.trim();
+        for (const line of this.def.lines) if (line.value === old) line.value = obj.name;
+        this.changed({ rebuild: true });
+      } });
+  }
+
   number(obj, key, attrs = {}) {
     return el("input", { type: "number", step: "any", value: obj[key] ?? "", ...attrs,
       oninput: (ev) => { obj[key] = ev.target.value === "" ? null : Number(ev.target.value); this.changed(); } });
@@ -91,12 +102,12 @@ class Editor {
     def.lines ||= [];
     const values = names(def);
     const seriesRows = def.series.map((s) => el("tr", {},
-      el("td", {}, this.text(s, "name", { "aria-label": "Series name", size: 8 })),
+      el("td", {}, this.nameInput(s, "Series name")),
       el("td", { text: `${s.path}:${s.ds}` }),
       el("td", {}, this.select(s, "cf", CFS)),
       el("td", {}, this.remove(def.series, s))));
     const cdefRows = def.cdefs.map((c) => el("tr", {},
-      el("td", {}, this.text(c, "name", { "aria-label": "CDEF name", size: 8 })),
+      el("td", {}, this.nameInput(c, "CDEF name")),
       el("td", { colspan: "2" }, this.text(c, "rpn", { "aria-label": "RPN expression", placeholder: "a,b,+" })),
       el("td", {}, this.remove(def.cdefs, c))));
     const lineRows = def.lines.map((l) => el("tr", {},

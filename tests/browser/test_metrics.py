@@ -33,6 +33,9 @@ def test_build_a_metrics_graph(new_page: Callable[..., Any], live_server: LiveSe
     editor.get_by_label("RPN expression").fill("s1,s2,+")
     editor.get_by_role("button", name="+ Line").click()
     editor.locator("tbody tr").last.locator("select").first.select_option("c1")
+    editor.get_by_label("CDEF name").fill("total")
+    editor.get_by_label("CDEF name").press("Enter")
+    expect(editor.locator("tbody tr").last.locator("select").first).to_have_value("total")
     title = editor.locator("label", has_text="Title").locator("input")
     title.fill("CPU plus load")
     expect(card.locator("h3")).to_have_text("CPU plus load")
@@ -46,4 +49,4 @@ def test_build_a_metrics_graph(new_page: Callable[..., Any], live_server: LiveSe
     expect(editor.get_by_label("RPN expression")).to_have_value("s1,s2,+")
     csv = page.request.get(card.get_by_role("link", name="CSV").get_attribute("href"))
     assert csv.ok
-    assert csv.text().splitlines()[0] == "timestamp,cpu:data,load:data,c1"
+    assert csv.text().splitlines()[0] == "timestamp,cpu:data,load:data,total"
