@@ -51,7 +51,7 @@ def test_every_record_code_with_prefix(
 
 def test_prefix_without_colon_word(parser: Parser) -> None:
     rec = parser.parse("app1 acme inst1 A -7 2014-12-13 16:14:47 500 12\n")
-    assert rec == Record("app1__acme__inst1", "A", "-7", "2014-12-13 16:14", "47", "500 12")
+    assert rec == Record.of("app1__acme__inst1", "A", "-7", "2014-12-13 16:14", "47", "500 12")
 
 
 def test_instance_with_trailing_colon(parser: Parser) -> None:

@@ -166,18 +166,18 @@ class Aggregator:
             if rec.rid in inflight:
                 if inflight[rec.rid] is None:
                     st.backlog -= 1
-                inflight[rec.rid] = st.epoch + float(rec.second)
+                inflight[rec.rid] = st.epoch + rec.seconds
         elif code == "A":
             if rec.rid in inflight:
                 began = inflight.pop(rec.rid)
                 st.rpm += 1
-                if rec.rest[:1] in ("5", "E"):
+                if rec.status in ("5", "E"):
                     st.epm += 1
                 if began is None:
                     st.backlog -= 1
                 else:
                     st.timed += 1
-                    st.busy += st.epoch + float(rec.second) - began
+                    st.busy += st.epoch + rec.seconds - began
         elif code == "E":
             if rec.rid in inflight and inflight.pop(rec.rid) is None:
                 st.backlog -= 1

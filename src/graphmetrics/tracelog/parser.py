@@ -27,6 +27,18 @@ def valid_second(sec: str) -> bool:
     return 3 < len(sec) <= 9 and sec[2] == "." and sec[:2].isdigit() and sec[3:].isdigit()
 
 
+def second_at_ok(text: str, start: int, end: int) -> bool:
+    """:func:`valid_second` on ``text[start:end]``, without cutting it out."""
+    n = end - start
+    if n != 2 and not (3 < n <= 9 and ord(text[start + 2]) == 46):  # "."
+        return False
+    for i in range(start, end):
+        c = ord(text[i])
+        if (c < 48 or c > 57) and i != start + 2:
+            return False
+    return True
+
+
 def valid_source_name(word: str) -> bool:
     return _NAME.match(word) is not None and "__" not in word
 
@@ -81,16 +93,16 @@ class Parser:
         start_sec = end_rid + 18
         end_sec = line.find(" ", start_sec)
         if end_sec < 0:
-            second = line[start_sec:]
-            rest = ""
+            end_sec = rest_at = len(line)
         else:
-            second = line[start_sec:end_sec]
-            rest = line[end_sec + 1 :]
-            if rest[:1].isspace() or rest[-1:].isspace():
+            rest_at = end_sec + 1
+            if line[rest_at : rest_at + 1].isspace() or line[-1:].isspace():
                 return None
-        if not valid_second(second):
+        if not second_at_ok(line, start_sec, end_sec):
             return None
-        return Record(instance, code, line[at + 2 : end_rid], minute, second, rest)
+        return Record(
+            instance, code, line[at + 2 : end_rid], minute, line, start_sec, end_sec, rest_at
+        )
 
     def _parse_general(self, line: str) -> Record:
         parts = line.split()
@@ -121,7 +133,7 @@ class Parser:
         if len(time) < 8 or time[5] != ":" or not valid_second(time[6:]):
             raise MalformedLine("bad time", repr(time))
         rest = line.split(None, k + 4)[-1].rstrip() if n > k + 4 else ""
-        return Record(instance, code, parts[k + 1], minute, time[6:], rest)
+        return Record.of(instance, code, parts[k + 1], minute, time[6:], rest)
 
     def _source(self, host: str, customer: str, name: str) -> str:
         if name[-1] == ":":
