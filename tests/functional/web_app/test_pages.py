@@ -56,6 +56,17 @@ def test_other_users_page_is_read_only(signed_in: Callable[[str], Browser]) -> N
     assert config["my_pages"] == ["default"]
 
 
+def test_known_users_default_page_always_opens(signed_in: Callable[[str], Browser]) -> None:
+    signed_in("alice")  # has a tracelog page only
+    bob = signed_in("bob")
+    config = page_config(bob.get("/metrics/alice/default/").text)
+    assert (config["page"]["user"], config["page"]["graphs"], config["editable"]) == (
+        "alice",
+        [],
+        False,
+    )
+
+
 def test_unknown_pages_and_users_are_404(signed_in: Callable[[str], Browser]) -> None:
     alice = signed_in("alice")
     res = alice.get("/alice/nosuchpage/", status=404)

@@ -57,13 +57,22 @@ def page_url(request: Request, section: str, user: str, page: str) -> str:
     return str(request.route_url(SECTION_ROUTES[section], user=user, page=page))
 
 
+def _known_user(request: Request, user: str) -> bool:
+    if not valid_user(user):
+        return False
+    return user == request.authenticated_userid or service(request).user(user) is not None
+
+
 def find_page(request: Request, section: str, *, api: bool) -> Page:
-    """The page named by the URL; the owner's ``default`` page springs into being."""
+    """The page named by the URL; a known user's ``default`` page springs into being."""
     user = request.matchdict["user"]
     name = request.matchdict["page"]
     svc = service(request)
     page = svc.page(user, section, name) if valid_user(user) else None
-    if page is None and name == DEFAULT_PAGE and user == request.authenticated_userid:
+    known = valid_user(user) and (
+        user == request.authenticated_userid or svc.user(user) is not None
+    )
+    if page is None and name == DEFAULT_PAGE and known:
         page = svc.ensure_default_page(user, section)
     if page is None:
         message = f"{user} has no {section} page named {name!r}"
