@@ -198,3 +198,11 @@ def test_odd_inputs_never_give_a_500(app: webtest.TestApp) -> None:
 def test_query_that_is_not_utf8(app: webtest.TestApp) -> None:
     res = app.get(f"/render?series={INST1}:rpm&start=%ff%fe&format=json", expect_errors=True)
     assert 400 <= res.status_int < 500
+
+
+def test_error_header_cannot_be_split(app: webtest.TestApp) -> None:
+    res = app.get("/render?format=json&x%0d%0aSet-Cookie:%20evil=1=5", status=400)
+    assert "Set-Cookie" not in res.headers
+    header = res.headers["X-Graphmetrics-Error"]
+    assert "\r" not in header and "\n" not in header
+    assert res.json["param"] == "x\r\nSet-Cookie: evil"

@@ -83,7 +83,8 @@ def error_response(request: Request, message: str, status: int, param: str = "")
     params = dict(query_items(request) or [])
     fmt = params.get("format", "png").lower()
     fmt = fmt if fmt in graphdef.FORMATS else "json"
-    headers = {"X-Graphmetrics-Error": message.encode("ascii", "replace").decode()[:500]}
+    printable = "".join(c if c.isprintable() and c.isascii() else "?" for c in message[:500])
+    headers = {"X-Graphmetrics-Error": printable}
     response = Response(status=status, headers=headers, cache_control="no-store")
     if fmt in ("png", "svg"):
         width, height = (
