@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from graphmetrics.rrd import rpn
@@ -88,7 +90,7 @@ def test_good_names(name: str) -> None:
 @pytest.mark.parametrize(
     "name", ["", "1a", "a-b", "a:b", "a b", "MAX", "TOTAL", "PREV", "TIME", "A" * 64, "a\n", 5]
 )
-def test_bad_names(name: object) -> None:
+def test_bad_names(name: Any) -> None:
     with pytest.raises(rpn.RPNError, match="bad variable name"):
         rpn.check_name(name)
 
