@@ -185,3 +185,31 @@ def test_auto_refresh_every_minute_and_pause(
     page.get_by_role("button", name="Auto-refresh paused").click()
     page.clock.run_for(61_000)
     assert page.evaluate("window.renderCalls") == 3
+
+
+def test_new_page_clone_page_and_delete(
+    new_page: Callable[..., Any],
+    live_server: LiveServer,
+    instance_graph: Callable[[str], dict[str, Any]],
+) -> None:
+    live_server.seed_page("judy", [{"definition": instance_graph("app2__acme__inst1"), "view": {}}])
+    page = new_page("kim")
+    page.once("dialog", lambda dialog: dialog.accept("ops"))
+    page.get_by_role("button", name="+ Page").click()
+    expect(page).to_have_url(f"{live_server.url}/kim/ops/")
+    expect(page.get_by_role("navigation", name="kim's pages").get_by_role("link")).to_have_text(
+        ["default", "ops"]
+    )
+
+    page.goto(f"{live_server.url}/judy/default/")
+    page.once("dialog", lambda dialog: dialog.accept("from-judy"))
+    page.get_by_role("button", name="Clone page").click()
+    expect(page).to_have_url(f"{live_server.url}/kim/from-judy/")
+    expect(page.locator("article.card h3")).to_have_text(["acme app2/inst1"])
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete page").click()
+    expect(page).to_have_url(f"{live_server.url}/kim/default/")
+    expect(page.get_by_role("navigation", name="kim's pages").get_by_role("link")).to_have_text(
+        ["default", "ops"]
+    )
