@@ -15,6 +15,7 @@ import io
 import json
 import math
 import os
+import stat
 import struct
 import threading
 import zlib
@@ -58,29 +59,41 @@ def resolve_files(graph: Graph, rrd_dir: Path) -> dict[str, Path]:
 
     The rule of :func:`graphmetrics.rrd.store.resolve_inside` (no empty, ``.`` or
     ``..`` segment, and the real path, symlinks followed, strictly inside the
-    directory), with the directory resolved once per graph instead of once per
-    file: this runs on every request.  Raises :class:`RenderError` 400 for a path
-    leaving the directory, 404 for a missing file.
+    directory), made cheap enough for every request: the directory is resolved once
+    per graph and a file's real path is only worked out when one of its segments is
+    a symlink.  Raises :class:`RenderError` 400 for a path leaving the directory,
+    404 for a missing file.
     """
     base = os.path.realpath(rrd_dir)
     files: dict[str, Path] = {}
     for series in graph.series:
         rel = series.path
-        if rel in files:
-            continue
-        if (
-            rel.startswith("/")
-            or "\x00" in rel
-            or any(p in ("", ".", "..") for p in rel.split("/"))
-        ):
-            raise RenderError(f"bad RRD path {rel!r} (series {series.name})")
-        real = os.path.realpath(os.path.join(base, rel + ".rrd"))
-        if not real.startswith(base + os.sep):
-            raise RenderError(f"RRD path {rel!r} leaves the RRD directory (series {series.name})")
-        if not os.path.isfile(real):
-            raise RenderError(f"no RRD file {rel!r} (series {series.name})", status=404)
-        files[rel] = Path(real)
+        if rel not in files:
+            files[rel] = Path(_inside(base, rel, series.name))
     return files
+
+
+def _inside(base: str, rel: str, name: str) -> str:
+    parts = rel.split("/")
+    if rel.startswith("/") or "\x00" in rel or any(p in ("", ".", "..") for p in parts):
+        raise RenderError(f"bad RRD path {rel!r} (series {name})")
+    parts[-1] += ".rrd"
+    path = base
+    try:
+        for part in parts:
+            path = os.path.join(path, part)
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
+                path = os.path.realpath(os.path.join(base, *parts))
+                if not path.startswith(base + os.sep):
+                    raise RenderError(f"RRD path {rel!r} leaves the RRD directory (series {name})")
+                mode = os.stat(path).st_mode
+                break
+    except OSError:
+        raise RenderError(f"no RRD file {rel!r} (series {name})", status=404) from None
+    if not stat.S_ISREG(mode):
+        raise RenderError(f"no RRD file {rel!r} (series {name})", status=404)
+    return path
 
 
 def flush(files: Iterable[Path], daemon: str | None) -> None:
