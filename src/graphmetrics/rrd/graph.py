@@ -1,5 +1,9 @@
 """The only code that reads RRD files: a graph definition becomes rrdtool arguments.
 
+The definition types (:class:`Graph`, :class:`RenderRequest` ...) live here with
+the renderer; :mod:`graphmetrics.web.graphdef` builds them from requests and
+documents the JSON form.
+
 Images come from ``rrdtool.graphv('-', ...)`` and data from ``rrdtool.xport``, both
 in-process through the binding (never a shell, every argument a separate string).
 Text from the definition is escaped for rrdtool's ``:`` field separator; RPN and
@@ -27,12 +31,97 @@ from pathlib import Path
 
 import rrdtool
 
-from graphmetrics.web.graphdef import FORMATS, Graph, Line, RenderRequest
-
 MAX_ROWS = 10000
 # Cairo/pango font handling in librrd is not known to be thread-safe; the binding
 # releases the GIL, so images are drawn one at a time.  xport needs no fonts.
 _GRAPH_LOCK = threading.Lock()
+
+# -- the graph definition; built and validated from requests by web.graphdef ---------
+
+FORMATS = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
+DEFAULT_SIZE = (800, 300)
+# Tracelog virtual data sources: the DEFs they need and the RPN over them.
+TRACELOG_VIRTUAL: dict[str, tuple[tuple[str, ...], str]] = {
+    "headroom": (("spr", "rpm"), "{spr},{rpm},-,{spr},/,100,*"),
+}
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    path: str
+    ds: str
+    cf: str = "AVERAGE"
+
+
+@dataclass(frozen=True)
+class Cdef:
+    name: str
+    rpn: str
+
+
+@dataclass(frozen=True)
+class Line:
+    value: str
+    type: str = "LINE"
+    width: float = 1.0
+    color: str = PALETTE[0]
+    legend: str = ""
+    dash: tuple[int, ...] | None = None
+    stack: bool = False
+
+
+@dataclass(frozen=True)
+class Gprint:
+    value: str
+    format: str
+
+
+@dataclass(frozen=True)
+class Graph:
+    series: tuple[Series, ...]
+    cdefs: tuple[Cdef, ...] = ()
+    vdefs: tuple[Cdef, ...] = ()
+    lines: tuple[Line, ...] = ()
+    gprints: tuple[Gprint, ...] = ()
+    title: str = ""
+    vlabel: str = ""
+    logarithmic: bool = False
+    ymin: float | None = None
+    ymax: float | None = None
+
+    @property
+    def exports(self) -> tuple[Line, ...]:
+        """The lines that become CSV/JSON columns."""
+        return tuple(line for line in self.lines if line.type != "HRULE")
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    graph: Graph
+    start: int
+    end: int
+    step: int | None = None
+    width: int = DEFAULT_SIZE[0]
+    height: int = DEFAULT_SIZE[1]
+    format: str = "png"
+
+    def cache_key(self) -> str:
+        """Canonical text of everything that changes the output (for ETag and cache).
+
+        The repr of these frozen dataclasses of str/int/float/tuple fields is exact
+        and stable, and several times cheaper than ``json.dumps(asdict(...))``.
+        """
+        return repr(self)
 
 
 class RenderError(Exception):

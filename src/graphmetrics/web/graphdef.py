@@ -67,25 +67,25 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from graphmetrics.rrd import rpn, timespec
+from graphmetrics.rrd.graph import (
+    DEFAULT_SIZE,
+    FORMATS,
+    PALETTE,
+    TRACELOG_VIRTUAL,
+    Cdef,
+    Gprint,
+    Graph,
+    Line,
+    RenderRequest,
+    Series,
+)
 
-FORMATS = {
-    "png": "image/png",
-    "svg": "image/svg+xml",
-    "csv": "text/csv; charset=utf-8",
-    "json": "application/json",
-}
 CONSOLIDATIONS = ("AVERAGE", "MAX", "MIN", "LAST")
 LINE_TYPES = ("LINE", "AREA", "HRULE")
-PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-)  # fmt: skip
 SIZE_RANGE = (10, 4000)
-DEFAULT_SIZE = (800, 300)
 MAX_SERIES = 50
 MAX_CDEFS = 50
 MAX_VDEFS = 20
@@ -96,11 +96,6 @@ SIMPLE_ONLY = ("title", "vlabel", "ymin", "ymax", "logarithmic")
 QUERY_KEYS = frozenset(
     ("start", "end", "trail", "step", "width", "height", "format", "series", "graph") + SIMPLE_ONLY
 )
-# Tracelog virtual data sources: the DEFs they need and the RPN over them.
-TRACELOG_VIRTUAL: dict[str, tuple[tuple[str, ...], str]] = {
-    "headroom": (("spr", "rpm"), "{spr},{rpm},-,{spr},/,100,*"),
-}
-
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 _DS_RE = re.compile(r"[A-Za-z0-9_]{1,19}")
@@ -116,75 +111,6 @@ class GraphDefError(ValueError):
     def __init__(self, param: str, message: str) -> None:
         super().__init__(f"{param}: {message}")
         self.param = param
-
-
-@dataclass(frozen=True)
-class Series:
-    name: str
-    path: str
-    ds: str
-    cf: str = "AVERAGE"
-
-
-@dataclass(frozen=True)
-class Cdef:
-    name: str
-    rpn: str
-
-
-@dataclass(frozen=True)
-class Line:
-    value: str
-    type: str = "LINE"
-    width: float = 1.0
-    color: str = PALETTE[0]
-    legend: str = ""
-    dash: tuple[int, ...] | None = None
-    stack: bool = False
-
-
-@dataclass(frozen=True)
-class Gprint:
-    value: str
-    format: str
-
-
-@dataclass(frozen=True)
-class Graph:
-    series: tuple[Series, ...]
-    cdefs: tuple[Cdef, ...] = ()
-    vdefs: tuple[Cdef, ...] = ()
-    lines: tuple[Line, ...] = ()
-    gprints: tuple[Gprint, ...] = ()
-    title: str = ""
-    vlabel: str = ""
-    logarithmic: bool = False
-    ymin: float | None = None
-    ymax: float | None = None
-
-    @property
-    def exports(self) -> tuple[Line, ...]:
-        """The lines that become CSV/JSON columns."""
-        return tuple(line for line in self.lines if line.type != "HRULE")
-
-
-@dataclass(frozen=True)
-class RenderRequest:
-    graph: Graph
-    start: int
-    end: int
-    step: int | None = None
-    width: int = DEFAULT_SIZE[0]
-    height: int = DEFAULT_SIZE[1]
-    format: str = "png"
-
-    def cache_key(self) -> str:
-        """Canonical text of everything that changes the output (for ETag and cache).
-
-        The repr of these frozen dataclasses of str/int/float/tuple fields is exact
-        and stable, and several times cheaper than ``json.dumps(asdict(...))``.
-        """
-        return repr(self)
 
 
 # -- small typed readers -----------------------------------------------------------

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graphmetrics.rrd.graph import TRACELOG_VIRTUAL
 from graphmetrics.rrd.schema import METRICS, TRACELOG
-from graphmetrics.web.graphdef import TRACELOG_VIRTUAL
 
 PER_PAGE = 100
 MAX_QUERY = 200
