@@ -136,6 +136,18 @@ class RenderError(Exception):
 class Rendered:
     body: bytes
     content_type: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+# graphv's layout keys, sent with images so a browser can map pixels to times.
+GEOMETRY_HEADERS = (
+    ("graph_left", "X-Graph-Left"),
+    ("graph_top", "X-Graph-Top"),
+    ("graph_width", "X-Graph-Width"),
+    ("graph_height", "X-Graph-Height"),
+    ("graph_start", "X-Graph-Start"),
+    ("graph_end", "X-Graph-End"),
+)
 
 
 def escape(text: str) -> str:
@@ -279,7 +291,10 @@ def render(req: RenderRequest, files: dict[str, Path], daemon: str | None = None
             args = graph_args(req, files, daemon)
             with _GRAPH_LOCK:
                 result = rrdtool.graphv("-", *args)
-            return Rendered(bytes(result["image"]), FORMATS[req.format])
+            geometry = tuple(
+                (header, str(result[key])) for key, header in GEOMETRY_HEADERS if key in result
+            )
+            return Rendered(bytes(result["image"]), FORMATS[req.format], geometry)
         data = rrdtool.xport(*xport_args(req, files, daemon))
     except rrdtool.OperationalError as exc:
         raise RenderError(f"rrdtool: {_clean_error(exc, files)}") from None

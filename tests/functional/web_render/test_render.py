@@ -151,6 +151,18 @@ def test_png_default_and_size(app: webtest.TestApp) -> None:
     assert small.body != res.body
 
 
+def test_images_carry_the_plot_geometry(app: webtest.TestApp) -> None:
+    res = get(app, series=f"{INST1}:rpm", start=str(T0), end=str(minute(120)), width="600")
+    h = res.headers
+    assert (int(h["X-Graph-Start"]), int(h["X-Graph-End"])) == (T0, minute(120))
+    left, width = int(h["X-Graph-Left"]), int(h["X-Graph-Width"])
+    top, height = int(h["X-Graph-Top"]), int(h["X-Graph-Height"])
+    assert left > 0 and width > 0 and left + width < 600
+    assert top >= 0 and height > 0 and top + height < 300
+    csv_res = get(app, series=f"{INST1}:rpm", start=str(T0), format="csv")
+    assert "X-Graph-Left" not in csv_res.headers
+
+
 def test_svg_with_full_style(app: webtest.TestApp) -> None:
     graph = {
         "title": "acme: inst1",

@@ -6,7 +6,9 @@ and long for the past; ``If-None-Match`` gets a 304.  A small LRU cache, keyed t
 same way, holds recent answers (setting ``render.cache_entries``, default 256, 0
 turns it off).  Every problem is a 4xx whose body states it: an image for png/svg
 (and the ``X-Graphmetrics-Error`` header), ``{"error", "param"}`` for json, text for
-csv.
+csv.  Images carry the plot area's geometry for drag-to-zoom: ``X-Graph-Left``,
+``X-Graph-Top``, ``X-Graph-Width``, ``X-Graph-Height`` (pixels) and
+``X-Graph-Start``, ``X-Graph-End`` (epoch seconds of the x-axis).
 """
 
 from __future__ import annotations
@@ -157,6 +159,7 @@ def render_view(request: Request) -> Response:
     response = Response(body=rendered.body, content_type=rendered.content_type)
     if rendered.content_type.startswith("text/"):
         response.charset = "utf-8"
+    response.headers.update(rendered.headers)
     response.headers["ETag"] = f'"{etag}"'
     response.headers["Cache-Control"] = cache_control
     return response
