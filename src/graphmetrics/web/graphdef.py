@@ -55,7 +55,7 @@ series/cdef name, or for HRULE a vdef name or a number), ``type`` LINE (default)
 AREA or HRULE, ``width`` 0.1..20 (LINE, default 1), ``color`` ``#rrggbb`` or
 ``#rrggbbaa`` (default: a 10-colour palette by position), ``legend`` text (default
 none), ``dash`` false / true / list of on,off pixel lengths (LINE and HRULE),
-``stack`` on the previous LINE/AREA.  When ``lines`` is omitted every series is
+``stack`` on the previous LINE/AREA.  When ``lines`` is omitted or empty every series is
 drawn as a LINE with its name as legend.  CSV and JSON columns are the LINE and AREA
 lines in order, labelled by their legend (or value name).  ``gprints`` print a vdef
 in the legend with one ``%lf``/``%le``/``%lg`` and an optional ``%s`` (SI prefix).
@@ -322,15 +322,12 @@ def parse_graph(raw: Any, param: str = "graph") -> Graph:
             raise GraphDefError(f"{where}.rpn", str(exc)) from None
         vdefs.append(Cdef(name, item["rpn"]))
     vdef_names = {v.name for v in vdefs}
-    if "lines" in raw:
-        raw_lines = _list(f"{param}.lines", raw["lines"], MAX_LINES)
-        if not raw_lines:
-            raise GraphDefError(f"{param}.lines", "needs at least one line (or leave it out)")
-        lines = [
-            _line(f"{param}.lines[{i}]", item, i, drawable, vdef_names)
-            for i, item in enumerate(raw_lines)
-        ]
-    else:
+    raw_lines = _list(f"{param}.lines", raw.get("lines", []), MAX_LINES)
+    lines = [
+        _line(f"{param}.lines[{i}]", item, i, drawable, vdef_names)
+        for i, item in enumerate(raw_lines)
+    ]
+    if not lines:
         top = [item["name"] for item in raw_series]
         lines = [
             Line(name, color=PALETTE[i % len(PALETTE)], legend=name) for i, name in enumerate(top)
