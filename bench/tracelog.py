@@ -10,13 +10,15 @@
 from __future__ import annotations
 
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from graphmetrics.collect.tailer import TracelogCollector
+from graphmetrics.collect.tailer import TracelogCollector, tune_gc
+from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
 from graphmetrics.tracelog.synth import SimInstance, default_instances, generate, stamp
@@ -24,6 +26,7 @@ from graphmetrics.tracelog.synth import SimInstance, default_instances, generate
 LINES = 1_000_000
 INSTANCES = 200
 MANY_INSTANCES = 10_000
+ROUNDS = 3
 START = 1_700_000_000.0
 
 
@@ -44,14 +47,22 @@ def plain_split(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def full_path(log_dir: Path, work: Path) -> tuple[float, TracelogCollector]:
+def full_path(log_dir: Path, rrd_dir: Path) -> tuple[float, TracelogCollector]:
+    """One collector reading the whole log from the start, checkpoint included."""
     collector = TracelogCollector(
-        log_dir, RRDStore(work / "rrd"), Aggregator(MinuteClock()), work / "state.json"
+        log_dir, RRDStore(rrd_dir), Aggregator(MinuteClock()), rrd_dir / "state.json"
     )
     started = time.perf_counter()
     collector.cycle()
     collector.checkpoint()
     return time.perf_counter() - started, collector
+
+
+def prefill(rrd_dir: Path, collector: TracelogCollector) -> None:
+    """Create every instance's RRD with one old minute, as a collector that ran before."""
+    store = RRDStore(rrd_dir)
+    for name in collector.aggregator.instances:
+        store.write(f"tracelog/{name}", TRACELOG, [(int(START) - 3600, (1, 0, 0, None, 0))])
 
 
 def many_instances_log(path: Path) -> int:
@@ -89,6 +100,7 @@ def peak_rss_mb(log_dir: Path, rrd_dir: Path) -> float:
 
 def main() -> int:
     ok = True
+    tune_gc()  # as graphmetrics-tracelog does
     with tempfile.TemporaryDirectory(prefix="gm-bench-") as tmp:
         work = Path(tmp)
         logs = work / "logs"
@@ -97,17 +109,29 @@ def main() -> int:
         print(f"generating {LINES:,} lines over {INSTANCES} instances ...", flush=True)
         write_log(log_file, LINES, INSTANCES)
         plain_split(log_file)  # warm the page cache for both contenders
-        baseline = min(plain_split(log_file) for _ in range(3))
-        elapsed, collector = full_path(logs, work)
-        ratio = baseline / elapsed
-        print(f"plain read+split loop : {LINES / baseline:12,.0f} lines/s")
+        # best of three for each contender, alternating, so machine noise hits both
+        baseline = cold = warm = float("inf")
+        for n in range(ROUNDS):
+            rrd_dir = work / f"rrd{n}"
+            baseline = min(baseline, plain_split(log_file))
+            elapsed, collector = full_path(logs, rrd_dir)
+            cold = min(cold, elapsed)
+            # the same log into RRDs that exist already, as on a site running for a while
+            shutil.rmtree(rrd_dir)
+            prefill(rrd_dir, collector)
+            warm = min(warm, full_path(logs, rrd_dir)[0])
+        print(f"plain read+split loop  : {LINES / baseline:12,.0f} lines/s")
         print(
-            f"graphmetrics full path: {LINES / elapsed:12,.0f} lines/s "
+            f"graphmetrics, new RRDs : {LINES / cold:12,.0f} lines/s "
             f"({collector.stats.rows:,} minutes written to "
             f"{len(collector.aggregator.instances)} RRDs, {collector.stats.skipped} skipped)"
         )
-        print(f"ratio full/plain      : {ratio:.2f}x (target >= 0.30)")
-        ok &= ratio >= 0.3
+        print(f"graphmetrics, RRDs kept: {LINES / warm:12,.0f} lines/s")
+        print(
+            f"ratio full/plain       : {baseline / cold:.2f}x creating the RRDs, "
+            f"{baseline / warm:.2f}x into existing RRDs (target >= 0.30)"
+        )
+        ok &= baseline / cold >= 0.3
 
         many = work / "many"
         many.mkdir()

@@ -11,6 +11,7 @@ store skips them, so nothing is lost or counted twice.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import logging
 import os
 import time
@@ -38,7 +39,13 @@ STATE_VERSION = 1
 #: forget files gone for this long (a gzipped copy may still appear until then)
 FORGET_AFTER = 7 * 86400.0
 #: write rows once this many lines were read, even in the middle of a big file
-WRITE_EVERY_LINES = 200_000
+WRITE_EVERY_LINES = 1_000_000
+
+
+def tune_gc() -> None:
+    """Collect young objects less often: the hot loop makes millions of short-lived records
+    and no reference cycles, and the default threshold (700) spends ~5% of the time in GC."""
+    gc.set_threshold(100_000, 50, 100)
 
 
 @dataclass

@@ -145,7 +145,7 @@ class RRDStore:
         self.stats.skipped_old += len(times) - len(fresh)
         if not fresh:
             return 0
-        updates = [f"{t}:" + ":".join(format_value(v) for v in by_time[t]) for t in fresh]
+        updates = [f"{t}:" + ":".join([format_value(v) for v in by_time[t]]) for t in fresh]
         try:
             rrdtool.update(str(path), *self._daemon_args(), "--template", schema.template, *updates)
         except rrdtool.OperationalError as exc:
