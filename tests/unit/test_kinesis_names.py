@@ -8,6 +8,7 @@ import pytest
 
 from graphmetrics.metrics.batch import PathCache
 from graphmetrics.metrics.names import BadMetricName, metric_path, rrd_relative
+from graphmetrics.rrd.store import RRDStore
 
 
 @pytest.mark.parametrize(
@@ -55,7 +56,7 @@ def test_path_cache_refuses_symlinks_leading_out_of_metrics(tmp_path: Path) -> N
     (rrd_dir / "metrics").mkdir(parents=True)
     (rrd_dir / "tracelog").mkdir()
     (rrd_dir / "metrics" / "evil").symlink_to(rrd_dir / "tracelog")
-    cache = PathCache(rrd_dir)
+    cache = PathCache(RRDStore(rrd_dir))
     assert cache.relative("//good#m") == "metrics/good/m"
     with pytest.raises(BadMetricName, match="leaves"):
         cache.relative("//evil#m")

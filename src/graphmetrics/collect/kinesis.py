@@ -111,7 +111,7 @@ class KinesisConsumer:
         self.list_page_size = list_page_size
         self.shards: dict[str, Shard] = {}
         self.stats = Stats()
-        self.paths = PathCache(store.root)
+        self.paths = PathCache(store)
         self.stop_requested = False
         self._next_discovery = 0.0
         self._status_due = 0.0
@@ -127,6 +127,8 @@ class KinesisConsumer:
     def run(self, once: bool = False) -> Stats:
         """Consume until stopped, or with ``once`` until every shard is at its end."""
         self.discover()
+        for shard in self.shards.values():
+            shard.caught_up = False
         self._status_time = self.clock()
         self._status_due = self._status_time + self.status_interval
         batch = self._new_batch()

@@ -9,14 +9,14 @@ file's last update, which is what makes a re-read batch a no-op.
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from graphmetrics.metrics.names import METRICS_DIR, BadMetricName, rrd_relative
 from graphmetrics.metrics.records import Bad, decode
 from graphmetrics.rrd.schema import METRICS
-from graphmetrics.rrd.store import RRDPathError, RRDStore, RRDWriteError, Sample, resolve_inside
+from graphmetrics.rrd.store import RRDPathError, RRDStore, RRDWriteError, Sample
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +28,17 @@ WARN_PER_REASON = 10
 
 
 class PathCache:
-    """Metric name → store path, checked once per name (the rules, then the disk)."""
+    """Metric name → store path, checked once per name: the naming rules, then the disk.
 
-    def __init__(self, rrd_dir: Path, limit: int = 200_000) -> None:
-        self.metrics_root = rrd_dir / METRICS_DIR
+    The store already refuses paths leaving its root; here the file must also stay in
+    ``metrics/``, which only a symlink below it could defeat once the name is valid.
+    """
+
+    def __init__(self, store: RRDStore, limit: int = 200_000) -> None:
+        self.store = store
         self.limit = limit
         self._known: dict[str, str | BadMetricName] = {}
+        self._real_root: str | None = None
 
     def relative(self, name: str) -> str:
         """The store path for ``name``; raises :class:`BadMetricName`."""
@@ -50,12 +55,15 @@ class PathCache:
     def _check(self, name: str) -> str | BadMetricName:
         try:
             relative = rrd_relative(name)
-            # Symlinks under metrics/ must not lead outside it either.
-            resolve_inside(self.metrics_root, relative[len(METRICS_DIR) + 1 :] + ".rrd")
+            path = str(self.store.path_for(relative))
         except BadMetricName as exc:
             return exc
         except RRDPathError as exc:
             return BadMetricName(str(exc))
+        if self._real_root is None:
+            self._real_root = os.path.realpath(self.store.root / METRICS_DIR)
+        if not path.startswith(self._real_root + os.sep):
+            return BadMetricName(f"{relative!r} leaves {self._real_root} through a symlink")
         return relative
 
 

@@ -12,25 +12,26 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import orjson
 
 GZIP_MAGIC = b"\x1f\x8b"
 KPL_MAGIC = b"\xf3\x89\x9a\xc2"
 MAX_INFLATED_BYTES = 8 * 1024 * 1024
+EPOCH = datetime(1970, 1, 1)
+LARGEST_FLOAT_INT = 2**1023
 
 
-@dataclass(frozen=True, slots=True)
-class Metric:
+class Metric(NamedTuple):
     name: str
     timestamp: float
     value: int | float
     units: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Bad:
+class Bad(NamedTuple):
     reason: str
     detail: str
 
@@ -40,6 +41,17 @@ Decoded = Metric | Bad
 
 def decode(data: bytes) -> list[Decoded]:
     """Every metric in one record's data, or the reasons it is unusable."""
+    try:
+        doc = orjson.loads(data)  # the fast path: one plain JSON object
+    except orjson.JSONDecodeError:
+        return _decode_unusual(data)
+    if type(doc) is dict:
+        return [decode_object(doc)]
+    return _decode_document(doc)
+
+
+def _decode_unusual(data: bytes) -> list[Decoded]:
+    """Gzip, newline-joined objects, or what the strict fast parser refused."""
     if data.startswith(KPL_MAGIC):
         return [Bad("kpl_aggregate", "KPL-aggregated records are not supported")]
     if data.startswith(GZIP_MAGIC):
@@ -52,13 +64,14 @@ def decode(data: bytes) -> list[Decoded]:
     except UnicodeDecodeError as exc:
         return [Bad("not_utf8", str(exc))]
     try:
-        documents = [json.loads(text)]
+        # The standard parser also takes NaN or huge integers, so they are refused
+        # below with the precise reason rather than as "not JSON".
+        return _decode_document(json.loads(text))
     except ValueError as exc:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) < 2:
             return [Bad("not_json", str(exc))]
         return [item for line in lines for item in _decode_line(line)]
-    return [item for doc in documents for item in _decode_document(doc)]
 
 
 def _gunzip(data: bytes) -> bytes:
@@ -88,43 +101,39 @@ def decode_object(obj: Any) -> Decoded:
     """One metric from one decoded JSON value."""
     if not isinstance(obj, dict):
         return Bad("not_object", f"expected a JSON object, got {type(obj).__name__}")
-    for key in ("timestamp", "name", "value"):
-        if key not in obj or obj[key] is None:
-            return Bad(f"missing_{key}", f"no {key!r} field")
-    name = obj["name"]
-    if not isinstance(name, str) or not name:
+    timestamp, name, value = obj.get("timestamp"), obj.get("name"), obj.get("value")
+    if timestamp is None or name is None or value is None:
+        key = "timestamp" if timestamp is None else "name" if name is None else "value"
+        return Bad(f"missing_{key}", f"no {key!r} field")
+    if type(name) is not str or not name:
         return Bad("bad_name", f"name must be a non-empty string, got {name!r}")
-    timestamp = parse_timestamp(obj["timestamp"])
-    if timestamp is None:
-        return Bad("bad_timestamp", f"not an ISO 8601 timestamp: {obj['timestamp']!r}")
-    value = obj["value"]
+    seconds = parse_timestamp(timestamp)
+    if seconds is None:
+        return Bad("bad_timestamp", f"not an ISO 8601 timestamp: {timestamp!r}")
     if not _is_number(value):
         return Bad("bad_value", f"value must be a finite number, got {value!r}")
     units = obj.get("units")
-    return Metric(name, timestamp, value, units if isinstance(units, str) else None)
+    return Metric(name, seconds, value, units if type(units) is str else None)
 
 
 def _is_number(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(float(value))
-    except OverflowError:
-        return False
+    kind = type(value)  # not isinstance: bool is an int, and is refused
+    if kind is float:
+        return math.isfinite(value)
+    return kind is int and -LARGEST_FLOAT_INT < value < LARGEST_FLOAT_INT
 
 
 def parse_timestamp(value: Any) -> float | None:
     """Epoch seconds of an ISO 8601 string (UTC when it has no offset), else None."""
-    if not isinstance(value, str) or not 10 <= len(value) <= 64:
+    if type(value) is not str or not 10 <= len(value) <= 64:
         return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     try:
-        seconds = moment.timestamp()
+        naive = moment.tzinfo is None
+        seconds = (moment - EPOCH).total_seconds() if naive else moment.timestamp()
     except (OverflowError, OSError, ValueError):
         return None
     return seconds if seconds > 0 else None
