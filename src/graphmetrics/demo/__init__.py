@@ -1,0 +1,1 @@
+"""Demo helpers: realistic load generators for trying graphmetrics locally."""
