@@ -7,6 +7,7 @@ provoked on kinesalite); tests/functional/kinesis runs the same code on kinesali
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ import rrdtool
 from botocore.exceptions import ClientError
 
 from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
-from graphmetrics.collect.kinesis import KinesisConsumer
+from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable
 from graphmetrics.rrd.store import RRDStore
 
 T0 = 1_700_000_100  # a multiple of 300
@@ -288,3 +289,49 @@ def test_bad_records_are_counted_and_consumption_goes_on(
     }
     assert "shard a sequence number 2" in caplog.text
     assert not (tmp_path / "x.rrd").exists() and not (tmp_path / "rrd" / "x.rrd").exists()
+
+
+def test_once_gives_up_on_a_shard_that_keeps_failing_after_saving_the_rest(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["a"] = FakeShard(series("a", 2))
+    kinesis.shards["b"] = FakeShard(series("b", 2))
+    c = consumer(kinesis, clock, tmp_path)
+    original = kinesis.get_records
+
+    def get_records(ShardIterator: str, Limit: int) -> dict[str, Any]:
+        if ShardIterator.startswith("b:"):
+            raise client_error("InternalFailure")
+        return original(ShardIterator, Limit)
+
+    kinesis.get_records = get_records  # type: ignore[method-assign]
+    with pytest.raises(StreamUnavailable, match="shard b failed 8 times in a row"):
+        c.run(once=True)
+    assert c.checkpoints.load_all() == {"a": Checkpoint("1")}
+    assert values(tmp_path, "a") == [0.0, 1.0]
+
+
+def test_status_line_every_interval_with_rate_lag_and_bad_reasons(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    kinesis.shards["a"] = FakeShard([*series("a", 3), b"nope"])
+    c = consumer(kinesis, clock, tmp_path, status_interval=5.0)
+    original = kinesis.get_records
+
+    def get_records(ShardIterator: str, Limit: int) -> dict[str, Any]:
+        response = original(ShardIterator, Limit)
+        response["MillisBehindLatest"] = 1234 if clock.now < 1006 else 0
+        if clock.now > 1012:
+            c.request_stop()
+        return response
+
+    kinesis.get_records = get_records  # type: ignore[method-assign]
+    with caplog.at_level(logging.INFO, logger="graphmetrics.collect.kinesis"):
+        c.run()
+    lines = [r.getMessage() for r in caplog.records if "stream s shards=" in r.getMessage()]
+    assert len(lines) >= 3 and lines[-1].startswith("finished:")
+    first = lines[0]
+    assert first.startswith("status:") and "records=4 (0.8/s)" in first
+    assert "bad=1 {not_json: 1}" in first
+    assert "millis_behind_latest=1234 ms (shard a)" in first
+    assert "millis_behind_latest=0 ms (shard a)" in lines[-1]

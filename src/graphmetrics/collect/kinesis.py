@@ -37,6 +37,9 @@ THROTTLED = {
     "ThrottlingException",
 }
 MAX_BACKOFF = 30.0
+#: With --once, a shard failing this many times in a row (about 2 minutes of back-off)
+#: ends the run with an error instead of retrying forever.
+ONCE_MAX_FAILURES = 8
 
 
 class StreamUnavailable(RuntimeError):
@@ -56,6 +59,7 @@ class Shard:
     dirty: bool = False
     next_poll: float = 0.0
     backoff: float = 0.0
+    failures: int = 0
     behind_ms: int | None = None
 
 
@@ -148,6 +152,8 @@ class KinesisConsumer:
                 batch, started = self._new_batch(), now
             if once and self._all_caught_up():
                 break
+            if once:
+                self._give_up_on_failing_shard(batch)
             if now >= self._status_due:
                 self.log_status()
             if not got:
@@ -191,6 +197,17 @@ class KinesisConsumer:
             ended = ended or shard.ended
         return got, ended
 
+    def _give_up_on_failing_shard(self, batch: MetricBatch) -> None:
+        failing = [s for s in self.shards.values() if s.failures >= ONCE_MAX_FAILURES]
+        if failing:
+            self.commit(batch)
+            shard = failing[0]
+            raise StreamUnavailable(
+                f"shard {shard.shard_id} failed {shard.failures} times in a row after "
+                f"sequence number {shard.position or '(start)'}; giving up this --once run "
+                "(what was read before is written and checkpointed)"
+            )
+
     def _sleep_until_next_poll(self, once: bool) -> None:
         shards = self._readable(once)
         wake = min((s.next_poll for s in shards), default=self.clock() + self.idle_interval)
@@ -216,7 +233,7 @@ class KinesisConsumer:
             self._back_off(shard, f"GetRecords on shard {shard.shard_id} failed: {exc}")
             return 0
         self.stats.get_records += 1
-        shard.backoff = 0.0
+        shard.backoff, shard.failures = 0.0, 0
         records = response.get("Records", [])
         for record in records:
             batch.add(record["Data"], shard.shard_id, record["SequenceNumber"])
@@ -268,6 +285,7 @@ class KinesisConsumer:
 
     def _back_off(self, shard: Shard, message: str, level: int = logging.ERROR) -> None:
         shard.backoff = min(max(shard.backoff * 2, 0.5), MAX_BACKOFF)
+        shard.failures += 1
         shard.next_poll = self.clock() + shard.backoff
         log.log(level, "%s; retrying in %.1fs", message, shard.backoff)
 
