@@ -37,7 +37,7 @@ Full form: ``graph=<URL-encoded JSON>``, an object with these keys (only
       "vdefs": [                        // single values: name,FUNCTION or name,N,PERCENT
         {"name": "peak", "rpn": "rpm,MAXIMUM"}
       ],
-      "lines": [                        // what is drawn, in order (1..100)
+      "lines": [                        // what is drawn, in order (at most 100)
         {"value": "rpm", "type": "AREA", "color": "#1f77b4", "legend": "requests/min",
          "stack": false},
         {"value": "headroom", "type": "LINE", "width": 2, "color": "#d62728cc",
