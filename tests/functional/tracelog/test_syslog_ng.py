@@ -66,11 +66,11 @@ def syslog_ng(tmp_path: Path, dirs: tuple[Path, Path]) -> Iterator[int]:
     out.close()
 
 
-def send_syslog(port: int, host: str, program: str, records: list[str]) -> None:
-    """RFC 3164 messages over TCP, as an application's syslog handler sends them."""
+def send_syslog(sock: socket.socket, host: str, program: str, records: list[str]) -> None:
+    """RFC 3164 messages over the application's one TCP connection, as its syslog
+    handler sends them (syslog-ng keeps the order within a connection, not across)."""
     data = "".join(f"<134>May  1 10:00:00 {host} {program}: {rec}\n" for rec in records)
-    with socket.create_connection(("127.0.0.1", port)) as sock:
-        sock.sendall(data.encode())
+    sock.sendall(data.encode())
 
 
 def records(lines: list[str]) -> list[str]:
@@ -82,21 +82,19 @@ def test_syslog_ng_to_rrd(dirs: tuple[Path, Path], daemon: Daemon, syslog_ng: in
     daemon.start()
     daemon.wait_log("following")
     src = "app1 acme inst1"
-    first = request(src, 1, "2024-05-01 10:00", 5, 0.1, 0.5) + request(
-        src, 2, "2024-05-01 10:00", 9, 0, 1.5, "503 1"
-    )
-    send_syslog(syslog_ng, "app1", "inst1", records(first))
-    send_syslog(
-        syslog_ng,
-        "app7",
-        "inst3",
-        records(request("app7 acme inst3", 1, "2024-05-01 10:00", 1, 0, 3.0)),
-    )
-    second = request(src, 3, "2024-05-01 10:01", 1, 0, 2.0) + [
-        f"{src} : B 4 2024-05-01 10:02:00 GET /"
-    ]
-    send_syslog(syslog_ng, "app1", "inst1", records(second))
-    send_syslog(syslog_ng, "app7", "inst3", ["B 2 2024-05-01 10:01:00 GET /"])
+    first = request(src, 1, "2024-05-01 10:00", 5, 0.1, 0.5)
+    first += request(src, 2, "2024-05-01 10:00", 9, 0, 1.5, "503 1")
+    second = request(src, 3, "2024-05-01 10:01", 1, 0, 2.0)
+    second += [f"{src} : B 4 2024-05-01 10:02:00 GET /"]
+    other = request("app7 acme inst3", 1, "2024-05-01 10:00", 1, 0, 3.0)
+    with (
+        socket.create_connection(("127.0.0.1", syslog_ng)) as app1,
+        socket.create_connection(("127.0.0.1", syslog_ng)) as app7,
+    ):
+        send_syslog(app1, "app1", "inst1", records(first))
+        send_syslog(app7, "app7", "inst3", records(other))
+        send_syslog(app1, "app1", "inst1", records(second))
+        send_syslog(app7, "app7", "inst3", ["B 2 2024-05-01 10:01:00 GET /"])
 
     rrd = rrds / "tracelog" / "app1__acme__inst1.rrd"
     expected = {
