@@ -156,7 +156,7 @@ def make_parser(cls: type, prog: str, description: str) -> argparse.ArgumentPars
     for f in _fields(cls):
         name = "--" + f.name.replace("_", "-")
         help_text = f.metadata["help"]
-        if f.default is not dataclasses.MISSING and not f.metadata["flag"]:
+        if f.default not in (dataclasses.MISSING, None) and not f.metadata["flag"]:
             help_text += f" (default: {f.default})"
         if f.metadata["flag"]:
             parser.add_argument(

@@ -1,0 +1,130 @@
+"""``make demo``: the whole stack on local defaults, under supervisord.
+
+    python -m graphmetrics.demo [--port 6543] [--var-dir var] [--backfill-hours 24]
+
+Starts supervisord with ``etc/demo-supervisord.conf``: kinesalite on 127.0.0.1, the
+Kinesis and tracelog load generators, both collectors and the web app, all keeping
+their files under ``var/`` (RRDs, SQLite, logs, checkpoints).  Prints the URL once
+the web app answers; Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+STREAM = "graphmetrics-demo"
+
+
+def repo_root() -> Path:
+    """The checkout holding etc/ and scripts/ (the package is installed in place)."""
+    for candidate in (Path.cwd(), Path(__file__).resolve().parents[3]):
+        if (candidate / "etc" / "demo-supervisord.conf").is_file():
+            return candidate
+    raise SystemExit("run the demo from the graphmetrics checkout (etc/demo-supervisord.conf)")
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def demo_environment(root: Path, var: Path, args: argparse.Namespace) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        GM_ROOT=str(root),
+        GM_BIN=str(Path(sys.executable).parent),
+        GM_VAR=str(var),
+        GM_CONFIG=str(root / "etc" / "development.ini"),
+        GM_WEB_HOST="127.0.0.1",
+        GM_WEB_PORT=str(args.port),
+        GM_KINESIS_PORT=str(args.kinesis_port),
+        GM_BACKFILL_HOURS=str(args.backfill_hours),
+        GRAPHMETRICS_RRD_DIR=str(var / "rrd"),
+        GRAPHMETRICS_LOG_DIR=str(var / "tracelog"),
+        GRAPHMETRICS_STATE_DIR=str(var / "state"),
+        GRAPHMETRICS_CHECKPOINT_DIR=str(var / "checkpoints"),
+        GRAPHMETRICS_DB_URL=f"sqlite:///{var / 'graphmetrics.sqlite'}",
+        GRAPHMETRICS_STREAM=STREAM,
+        GRAPHMETRICS_ENDPOINT_URL=f"http://127.0.0.1:{args.kinesis_port}",
+        GRAPHMETRICS_REGION="us-east-1",
+        # kinesalite accepts any credentials; these never leave this machine
+        AWS_ACCESS_KEY_ID="demo",
+        AWS_SECRET_ACCESS_KEY="demo",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    return env
+
+
+def wait_for_web(url: str, proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return True
+        except urllib.error.HTTPError:
+            return True  # it answers
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m graphmetrics.demo", description=__doc__)
+    parser.add_argument("--port", type=int, default=6543, help="web app port on 127.0.0.1")
+    parser.add_argument("--kinesis-port", type=int, default=4567, help="kinesalite port")
+    parser.add_argument("--var-dir", type=Path, default=None, help="state folder (default var/)")
+    parser.add_argument("--backfill-hours", type=float, default=24.0, help="tracelog history")
+    args = parser.parse_args(argv)
+    root = repo_root()
+    var = (args.var_dir or root / "var").resolve()
+    for port in (args.port, args.kinesis_port):
+        if not port_free(port):
+            print(
+                f"port {port} on 127.0.0.1 is in use: stop what uses it or pick another "
+                "(--port / --kinesis-port)",
+                file=sys.stderr,
+            )
+            return 2
+    for sub in ("log", "rrd", "tracelog", "state", "checkpoints"):
+        (var / sub).mkdir(parents=True, exist_ok=True)
+    env = demo_environment(root, var, args)
+    supervisord = Path(sys.executable).parent / "supervisord"
+    conf = root / "etc" / "demo-supervisord.conf"
+    proc = subprocess.Popen([str(supervisord), "-n", "-c", str(conf)], env=env)
+
+    def stop(signum: int, frame: object) -> None:
+        proc.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    url = f"http://127.0.0.1:{args.port}/"
+    if wait_for_web(url, proc, timeout=60):
+        print(
+            f"\ngraphmetrics demo is up: {url}\n"
+            f"  sign in (development login): {url}login?user=demo\n"
+            f"  graph builder for metrics:    {url}metrics/\n"
+            f"  logs and data under {var}; Ctrl-C stops everything\n",
+            flush=True,
+        )
+    else:
+        print(f"the web app did not answer on {url}: see {var / 'log'}", file=sys.stderr)
+        stop(signal.SIGTERM, None)
+    return proc.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
