@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -115,18 +116,26 @@ def put(client: Any, samples: list[tuple[str, int, float]]) -> float:
 Record = tuple[str, str, bytes]
 
 
-def prefetch(client: Any) -> list[Record]:
-    """Every record now in the stream as (shard id, sequence number, data)."""
+def prefetch(client: Any, after: dict[str, str]) -> list[Record]:
+    """The records after ``after`` (shard id → sequence number), which is updated."""
     out: list[Record] = []
     for shard in client.list_shards(StreamName=STREAM)["Shards"]:
-        it = client.get_shard_iterator(
-            StreamName=STREAM, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
+        shard_id = shard["ShardId"]
+        where: dict[str, str] = {"ShardIteratorType": "TRIM_HORIZON"}
+        if shard_id in after:
+            where = {
+                "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                "StartingSequenceNumber": after[shard_id],
+            }
+        it = client.get_shard_iterator(StreamName=STREAM, ShardId=shard_id, **where)[
+            "ShardIterator"
+        ]
         while it:
             response = client.get_records(ShardIterator=it, Limit=10_000)
-            out += [(shard["ShardId"], r["SequenceNumber"], r["Data"]) for r in response["Records"]]
+            out += [(shard_id, r["SequenceNumber"], r["Data"]) for r in response["Records"]]
             if not response["Records"]:
                 break
+            after[shard_id] = response["Records"][-1]["SequenceNumber"]
             it = response.get("NextShardIterator")
     return out
 
@@ -182,18 +191,56 @@ def bare_updates(samples: list[tuple[str, int, float]], root: Path) -> float:
     return time.perf_counter() - started
 
 
+@dataclass
+class Bench:
+    client: Any
+    names: list[str]
+    consumer: KinesisConsumer
+    store: RRDStore
+    paths: PathCache
+    baseline_root: Path
+    after: dict[str, str]
+    next_step: int = 1
+
+    def round(self, steps: int) -> dict[str, float]:
+        """New samples for every name, written by the three paths; their times."""
+        samples = make_samples(self.names, range(self.next_step, self.next_step + steps))
+        self.next_step += steps
+        times = {"put": put(self.client, samples)}
+        started = time.perf_counter()
+        records = prefetch(self.client, self.after)
+        times["fetch"] = time.perf_counter() - started
+        times["base"] = bare_updates(samples, self.baseline_root)
+        times["e2e"] = timed_run(self.consumer, len(samples))
+        times["dw"] = decode_write(records, self.paths, self.store)
+        return times
+
+
+def report(n: int, best: dict[str, float]) -> None:
+    print(f"  put into kinesalite:       {n / best['put']:8.0f} records/s (not compared)")
+    print(f"  kinesalite GetRecords:     {n / best['fetch']:8.0f} records/s")
+    print(f"  bare rrdtool.update loop:  {n / best['base']:8.0f} records/s (yardstick)")
+    print(
+        f"  collector end to end:      {n / best['e2e']:8.0f} records/s  "
+        f"ratio {best['base'] / best['e2e']:.2f} "
+        f"({best['fetch'] / best['e2e']:.2f} of GetRecords alone)"
+    )
+    print(
+        f"  collector decode + write:  {n / best['dw']:8.0f} records/s  "
+        f"ratio {best['base'] / best['dw']:.2f}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--names", type=int, default=10_000)
-    parser.add_argument("--steps", type=int, default=5, help="timed samples per name")
     parser.add_argument("--shards", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="best of this many rounds")
     args = parser.parse_args(argv)
     for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
         os.environ.setdefault(key, value)
     names = make_names(args.names)
     first = make_samples(names, range(1))
-    samples = make_samples(names, range(1, args.steps + 1))
-    n = len(samples)
     with kinesalite() as endpoint, tempfile.TemporaryDirectory(prefix="gm-bench-") as tmp:
         root = Path(tmp)
         client = boto3.client("kinesis", endpoint_url=endpoint, region_name="us-east-1")
@@ -207,32 +254,26 @@ def main(argv: list[str] | None = None) -> int:
         cold = time.perf_counter() - started
         store = RRDStore(root / "dw" / "rrd")
         paths = PathCache(store)
-        decode_write(prefetch(client), paths, store)
+        after: dict[str, str] = {}
+        decode_write(prefetch(client, after), paths, store)
         create_files(first, root / "baseline" / "rrd")
-        seen = {seq for _, seq, _ in prefetch(client)}
-
-        put_time = put(client, samples)
-        started = time.perf_counter()
-        records = [r for r in prefetch(client) if r[1] not in seen]
-        fetch_time = time.perf_counter() - started
-
-        base = bare_updates(samples, root / "baseline" / "rrd")
-        e2e = timed_run(consumer, n)
-        dw = decode_write(records, paths, store)
+        bench = Bench(client, names, consumer, store, paths, root / "baseline" / "rrd", after)
 
         print(f"{args.names} metric names on {args.shards} kinesalite shards")
         print(
             f"  first sample of each name (creates the files): {args.names / cold:8.0f} records/s"
         )
-        print(f"then {n} records ({args.steps} per name) into the existing files, same run:")
-        print(f"  put into kinesalite:       {n / put_time:8.0f} records/s (not compared)")
-        print(f"  kinesalite GetRecords:     {(n + args.names) / fetch_time:8.0f} records/s")
-        print(f"  bare rrdtool.update loop:  {n / base:8.0f} records/s (yardstick)")
-        print(
-            f"  collector end to end:      {n / e2e:8.0f} records/s  ratio {base / e2e:.2f}"
-            f" ({fetch_time * n / (n + args.names) / e2e:.2f} of GetRecords alone)"
-        )
-        print(f"  collector decode + write:  {n / dw:8.0f} records/s  ratio {base / dw:.2f}")
+        for steps, what in ((1, "live: one sample per name per batch"), (5, "catching up")):
+            best: dict[str, float] = {}
+            for _ in range(args.rounds):
+                times = bench.round(steps)
+                best = {k: min(v, best.get(k, v)) for k, v in times.items()}
+            n = args.names * steps
+            print(
+                f"{n} records, {steps} per name, into the existing files ({what}), "
+                f"best of {args.rounds}:"
+            )
+            report(n, best)
         print("target: ratio >= 0.70 (end to end is bounded by kinesalite's GetRecords)")
     return 0
 

@@ -42,14 +42,19 @@ class PathCache:
 
     def relative(self, name: str) -> str:
         """The store path for ``name``; raises :class:`BadMetricName`."""
+        known = self.verdict(name)
+        if isinstance(known, BadMetricName):
+            raise known
+        return known
+
+    def verdict(self, name: str) -> str | BadMetricName:
+        """The store path for ``name``, or why it has none (the hot path: no raising)."""
         known = self._known.get(name)
         if known is None:
             known = self._check(name)
             if len(self._known) >= self.limit:
                 self._known.clear()
             self._known[name] = known
-        if isinstance(known, BadMetricName):
-            raise known
         return known
 
     def _check(self, name: str) -> str | BadMetricName:
@@ -116,16 +121,16 @@ class MetricBatch:
             if isinstance(item, Bad):
                 self.bad.add(item.reason, item.detail, shard_id, sequence_number)
                 continue
-            if item.timestamp > self.now + MAX_FUTURE_SECONDS:
-                detail = f"timestamp {item.timestamp:.0f} is more than a day in the future"
+            name, timestamp, value, _ = item
+            if timestamp > self.now + MAX_FUTURE_SECONDS:
+                detail = f"timestamp {timestamp:.0f} is more than a day in the future"
                 self.bad.add("future_timestamp", detail, shard_id, sequence_number)
                 continue
-            try:
-                relative = self.paths.relative(item.name)
-            except BadMetricName as exc:
-                self.bad.add("bad_name", f"{item.name!r}: {exc}", shard_id, sequence_number)
-                continue
-            self.samples[relative].append((int(item.timestamp), (item.value,)))
+            relative = self.paths.verdict(name)
+            if type(relative) is str:
+                self.samples[relative].append((int(timestamp), (value,)))
+            else:
+                self.bad.add("bad_name", f"{name!r}: {relative}", shard_id, sequence_number)
 
     def write(self, store: RRDStore) -> WriteResult:
         """One store write per file; a file rrdtool refuses is logged and the rest go on."""
