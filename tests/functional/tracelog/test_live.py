@@ -232,3 +232,28 @@ def test_through_rrdcached_with_flush_on_shutdown(
     # read the file itself, not through rrdcached: the shutdown flush put the data there
     rows = known(minutes(rrd, epoch("2024-05-01 10:00"), epoch("2024-05-01 10:05")))
     assert rows == {epoch(f"2024-05-01 10:0{m}") + 60: (1.0, 0.0, 0.0, 60.0, 0.0) for m in range(5)}
+
+
+@pytest.mark.parametrize("watcher", ["inotify", "polling"])
+def test_file_watcher_wakes_the_daemon(
+    dirs: tuple[Path, Path], tmp_path: Path, watcher: str
+) -> None:
+    """New data is read on the watcher's event, long before the 60 s rescan; --polling
+    does the watching where inotify is not available (NFS, some containers)."""
+    logs, rrds = dirs
+    args = ["--idle-flush", "0", "--poll-interval", "60"]
+    if watcher == "polling":
+        args.append("--polling")
+    daemon = Daemon(collector_cmd(logs, rrds, *args), tmp_path / "d.log").start()
+    try:
+        daemon.wait_log("following")
+        append(logs / "late.log", request(A1, 1, "2024-05-01 10:00", 1, 0, 1.0))
+        append(logs / "late.log", [f"{A1} : B 2 2024-05-01 10:01:00 GET /"])
+        rrd = rrds / "tracelog" / "app1__acme__inst1.rrd"
+        wait_for(
+            lambda: minute_of(rrd, "2024-05-01 10:00") == (1.0, 0.0, 0.0, 60.0, 0.0),
+            what="the minute of a file created while polling",
+        )
+        assert daemon.terminate() == 0
+    finally:
+        daemon.stop()
