@@ -141,13 +141,11 @@ class KinesisConsumer:
             now = self.clock()
             if not once and now >= self._next_discovery:
                 self._try_discover()
-            got, ended = self._poll_ready(batch, once)
+            polled, got, ended = self._poll_ready(batch, once)
             now = self.clock()
-            if (
-                batch.records >= self.batch_records
-                or now - started >= self.batch_seconds
-                or (not got or ended)
-            ):
+            idle = polled and not got
+            full = batch.records >= self.batch_records or now - started >= self.batch_seconds
+            if full or idle or ended:
                 self.commit(batch)
                 batch, started = self._new_batch(), now
             if once and self._all_caught_up():
@@ -185,17 +183,18 @@ class KinesisConsumer:
     def _all_caught_up(self) -> bool:
         return all(shard.finished or shard.caught_up for shard in self.shards.values())
 
-    def _poll_ready(self, batch: MetricBatch, once: bool) -> tuple[int, bool]:
-        """One GetRecords on each shard due; returns (records read, some shard ended)."""
-        got, ended = 0, False
+    def _poll_ready(self, batch: MetricBatch, once: bool) -> tuple[int, int, bool]:
+        """One GetRecords on each shard due: (shards polled, records read, a shard ended)."""
+        polled, got, ended = 0, 0, False
         for shard in self._readable(once):
             if self.stop_requested:
                 break
             if self.clock() < shard.next_poll:
                 continue
+            polled += 1
             got += self._poll(shard, batch)
             ended = ended or shard.ended
-        return got, ended
+        return polled, got, ended
 
     def _give_up_on_failing_shard(self, batch: MetricBatch) -> None:
         failing = [s for s in self.shards.values() if s.failures >= ONCE_MAX_FAILURES]
