@@ -110,3 +110,15 @@ def test_gzip_newline_joined_and_arrays_are_accepted() -> None:
 def test_gzip_bomb_is_refused() -> None:
     (item,) = decode(gzip.compress(b" " * (MAX_INFLATED_BYTES + 10)))
     assert isinstance(item, Bad) and item.reason == "bad_gzip"
+
+
+@pytest.mark.parametrize(
+    "literal", [b"NaN", b"Infinity", b"-Infinity", b"1" + b"0" * 400, b"18446744073709551616"]
+)
+def test_values_the_fast_parser_refuses_get_the_precise_reason(literal: bytes) -> None:
+    data = b'{"timestamp": "2014-12-13T16:14:47", "name": "//h#m", "value": ' + literal + b"}"
+    (item,) = decode(data)
+    if literal == b"18446744073709551616":  # 2**64: large, but a finite float
+        assert isinstance(item, Metric) and item.value == 2**64
+    else:
+        assert isinstance(item, Bad) and item.reason == "bad_value"

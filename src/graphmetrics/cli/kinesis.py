@@ -9,15 +9,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 
 from graphmetrics import settings
 from graphmetrics.collect.checkpoint import CheckpointError, CheckpointStore
 from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable
 from graphmetrics.rrd.store import RRDStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_kinesis import KinesisClient
 
 log = logging.getLogger("graphmetrics.kinesis")
 
@@ -51,7 +55,7 @@ class KinesisSettings:
     )
     region: str | None = settings.option(
         None,
-        "AWS region (default: the boto3 chain, e.g. AWS_DEFAULT_REGION)",
+        "AWS region; unset: from the boto3 chain (AWS_DEFAULT_REGION, ~/.aws/config)",
         parse=settings.parse_optional_str,
         metavar="R",
     )
@@ -69,7 +73,7 @@ class KinesisSettings:
     )
 
 
-def make_client(config: KinesisSettings) -> object:
+def make_client(config: KinesisSettings) -> KinesisClient:
     session = boto3.session.Session(region_name=config.region)
     return session.client(
         "kinesis",
@@ -92,11 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         client = make_client(config)
         consumer = KinesisConsumer(
-            client,  # type: ignore[arg-type]
+            client,
             config.stream,
             RRDStore(config.rrd_dir, rrdcached=config.rrdcached),
             CheckpointStore(config.checkpoint_dir, config.stream),
         )
+    except NoRegionError:
+        log.error("no AWS region: pass --region, or set GRAPHMETRICS_REGION or AWS_DEFAULT_REGION")
+        return 2
     except (BotoCoreError, CheckpointError) as exc:
         log.error("%s", exc)
         return 2
@@ -110,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         consumer.run(once=config.once)
     except (StreamUnavailable, CheckpointError, BotoCoreError) as exc:
         log.error("%s", exc)
+        if isinstance(exc.__cause__, NoCredentialsError):
+            log.error("AWS credentials come from the environment, ~/.aws or an instance role")
         return 1
     return 0
 
