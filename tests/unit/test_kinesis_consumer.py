@@ -335,3 +335,18 @@ def test_status_line_every_interval_with_rate_lag_and_bad_reasons(
     assert "bad=1 {not_json: 1}" in first
     assert "millis_behind_latest=1234 ms (shard a)" in first
     assert "millis_behind_latest=0 ms (shard a)" in lines[-1]
+
+
+def test_checkpoints_of_finished_shards_past_retention_are_removed(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["p"] = FakeShard(series("x", 2), closed=True)
+    kinesis.shards["c"] = FakeShard(series("x", 2, first=2), ("p", None))
+    consumer(kinesis, clock, tmp_path).run(once=True)
+    saved = CheckpointStore(tmp_path / "cp", "s")
+    assert sorted(saved.load_all()) == ["c", "p"]
+
+    del kinesis.shards["p"]  # trimmed: Kinesis lists it no more
+    stats = consumer(kinesis, clock, tmp_path).run(once=True)
+    assert stats.records == 0
+    assert saved.load_all() == {"c": Checkpoint("1")}

@@ -113,6 +113,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    log.info(
+        "reading stream %s%s into %s (checkpoints in %s%s)%s",
+        config.stream,
+        f" at {config.endpoint_url}" if config.endpoint_url else "",
+        config.rrd_dir,
+        config.checkpoint_dir,
+        f", through rrdcached {config.rrdcached}" if config.rrdcached else "",
+        " once" if config.once else "",
+    )
     try:
         consumer.run(once=config.once)
     except (StreamUnavailable, CheckpointError, BotoCoreError) as exc:

@@ -92,6 +92,14 @@ class CheckpointStore:
                 tmp.unlink(missing_ok=True)
             raise CheckpointError(f"{path}: cannot save checkpoint: {exc}") from exc
 
+    def remove(self, shard_id: str) -> None:
+        """Forget a shard that no longer exists (past the stream's retention)."""
+        path = self.path(shard_id)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise CheckpointError(f"{path}: cannot remove checkpoint: {exc}") from exc
+
 
 def _fsync_directory(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)

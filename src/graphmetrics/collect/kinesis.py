@@ -338,15 +338,23 @@ class KinesisConsumer:
         for info in new:
             self._add_shard(info, saved.get(info["ShardId"]))
         listed_ids = {info["ShardId"] for info in listed}
-        for shard_id in [s for s in self.shards if s not in listed_ids]:
-            shard = self.shards.pop(shard_id)
+        gone = [s for s in self.shards.values() if s.shard_id not in listed_ids]
+        for shard in gone:
+            del self.shards[shard.shard_id]
             if not shard.finished:
                 log.warning(
                     "shard %s is no longer listed (past retention?); stopped reading it after "
                     "sequence number %s",
-                    shard_id,
+                    shard.shard_id,
                     shard.position,
                 )
+        # A finished shard past the stream's retention is never listed again: its
+        # checkpoint can go, so years of resharding do not pile up files.
+        expired = [s.shard_id for s in gone if s.finished]
+        expired += [sid for sid, cp in saved.items() if cp.closed and sid not in listed_ids]
+        for shard_id in expired:
+            self.checkpoints.remove(shard_id)
+            log.info("shard %s is past retention: removed its checkpoint", shard_id)
 
     def _add_shard(self, info: dict[str, Any], checkpoint: Checkpoint | None) -> None:
         parents = tuple(
