@@ -64,5 +64,5 @@ def test_demo_stack_under_supervisord(tmp_path: Path) -> None:
         out.close()
     log = (tmp_path / "demo.out").read_text(errors="replace")
     assert code == 0, log
-    for program in ("tracelog", "kinesis", "kinesalite"):
+    for program in ("tracelog", "kinesis", "kinesalite", "web"):
         assert f"stopped: {program} (exit status 0)" in log

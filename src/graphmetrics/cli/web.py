@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import configparser
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 import waitress
 from pyramid.paster import get_app, setup_logging
@@ -74,8 +76,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.pop("host", None)
     options.pop("port", None)
     options["listen"] = listen_address(options, args.host, args.port)
+    server = waitress.create_server(app, **options)
     print(f"graphmetrics web app on http://{options['listen']}/", file=sys.stderr, flush=True)
-    waitress.serve(app, **options)
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    # SIGTERM (supervisord's stop) ends the server like Ctrl-C: a clean exit 0
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
     return 0
 
 
