@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -45,7 +46,7 @@ def test_demo_stack_under_supervisord(tmp_path: Path) -> None:
             what="the demo banner",
         )
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-        opener.open(f"{base}/login?user=tester").close()
+        opener.open(f"{base}/login?user=demo").close()
 
         def series(q: str) -> list[str]:
             with opener.open(f"{base}/series?q={q}") as resp:
@@ -58,6 +59,17 @@ def test_demo_stack_under_supervisord(tmp_path: Path) -> None:
         assert any(row[1] for row in data["rows"]), "the backfilled hour has requests"
         with opener.open(f"{base}/") as resp:
             assert resp.status == 200
+        # the demo user starts with dashboards, and every starter graph renders
+        for section, count in (("tracelog", 4), ("metrics", 1)):
+            with opener.open(f"{base}/api/pages/{section}/demo/default") as resp:
+                graphs = json.load(resp)["graphs"]
+            assert len(graphs) == count
+            for graph in graphs:
+                query = urllib.parse.urlencode(
+                    {"graph": json.dumps(graph["definition"]), "trail": "1", "format": "json"}
+                )
+                with opener.open(f"{base}/render?{query}") as resp:
+                    assert json.load(resp)["rows"]
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)

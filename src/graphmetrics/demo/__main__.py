@@ -22,6 +22,8 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from graphmetrics.demo.seed import seed
+
 STREAM = "graphmetrics-demo"
 
 
@@ -82,6 +84,20 @@ def wait_for_web(url: str, proc: subprocess.Popen[bytes], timeout: float) -> boo
     return False
 
 
+def seed_when_data_arrives(var: Path, db_url: str, proc: subprocess.Popen[bytes]) -> None:
+    """Give the demo user starter dashboards once both collectors have written RRDs."""
+    rrd_dir = var / "rrd"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(rrd_dir.glob("tracelog/*.rrd")) and any(rrd_dir.glob("metrics/*/cimaa/load/*.rrd")):
+            break
+        time.sleep(0.5)
+    try:
+        seed(rrd_dir, db_url)
+    except Exception as exc:  # a demo nicety: never stop the stack for it
+        print(f"could not add the starter dashboards: {exc}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m graphmetrics.demo", description=__doc__)
     parser.add_argument("--port", type=int, default=6543, help="web app port on 127.0.0.1")
@@ -113,10 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     url = f"http://127.0.0.1:{args.port}/"
     if wait_for_web(url, proc, timeout=60):
+        seed_when_data_arrives(var, env["GRAPHMETRICS_DB_URL"], proc)
         print(
             f"\ngraphmetrics demo is up: {url}\n"
             f"  sign in (development login): {url}login?user=demo\n"
             f"  graph builder for metrics:    {url}metrics/\n"
+            f"  (user demo starts with a few graphs; any other name starts empty)\n"
             f"  logs and data under {var}; Ctrl-C stops everything\n",
             flush=True,
         )

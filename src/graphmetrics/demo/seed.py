@@ -1,0 +1,62 @@
+"""Starter dashboards for the demo user, so the first page a newcomer opens has graphs.
+
+Only an empty ``default`` page is filled: once the user has changed it, it is theirs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from graphmetrics.saved.db import make_engine, upgrade
+from graphmetrics.saved.services import GraphInput, SavedGraphService
+from graphmetrics.web.tracelog import Instance, instance_graph, pool_graph, scan_instances
+
+LAST_DAY = {"trail": 24}
+
+
+def tracelog_graphs(instances: list[Instance]) -> list[dict[str, Any]]:
+    first = instances[0]
+    customer = [i for i in instances if i.customer == first.customer]
+    graphs = [instance_graph(i) for i in instances[:2]]
+    graphs.append(pool_graph("headroom", first.customer, None, customer))
+    graphs.append(pool_graph("compare-rpm", first.customer, None, customer))
+    return graphs
+
+
+def metric_graphs(rrd_dir: Path) -> list[dict[str, Any]]:
+    """One graph of every host's ``load1``, if the Kinesis demo wrote any."""
+    paths = sorted(rrd_dir.glob("metrics/*/cimaa/load/load1.rrd"))
+    if not paths:
+        return []
+    series, lines = [], []
+    for n, path in enumerate(paths):
+        relative = path.relative_to(rrd_dir).with_suffix("").as_posix()
+        name = f"load{n}"
+        series.append({"name": name, "path": relative, "ds": "data", "cf": "AVERAGE"})
+        lines.append({"value": name, "type": "LINE", "width": 2, "legend": relative.split("/")[1]})
+    return [{"title": "load average", "vlabel": "load", "series": series, "lines": lines}]
+
+
+def seed(rrd_dir: Path, db_url: str, user: str = "demo") -> int:
+    """Fill ``user``'s empty default pages; returns how many graphs were added."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    added = 0
+    with Session(engine) as session:
+        service = SavedGraphService(session)
+        instances = scan_instances(rrd_dir)
+        for section, graphs in (
+            ("tracelog", tracelog_graphs(instances) if instances else []),
+            ("metrics", metric_graphs(rrd_dir)),
+        ):
+            page = service.ensure_default_page(user, section)
+            if graphs and not page.graphs:
+                service.save_graphs(
+                    page, page.generation, [GraphInput(g, dict(LAST_DAY)) for g in graphs]
+                )
+                added += len(graphs)
+    engine.dispose()
+    return added
