@@ -43,6 +43,7 @@ from graphmetrics.rrd.store import RRDStore
 REPO = Path(__file__).resolve().parent.parent
 T0 = 1_700_000_100
 STREAM = "bench"
+TARGET = 0.70
 
 
 def free_port() -> int:
@@ -216,7 +217,8 @@ class Bench:
         return times
 
 
-def report(n: int, best: dict[str, float]) -> None:
+def report(n: int, best: dict[str, float]) -> float:
+    """Print one shape's numbers; returns the decode + write ratio."""
     print(f"  put into kinesalite:       {n / best['put']:8.0f} records/s (not compared)")
     print(f"  kinesalite GetRecords:     {n / best['fetch']:8.0f} records/s")
     print(f"  bare rrdtool.update loop:  {n / best['base']:8.0f} records/s (yardstick)")
@@ -229,6 +231,7 @@ def report(n: int, best: dict[str, float]) -> None:
         f"  collector decode + write:  {n / best['dw']:8.0f} records/s  "
         f"ratio {best['base'] / best['dw']:.2f}"
     )
+    return best["base"] / best["dw"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--names", type=int, default=10_000)
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3, help="best of this many rounds")
-    args = parser.parse_args(argv)
+    args = parser.parse_args([] if argv is None else argv)  # None: `python -m bench`
     for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
         os.environ.setdefault(key, value)
     names = make_names(args.names)
@@ -263,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  first sample of each name (creates the files): {args.names / cold:8.0f} records/s"
         )
+        ratios = []
         for steps, what in ((1, "live: one sample per name per batch"), (5, "catching up")):
             best: dict[str, float] = {}
             for _ in range(args.rounds):
@@ -273,10 +277,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"{n} records, {steps} per name, into the existing files ({what}), "
                 f"best of {args.rounds}:"
             )
-            report(n, best)
-        print("target: ratio >= 0.70 (end to end is bounded by kinesalite's GetRecords)")
-    return 0
+            ratios.append(report(n, best))
+        ok = min(ratios) >= TARGET
+        print(
+            f"target: decode + write ratio >= {TARGET:.2f}: {'met' if ok else 'MISSED'} "
+            "(end to end is bounded by kinesalite's GetRecords, and by the 5 calls/s/shard "
+            "--once needs to see each shard's end)"
+        )
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
