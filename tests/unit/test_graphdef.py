@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from graphmetrics.rrd.graph import render_args
 from graphmetrics.web.graphdef import (
     Cdef,
     GraphDefError,
@@ -110,11 +111,13 @@ def test_lines_default_to_one_per_series() -> None:
     assert parse(graph=full(lines=[])).graph.lines == (Line("a", legend="a"),)
 
 
-def test_cache_key_is_canonical() -> None:
+def test_equivalent_requests_give_the_same_rrdtool_arguments() -> None:
+    """The arguments key the ETag and the render cache."""
     one = parse(series=f"{INST}:rpm", start="-1h")
     two = parse(start=str(NOW - 3600), series=f"{INST}:rpm", end="now")
     three = parse(series=f"{INST}:rpm", start="-1h", width="801")
-    assert one.cache_key() == two.cache_key() != three.cache_key()
+    files = {INST: f"/rrd/{INST}.rrd"}
+    assert render_args(one, files) == render_args(two, files) != render_args(three, files)
 
 
 @pytest.mark.parametrize(

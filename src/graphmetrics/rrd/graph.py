@@ -8,7 +8,7 @@ Images come from ``rrdtool.graphv('-', ...)`` and data from ``rrdtool.xport``, b
 in-process through the binding (never a shell, every argument a separate string).
 Text from the definition is escaped for rrdtool's ``:`` field separator; RPN and
 names were validated by :mod:`graphmetrics.web.graphdef` before they get here, and
-file paths are resolved strictly inside the RRD directory by :func:`resolve_files`.
+file paths are resolved strictly inside the RRD directory by :mod:`graphmetrics.rrd.files`.
 With rrdcached, ``--daemon`` makes rrdtool flush a file before reading it.
 """
 
@@ -18,12 +18,10 @@ import csv
 import io
 import json
 import math
-import os
-import stat
 import struct
 import threading
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape as html_escape
@@ -31,10 +29,15 @@ from pathlib import Path
 
 import rrdtool
 
+from graphmetrics.rrd.files import RRDFiles
+
 MAX_ROWS = 10000
 # Cairo/pango font handling in librrd is not known to be thread-safe; the binding
 # releases the GIL, so images are drawn one at a time.  xport needs no fonts.
 _GRAPH_LOCK = threading.Lock()
+
+# series path (without .rrd) -> the file rrdtool reads, from graphmetrics.rrd.files
+Files = Mapping[str, str]
 
 # -- the graph definition; built and validated from requests by web.graphdef ---------
 
@@ -48,6 +51,7 @@ PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )  # fmt: skip
+IMAGE_FORMATS = ("png", "svg")
 DEFAULT_SIZE = (800, 300)
 # Tracelog virtual data sources: the DEFs they need and the RPN over them.
 TRACELOG_VIRTUAL: dict[str, tuple[tuple[str, ...], str]] = {
@@ -115,14 +119,6 @@ class RenderRequest:
     height: int = DEFAULT_SIZE[1]
     format: str = "png"
 
-    def cache_key(self) -> str:
-        """Canonical text of everything that changes the output (for ETag and cache).
-
-        The repr of these frozen dataclasses of str/int/float/tuple fields is exact
-        and stable, and several times cheaper than ``json.dumps(asdict(...))``.
-        """
-        return repr(self)
-
 
 class RenderError(Exception):
     """A definition rrdtool cannot draw; ``status`` is the HTTP status to answer."""
@@ -155,69 +151,18 @@ def escape(text: str) -> str:
     return text.replace(":", "\\:")
 
 
-def resolve_files(graph: Graph, rrd_dir: Path) -> dict[str, Path]:
-    """Each series path (without ``.rrd``) mapped to its existing file inside ``rrd_dir``.
+def resolve_files(graph: Graph, rrd_dir: Path) -> dict[str, str]:
+    """Each series path (without ``.rrd``) mapped to its file inside ``rrd_dir``.
 
-    The rule of :func:`graphmetrics.rrd.store.resolve_inside` (no empty, ``.`` or
-    ``..`` segment, and the real path, symlinks followed, strictly inside the
-    directory), made cheap enough for every request: the directory is resolved once
-    per graph and a file's real path is only worked out when one of its segments is
-    a symlink.  Raises :class:`RenderError` 400 for a path leaving the directory,
-    404 for a missing file.
+    A one-off :class:`~graphmetrics.rrd.files.RRDFiles`; the app keeps one per RRD
+    directory.  Raises :class:`~graphmetrics.rrd.files.FileError`.
     """
-    base = os.path.realpath(rrd_dir)
-    files: dict[str, Path] = {}
-    for series in graph.series:
-        rel = series.path
-        if rel not in files:
-            files[rel] = Path(_inside(base, rel, series.name))
-    return files
+    return RRDFiles(rrd_dir).resolve((s.path, s.name) for s in graph.series).paths
 
 
-def _inside(base: str, rel: str, name: str) -> str:
-    parts = rel.split("/")
-    if rel.startswith("/") or "\x00" in rel or any(p in ("", ".", "..") for p in parts):
-        raise RenderError(f"bad RRD path {rel!r} (series {name})")
-    parts[-1] += ".rrd"
-    path = base
-    try:
-        for part in parts:
-            path = os.path.join(path, part)
-            mode = os.lstat(path).st_mode
-            if stat.S_ISLNK(mode):
-                path = os.path.realpath(os.path.join(base, *parts))
-                if not path.startswith(base + os.sep):
-                    raise RenderError(f"RRD path {rel!r} leaves the RRD directory (series {name})")
-                mode = os.stat(path).st_mode
-                break
-    except OSError:
-        raise RenderError(f"no RRD file {rel!r} (series {name})", status=404) from None
-    if not stat.S_ISREG(mode):
-        raise RenderError(f"no RRD file {rel!r} (series {name})", status=404)
-    return path
-
-
-def flush(files: Iterable[Path], daemon: str | None) -> None:
-    """Have rrdcached write pending updates so file times tell the data's age."""
-    if daemon:
-        try:
-            rrdtool.flushcached("--daemon", daemon, *map(str, files))
-        except rrdtool.OperationalError as exc:
-            raise RenderError(f"rrdcached: {exc}", status=503) from None
-
-
-def data_stamp(files: dict[str, Path]) -> list[tuple[str, int, int]]:
-    """(path, mtime ns, size) of every file: changes whenever the data does."""
-    stamp = []
-    for rel, path in sorted(files.items()):
-        st = os.stat(path)
-        stamp.append((rel, st.st_mtime_ns, st.st_size))
-    return stamp
-
-
-def def_args(graph: Graph, files: dict[str, Path]) -> list[str]:
+def def_args(graph: Graph, files: Files) -> list[str]:
     """DEF, CDEF and VDEF arguments of ``graph``."""
-    args = [f"DEF:{s.name}={escape(str(files[s.path]))}:{s.ds}:{s.cf}" for s in graph.series]
+    args = [f"DEF:{s.name}={escape(files[s.path])}:{s.ds}:{s.cf}" for s in graph.series]
     args += [f"CDEF:{c.name}={c.rpn}" for c in graph.cdefs]
     args += [f"VDEF:{v.name}={v.rpn}" for v in graph.vdefs]
     return args
@@ -233,7 +178,7 @@ def _draw(line: Line) -> str:
     return arg
 
 
-def graph_args(req: RenderRequest, files: dict[str, Path], daemon: str | None = None) -> list[str]:
+def graph_args(req: RenderRequest, files: Files, daemon: str | None = None) -> list[str]:
     """Arguments for ``rrdtool.graphv('-', *args)`` drawing ``req``."""
     graph = req.graph
     args = ["--imgformat", req.format.upper(), "--start", str(req.start), "--end", str(req.end)]
@@ -260,7 +205,7 @@ def graph_args(req: RenderRequest, files: dict[str, Path], daemon: str | None = 
     return args
 
 
-def xport_args(req: RenderRequest, files: dict[str, Path], daemon: str | None = None) -> list[str]:
+def xport_args(req: RenderRequest, files: Files, daemon: str | None = None) -> list[str]:
     """Arguments for ``rrdtool.xport(*args)`` exporting the drawn series of ``req``."""
     args = ["--start", str(req.start), "--end", str(req.end), "--maxrows", str(MAX_ROWS)]
     if daemon:
@@ -276,26 +221,37 @@ def column_label(line: Line) -> str:
     return line.legend or line.value
 
 
-def _clean_error(exc: Exception, files: dict[str, Path]) -> str:
+def _clean_error(exc: Exception, files: Files) -> str:
     """rrdtool's message without the server's directory names."""
     message = str(exc) or "rrdtool failed without a message"
     for rel, path in files.items():
-        message = message.replace(str(path), rel)
+        message = message.replace(path, rel)
     return message
 
 
-def render(req: RenderRequest, files: dict[str, Path], daemon: str | None = None) -> Rendered:
-    """Draw or export ``req``; rrdtool's complaints become :class:`RenderError` 400."""
+def render_args(req: RenderRequest, files: Files, daemon: str | None = None) -> list[str]:
+    """Everything rrdtool is given for ``req``: :func:`graph_args` or :func:`xport_args`.
+
+    With the format and the files' stamp they determine the answer, so they key the
+    ETag and the render cache.
+    """
+    if req.format in IMAGE_FORMATS:
+        return graph_args(req, files, daemon)
+    return xport_args(req, files, daemon)
+
+
+def render(req: RenderRequest, files: Files, args: Sequence[str]) -> Rendered:
+    """Draw or export ``req`` with its :func:`render_args`; rrdtool's complaints become
+    :class:`RenderError` 400."""
     try:
-        if req.format in ("png", "svg"):
-            args = graph_args(req, files, daemon)
+        if req.format in IMAGE_FORMATS:
             with _GRAPH_LOCK:
                 result = rrdtool.graphv("-", *args)
             geometry = tuple(
                 (header, str(result[key])) for key, header in GEOMETRY_HEADERS if key in result
             )
             return Rendered(bytes(result["image"]), FORMATS[req.format], geometry)
-        data = rrdtool.xport(*xport_args(req, files, daemon))
+        data = rrdtool.xport(*args)
     except rrdtool.OperationalError as exc:
         raise RenderError(f"rrdtool: {_clean_error(exc, files)}") from None
     columns = [column_label(line) for line in req.graph.exports]

@@ -21,6 +21,7 @@ from graphmetrics.rrd.graph import graph_args, resolve_files
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.web.graphdef import parse_request
+from graphmetrics.web.views.render import render_cache
 from tests.functional.web_render.conftest import (
     INST1,
     INST2,
@@ -244,10 +245,10 @@ def test_render_cache_holds_answers_unless_disabled(data_dir: Path) -> None:
     first = cached.get("/render", params)
     second = cached.get("/render", params)
     assert first.body == second.body
-    assert len(cached.app.registry.graphmetrics_render_cache) == 1
+    assert len(render_cache(cached.app.registry)) == 1
     uncached = make_app(data_dir, **{"render.cache_entries": "0"})
     assert uncached.get("/render", params).body == first.body
-    assert len(uncached.app.registry.graphmetrics_render_cache) == 0
+    assert len(render_cache(uncached.app.registry)) == 0
 
 
 def test_head_request(app: webtest.TestApp) -> None:

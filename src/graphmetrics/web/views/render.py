@@ -24,7 +24,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from graphmetrics.rrd import graph
+from graphmetrics.rrd import files, graph
 from graphmetrics.web import graphdef
 from graphmetrics.web.config import WebSettings
 
@@ -69,15 +69,28 @@ class RenderCache:
 _CREATE_LOCK = threading.Lock()
 
 
-def render_cache(registry: Registry) -> RenderCache:
-    cache: RenderCache | None = getattr(registry, "graphmetrics_render_cache", None)
-    if cache is None:
+class RenderState:
+    """What ``/render`` keeps between requests: the answer cache and the file resolver."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.web: WebSettings = registry.settings["graphmetrics"]
+        self.cache = RenderCache(int(registry.settings.get("render.cache_entries", 256)))
+        self.files = files.RRDFiles(self.web.rrd_dir)
+
+
+def render_state(registry: Registry) -> RenderState:
+    state: RenderState | None = getattr(registry, "graphmetrics_render", None)
+    if state is None:
         with _CREATE_LOCK:
-            cache = getattr(registry, "graphmetrics_render_cache", None)
-            if cache is None:
-                cache = RenderCache(int(registry.settings.get("render.cache_entries", 256)))
-                registry.graphmetrics_render_cache = cache
-    return cache
+            state = getattr(registry, "graphmetrics_render", None)
+            if state is None:
+                state = RenderState(registry)
+                registry.graphmetrics_render = state
+    return state
+
+
+def render_cache(registry: Registry) -> RenderCache:
+    return render_state(registry).cache
 
 
 def error_response(request: Request, message: str, status: int, param: str = "") -> Response:
@@ -122,14 +135,24 @@ def _size(params: dict[str, str], name: str, default: int) -> int:
     return value if low <= value <= high else default
 
 
-def _etag(req: graphdef.RenderRequest, stamp: list[tuple[str, int, int]]) -> str:
-    text = req.cache_key() + json.dumps(stamp)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+def _etag(fmt: str, args: list[str], stamp: files.Stamp) -> str:
+    """Hash of what decides the answer: format, rrdtool arguments and the data's stamp."""
+    text = "\n".join((fmt, *args, repr(stamp)))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def resolve(state: RenderState, req: graphdef.RenderRequest) -> files.GraphFiles:
+    """The definition's files and data stamp, flushed from rrdcached first if one is set."""
+    found = state.files.resolve((s.path, s.name) for s in req.graph.series)
+    if state.web.rrdcached:
+        files.flush(found.paths.values(), state.web.rrdcached)
+        found = files.restamp(found)
+    return found
 
 
 @view_config(route_name="render", request_method="GET")
 def render_view(request: Request) -> Response:
-    web: WebSettings = request.registry.settings["graphmetrics"]
+    state = render_state(request.registry)
     now = int(time.time())
     items = query_items(request)
     if items is None:
@@ -139,27 +162,27 @@ def render_view(request: Request) -> Response:
     except graphdef.GraphDefError as exc:
         return error_response(request, str(exc), 400, exc.param)
     try:
-        files = graph.resolve_files(req.graph, web.rrd_dir)
-        graph.flush(files.values(), web.rrdcached)
-        etag = _etag(req, graph.data_stamp(files))
-    except (graph.RenderError, OSError) as exc:
-        return error_response(request, str(exc), getattr(exc, "status", 404), "series")
+        found = resolve(state, req)
+    except files.FileError as exc:
+        return error_response(request, str(exc), exc.status, "series")
+    args = graph.render_args(req, found.paths, state.web.rrdcached)
+    etag = f'"{_etag(req.format, args, found.stamp)}"'
     max_age = SHORT_MAX_AGE if req.end >= now - NEAR_NOW else LONG_MAX_AGE
     cache_control = f"public, max-age={max_age}"
-    if etag in request.if_none_match:
-        return Response(status=304, headers={"ETag": f'"{etag}"', "Cache-Control": cache_control})
-    cache = render_cache(request.registry)
-    rendered = cache.get(etag)
+    if etag[1:-1] in request.if_none_match:
+        return Response(status=304, headerlist=[("ETag", etag), ("Cache-Control", cache_control)])
+    rendered = state.cache.get(etag)
     if rendered is None:
         try:
-            rendered = graph.render(req, files, web.rrdcached)
+            rendered = graph.render(req, found.paths, args)
         except graph.RenderError as exc:
             return error_response(request, str(exc), exc.status)
-        cache.put(etag, rendered)
-    response = Response(body=rendered.body, content_type=rendered.content_type)
-    if rendered.content_type.startswith("text/"):
-        response.charset = "utf-8"
-    response.headers.update(rendered.headers)
-    response.headers["ETag"] = f'"{etag}"'
-    response.headers["Cache-Control"] = cache_control
-    return response
+        state.cache.put(etag, rendered)
+    headers = [
+        ("Content-Type", rendered.content_type),
+        ("Content-Length", str(len(rendered.body))),
+        *rendered.headers,
+        ("ETag", etag),
+        ("Cache-Control", cache_control),
+    ]
+    return Response(body=rendered.body, headerlist=headers)
