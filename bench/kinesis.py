@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -165,8 +166,8 @@ def timed_run(consumer: KinesisConsumer, expected: int) -> float:
 def decode_write(records: list[Record], paths: PathCache, store: RRDStore) -> float:
     started = time.perf_counter()
     batch = MetricBatch(paths, BadRecords(), T0 + 86400)
-    for shard_id, seq, data in records:
-        batch.add(data, shard_id, seq)
+    for shard_id, shard_records in groupby(records, key=lambda r: r[0]):
+        batch.add_records(shard_id, [{"Data": d, "SequenceNumber": s} for _, s, d in shard_records])
     result = batch.write(store)
     elapsed = time.perf_counter() - started
     if result.written != len(records):

@@ -234,8 +234,7 @@ class KinesisConsumer:
         self.stats.get_records += 1
         shard.backoff, shard.failures = 0.0, 0
         records = response.get("Records", [])
-        for record in records:
-            batch.add(record["Data"], shard.shard_id, record["SequenceNumber"])
+        batch.add_records(shard.shard_id, records)
         if records:
             shard.position = records[-1]["SequenceNumber"]
             shard.dirty = True

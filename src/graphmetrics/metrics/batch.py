@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphmetrics.metrics.names import METRICS_DIR, BadMetricName, rrd_relative
 from graphmetrics.metrics.records import Bad, decode
@@ -37,7 +39,8 @@ class PathCache:
     def __init__(self, store: RRDStore, limit: int = 200_000) -> None:
         self.store = store
         self.limit = limit
-        self._known: dict[str, str | BadMetricName] = {}
+        #: name → store path or the reason it has none; read directly by hot loops.
+        self.verdicts: dict[str, str | BadMetricName] = {}
         self._real_root: str | None = None
 
     def relative(self, name: str) -> str:
@@ -49,12 +52,12 @@ class PathCache:
 
     def verdict(self, name: str) -> str | BadMetricName:
         """The store path for ``name``, or why it has none (the hot path: no raising)."""
-        known = self._known.get(name)
+        known = self.verdicts.get(name)
         if known is None:
             known = self._check(name)
-            if len(self._known) >= self.limit:
-                self._known.clear()
-            self._known[name] = known
+            if len(self.verdicts) >= self.limit:
+                self.verdicts.clear()
+            self.verdicts[name] = known
         return known
 
     def _check(self, name: str) -> str | BadMetricName:
@@ -116,21 +119,35 @@ class MetricBatch:
 
     def add(self, data: bytes, shard_id: str, sequence_number: str) -> None:
         """Decode one record; bad ones are counted and logged, never raised."""
-        self.records += 1
-        for item in decode(data):
-            if isinstance(item, Bad):
-                self.bad.add(item.reason, item.detail, shard_id, sequence_number)
-                continue
-            name, timestamp, value, _ = item
-            if timestamp > self.now + MAX_FUTURE_SECONDS:
-                detail = f"timestamp {timestamp:.0f} is more than a day in the future"
-                self.bad.add("future_timestamp", detail, shard_id, sequence_number)
-                continue
-            relative = self.paths.verdict(name)
-            if type(relative) is str:
-                self.samples[relative].append((int(timestamp), (value,)))
-            else:
-                self.bad.add("bad_name", f"{name!r}: {relative}", shard_id, sequence_number)
+        self.add_records(shard_id, ({"Data": data, "SequenceNumber": sequence_number},))
+
+    def add_records(self, shard_id: str, records: Iterable[Mapping[str, Any]]) -> None:
+        """Decode GetRecords' records (``Data``, ``SequenceNumber``) of one shard.
+
+        The hot loop of the collector: names are bound to locals once per call.
+        """
+        samples, verdict, bad = self.samples, self.paths.verdict, self.bad
+        verdicts = self.paths.verdicts
+        latest = self.now + MAX_FUTURE_SECONDS
+        count = 0
+        for record in records:
+            count += 1
+            for item in decode(record["Data"]):
+                if isinstance(item, Bad):
+                    bad.add(item.reason, item.detail, shard_id, record["SequenceNumber"])
+                    continue
+                name, timestamp, value, _ = item
+                if timestamp > latest:
+                    detail = f"timestamp {timestamp:.0f} is more than a day in the future"
+                    bad.add("future_timestamp", detail, shard_id, record["SequenceNumber"])
+                    continue
+                relative = verdicts.get(name) or verdict(name)
+                if type(relative) is str:
+                    samples[relative].append((int(timestamp), (value,)))
+                else:
+                    detail = f"{name!r}: {relative}"
+                    bad.add("bad_name", detail, shard_id, record["SequenceNumber"])
+        self.records += count
 
     def write(self, store: RRDStore) -> WriteResult:
         """One store write per file; a file rrdtool refuses is logged and the rest go on."""
