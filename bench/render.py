@@ -3,8 +3,9 @@
 One definition (a day of 4 tracelog instances' rpm as PNG) is drawn three ways in
 the same run, timed as two interleaved pairs (WSGI/graphv, then WSGI/CLI):
 
-1. ``GET /render?series=...`` through the Pyramid app (WebOb request → router →
-   view → parse → path checks → ETag → graphv), render cache off;
+1. ``GET /render?series=...`` through the Pyramid app as a signed-in user (WebOb
+   request → router → login cookie check → view → parse → path checks → ETag →
+   graphv), render cache off;
 2. ``rrdtool.graphv('-', ...)`` with exactly the arguments the app builds;
 3. ``rrdtool graph - ...`` as a subprocess (what a shell-out renderer would cost).
 
@@ -25,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import rrdtool
+from pyramid.router import Router
 from webob import Request
 
 from graphmetrics.rrd.graph import graph_args, resolve_files
@@ -55,6 +57,13 @@ def write_day(rrd_dir: Path) -> None:
         store.write(name, TRACELOG, samples)
 
 
+def sign_in(app: Router) -> str:
+    """The login cookie the development login hands out, as a Cookie header."""
+    response = Request.blank("/login?user=bench").get_response(app)
+    assert response.status_int == 302, response.status
+    return "; ".join(c.split(";", 1)[0] for c in response.headers.getall("Set-Cookie"))
+
+
 def timed(action: Callable[[], bytes]) -> tuple[float, bytes]:
     started = time.perf_counter()
     body = action()
@@ -68,12 +77,14 @@ def measure(rrd_dir: Path, width: int, height: int) -> tuple[dict[str, float], i
     params += [("width", str(width)), ("height", str(height))]
     url = "/render?" + urlencode(params)
     settings = {"rrd_dir": str(rrd_dir), "db_url": "sqlite://", "render.cache_entries": "0"}
+    settings |= {"dev_login": "true", "auth_secret": "bench"}
     app = web_main({}, **settings)  # the production paste factory
+    cookie = sign_in(app)
     req = parse_request(params, END)
     args = graph_args(req, resolve_files(req.graph, rrd_dir))
 
     def wsgi() -> bytes:
-        response = Request.blank(url).get_response(app)
+        response = Request.blank(url, headers={"Cookie": cookie}).get_response(app)
         assert response.status_int == 200, response.status
         return bytes(response.body)
 

@@ -15,8 +15,8 @@ def includeme(config: Configurator) -> None:
     config.add_static_view(
         "static", str(settings.static_dir.resolve()), cache_max_age=settings.static_max_age
     )
-    config.add_route("render", "/render")
-    config.add_route("series", "/series")
+    config.add_route("render", "/render", factory=SIGNED_IN)
+    config.add_route("series", "/series", factory=SIGNED_IN)
 
     config.add_route("home", "/")
     config.add_route("login", "/login")

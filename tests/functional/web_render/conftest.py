@@ -8,6 +8,9 @@ Data (written through :class:`RRDStore`, the collectors' writer), minute ``i`` =
 * ``tracelog/app2__acme__inst2``: rpm=2i, spr=400, others 0
 * ``metrics/host.example/cfg/section/metric`` (step 300): k*10 at ``T0 + 300*k``,
   k in 1..24
+
+/render and /series need a signed-in user: :func:`make_app` signs its client in
+through ``/login?user=`` (:func:`anonymous_app` does not).
 """
 
 from __future__ import annotations
@@ -50,9 +53,21 @@ def data_dir(rrd_dir: Path) -> Path:
     return rrd_dir
 
 
-def make_app(rrd_dir: Path, **settings: Any) -> webtest.TestApp:
-    config = configure({"rrd_dir": str(rrd_dir), "db_url": "sqlite://", **settings})
+USER = "renderer"
+
+
+def anonymous_app(rrd_dir: Path, **settings: Any) -> webtest.TestApp:
+    """The app on ``rrd_dir`` with a client nobody signed in."""
+    base = {"rrd_dir": str(rrd_dir), "db_url": "sqlite://", "dev_login": "true"}
+    config = configure({**base, "auth_secret": "web-render-tests", **settings})
     return webtest.TestApp(config.make_wsgi_app())
+
+
+def make_app(rrd_dir: Path, **settings: Any) -> webtest.TestApp:
+    """The app on ``rrd_dir``, its client signed in through the real development login."""
+    app = anonymous_app(rrd_dir, **settings)
+    app.get("/login", {"user": USER}, status=302)
+    return app
 
 
 @pytest.fixture

@@ -215,7 +215,7 @@ def test_etag_and_cache_control_for_a_past_range(app: webtest.TestApp) -> None:
     params = {"series": f"{INST1}:rpm", "start": str(T0), "end": str(minute(60))}
     res = app.get("/render", params)
     etag = res.headers["ETag"]
-    assert res.headers["Cache-Control"] == "public, max-age=86400"
+    assert res.headers["Cache-Control"] == "private, max-age=86400"
     again = app.get("/render", params, headers={"If-None-Match": etag}, status=304)
     assert again.body == b"" and again.headers["ETag"] == etag
     other = app.get("/render", {**params, "format": "svg"}, headers={"If-None-Match": etag})
@@ -224,7 +224,7 @@ def test_etag_and_cache_control_for_a_past_range(app: webtest.TestApp) -> None:
 
 def test_near_now_range_is_cached_briefly(app: webtest.TestApp) -> None:
     res = get(app, series=f"{INST1}:rpm", start="-1h")
-    assert res.headers["Cache-Control"] == "public, max-age=30"
+    assert res.headers["Cache-Control"] == "private, max-age=30"
 
 
 def test_etag_follows_the_data(data_dir: Path) -> None:

@@ -24,6 +24,7 @@ from pyramid.view import forbidden_view_config, notfound_view_config, view_confi
 
 from graphmetrics.web.config import WebSettings
 from graphmetrics.web.views.helpers import json_error, service, valid_user
+from graphmetrics.web.views.render import error_response as render_error
 
 
 def safe_next(target: str | None) -> str | None:
@@ -73,18 +74,31 @@ def home(request: Request) -> Response:
     return HTTPFound(location=request.route_url("dashboard", user=user, page="default"))
 
 
-def is_api(request: Request) -> bool:
+SIGN_IN_FIRST = "sign in first (/login)"
+
+
+def route_name(request: Request) -> str:
     route = request.matched_route
-    return route is not None and route.name.startswith("api_")
+    return route.name if route is not None else ""
+
+
+def is_api(request: Request) -> bool:
+    return route_name(request).startswith("api_")
 
 
 @forbidden_view_config()
 def forbidden(exc: HTTPForbidden, request: Request) -> Response:
+    """Pages send a visitor to the login; data URLs (an ``<img>``, a script) say 4xx."""
     user = request.authenticated_userid
     owner = getattr(request.context, "owner", None)
     if user is None:
+        route = route_name(request)
+        if route == "render":
+            return render_error(request, SIGN_IN_FIRST, HTTPForbidden.code, "login")
+        if route == "series":
+            return json_error(HTTPForbidden, SIGN_IN_FIRST, param="login")
         if is_api(request):
-            return json_error(HTTPUnauthorized, "sign in first (/login)")
+            return json_error(HTTPUnauthorized, SIGN_IN_FIRST)
         return HTTPFound(location=request.route_url("login", _query={"next": request.path_qs}))
     message = (
         f"only {owner} can change {owner}'s pages; clone the page or graph into your own"

@@ -1,8 +1,12 @@
 """``GET /render``: one graph as PNG, SVG, CSV or JSON (see :mod:`graphmetrics.web.graphdef`).
 
-Answers carry an ETag (hash of the normalised definition and the data files' mtimes
-and sizes) and a Cache-Control max-age that is short when the range ends near now
-and long for the past; ``If-None-Match`` gets a 304.  A small LRU cache, keyed the
+Only signed-in users may render (permission ``view``); anyone else gets a 403 in
+the asked format (see :func:`graphmetrics.web.views.auth.forbidden`), never a
+redirect an ``<img>`` could not follow.  Answers carry an ETag (hash of the format,
+the rrdtool arguments and the data files' mtimes and sizes) and a ``private``
+Cache-Control (per user: a shared proxy must not hand them to anyone) whose max-age
+is short when the range ends near now and long for the past; ``If-None-Match`` gets
+a 304.  A small LRU cache, keyed the
 same way, holds recent answers (setting ``render.cache_entries``, default 256, 0
 turns it off).  Every problem is a 4xx whose body states it: an image for png/svg
 (and the ``X-Graphmetrics-Error`` header), ``{"error", "param"}`` for json, text for
@@ -150,7 +154,7 @@ def resolve(state: RenderState, req: graphdef.RenderRequest) -> files.GraphFiles
     return found
 
 
-@view_config(route_name="render", request_method="GET")
+@view_config(route_name="render", request_method="GET", permission="view")
 def render_view(request: Request) -> Response:
     state = render_state(request.registry)
     now = int(time.time())
@@ -168,7 +172,7 @@ def render_view(request: Request) -> Response:
     args = graph.render_args(req, found.paths, state.web.rrdcached)
     etag = f'"{_etag(req.format, args, found.stamp)}"'
     max_age = SHORT_MAX_AGE if req.end >= now - NEAR_NOW else LONG_MAX_AGE
-    cache_control = f"public, max-age={max_age}"
+    cache_control = f"private, max-age={max_age}"
     if etag[1:-1] in request.if_none_match:
         return Response(status=304, headerlist=[("ETag", etag), ("Cache-Control", cache_control)])
     rendered = state.cache.get(etag)

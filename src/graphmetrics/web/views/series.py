@@ -1,4 +1,7 @@
-"""``GET /series?q=&page=``: search the RRD series by regex or glob, 100 per page."""
+"""``GET /series?q=&page=``: search the RRD series by regex or glob, 100 per page.
+
+Signed-in users only (permission ``view``); anyone else gets a 403 JSON error.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ def series_index(registry: Registry) -> SeriesIndex:
     return index
 
 
-@view_config(route_name="series", request_method="GET", renderer="json")
+@view_config(route_name="series", request_method="GET", renderer="json", permission="view")
 def series_view(request: Request) -> dict[str, Any]:
     try:
         try:
@@ -41,7 +44,10 @@ def series_view(request: Request) -> dict[str, Any]:
             page = int(params.get("page", "1"))
         except ValueError:
             raise SearchError("page", f"must be an integer, got {params['page']!r}") from None
-        return series_index(request.registry).search(query, page)
+        found = series_index(request.registry).search(query, page)
+        # new files show up within the index's check interval: no reuse without asking
+        request.response.headers["Cache-Control"] = "private, no-cache"
+        return found
     except SearchError as exc:
         request.response.status = 400
         return {"error": str(exc), "param": exc.param}
