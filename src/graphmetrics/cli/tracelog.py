@@ -20,7 +20,7 @@ from watchdog.observers.polling import PollingObserver
 
 from graphmetrics import settings
 from graphmetrics.collect.state import StateLockedError, lock_state_dir
-from graphmetrics.collect.tailer import TracelogCollector, tune_gc
+from graphmetrics.collect.tailer import StateError, TracelogCollector, tune_gc
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.settings import (
     REQUIRED,
@@ -183,7 +183,12 @@ def run(cfg: TracelogSettings) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     tune_gc()
-    collector = build_collector(cfg)
+    try:
+        collector = build_collector(cfg)
+    except StateError as exc:
+        log.error("%s", exc)
+        lock.close()
+        return 2
     status = Status(collector, cfg.status_interval)
     try:
         if cfg.once:

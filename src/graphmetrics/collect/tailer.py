@@ -42,6 +42,10 @@ FORGET_AFTER = 7 * 86400.0
 WRITE_EVERY_LINES = 1_000_000
 
 
+class StateError(RuntimeError):
+    """The saved state cannot be used; the message says which file and why."""
+
+
 def tune_gc() -> None:
     """Collect young objects less often: the hot loop makes millions of short-lived records
     and no reference cycles, and the default threshold (700) spends ~5% of the time in GC."""
@@ -93,16 +97,20 @@ class TracelogCollector:
     # -- state -------------------------------------------------------------------------
 
     def load_state(self) -> None:
-        data = read_json(self.state_path)
-        if data is None:
-            return
-        if data.get("version") != STATE_VERSION:
-            raise RuntimeError(f"{self.state_path}: unknown state version {data.get('version')}")
-        self.files = {}
-        for item in data["files"]:
-            state = FileState.load(item)
-            self.files[state.key] = state
-        self.aggregator.load(data["aggregator"])
+        try:
+            data = read_json(self.state_path)
+            if data is None:
+                return
+            if data.get("version") != STATE_VERSION:
+                raise ValueError(f"unknown state version {data.get('version')!r}")
+            files = [FileState.load(item) for item in data["files"]]
+            self.aggregator.load(data["aggregator"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StateError(
+                f"cannot read {self.state_path} ({exc}); move it away to start over "
+                "(minutes already in the RRDs are not written twice)"
+            ) from exc
+        self.files = {state.key: state for state in files}
 
     def checkpoint(self) -> None:
         """Write pending rows, then persist offsets and aggregation state together."""

@@ -164,6 +164,18 @@ def test_a_second_daemon_on_the_same_state_is_refused(
     assert "locked" in result.stderr
 
 
+def test_unreadable_state_exits_2_with_a_message(dirs: tuple[Path, Path]) -> None:
+    logs, rrds = dirs
+    (rrds / ".state").mkdir()
+    (rrds / ".state" / "tracelog.json").write_text('{"version": 1, "files": [{"path": 3}]')
+    result = subprocess.run(
+        collector_cmd(logs, rrds, "--once"), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "tracelog.json" in result.stderr and "move it away" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_bad_settings_exit_2_with_a_message(tmp_path: Path) -> None:
     result = subprocess.run(
         collector_cmd(tmp_path, tmp_path, "--timezone", "Mars/Base"),
