@@ -46,3 +46,17 @@ def test_safe_next() -> None:
     assert safe_next("/alice/default/?x=1") == "/alice/default/?x=1"
     for bad in (None, "", "//evil.example", "https://evil.example", "/\\evil", "alice"):
         assert safe_next(bad) is None
+
+
+def test_checked_cookie_headers_are_remembered_forged_ones_are_not() -> None:
+    policy = CookieSecurityPolicy("secret")
+    alice = signed_in_request(policy, "alice")
+    header = alice.environ["HTTP_COOKIE"]
+    assert policy.identity(alice) == "alice"
+    assert policy.identity(Request.blank("/", headers={"Cookie": header})) == "alice"
+    name, value = header.split("=", 1)
+    forged = Request.blank("/", headers={"Cookie": f"{name}={value[:-6]}Ym9iIQ"})
+    assert policy.identity(forged) is None
+    assert policy.identity(Request.blank("/", headers={"Cookie": "csrf_token=x"})) is None
+    assert list(policy._known) == [header]
+    assert CookieSecurityPolicy("other").identity(alice) is None

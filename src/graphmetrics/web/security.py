@@ -24,6 +24,8 @@ from graphmetrics.web.config import WebSettings
 log = logging.getLogger(__name__)
 
 COOKIE = "graphmetrics_auth"
+# Cookie headers whose signed ticket was checked, remembered per policy (then cleared).
+MAX_KNOWN_COOKIES = 4096
 
 
 def user_principal(name: str) -> str:
@@ -31,6 +33,14 @@ def user_principal(name: str) -> str:
 
 
 class CookieSecurityPolicy:
+    """The user named by a signed ``auth_tkt`` cookie.
+
+    The ticket has no timeout (the browser forgets it after ``max_age``), so a given
+    Cookie header names the same user, or nobody, for as long as the secret stays:
+    headers carrying a valid ticket are remembered, and the next request sending the
+    same header (every ``<img>`` of a dashboard) skips parsing and hashing it again.
+    """
+
     def __init__(self, secret: str, secure: bool = False) -> None:
         self.cookie = AuthTktCookieHelper(
             secret,
@@ -42,13 +52,23 @@ class CookieSecurityPolicy:
             max_age=30 * 24 * 3600,
         )
         self.acl = ACLHelper()
+        self._known: dict[str, str] = {}
 
     def identity(self, request: Request) -> str | None:
+        header = request.environ.get("HTTP_COOKIE")
+        if not header:
+            return None
+        userid = self._known.get(header)
+        if userid is not None:
+            return userid
         found = self.cookie.identify(request)
-        if not found:
+        if not found or not USER_NAME.match(str(found["userid"])):
             return None
         userid = str(found["userid"])
-        return userid if USER_NAME.match(userid) else None
+        if len(self._known) >= MAX_KNOWN_COOKIES:
+            self._known = {}
+        self._known[header] = userid
+        return userid
 
     def authenticated_userid(self, request: Request) -> str | None:
         return self.identity(request)
