@@ -1,0 +1,295 @@
+"""The full form's JSON graph definition, and the typed readers both request forms share.
+
+:func:`parse_graph` turns the decoded ``graph=`` JSON object into a
+:class:`~graphmetrics.rrd.graph.Graph`; the format is documented with the query
+parameters in :mod:`graphmetrics.web.graphdef`, which also parses the simple
+``series=`` form with :func:`series_defs` and :func:`axis_options`.  Pure, like the
+rest of the parsing; every error is a :class:`GraphDefError` whose message starts
+with the parameter at fault (``graph.lines[1].color: ...``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from graphmetrics.rrd import rpn
+from graphmetrics.rrd.graph import PALETTE, TRACELOG_VIRTUAL, Cdef, Gprint, Graph, Line, Series
+
+CONSOLIDATIONS = ("AVERAGE", "MAX", "MIN", "LAST")
+LINE_TYPES = ("LINE", "AREA", "HRULE")
+MAX_SERIES = 50
+MAX_CDEFS = 50
+MAX_VDEFS = 20
+MAX_LINES = 100
+MAX_TEXT = 200
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+_DS_RE = re.compile(r"[A-Za-z0-9_]{1,19}")
+_COLOR_RE = re.compile(r"#[0-9A-Fa-f]{6}(?:[0-9A-Fa-f]{2})?")
+_PATH_BAD = re.compile(r"[\x00-\x1f\x7f:\\]")
+_TEXT_BAD = re.compile(r"[\x00-\x1f\x7f\\]")
+_GPRINT_PERCENT = re.compile(r"%(?:%|[sS]|[-+ 0#]{0,3}\d{0,3}(?:\.\d{1,3})?l[fFeEgG]|)")
+
+
+class GraphDefError(ValueError):
+    """A request parameter that cannot be used; ``param`` names it."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(f"{param}: {message}")
+        self.param = param
+
+
+# -- small typed readers -----------------------------------------------------------
+
+
+def _text(param: str, value: Any, limit: int = MAX_TEXT) -> str:
+    if not isinstance(value, str):
+        raise GraphDefError(param, f"must be a string, got {value!r}")
+    if len(value) > limit:
+        raise GraphDefError(param, f"longer than {limit} characters")
+    if _TEXT_BAD.search(value):
+        raise GraphDefError(param, "must not contain control characters or backslashes")
+    return value
+
+
+def read_number(param: str, value: Any) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise GraphDefError(param, f"must be a number, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise GraphDefError(param, f"must be a finite number, got {value!r}")
+    return float(value)
+
+
+def read_int(param: str, text: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        raise GraphDefError(param, f"must be an integer, got {text!r}") from None
+    if not low <= value <= high:
+        raise GraphDefError(param, f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(param: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = value.lower() if isinstance(value, str) else None
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise GraphDefError(param, f"must be true or false, got {value!r}")
+
+
+def _name(param: str, value: Any) -> str:
+    try:
+        return rpn.check_name(value)
+    except rpn.RPNError as exc:
+        raise GraphDefError(param, str(exc)) from None
+
+
+def _object(param: str, value: Any, allowed: Iterable[str], required: Iterable[str]) -> dict:
+    if not isinstance(value, dict):
+        raise GraphDefError(param, f"must be a JSON object, got {type(value).__name__}")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise GraphDefError(f"{param}.{unknown[0]}", f"unknown key; allowed: {', '.join(allowed)}")
+    for key in required:
+        if key not in value:
+            raise GraphDefError(f"{param}.{key}", "is required")
+    return value
+
+
+def _list(param: str, value: Any, limit: int) -> list:
+    if not isinstance(value, list):
+        raise GraphDefError(param, "must be a JSON list")
+    if len(value) > limit:
+        raise GraphDefError(param, f"at most {limit} entries, got {len(value)}")
+    return value
+
+
+# -- graph pieces ------------------------------------------------------------------
+
+
+def parse_series_path(param: str, path: Any) -> str:
+    """An RRD path relative to the RRD directory, without ``.rrd``; no tricks."""
+    if not isinstance(path, str) or not path or len(path) > 1000:
+        raise GraphDefError(param, "must be a non-empty RRD path of at most 1000 characters")
+    if _PATH_BAD.search(path):
+        raise GraphDefError(param, f"bad character in RRD path {path!r}")
+    if path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/")):
+        raise GraphDefError(param, f"RRD path {path!r} has an empty, '.' or '..' segment")
+    return path
+
+
+def series_defs(
+    param: str, name: str, path: Any, ds: Any, cf: Any
+) -> tuple[list[Series], list[Cdef]]:
+    path = parse_series_path(f"{param}.path", path)
+    if not isinstance(ds, str) or not _DS_RE.fullmatch(ds):
+        raise GraphDefError(f"{param}.ds", f"bad DS name {ds!r}")
+    if cf not in CONSOLIDATIONS:
+        raise GraphDefError(
+            f"{param}.cf", f"must be one of {', '.join(CONSOLIDATIONS)}, got {cf!r}"
+        )
+    if ds in TRACELOG_VIRTUAL and path.startswith("tracelog/"):
+        needs, template = TRACELOG_VIRTUAL[ds]
+        parts = {need: f"{name}__{need}" for need in needs}
+        defs = [Series(parts[need], path, need, cf) for need in needs]
+        return defs, [Cdef(name, template.format(**parts))]
+    return [Series(name, path, ds, cf)], []
+
+
+def _line(param: str, raw: Any, index: int, drawable: set[str], vdefs: set[str]) -> Line:
+    keys = ("value", "type", "width", "color", "legend", "dash", "stack")
+    raw = _object(param, raw, keys, ("value",))
+    kind = raw.get("type", "LINE")
+    if kind not in LINE_TYPES:
+        raise GraphDefError(f"{param}.type", f"must be one of {', '.join(LINE_TYPES)}")
+    value = raw["value"]
+    if kind == "HRULE":
+        if value not in vdefs:
+            if isinstance(value, str) and not rpn.NUMBER_RE.fullmatch(value):
+                raise GraphDefError(
+                    f"{param}.value", f"{value!r} is neither a vdef name nor a number"
+                )
+            value = repr(read_number(f"{param}.value", value))
+    elif value not in drawable:
+        raise GraphDefError(f"{param}.value", f"{value!r} is not a series or cdef name")
+    color = raw.get("color", PALETTE[index % len(PALETTE)])
+    if not isinstance(color, str) or not _COLOR_RE.fullmatch(color):
+        raise GraphDefError(f"{param}.color", f"must be '#rrggbb' or '#rrggbbaa', got {color!r}")
+    width = read_number(f"{param}.width", raw.get("width", 1))
+    if not 0.1 <= width <= 20:
+        raise GraphDefError(f"{param}.width", "must be between 0.1 and 20")
+    dash = raw.get("dash", False)
+    dashes: tuple[int, ...] | None = None
+    if dash is True:
+        dashes = (5, 5)
+    elif isinstance(dash, list) and 1 <= len(dash) <= 8:
+        dashes = tuple(read_int(f"{param}.dash", d, 1, 100) for d in dash)
+    elif dash is not False and dash is not None:
+        raise GraphDefError(f"{param}.dash", "must be true, false or a list of 1..8 lengths")
+    if dashes and kind == "AREA":
+        raise GraphDefError(f"{param}.dash", "only LINE and HRULE can be dashed")
+    stack = _bool(f"{param}.stack", raw.get("stack", False))
+    if stack and kind == "HRULE":
+        raise GraphDefError(f"{param}.stack", "an HRULE cannot be stacked")
+    legend = _text(f"{param}.legend", raw.get("legend", ""))
+    return Line(str(value), kind, width, color.lower(), legend, dashes, stack)
+
+
+def _gprint(param: str, raw: Any, vdefs: set[str]) -> Gprint:
+    raw = _object(param, raw, ("value", "format"), ("value", "format"))
+    if raw["value"] not in vdefs:
+        raise GraphDefError(f"{param}.value", f"{raw['value']!r} is not a vdef name")
+    fmt = _text(f"{param}.format", raw["format"])
+    conversions = _GPRINT_PERCENT.findall(fmt)
+    values = [c for c in conversions if c.endswith(("f", "F", "e", "E", "g", "G"))]
+    if (
+        len(values) != 1
+        or "%" in conversions
+        or len([c for c in conversions if c in ("%s", "%S")]) > 1
+    ):
+        raise GraphDefError(
+            f"{param}.format", "needs exactly one %lf/%le/%lg, optionally one %s, and %% for '%'"
+        )
+    return Gprint(raw["value"], fmt)
+
+
+def parse_graph(raw: Any, param: str = "graph") -> Graph:
+    """The full form's JSON object (already decoded) as a :class:`Graph`."""
+    keys = ("title", "vlabel", "logarithmic", "ymin", "ymax", "series", "cdefs", "vdefs",
+            "lines", "gprints")  # fmt: skip
+    raw = _object(param, raw, keys, ("series",))
+    names: set[str] = set()
+
+    def new_name(where: str, value: Any) -> str:
+        name = _name(where, value)
+        if name in names:
+            raise GraphDefError(where, f"duplicate name {name!r}")
+        names.add(name)
+        return name
+
+    series: list[Series] = []
+    cdefs: list[Cdef] = []
+    raw_series = _list(f"{param}.series", raw["series"], MAX_SERIES)
+    if not raw_series:
+        raise GraphDefError(f"{param}.series", "needs at least one series")
+    for i, item in enumerate(raw_series):
+        where = f"{param}.series[{i}]"
+        item = _object(where, item, ("name", "path", "ds", "cf"), ("name", "path", "ds"))
+        name = new_name(f"{where}.name", item["name"])
+        defs, extra = series_defs(where, name, item["path"], item["ds"], item.get("cf", "AVERAGE"))
+        for d in defs:
+            if d.name != name:
+                new_name(f"{where}.name", d.name)
+        series += defs
+        cdefs += extra
+    drawable = set(names)
+    for i, item in enumerate(_list(f"{param}.cdefs", raw.get("cdefs", []), MAX_CDEFS)):
+        where = f"{param}.cdefs[{i}]"
+        item = _object(where, item, ("name", "rpn"), ("name", "rpn"))
+        known = set(names)
+        name = new_name(f"{where}.name", item["name"])
+        try:
+            rpn.validate_cdef(item["rpn"], known)
+        except rpn.RPNError as exc:
+            raise GraphDefError(f"{where}.rpn", str(exc)) from None
+        cdefs.append(Cdef(name, item["rpn"]))
+        drawable.add(name)
+    vdefs: list[Cdef] = []
+    for i, item in enumerate(_list(f"{param}.vdefs", raw.get("vdefs", []), MAX_VDEFS)):
+        where = f"{param}.vdefs[{i}]"
+        item = _object(where, item, ("name", "rpn"), ("name", "rpn"))
+        name = new_name(f"{where}.name", item["name"])
+        try:
+            rpn.validate_vdef(item["rpn"], drawable)
+        except rpn.RPNError as exc:
+            raise GraphDefError(f"{where}.rpn", str(exc)) from None
+        vdefs.append(Cdef(name, item["rpn"]))
+    vdef_names = {v.name for v in vdefs}
+    raw_lines = _list(f"{param}.lines", raw.get("lines", []), MAX_LINES)
+    lines = [
+        _line(f"{param}.lines[{i}]", item, i, drawable, vdef_names)
+        for i, item in enumerate(raw_lines)
+    ]
+    if not lines:
+        top = [item["name"] for item in raw_series]
+        lines = [
+            Line(name, color=PALETTE[i % len(PALETTE)], legend=name) for i, name in enumerate(top)
+        ]
+    gprints = [
+        _gprint(f"{param}.gprints[{i}]", item, vdef_names)
+        for i, item in enumerate(_list(f"{param}.gprints", raw.get("gprints", []), MAX_LINES))
+    ]
+    return Graph(
+        tuple(series), tuple(cdefs), tuple(vdefs), tuple(lines), tuple(gprints),
+        **axis_options(f"{param}.", raw),
+    )  # fmt: skip
+
+
+def axis_options(prefix: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Title, axis label and y-axis options, checked together."""
+    ymin = _optional_number(f"{prefix}ymin", raw.get("ymin"))
+    ymax = _optional_number(f"{prefix}ymax", raw.get("ymax"))
+    if ymin is not None and ymax is not None and ymin >= ymax:
+        raise GraphDefError(f"{prefix}ymax", "must be greater than ymin")
+    logarithmic = _bool(f"{prefix}logarithmic", raw.get("logarithmic", False))
+    if logarithmic and ymin is not None and ymin <= 0:
+        raise GraphDefError(f"{prefix}ymin", "must be > 0 on a logarithmic axis")
+    return {
+        "title": _text(f"{prefix}title", raw.get("title", "")),
+        "vlabel": _text(f"{prefix}vlabel", raw.get("vlabel", "")),
+        "logarithmic": logarithmic,
+        "ymin": ymin,
+        "ymax": ymax,
+    }
+
+
+def _optional_number(param: str, value: Any) -> float | None:
+    return None if value is None or value == "" else read_number(param, value)
