@@ -53,3 +53,11 @@ def test_save_failure_is_reported_and_leaves_no_temporary_file(tmp_path: Path) -
     with pytest.raises(CheckpointError, match="cannot save checkpoint"):
         CheckpointStore(tmp_path, "s").save("shardId-1", Checkpoint("1"))
     assert [p.name for p in tmp_path.iterdir()] == ["s"]
+
+
+def test_failed_replace_leaves_the_old_state_and_no_temporary_file(tmp_path: Path) -> None:
+    store = CheckpointStore(tmp_path, "s")
+    store.path("shardId-1").mkdir(parents=True)  # rename over a directory fails
+    with pytest.raises(CheckpointError, match=r"shardId-1\.json: cannot save checkpoint"):
+        store.save("shardId-1", Checkpoint("1"))
+    assert [p.name for p in (tmp_path / "s").iterdir()] == ["shardId-1.json"]

@@ -4,19 +4,20 @@ Layout: ``<checkpoint_dir>/<stream>/<shard id>.json`` holding
 ``{"shard_id": ..., "sequence_number": ..., "closed": ...}``.  ``sequence_number`` is
 the last record whose samples are safely in the RRD files (the consumer saves only
 after the write); ``closed`` marks a shard read to its end after a split or merge,
-so its children may start and it is never read again.  A file is written to a
-temporary name, fsynced, renamed over the old one and the directory fsynced, so a
-crash leaves either the old or the new checkpoint, never a torn one.
+so its children may start and it is never read again.  Files are replaced with
+:func:`~graphmetrics.collect.state.write_json_atomic` (temporary file, fsync, rename,
+directory fsync), so a crash leaves either the old or the new checkpoint, never a torn
+one.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from graphmetrics.collect.state import write_json_atomic
 
 #: Kinesis stream names and shard ids, which become file names here.
 SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
@@ -77,19 +78,9 @@ class CheckpointStore:
             "sequence_number": checkpoint.sequence_number,
             "closed": checkpoint.closed,
         }
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "w", encoding="utf-8") as stream:
-                json.dump(payload, stream)
-                stream.write("\n")
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(tmp, path)
-            _fsync_directory(self.directory)
+            write_json_atomic(path, payload)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
             raise CheckpointError(f"{path}: cannot save checkpoint: {exc}") from exc
 
     def remove(self, shard_id: str) -> None:
@@ -99,11 +90,3 @@ class CheckpointStore:
             path.unlink(missing_ok=True)
         except OSError as exc:
             raise CheckpointError(f"{path}: cannot remove checkpoint: {exc}") from exc
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
