@@ -102,6 +102,8 @@ def parse_time(text: str) -> TimeSpec:
         raise TimeSpecError("empty time")
     if len(text) > MAX_TEXT:
         raise TimeSpecError(f"time longer than {MAX_TEXT} characters")
+    if _EPOCH.fullmatch(text):  # the common case, as scripts and the UI send it
+        return TimeSpec("abs", 0, int(text))
     lowered = text.lower()
     if lowered[0] in "+-":
         return TimeSpec("now", _parse_offsets(lowered, original))

@@ -30,6 +30,8 @@ _FALSE = ("0", "false", "no", "off")
 _DS_RE = re.compile(r"[A-Za-z0-9_]{1,19}")
 _COLOR_RE = re.compile(r"#[0-9A-Fa-f]{6}(?:[0-9A-Fa-f]{2})?")
 _PATH_BAD = re.compile(r"[\x00-\x1f\x7f:\\]")
+# an empty, "." or ".." segment (a leading or doubled "/" makes an empty one)
+_SEGMENT_BAD = re.compile(r"(?:^|/)\.{0,2}(?:/|$)")
 _TEXT_BAD = re.compile(r"[\x00-\x1f\x7f\\]")
 _GPRINT_PERCENT = re.compile(r"%(?:%|[sS]|[-+ 0#]{0,3}\d{0,3}(?:\.\d{1,3})?l[fFeEgG]|)")
 
@@ -121,7 +123,7 @@ def parse_series_path(param: str, path: Any) -> str:
         raise GraphDefError(param, "must be a non-empty RRD path of at most 1000 characters")
     if _PATH_BAD.search(path):
         raise GraphDefError(param, f"bad character in RRD path {path!r}")
-    if path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/")):
+    if _SEGMENT_BAD.search(path):
         raise GraphDefError(param, f"RRD path {path!r} has an empty, '.' or '..' segment")
     return path
 
