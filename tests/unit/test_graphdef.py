@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from pyramid.request import Request
 
 from graphmetrics.rrd.graph import render_args
 from graphmetrics.web.graphdef import (
@@ -16,6 +17,7 @@ from graphmetrics.web.graphdef import (
     Series,
     parse_request,
 )
+from graphmetrics.web.views.render import query_items
 
 NOW = 1_700_000_000
 INST = "tracelog/app1__acme__inst1"
@@ -250,3 +252,22 @@ def test_graph_json_errors(graph: Any, param: str, reason: str) -> None:
 def test_graph_json_size_is_bounded() -> None:
     exc = error(graph=json.dumps(full(title="x" * 70000)))
     assert "longer than 65536" in str(exc)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "series=tracelog%2Fa%3Arpm&start=-1h&title=a+b",
+        "a=1;b=2&&c&=d&e=%zz&f=%E2%82%AC&g=%41%2b",
+        "x=\xe2\x82\xac&y=%C3%A9",
+        "",
+    ],
+)
+def test_render_reads_the_query_as_webob_does(query: str) -> None:
+    request = Request({"QUERY_STRING": query, "REQUEST_METHOD": "GET"})
+    assert query_items(request) == list(request.GET.items())
+
+
+@pytest.mark.parametrize("query", ["q=%FF", "q=\xff"])
+def test_render_query_that_is_not_utf8_is_none(query: str) -> None:
+    assert query_items(Request({"QUERY_STRING": query, "REQUEST_METHOD": "GET"})) is None
