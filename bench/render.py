@@ -1,7 +1,7 @@
 """``/render`` PNG through the whole WSGI stack vs bare ``rrdtool.graphv`` vs the CLI.
 
 One definition (a day of 4 tracelog instances' rpm as PNG) is drawn three ways in
-the same run, timed as two interleaved pairs (WSGI/graphv, then WSGI/CLI):
+the same run, timed as interleaved pairs (WSGI/graphv, WSGI/CLI, graphv/CLI):
 
 1. ``GET /render?series=...`` through the Pyramid app as a signed-in user (WebOb
    request → router → login cookie check → view → parse → path checks → ETag →
@@ -9,8 +9,13 @@ the same run, timed as two interleaved pairs (WSGI/graphv, then WSGI/CLI):
 2. ``rrdtool.graphv('-', ...)`` with exactly the arguments the app builds;
 3. ``rrdtool graph - ...`` as a subprocess (what a shell-out renderer would cost).
 
-Targets: WSGI / bare ≤ 1.2, CLI / WSGI ≥ 3, checked at rrdtool's default image size
-(the yardstick of ENVIRONMENT.md) and printed for /render's default 800×300 as well.
+Targets: WSGI / bare ≤ 1.2, CLI / WSGI ≥ 3, judged at rrdtool's own default image
+size (400×100 plot area = a 481×155 image, the yardstick of ENVIRONMENT.md) and
+printed, not judged, for /render's default 800×300 too: drawing time grows with the
+pixels while the CLI's start-up cost stays fixed, so no renderer reaches 3× there.
+CLI / graphv, from the third pair, is the ceiling of CLI / WSGI: what /render would
+reach with no overhead at all (each CLI run evicts the CPU caches, so even a bare
+graphv call right after one is slower than in the WSGI/graphv pair).
 Run: ``.venv/bin/python bench/render.py`` (exit status 1 when below target).
 """
 
@@ -43,6 +48,7 @@ ROUNDS = 100
 # CLI ratio falls for big images: the app default is measured and printed too.
 SIZES = ((481, 155), (800, 300))
 WARMUP = 5
+NAMES = {"wsgi": "/render via WSGI", "bare": "rrdtool.graphv  ", "cli": "rrdtool CLI     "}
 TARGET_OVERHEAD = 1.2
 TARGET_CLI = 3.0
 
@@ -99,11 +105,12 @@ def measure(rrd_dir: Path, width: int, height: int) -> tuple[dict[str, float], i
     for _ in range(WARMUP):
         for action in ways.values():
             action()
-    # Two interleaved pairs: the CLI's subprocesses evict caches, which no server
-    # does between requests, so they stay out of the WSGI-vs-graphv comparison.
+    # Interleaved pairs: the CLI's subprocesses evict caches, which no server does
+    # between requests, so they stay out of the WSGI-vs-graphv comparison.  The
+    # graphv/CLI pair is the ceiling of CLI / WSGI: /render with no overhead at all.
     medians: dict[str, float] = {}
     bodies: dict[str, bytes] = {}
-    for pair in (("wsgi", "bare"), ("wsgi", "cli")):
+    for pair in (("wsgi", "bare"), ("wsgi", "cli"), ("bare", "cli")):
         times: dict[str, list[float]] = {name: [] for name in pair}
         for round_no in range(ROUNDS):
             order = pair if round_no % 2 else pair[::-1]
@@ -111,26 +118,31 @@ def measure(rrd_dir: Path, width: int, height: int) -> tuple[dict[str, float], i
                 seconds, bodies[name] = timed(ways[name])
                 times[name].append(seconds)
         for name in pair:
-            medians[f"{name}/{pair[1]}"] = statistics.median(times[name])
+            medians[f"{name} in {'+'.join(pair)}"] = statistics.median(times[name])
     if bodies["wsgi"] != bodies["bare"]:
         print("warning: /render and graphv returned different images")
     return medians, len(bodies["wsgi"])
 
 
 def report(label: str, median: dict[str, float], size: int) -> bool:
-    overhead = median["wsgi/bare"] / median["bare/bare"]
-    cli_ratio = median["cli/cli"] / median["wsgi/cli"]
+    def ms(key: str) -> str:
+        return f"{median[key] * 1000:7.2f} ms"
+
+    overhead = median["wsgi in wsgi+bare"] / median["bare in wsgi+bare"]
+    cli_ratio = median["cli in wsgi+cli"] / median["wsgi in wsgi+cli"]
+    ceiling = median["cli in bare+cli"] / median["bare in bare+cli"]
     print(f"{label} ({size} bytes), medians of {ROUNDS} interleaved rounds per pair:")
-    print(f"  /render via WSGI {median['wsgi/bare'] * 1000:7.2f} ms  vs  rrdtool.graphv "
-          f"{median['bare/bare'] * 1000:7.2f} ms")  # fmt: skip
-    print(f"  /render via WSGI {median['wsgi/cli'] * 1000:7.2f} ms  vs  rrdtool CLI    "
-          f"{median['cli/cli'] * 1000:7.2f} ms")  # fmt: skip
+    for first, second in (("wsgi", "bare"), ("wsgi", "cli"), ("bare", "cli")):
+        pair = f"{first}+{second}"
+        print(f"  {NAMES[first]} {ms(f'{first} in {pair}')}  vs  "
+              f"{NAMES[second]} {ms(f'{second} in {pair}')}")  # fmt: skip
     ok_overhead = overhead <= TARGET_OVERHEAD
     ok_cli = cli_ratio >= TARGET_CLI
     print(f"  WSGI / graphv = {overhead:.3f}  (target <= {TARGET_OVERHEAD}) "
           f"{'ok' if ok_overhead else 'BELOW TARGET'}")  # fmt: skip
     print(f"  CLI / WSGI    = {cli_ratio:.2f}x (target >= {TARGET_CLI}x) "
           f"{'ok' if ok_cli else 'BELOW TARGET'}")  # fmt: skip
+    print(f"  CLI / graphv  = {ceiling:.2f}x (the ceiling: a /render without any overhead)")
     return ok_overhead and ok_cli
 
 
@@ -141,11 +153,12 @@ def main() -> int:
         results = {size: measure(rrd_dir, *size) for size in SIZES}
     print(f"definition: {len(INSTANCES)} tracelog rpm lines over 1 day, PNG")
     passed = report(
-        f"{SIZES[0][0]}x{SIZES[0][1]} (rrdtool's default image, the ENVIRONMENT.md yardstick)",
+        f"{SIZES[0][0]}x{SIZES[0][1]} (rrdtool's default image; the targets are judged here)",
         *results[SIZES[0]],
     )
     report(
-        f"{SIZES[1][0]}x{SIZES[1][1]} (/render's default size; informational)", *results[SIZES[1]]
+        f"{SIZES[1][0]}x{SIZES[1][1]} (/render's default size; printed, not judged)",
+        *results[SIZES[1]],
     )
     return 0 if passed else 1
 
