@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,6 +106,7 @@ class FakeClock:
 
     def sleep(self, seconds: float) -> None:
         self.now += seconds
+        time.sleep(0.0002)  # reader threads nap here: let the consumer keep pace
 
 
 @pytest.fixture

@@ -1,17 +1,25 @@
 """Kinesis shard consumer: every shard, parents before children, checkpoint last.
 
-One loop, in the spirit of arroyo: poll every readable shard (at most one GetRecords
-per ``poll_interval``, which keeps under Kinesis' 5 calls/s/shard), decode into one
-:class:`MetricBatch`, write the batch to the RRD store, and only then save each
-shard's checkpoint.  A shard whose parents (split or merge) are not finished waits;
+In the spirit of arroyo, chained steps: reader threads fetch every readable shard
+into a bounded queue (:mod:`graphmetrics.collect.kinesis_readers`, which keeps under
+Kinesis' 5 GetRecords/s/shard and backs off); this loop decodes what they delivered
+into one :class:`MetricBatch`, writes the batch to the RRD store while the next
+GetRecords are in flight, and only then saves each shard's checkpoint.  A batch is
+written as soon as nothing more is waiting and it holds ``write_records`` records, or
+a shard had nothing new, or a shard ended, or it is ``batch_seconds`` old: small when
+the source is the bottleneck, growing (more samples per ``rrdtool.update``) when the
+writes are.  Checkpoints are saved after a write at most every
+``checkpoint_interval``, at once when a shard ended (its children wait for it), and
+at the end.  A shard whose parents (split or merge) are not finished is not started;
 a shard read to its end is checkpointed as closed and never read again.  The client,
-clocks and sleep are passed in, and a stop request only sets a flag: the loop
-finishes the batch, writes, checkpoints and returns.
+clocks and sleep are passed in, and a stop request only sets a flag: the loop lets
+the calls in flight finish, writes, checkpoints and returns.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
+from graphmetrics.collect.kinesis_readers import FetchCounters, Fetched, ShardReaders
 from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
 from graphmetrics.rrd.store import RRDStore
 
@@ -30,16 +39,13 @@ else:
 
 log = logging.getLogger(__name__)
 
-THROTTLED = {
-    "ProvisionedThroughputExceededException",
-    "LimitExceededException",
-    "KMSThrottlingException",
-    "ThrottlingException",
-}
-MAX_BACKOFF = 30.0
 #: With --once, a shard failing this many times in a row (about 2 minutes of back-off)
 #: ends the run with an error instead of retrying forever.
 ONCE_MAX_FAILURES = 8
+#: Longest wait for the readers before the loop looks at its clocks again (real time).
+MAX_WAIT = 0.2
+#: On a stop request, how long calls in flight may take to be delivered (real time).
+STOP_TIMEOUT = 10.0
 
 
 class StreamUnavailable(RuntimeError):
@@ -48,34 +54,26 @@ class StreamUnavailable(RuntimeError):
 
 @dataclass
 class Shard:
+    """The consumer's view of a shard: what was decoded, written and checkpointed."""
+
     shard_id: str
     parents: tuple[str, ...]
     position: str | None = None
-    """Last sequence number read (committed once the batch holding it is written)."""
-    iterator: str | None = None
+    """Last sequence number decoded (checkpointed once the batch holding it is written)."""
     ended: bool = False
     finished: bool = False
     caught_up: bool = False
     dirty: bool = False
-    next_poll: float = 0.0
-    backoff: float = 0.0
-    failures: int = 0
     behind_ms: int | None = None
 
 
 @dataclass
-class Stats:
+class Stats(FetchCounters):
     records: int = 0
     written: int = 0
     skipped_old: int = 0
     failed_files: int = 0
-    get_records: int = 0
-    throttled: int = 0
     bad: BadRecords = field(default_factory=BadRecords)
-
-
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 class KinesisConsumer:
@@ -97,7 +95,10 @@ class KinesisConsumer:
         status_interval: float = 60.0,
         batch_records: int = 100_000,
         batch_seconds: float = 1.0,
+        write_records: int = 1000,
+        checkpoint_interval: float = 1.0,
         records_limit: int = 10_000,
+        prefetch: int = 8,
         list_page_size: int | None = None,
     ) -> None:
         self.client = client
@@ -111,7 +112,11 @@ class KinesisConsumer:
         self.status_interval = status_interval
         self.batch_records = batch_records
         self.batch_seconds = batch_seconds
+        self.write_records = write_records
+        self.checkpoint_interval = checkpoint_interval
         self.records_limit = records_limit
+        self.prefetch = prefetch
+        """Responses fetched ahead and not yet decoded, at most (then readers pause)."""
         self.list_page_size = list_page_size
         self.shards: dict[str, Shard] = {}
         self.stats = Stats()
@@ -121,6 +126,8 @@ class KinesisConsumer:
         self._status_due = 0.0
         self._status_records = 0
         self._status_time = 0.0
+        self._checkpoint_due = 0.0
+        self.readers: ShardReaders | None = None
 
     def request_stop(self) -> None:
         """Ask the loop to finish its batch, checkpoint and return (signal-safe)."""
@@ -135,41 +142,103 @@ class KinesisConsumer:
             shard.caught_up = False
         self._status_time = self.clock()
         self._status_due = self._status_time + self.status_interval
-        batch = self._new_batch()
-        started = self.clock()
+        self._checkpoint_due = self._status_time + self.checkpoint_interval
+        readers = self.readers = ShardReaders(
+            self.client,
+            self.stream,
+            clock=self.clock,
+            sleep=self.sleep,
+            poll_interval=self.poll_interval,
+            idle_interval=self.idle_interval,
+            records_limit=self.records_limit,
+            queue_size=self.prefetch,
+            once=once,
+            counters=self.stats,
+            max_failures=ONCE_MAX_FAILURES if once else None,
+            on_missing=self._discover_soon,
+        )
+        try:
+            self._consume(readers, once)
+        finally:
+            readers.close()
+        self.log_status(final=True)
+        return self.stats
+
+    def _consume(self, readers: ShardReaders, once: bool) -> None:
+        batch, started = self._new_batch(), self.clock()
         while not self.stop_requested:
             now = self.clock()
             if not once and now >= self._next_discovery:
                 self._try_discover()
-            polled, got, ended = self._poll_ready(batch, once)
+            for shard in self._startable(readers, once):
+                readers.start(shard.shard_id, shard.position)
+            idle = self._collect(readers, batch)
             now = self.clock()
-            idle = polled and not got
-            full = batch.records >= self.batch_records or now - started >= self.batch_seconds
-            if full or idle or ended:
-                self.commit(batch)
+            dirty = [s for s in self.shards.values() if s.dirty]
+            ended = any(s.ended for s in dirty)
+            full = batch.records >= self.write_records or now - started >= self.batch_seconds
+            unsaved = bool(dirty) and now >= self._checkpoint_due
+            if (batch.records and (full or idle)) or ended or unsaved:
+                self.commit(batch, force=ended)
                 batch, started = self._new_batch(), now
             if once and self._all_caught_up():
                 break
             if once:
-                self._give_up_on_failing_shard(batch)
+                self._give_up_on_failing_shard(readers, batch)
             if now >= self._status_due:
                 self.log_status()
-            if not got:
-                self._sleep_until_next_poll(once)
-        self.commit(batch)
-        self.log_status(final=True)
-        return self.stats
+        readers.stop()  # no new calls; what is in flight is delivered, written, saved
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while (readers.busy() or not readers.queue.empty()) and time.monotonic() < deadline:
+            self._collect(readers, batch)
+        self.commit(batch, force=True)
 
     def _new_batch(self) -> MetricBatch:
         return MetricBatch(self.paths, self.stats.bad, self.wall())
 
-    def _readable(self, once: bool) -> list[Shard]:
+    def _collect(self, readers: ShardReaders, batch: MetricBatch) -> bool:
+        """Decode what the readers delivered (waiting a little for the first response),
+        up to ``batch_records``; True when a shard had nothing new."""
+        idle = False
+        try:
+            fetched = readers.queue.get(timeout=MAX_WAIT)
+            while True:
+                idle = self._apply(fetched, batch) or idle
+                if batch.records >= self.batch_records:
+                    break
+                fetched = readers.queue.get_nowait()
+        except queue.Empty:
+            pass
+        if readers.error is not None:
+            raise readers.error
+        return idle
+
+    def _apply(self, fetched: Fetched, batch: MetricBatch) -> bool:
+        """Decode one response into the batch and advance its shard; True when caught up."""
+        shard = self.shards.get(fetched.shard_id)
+        if shard is None:  # no longer listed
+            return False
+        records = fetched.records
+        if records:
+            batch.add_records(shard.shard_id, records)
+            shard.position = records[-1]["SequenceNumber"]
+            shard.dirty = True
+            self.stats.records += len(records)
+        shard.behind_ms = fetched.behind_ms
+        shard.caught_up = fetched.caught_up
+        if fetched.ended:
+            shard.ended = shard.dirty = True
+            log.info("shard %s read to its end (closed by a split or merge)", shard.shard_id)
+        return shard.caught_up
+
+    def _startable(self, readers: ShardReaders, once: bool) -> list[Shard]:
         return [
             shard
             for shard in self.shards.values()
             if not shard.finished
             and not shard.ended
             and not (once and shard.caught_up)
+            and not readers.started(shard.shard_id)
             and self._parents_finished(shard)
         ]
 
@@ -183,119 +252,35 @@ class KinesisConsumer:
     def _all_caught_up(self) -> bool:
         return all(shard.finished or shard.caught_up for shard in self.shards.values())
 
-    def _poll_ready(self, batch: MetricBatch, once: bool) -> tuple[int, int, bool]:
-        """One GetRecords on each shard due: (shards polled, records read, a shard ended)."""
-        polled, got, ended = 0, 0, False
-        for shard in self._readable(once):
-            if self.stop_requested:
-                break
-            if self.clock() < shard.next_poll:
-                continue
-            polled += 1
-            got += self._poll(shard, batch)
-            ended = ended or shard.ended
-        return polled, got, ended
-
-    def _give_up_on_failing_shard(self, batch: MetricBatch) -> None:
-        failing = [s for s in self.shards.values() if s.failures >= ONCE_MAX_FAILURES]
+    def _give_up_on_failing_shard(self, readers: ShardReaders, batch: MetricBatch) -> None:
+        failing = readers.failing(ONCE_MAX_FAILURES)
         if failing:
-            self.commit(batch)
-            shard = failing[0]
+            self.commit(batch, force=True)
+            cursor = failing[0]
             raise StreamUnavailable(
-                f"shard {shard.shard_id} failed {shard.failures} times in a row after "
-                f"sequence number {shard.position or '(start)'}; giving up this --once run "
+                f"shard {cursor.shard_id} failed {cursor.failures} times in a row after "
+                f"sequence number {cursor.position or '(start)'}; giving up this --once run "
                 "(what was read before is written and checkpointed)"
             )
 
-    def _sleep_until_next_poll(self, once: bool) -> None:
-        shards = self._readable(once)
-        wake = min((s.next_poll for s in shards), default=self.clock() + self.idle_interval)
-        delay = min(max(wake - self.clock(), 0.0), 0.2 if once else 1.0)
-        if delay > 0:
-            self.sleep(delay)
-
-    # -- one shard --------------------------------------------------------------------
-
-    def _poll(self, shard: Shard, batch: MetricBatch) -> int:
-        if shard.iterator is None and not self._acquire_iterator(shard):
-            return 0
-        assert shard.iterator is not None
-        shard.next_poll = self.clock() + self.poll_interval
-        try:
-            response = self.client.get_records(
-                ShardIterator=shard.iterator, Limit=self.records_limit
-            )
-        except ClientError as exc:
-            self._on_error(shard, exc, "GetRecords")
-            return 0
-        except BotoCoreError as exc:
-            self._back_off(shard, f"GetRecords on shard {shard.shard_id} failed: {exc}")
-            return 0
-        self.stats.get_records += 1
-        shard.backoff, shard.failures = 0.0, 0
-        records = response.get("Records", [])
-        batch.add_records(shard.shard_id, records)
-        if records:
-            shard.position = records[-1]["SequenceNumber"]
-            shard.dirty = True
-        self.stats.records += len(records)
-        shard.behind_ms = response.get("MillisBehindLatest")
-        shard.iterator = response.get("NextShardIterator")
-        if shard.iterator is None:
-            shard.ended = shard.dirty = True
-            log.info("shard %s read to its end (closed by a split or merge)", shard.shard_id)
-        shard.caught_up = not records and (shard.behind_ms or 0) == 0
-        if shard.caught_up:
-            shard.next_poll = self.clock() + self.idle_interval
-        return len(records)
-
-    def _acquire_iterator(self, shard: Shard) -> bool:
-        args: dict[str, Any] = {"StreamName": self.stream, "ShardId": shard.shard_id}
-        if shard.position is None:
-            args["ShardIteratorType"] = "TRIM_HORIZON"
-        else:
-            args["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER"
-            args["StartingSequenceNumber"] = shard.position
-        try:
-            shard.iterator = self.client.get_shard_iterator(**args)["ShardIterator"]
-        except ClientError as exc:
-            self._on_error(shard, exc, "GetShardIterator")
-            return False
-        except BotoCoreError as exc:
-            self._back_off(shard, f"GetShardIterator on shard {shard.shard_id} failed: {exc}")
-            return False
-        return True
-
-    def _on_error(self, shard: Shard, exc: ClientError, call: str) -> None:
-        code = error_code(exc)
-        where = f"shard {shard.shard_id} after sequence number {shard.position or '(start)'}"
-        if code == "ExpiredIteratorException":
-            log.info("%s: iterator expired, re-acquiring", where)
-            shard.iterator = None
-        elif code in THROTTLED:
-            self.stats.throttled += 1
-            self._back_off(shard, f"{call} throttled ({code}) on {where}", logging.INFO)
-        elif code == "ResourceNotFoundException":
-            self._back_off(shard, f"{call}: {where} not found: {exc}")
-            self._next_discovery = self.clock()
-        else:
-            self._back_off(shard, f"{call} failed on {where}: {exc}")
-
-    def _back_off(self, shard: Shard, message: str, level: int = logging.ERROR) -> None:
-        shard.backoff = min(max(shard.backoff * 2, 0.5), MAX_BACKOFF)
-        shard.failures += 1
-        shard.next_poll = self.clock() + shard.backoff
-        log.log(level, "%s; retrying in %.1fs", message, shard.backoff)
-
     # -- commit ---------------------------------------------------------------------
 
-    def commit(self, batch: MetricBatch) -> None:
-        """Write the batch, then checkpoint every shard it advanced (never before)."""
+    def commit(self, batch: MetricBatch, force: bool = False) -> None:
+        """Write the batch, then checkpoint every shard it advanced (never before).
+
+        Between two writes every decoded record is written, so a checkpoint saved right
+        after a write covers exactly written records; saving may wait for the next
+        write (``checkpoint_interval``) unless ``force``.
+        """
         result = batch.write(self.store)
         self.store.flush()
         self.stats.written += result.written
         self.stats.skipped_old += result.skipped_old
         self.stats.failed_files += result.failed_files
+        now = self.clock()
+        if not force and now < self._checkpoint_due:
+            return
+        self._checkpoint_due = now + self.checkpoint_interval
         for shard in list(self.shards.values()):
             if not shard.dirty:
                 continue
@@ -304,6 +289,9 @@ class KinesisConsumer:
             if shard.ended:
                 shard.finished = True
                 self._next_discovery = self.clock()
+
+    def _discover_soon(self) -> None:
+        self._next_discovery = self.clock()
 
     # -- discovery ------------------------------------------------------------------
 
@@ -340,6 +328,8 @@ class KinesisConsumer:
         gone = [s for s in self.shards.values() if s.shard_id not in listed_ids]
         for shard in gone:
             del self.shards[shard.shard_id]
+            if self.readers is not None:
+                self.readers.cancel(shard.shard_id)
             if not shard.finished:
                 log.warning(
                     "shard %s is no longer listed (past retention?); stopped reading it after "

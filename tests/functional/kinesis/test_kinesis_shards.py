@@ -11,6 +11,7 @@ import rrdtool
 
 from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
 from graphmetrics.collect.kinesis import KinesisConsumer
+from graphmetrics.collect.kinesis_readers import Fetched
 from graphmetrics.rrd.store import RRDStore
 from tests.functional.kinesis.conftest import active, put_all, record
 from tests.helpers import wait_for
@@ -121,20 +122,19 @@ def test_split_and_merge_while_records_flow(
 def record_events(c: KinesisConsumer) -> list[tuple[str, str]]:
     """("read", shard) when a shard yields records, ("closed", shard) when checkpointed closed."""
     events: list[tuple[str, str]] = []
-    poll, save = c._poll, c.checkpoints.save
+    apply, save = c._apply, c.checkpoints.save
 
-    def logged_poll(shard: Any, batch: Any) -> int:
-        got = poll(shard, batch)
-        if got:
-            events.append(("read", shard.shard_id))
-        return got
+    def logged_apply(fetched: Fetched, batch: Any) -> bool:
+        if fetched.records:
+            events.append(("read", fetched.shard_id))
+        return apply(fetched, batch)
 
     def logged_save(shard_id: str, checkpoint: Checkpoint) -> None:
         save(shard_id, checkpoint)
         if checkpoint.closed:
             events.append(("closed", shard_id))
 
-    c._poll = logged_poll  # type: ignore[method-assign]
+    c._apply = logged_apply  # type: ignore[method-assign]
     c.checkpoints.save = logged_save  # type: ignore[method-assign]
     return events
 
