@@ -271,3 +271,14 @@ def test_render_reads_the_query_as_webob_does(query: str) -> None:
 @pytest.mark.parametrize("query", ["q=%FF", "q=\xff"])
 def test_render_query_that_is_not_utf8_is_none(query: str) -> None:
     assert query_items(Request({"QUERY_STRING": query, "REQUEST_METHOD": "GET"})) is None
+
+
+def test_definitions_are_remembered_refusals_are_not() -> None:
+    one = parse(series=f"{INST}:rpm", start="-1h", title="t")
+    two = parse(series=f"{INST}:rpm", start="-2h", title="t", width="300")
+    assert one.graph is two.graph and (one.start, two.start) == (NOW - 3600, NOW - 7200)
+    assert parse(series=f"{INST}:rpm", title="u").graph.title == "u"
+    assert parse(graph=full()).graph is parse(graph=full(), format="csv").graph
+    for _ in range(2):
+        with pytest.raises(GraphDefError, match="bad DS name"):
+            parse(series=f"{INST}:no-such!")

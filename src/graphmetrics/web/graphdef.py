@@ -65,6 +65,7 @@ in the legend with one ``%lf``/``%le``/``%lg`` and an optional ``%s`` (SI prefix
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -114,6 +115,8 @@ __all__ = [
 
 SIZE_RANGE = (10, 4000)
 MAX_GRAPH_JSON = 65536
+# parsed definitions remembered (at most MAX_GRAPH_JSON characters of text each)
+REMEMBERED_DEFINITIONS = 256
 SIMPLE_ONLY = ("title", "vlabel", "ymin", "ymax", "logarithmic")
 QUERY_KEYS = frozenset(
     ("start", "end", "trail", "step", "width", "height", "format", "series", "graph") + SIMPLE_ONLY
@@ -140,6 +143,24 @@ def _simple_graph(series_params: list[str], single: dict[str, str]) -> Graph:
     return Graph(tuple(series), tuple(cdefs), lines=tuple(lines), **axis_options("", single))
 
 
+@functools.lru_cache(maxsize=REMEMBERED_DEFINITIONS)
+def _definition(
+    graph_json: str | None, series: tuple[str, ...], axis: tuple[str | None, ...]
+) -> Graph:
+    """The graph of one definition's text: the ``graph=`` JSON, or the simple form's
+    ``series=`` values and axis parameters.
+
+    Remembered, because a dashboard sends the same definitions again on every
+    refresh, range change and zoom: parsing is a pure function of this text and a
+    :class:`Graph` is immutable, so a remembered one is exactly what parsing again
+    would give.  Refusals raise, so they are never remembered.
+    """
+    if graph_json is not None:
+        return parse_graph(_decode_json(graph_json))
+    given = {key: value for key, value in zip(SIMPLE_ONLY, axis, strict=True) if value is not None}
+    return _simple_graph(list(series), given)
+
+
 def parse_request(params: Iterable[tuple[str, str]], now: int) -> RenderRequest:
     """The ``/render`` query parameters as a :class:`RenderRequest`; ``now`` in epoch s."""
     single: dict[str, str] = {}
@@ -164,11 +185,11 @@ def parse_request(params: Iterable[tuple[str, str]], now: int) -> RenderRequest:
         for key in SIMPLE_ONLY:
             if key in single:
                 raise GraphDefError(key, "with graph=, put it inside the graph JSON")
-        graph = parse_graph(_decode_json(single["graph"]))
+        graph = _definition(single["graph"], (), ())
     elif series_params:
         if len(series_params) > MAX_SERIES:
             raise GraphDefError("series", f"at most {MAX_SERIES} series, got {len(series_params)}")
-        graph = _simple_graph(series_params, single)
+        graph = _definition(None, tuple(series_params), tuple(map(single.get, SIMPLE_ONLY)))
     else:
         raise GraphDefError("series", "give at least one series= or a graph= definition")
     trail = single.get("trail")
