@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pyramid.config import Configurator
 from pyramid.csrf import get_csrf_token
-from pyramid.events import BeforeRender
-from pyramid.interfaces import IRequestExtensions
+from pyramid.interfaces import IRendererFactory, IRequestExtensions
 from pyramid.request import Request
 from pyramid.router import Router
 
@@ -25,8 +25,9 @@ def _normalise(settings: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _template_globals(event: BeforeRender) -> None:
-    request = event.get("request")
+def _template_globals(system: dict[str, Any]) -> None:
+    """``me``, ``csrf_token`` and ``asset()`` for every template."""
+    request = system.get("request")
     if request is None:
         return
     web: WebSettings = request.registry.settings["graphmetrics"]
@@ -34,9 +35,30 @@ def _template_globals(event: BeforeRender) -> None:
     def asset(path: str) -> str:
         return str(request.static_path(str(web.static_dir.resolve() / path)))
 
-    event.setdefault("me", request.authenticated_userid)
-    event.setdefault("csrf_token", get_csrf_token(request))
-    event.setdefault("asset", asset)
+    system.setdefault("me", request.authenticated_userid)
+    system.setdefault("csrf_token", get_csrf_token(request))
+    system.setdefault("asset", asset)
+
+
+class _WithTemplateGlobals:
+    """The Jinja2 renderer factory, with :func:`_template_globals` added to each render.
+
+    A ``BeforeRender`` subscriber would do the same, but Pyramid sends every request
+    through its event machinery (NewRequest, ContextFound, NewResponse) as soon as
+    any subscriber exists: measurable on ``/render``, which renders no template.
+    """
+
+    def __init__(self, factory: Any) -> None:
+        self.factory = factory
+
+    def __call__(self, info: Any) -> Callable[[Any, dict[str, Any]], str]:
+        renderer = self.factory(info)
+
+        def render(value: Any, system: dict[str, Any]) -> str:
+            _template_globals(system)
+            return str(renderer(value, system))
+
+        return render
 
 
 def configure(settings: dict[str, Any] | None = None) -> Configurator:
@@ -47,13 +69,21 @@ def configure(settings: dict[str, Any] | None = None) -> Configurator:
     config = Configurator(settings=settings)
     config.include("pyramid_jinja2")
     config.add_jinja2_search_path(str(web_settings.templates_dir.resolve()), name=".jinja2")
-    config.add_subscriber(_template_globals, BeforeRender)
     config.include(".security")
     config.include("graphmetrics.saved")
     config.include(".routes")
     config.scan(".views")
+    # the steps below rework what the includes registered, so those go in first
+    config.commit()
+    _template_globals_in_renderer(config)
     _extensions_on_request_class(config)
     return config
+
+
+def _template_globals_in_renderer(config: Configurator) -> None:
+    jinja2 = config.registry.getUtility(IRendererFactory, name=".jinja2")
+    config.add_renderer(".jinja2", _WithTemplateGlobals(jinja2))
+    config.commit()
 
 
 def _extensions_on_request_class(config: Configurator) -> None:
@@ -63,7 +93,6 @@ def _extensions_on_request_class(config: Configurator) -> None:
     request for the properties (``dbsession``, ``services``): a measurable share of
     a ``/render`` request around rrdtool.  Same attributes, same behaviour.
     """
-    config.commit()
     extensions = config.registry.queryUtility(IRequestExtensions)
     if extensions is None or not (extensions.descriptors or extensions.methods):
         return

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import rrdtool
 import webtest
+from pyramid.interfaces import IRequestExtensions, IRequestFactory
 
 from graphmetrics.rrd.graph import graph_args, resolve_files
 from graphmetrics.rrd.schema import TRACELOG
@@ -289,3 +290,14 @@ def test_reads_through_rrdcached(rrdcached: tuple[str, Path]) -> None:
     # ... the app configured with the daemon flushes it first.
     cached = make_app(base, rrdcached=address).get("/render", params)
     assert cached.text.splitlines()[1:] == [f"{iso(minute(i))},{i}" for i in range(11, 21)]
+
+
+def test_requests_skip_pyramid_events_and_per_request_classes(app: webtest.TestApp) -> None:
+    """/render's overhead: no event subscriber, request extensions on one class."""
+    registry = app.app.registry
+    assert not registry.has_listeners
+    extensions = registry.getUtility(IRequestExtensions)
+    assert not extensions.descriptors and not extensions.methods
+    request_class = registry.getUtility(IRequestFactory)
+    assert all(hasattr(request_class, name) for name in ("dbsession", "find_service"))
+    assert app.get("/render", {"series": f"{INST1}:rpm", "format": "csv"}).status_int == 200
