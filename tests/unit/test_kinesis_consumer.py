@@ -352,3 +352,36 @@ def test_checkpoints_of_finished_shards_past_retention_are_removed(
     stats = consumer(kinesis, clock, tmp_path).run(once=True)
     assert stats.records == 0
     assert saved.load_all() == {"c": Checkpoint("1")}
+
+
+def test_once_ends_an_open_shard_on_a_response_at_its_tip(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["a"] = FakeShard(series("a", 5))  # MillisBehindLatest 0, fewer than asked
+    kinesis.shards["b"] = FakeShard(series("b", 4))  # exactly as many as asked: maybe more
+    stats = consumer(kinesis, clock, tmp_path, records_limit=4).run(once=True)
+    assert stats.written == 9
+    calls = [sid for _, kind, sid in kinesis.calls if kind == "records"]
+    assert sorted(calls) == ["a", "a", "b", "b"]
+
+
+def test_readers_pause_while_the_queue_is_full(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["a"] = FakeShard(series("a", 10))
+    c = consumer(kinesis, clock, tmp_path, records_limit=1, prefetch=1, write_records=1)
+    write = c.store.write
+    fetched_during_write: list[int] = []
+
+    def slow_write(*args: Any, **kw: Any) -> int:
+        if not fetched_during_write:
+            time.sleep(0.3)  # real time: the reader thread runs meanwhile
+            fetched_during_write.append(sum(k == "records" for _, k, _ in kinesis.calls))
+        return write(*args, **kw)
+
+    c.store.write = slow_write  # type: ignore[method-assign]
+    stats = c.run(once=True)
+    assert stats.written == 10 and stats.records == 10
+    # one response decoded and being written, one queued, one waiting to be queued
+    assert fetched_during_write == [3]
+    assert values(tmp_path, "a") == [float(i) for i in range(10)]

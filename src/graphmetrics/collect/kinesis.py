@@ -58,6 +58,8 @@ class Shard:
 
     shard_id: str
     parents: tuple[str, ...]
+    closed: bool = False
+    """Listed with an ending sequence number (split or merged)."""
     position: str | None = None
     """Last sequence number decoded (checkpointed once the batch holding it is written)."""
     ended: bool = False
@@ -99,6 +101,7 @@ class KinesisConsumer:
         checkpoint_interval: float = 1.0,
         records_limit: int = 10_000,
         prefetch: int = 8,
+        max_in_flight: int = 4,
         list_page_size: int | None = None,
     ) -> None:
         self.client = client
@@ -117,6 +120,8 @@ class KinesisConsumer:
         self.records_limit = records_limit
         self.prefetch = prefetch
         """Responses fetched ahead and not yet decoded, at most (then readers pause)."""
+        self.max_in_flight = max_in_flight
+        """GetRecords calls made at the same time, at most (over all shards)."""
         self.list_page_size = list_page_size
         self.shards: dict[str, Shard] = {}
         self.stats = Stats()
@@ -155,6 +160,7 @@ class KinesisConsumer:
             once=once,
             counters=self.stats,
             max_failures=ONCE_MAX_FAILURES if once else None,
+            max_in_flight=self.max_in_flight,
             on_missing=self._discover_soon,
         )
         try:
@@ -171,7 +177,9 @@ class KinesisConsumer:
             if not once and now >= self._next_discovery:
                 self._try_discover()
             for shard in self._startable(readers, once):
-                readers.start(shard.shard_id, shard.position)
+                # A closed shard or a parent is read until Kinesis says it ended.
+                end_early = once and not shard.closed and not self._is_parent(shard)
+                readers.start(shard.shard_id, shard.position, end_early)
             idle = self._collect(readers, batch)
             now = self.clock()
             dirty = [s for s in self.shards.values() if s.dirty]
@@ -241,6 +249,9 @@ class KinesisConsumer:
             and not readers.started(shard.shard_id)
             and self._parents_finished(shard)
         ]
+
+    def _is_parent(self, shard: Shard) -> bool:
+        return any(shard.shard_id in other.parents for other in self.shards.values())
 
     def _parents_finished(self, shard: Shard) -> bool:
         for parent_id in shard.parents:
@@ -349,7 +360,8 @@ class KinesisConsumer:
         parents = tuple(
             p for p in (info.get("ParentShardId"), info.get("AdjacentParentShardId")) if p
         )
-        shard = Shard(info["ShardId"], parents)
+        closed = bool(info.get("SequenceNumberRange", {}).get("EndingSequenceNumber"))
+        shard = Shard(info["ShardId"], parents, closed)
         if checkpoint is not None:
             shard.position = checkpoint.sequence_number
             shard.finished = checkpoint.closed

@@ -57,10 +57,8 @@ class Fetched:
     ended: bool
     """No next iterator: the shard was closed by a split or merge and is read to its end."""
     behind_ms: int | None
-
-    @property
-    def caught_up(self) -> bool:
-        return not self.records and (self.behind_ms or 0) == 0
+    caught_up: bool
+    """At the tip of the shard: nothing more to read at the moment."""
 
 
 @dataclass
@@ -70,6 +68,9 @@ class Cursor:
     shard_id: str
     position: str | None
     """Last sequence number fetched (the consumer's checkpoint may be behind it)."""
+    end_early: bool = False
+    """Caught up as soon as a response is at the tip (MillisBehindLatest 0 and fewer
+    records than asked for), without one more, empty, call: for --once on open shards."""
     iterator: str | None = None
     next_poll: float = 0.0
     backoff: float = 0.0
@@ -106,6 +107,7 @@ class ShardReaders:
         once: bool,
         counters: FetchCounters,
         max_failures: int | None = None,
+        max_in_flight: int = 4,
         on_missing: Callable[[], None] = lambda: None,
     ) -> None:
         self.client = client
@@ -124,14 +126,15 @@ class ShardReaders:
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._abandoned = threading.Event()
+        self._in_flight = threading.BoundedSemaphore(max(max_in_flight, 1))
 
     # -- what the consumer calls -----------------------------------------------------
 
-    def start(self, shard_id: str, position: str | None) -> None:
+    def start(self, shard_id: str, position: str | None, end_early: bool = False) -> None:
         """Start reading ``shard_id`` after ``position`` (None: TRIM_HORIZON); once only."""
         if shard_id in self.cursors:
             return
-        cursor = Cursor(shard_id, position)
+        cursor = Cursor(shard_id, position, end_early)
         self.cursors[shard_id] = cursor
         thread = threading.Thread(
             target=self._run, args=(cursor,), name=f"kinesis-{shard_id}", daemon=True
@@ -206,9 +209,10 @@ class ShardReaders:
             return None
         assert cursor.iterator is not None
         try:
-            response = self.client.get_records(
-                ShardIterator=cursor.iterator, Limit=self.records_limit
-            )
+            with self._in_flight:
+                response = self.client.get_records(
+                    ShardIterator=cursor.iterator, Limit=self.records_limit
+                )
         except ClientError as exc:
             cursor.next_poll = self.clock() + self.poll_interval
             self._on_error(cursor, exc, "GetRecords")
@@ -224,7 +228,10 @@ class ShardReaders:
             cursor.position = records[-1]["SequenceNumber"]
         cursor.iterator = response.get("NextShardIterator")
         behind = response.get("MillisBehindLatest")
-        fetched = Fetched(cursor.shard_id, records, cursor.iterator is None, behind)
+        at_tip = (behind or 0) == 0 and (
+            not records or (cursor.end_early and len(records) < self.records_limit)
+        )
+        fetched = Fetched(cursor.shard_id, records, cursor.iterator is None, behind, at_tip)
         interval = self.idle_interval if fetched.caught_up else self.poll_interval
         cursor.next_poll = now + interval
         return fetched
