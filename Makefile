@@ -15,8 +15,9 @@ help:  ## list the targets
 install: $(BIN)/.installed node_modules/.installed  ## system packages, .venv with graphmetrics, npm tools
 install-test: install $(BIN)/.installed-test  ## install plus what the tests need (chromium, syslog-ng, pytest...)
 
-# The tracelog hot loop is compiled with mypyc: editing it means rebuilding.
-HOT := $(wildcard src/graphmetrics/tracelog/records.py src/graphmetrics/tracelog/parser.py src/graphmetrics/tracelog/aggregate.py)
+# The hot loops (setup.py's HOT_MODULES) are compiled with mypyc: editing them means rebuilding.
+HOT := $(wildcard src/graphmetrics/tracelog/records.py src/graphmetrics/tracelog/parser.py src/graphmetrics/tracelog/aggregate.py \
+	src/graphmetrics/metrics/records.py src/graphmetrics/metrics/names.py src/graphmetrics/metrics/batch.py)
 
 $(BIN)/.installed: pyproject.toml setup.py $(HOT)
 	@scripts/apt-ensure $(APT_RUN)
