@@ -10,8 +10,9 @@ a 304.  A small LRU cache, keyed the same way, holds recent answers (setting
 ``render.cache_entries``, default 256, 0 turns it off).  Every problem is a 4xx
 whose body states it: an image for png/svg (and the ``X-Graphmetrics-Error``
 header), ``{"error", "param"}`` for json, text for csv.  Images carry the plot
-area's geometry for drag-to-zoom: ``X-Graph-Left``, ``X-Graph-Top``, ``X-Graph-Width``, ``X-Graph-Height`` (pixels) and
-``X-Graph-Start``, ``X-Graph-End`` (epoch seconds of the x-axis).
+area's geometry for drag-to-zoom: ``X-Graph-Left``, ``X-Graph-Top``,
+``X-Graph-Width``, ``X-Graph-Height`` (pixels) and ``X-Graph-Start``,
+``X-Graph-End`` (epoch seconds of the x-axis).
 """
 
 from __future__ import annotations
