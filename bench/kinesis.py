@@ -1,18 +1,24 @@
 """Benchmark: Kinesis records into RRDs through the collector vs bare ``rrdtool.update``.
 
 Runs kinesalite (scripts/kinesalite.js) on a free 127.0.0.1 port, puts records for
-10 000 metric names, then measures in the same run:
+10 000 metric names, then measures side by side in the same run, for two shapes of
+traffic (live: one sample per name per batch; catching up: five per name):
 
-1. end to end: ``KinesisConsumer.run(once=True)`` from kinesalite into RRD files;
-2. decode + write: the same records prefetched from kinesalite first, then only the
-   collector's decode, name → path, grouping and store writes are timed;
-3. baseline: a bare loop creating each file and writing its samples with one
-   batched ``rrdtool.update`` call per file.
+1. bare: a loop writing the same samples to existing files with one batched
+   ``rrdtool.update`` call per file (the yardstick);
+2. end to end: ``KinesisConsumer.run(once=True)`` with the daemon's client and
+   settings (``--max-in-flight 1``, as suits kinesalite; its garbage collector
+   thresholds), from kinesalite into RRD files, checkpoints included;
+3. decode + write: the same records fetched from kinesalite beforehand, then only the
+   collector's decode, name → path, grouping and store writes are timed.
 
-Every path writes the same samples to its own fresh directory (file creation
-included) and is reported in records/s with its ratio to the baseline.
+Each is reported in records/s and as a ratio to the bare loop (best of ``--rounds``).
+kinesalite's GetRecords alone is printed too: end to end can never beat it.  The
+exit status is 1 when the live end-to-end ratio, or either decode + write ratio, is
+below 0.70; the catching-up end-to-end ratio is printed but not judged, as it is
+bounded by kinesalite (about 25k records/s) far below the bare loop (about 150k).
 
-    .venv/bin/python bench/kinesis.py [--names 10000] [--steps 5] [--shards 4]
+    .venv/bin/python bench/kinesis.py [--names 10000] [--shards 4] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -32,9 +38,9 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-import boto3
 import rrdtool
 
+from graphmetrics.cli.kinesis import kinesis_client, tune_gc
 from graphmetrics.collect.checkpoint import CheckpointStore
 from graphmetrics.collect.kinesis import KinesisConsumer
 from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
@@ -45,6 +51,10 @@ REPO = Path(__file__).resolve().parent.parent
 T0 = 1_700_000_100
 STREAM = "bench"
 TARGET = 0.70
+#: ``--max-in-flight`` for kinesalite: one node process serves concurrent GetRecords
+#: interleaved, so with 4 in flight every response arrives late and writing cannot
+#: start early; one at a time they arrive staggered and writing overlaps fetching.
+KINESALITE_IN_FLIGHT = 1
 
 
 def free_port() -> int:
@@ -150,6 +160,7 @@ def make_consumer(client: Any, root: Path) -> KinesisConsumer:
         CheckpointStore(root / "cp", STREAM),
         wall=lambda: T0 + 86400,
         status_interval=3600,
+        max_in_flight=KINESALITE_IN_FLIGHT,
     )
 
 
@@ -208,7 +219,8 @@ class Bench:
         """New samples for every name, written by the three paths; their times."""
         samples = make_samples(self.names, range(self.next_step, self.next_step + steps))
         self.next_step += steps
-        times = {"put": put(self.client, samples)}
+        put(self.client, samples)
+        times = {}
         started = time.perf_counter()
         records = prefetch(self.client, self.after)
         times["fetch"] = time.perf_counter() - started
@@ -218,21 +230,41 @@ class Bench:
         return times
 
 
-def report(n: int, best: dict[str, float]) -> float:
-    """Print one shape's numbers; returns the decode + write ratio."""
-    print(f"  put into kinesalite:       {n / best['put']:8.0f} records/s (not compared)")
-    print(f"  kinesalite GetRecords:     {n / best['fetch']:8.0f} records/s")
-    print(f"  bare rrdtool.update loop:  {n / best['base']:8.0f} records/s (yardstick)")
+@dataclass
+class Shape:
+    name: str
+    steps: int
+    records: int
+    best: dict[str, float]
+
+    def rate(self, key: str) -> float:
+        return self.records / self.best[key]
+
+    def ratio(self, key: str) -> float:
+        return self.best["base"] / self.best[key]
+
+
+def print_table(shapes: list[Shape], rounds: int) -> None:
+    print(f"records/s, best of {rounds}; ratio = against the bare loop in the same run")
     print(
-        f"  collector end to end:      {n / best['e2e']:8.0f} records/s  "
-        f"ratio {best['base'] / best['e2e']:.2f} "
-        f"({best['fetch'] / best['e2e']:.2f} of GetRecords alone)"
+        f"{'shape':<22} {'records':>8} {'bare update':>12} {'end to end':>18} "
+        f"{'decode + write':>18} {'GetRecords':>11}"
     )
-    print(
-        f"  collector decode + write:  {n / best['dw']:8.0f} records/s  "
-        f"ratio {best['base'] / best['dw']:.2f}"
-    )
-    return best["base"] / best["dw"]
+    for shape in shapes:
+        e2e = f"{shape.rate('e2e'):.0f} ({shape.ratio('e2e'):.2f})"
+        dw = f"{shape.rate('dw'):.0f} ({shape.ratio('dw'):.2f})"
+        print(
+            f"{shape.name:<22} {shape.records:>8} {shape.rate('base'):>12.0f} {e2e:>18} "
+            f"{dw:>18} {shape.rate('fetch'):>11.0f}"
+        )
+
+
+def verdicts(shapes: list[Shape]) -> list[tuple[str, float, bool]]:
+    """(what, ratio, met) for every ratio the exit status judges."""
+    live = shapes[0]
+    judged = [(f"{live.name}: end to end", live.ratio("e2e"))]
+    judged += [(f"{shape.name}: decode + write", shape.ratio("dw")) for shape in shapes]
+    return [(what, ratio, ratio >= TARGET) for what, ratio in judged]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -243,11 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args([] if argv is None else argv)  # None: `python -m bench`
     for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
         os.environ.setdefault(key, value)
+    tune_gc()  # as graphmetrics-kinesis does
     names = make_names(args.names)
     first = make_samples(names, range(1))
     with kinesalite() as endpoint, tempfile.TemporaryDirectory(prefix="gm-bench-") as tmp:
         root = Path(tmp)
-        client = boto3.client("kinesis", endpoint_url=endpoint, region_name="us-east-1")
+        client = kinesis_client(endpoint, "us-east-1")
         create_stream(client, args.shards)
 
         # Warm-up, untimed: the first sample of every name creates its file everywhere.
@@ -264,28 +297,24 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(client, names, consumer, store, paths, root / "baseline" / "rrd", after)
 
         print(f"{args.names} metric names on {args.shards} kinesalite shards")
-        print(
-            f"  first sample of each name (creates the files): {args.names / cold:8.0f} records/s"
-        )
-        ratios = []
-        for steps, what in ((1, "live: one sample per name per batch"), (5, "catching up")):
+        print(f"first sample of each name (creates the files): {args.names / cold:.0f} records/s")
+        shapes = []
+        for steps, what in ((1, "live (1/name)"), (5, "catching up (5/name)")):
             best: dict[str, float] = {}
             for _ in range(args.rounds):
                 times = bench.round(steps)
                 best = {k: min(v, best.get(k, v)) for k, v in times.items()}
-            n = args.names * steps
-            print(
-                f"{n} records, {steps} per name, into the existing files ({what}), "
-                f"best of {args.rounds}:"
-            )
-            ratios.append(report(n, best))
-        ok = min(ratios) >= TARGET
+            shapes.append(Shape(what, steps, args.names * steps, best))
+        print_table(shapes, args.rounds)
+        judged = verdicts(shapes)
+        for what, ratio, met in judged:
+            print(f"target {what} >= {TARGET:.2f}: {ratio:.2f} {'met' if met else 'MISSED'}")
+        e2e = shapes[1]
         print(
-            f"target: decode + write ratio >= {TARGET:.2f}: {'met' if ok else 'MISSED'} "
-            "(end to end is bounded by kinesalite's GetRecords, and by the 5 calls/s/shard "
-            "--once needs to see each shard's end)"
+            f"not judged: {e2e.name}: end to end {e2e.ratio('e2e'):.2f}, bounded by "
+            f"kinesalite's GetRecords ({e2e.best['fetch'] / e2e.best['e2e']:.2f} of it)"
         )
-    return 0 if ok else 1
+    return 0 if all(met for _, _, met in judged) else 1
 
 
 if __name__ == "__main__":
