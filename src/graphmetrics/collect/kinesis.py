@@ -1,19 +1,18 @@
 """Kinesis shard consumer: every shard, parents before children, checkpoint last.
 
-In the spirit of arroyo, chained steps: reader threads fetch every readable shard
-into a bounded queue (:mod:`graphmetrics.collect.kinesis_readers`, which keeps under
-Kinesis' 5 GetRecords/s/shard and backs off); this loop decodes what they delivered
-into one :class:`MetricBatch`, writes the batch to the RRD store while the next
-GetRecords are in flight, and only then saves each shard's checkpoint.  A batch is
-written as soon as nothing more is waiting and it holds ``write_records`` records, or
-a shard had nothing new, or a shard ended, or it is ``batch_seconds`` old: small when
-the source is the bottleneck, growing (more samples per ``rrdtool.update``) when the
-writes are.  Checkpoints are saved after a write at most every
+In the spirit of arroyo, chained steps: reader threads fetch the readable shards into
+a bounded queue (:mod:`graphmetrics.collect.kinesis_readers`: ≤ 5 GetRecords/s/shard,
+back-off); this loop decodes what they delivered into one :class:`MetricBatch` and
+writes it to the RRD store while the next GetRecords are in flight, then saves the
+checkpoints.  A batch is written once nothing more is waiting and it holds
+``write_records`` records, or a shard had nothing new or ended, or it is
+``batch_seconds`` old: small when the source is the bottleneck, larger (more samples
+per ``rrdtool.update``) when the writes are.  Checkpoints follow a write at most every
 ``checkpoint_interval``, at once when a shard ended (its children wait for it), and
 at the end.  A shard whose parents (split or merge) are not finished is not started;
-a shard read to its end is checkpointed as closed and never read again.  The client,
-clocks and sleep are passed in, and a stop request only sets a flag: the loop lets
-the calls in flight finish, writes, checkpoints and returns.
+a shard read to its end is checkpointed as closed and never read again.  The client
+and clocks are passed in; a stop request only sets a flag: the loop lets the calls
+in flight finish, writes, checkpoints and returns.
 """
 
 from __future__ import annotations
@@ -28,7 +27,12 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
-from graphmetrics.collect.kinesis_readers import FetchCounters, Fetched, ShardReaders
+from graphmetrics.collect.kinesis_readers import (
+    FetchCounters,
+    Fetched,
+    ShardReaders,
+    list_shards,
+)
 from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
 from graphmetrics.rrd.store import RRDStore
 
@@ -306,26 +310,10 @@ class KinesisConsumer:
 
     # -- discovery ------------------------------------------------------------------
 
-    def list_shards(self) -> list[dict[str, Any]]:
-        """Every shard of the stream, following ListShards pagination."""
-        args: dict[str, Any] = {"StreamName": self.stream}
-        if self.list_page_size:
-            args["MaxResults"] = self.list_page_size
-        shards: list[dict[str, Any]] = []
-        while True:
-            response = self.client.list_shards(**args)
-            shards.extend(dict(s) for s in response.get("Shards", []))
-            token = response.get("NextToken")
-            if not token:
-                return shards
-            args = {"NextToken": token}
-            if self.list_page_size:
-                args["MaxResults"] = self.list_page_size
-
     def discover(self) -> None:
         """Add new shards (from their checkpoints), forget finished ones no longer listed."""
         try:
-            listed = self.list_shards()
+            listed = list_shards(self.client, self.stream, self.list_page_size)
         except (ClientError, BotoCoreError) as exc:
             raise StreamUnavailable(
                 f"cannot list the shards of stream {self.stream!r}: {exc}"

@@ -1,4 +1,5 @@
-"""The fetch stage of the Kinesis consumer: one reader thread per shard, one bounded queue.
+"""The fetch stage of the Kinesis consumer: ListShards, and one reader thread per shard
+feeding one bounded queue.
 
 Each shard the consumer starts gets a thread that calls GetRecords at most once per
 ``poll_interval`` (measured from the end of the previous call, so Kinesis' 5
@@ -46,6 +47,25 @@ MAX_NAP = 0.2
 
 def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def list_shards(
+    client: KinesisClient, stream: str, page_size: int | None = None
+) -> list[dict[str, Any]]:
+    """Every shard of the stream, following ListShards pagination."""
+    args: dict[str, Any] = {"StreamName": stream}
+    if page_size:
+        args["MaxResults"] = page_size
+    shards: list[dict[str, Any]] = []
+    while True:
+        response = client.list_shards(**args)
+        shards.extend(dict(s) for s in response.get("Shards", []))
+        token = response.get("NextToken")
+        if not token:
+            return shards
+        args = {"NextToken": token}
+        if page_size:
+            args["MaxResults"] = page_size
 
 
 @dataclass(frozen=True)
