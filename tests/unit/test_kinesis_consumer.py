@@ -387,3 +387,24 @@ def test_readers_pause_while_the_queue_is_full(
     # responses decoded and being written, one queued, one waiting to be queued
     assert fetched_during_write == [decoded_before_write[0] + 2]
     assert values(tmp_path, "a") == [float(i) for i in range(10)]
+
+
+def test_get_records_in_flight_are_bounded_over_all_shards(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    for sid in "abcd":
+        kinesis.shards[sid] = FakeShard(series(sid, 6))
+    original = kinesis.get_records
+    in_flight, most = [0], [0]
+
+    def get_records(ShardIterator: str, Limit: int) -> dict[str, Any]:
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        time.sleep(0.005)  # real time: other reader threads try to call meanwhile
+        in_flight[0] -= 1
+        return original(ShardIterator, Limit)
+
+    kinesis.get_records = get_records  # type: ignore[method-assign]
+    stats = consumer(kinesis, clock, tmp_path, records_limit=2, max_in_flight=2).run(once=True)
+    assert stats.written == 24
+    assert most[0] == 2
