@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,9 @@ class Schema:
         ]
         return args
 
-    @property
+    @cached_property
     def template(self) -> str:
+        """The data source names for ``rrdtool update --template``."""
         return ":".join(self.data_sources)
 
 

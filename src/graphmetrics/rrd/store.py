@@ -70,15 +70,24 @@ def format_value(value: Value) -> str:
     return repr(value)
 
 
+def format_update(ts: int, values: Sequence[Value]) -> str:
+    """``ts:v1:v2...`` as ``rrdtool update`` takes it."""
+    return f"{ts}:" + ":".join([format_value(v) for v in values])
+
+
 @dataclass
 class RRDStore:
-    """Writes RRD files below ``root``; ``rrdcached`` is an rrdcached address or None."""
+    """Writes RRD files below ``root``; ``rrdcached`` is an rrdcached address or None.
+
+    A collector calls :meth:`write` for thousands of files per batch, so per-file
+    bookkeeping is kept to dictionary look-ups keyed by the path string.
+    """
 
     root: Path
     rrdcached: str | None = None
     stats: StoreStats = field(default_factory=StoreStats)
-    _last: dict[Path, int] = field(default_factory=dict, repr=False)
-    _touched: set[Path] = field(default_factory=set, repr=False)
+    _last: dict[str, int] = field(default_factory=dict, repr=False)
+    _touched: set[str] = field(default_factory=set, repr=False)
     _paths: dict[str, Path] = field(default_factory=dict, repr=False)
 
     def path_for(self, relative: str) -> Path:
@@ -94,20 +103,21 @@ class RRDStore:
     def _daemon_args(self) -> list[str]:
         return ["--daemon", self.rrdcached] if self.rrdcached else []
 
-    def last_update(self, path: Path) -> int | None:
+    def last_update(self, path: Path | str) -> int | None:
         """The file's last update time, or None when the file does not exist yet."""
-        cached = self._last.get(path)
+        key = str(path)
+        cached = self._last.get(key)
         if cached is not None:
             return cached
-        if not path.exists():
+        if not os.path.exists(key):
             return None
         try:
             if self.rrdcached:
-                rrdtool.flushcached(*self._daemon_args(), str(path))
-            last = int(rrdtool.last(str(path)))
+                rrdtool.flushcached(*self._daemon_args(), key)
+            last = int(rrdtool.last(key))
         except rrdtool.OperationalError as exc:
-            raise RRDWriteError(f"{path}: cannot read last update: {exc}") from exc
-        self._last[path] = last
+            raise RRDWriteError(f"{key}: cannot read last update: {exc}") from exc
+        self._last[key] = last
         return last
 
     def _create(self, path: Path, schema: Schema, first: int) -> None:
@@ -121,7 +131,7 @@ class RRDStore:
         except (rrdtool.OperationalError, OSError) as exc:
             tmp.unlink(missing_ok=True)
             raise RRDWriteError(f"{path}: cannot create: {exc}") from exc
-        self._last[path] = first - schema.step
+        self._last[str(path)] = first - schema.step
         self.stats.created += 1
         log.info("created %s", path)
 
@@ -131,13 +141,16 @@ class RRDStore:
         Returns how many samples were written; older ones are counted as skipped.
         """
         path = self.path_for(relative)
+        key = str(path)
         by_time: dict[int, Sequence[Value]] = {}
         for ts, values in samples:
             by_time[int(ts)] = values
         if not by_time:
             return 0
-        times = sorted(by_time)
-        last = self.last_update(path)
+        times = sorted(by_time) if len(by_time) > 1 else list(by_time)
+        last = self._last.get(key)
+        if last is None:
+            last = self.last_update(key)
         if last is None:
             self._create(path, schema, times[0])
             last = times[0] - schema.step
@@ -145,24 +158,31 @@ class RRDStore:
         self.stats.skipped_old += len(times) - len(fresh)
         if not fresh:
             return 0
-        updates = [f"{t}:" + ":".join([format_value(v) for v in by_time[t]]) for t in fresh]
+        updates = [format_update(t, by_time[t]) for t in fresh]
         try:
-            rrdtool.update(str(path), *self._daemon_args(), "--template", schema.template, *updates)
+            if self.rrdcached:
+                rrdtool.update(
+                    key, "--daemon", self.rrdcached, "--template", schema.template, *updates
+                )
+            else:
+                rrdtool.update(key, "--template", schema.template, *updates)
         except rrdtool.OperationalError as exc:
             self.stats.failed += len(fresh)
-            self._last.pop(path, None)
+            self._last.pop(key, None)
             raise RRDWriteError(f"{path}: update failed: {exc}") from exc
-        self._last[path] = fresh[-1]
-        self._touched.add(path)
-        self.stats.written += len(fresh)
-        self.stats.updates += 1
+        self._last[key] = fresh[-1]
+        if self.rrdcached:
+            self._touched.add(key)
+        stats = self.stats
+        stats.written += len(fresh)
+        stats.updates += 1
         return len(fresh)
 
     def flush(self) -> None:
         """Make rrdcached write what it holds for the files this store touched."""
         if self.rrdcached and self._touched:
             try:
-                rrdtool.flushcached(*self._daemon_args(), *map(str, sorted(self._touched)))
+                rrdtool.flushcached(*self._daemon_args(), *sorted(self._touched))
             except rrdtool.OperationalError as exc:
                 log.error("rrdcached flush failed: %s", exc)
                 return
