@@ -198,9 +198,7 @@ class TracelogCollector:
 
     def _drop(self, key: str) -> None:
         self.files.pop(key, None)
-        reader = self._readers.pop(key, None)
-        if reader is not None:
-            reader.close()
+        self._close_reader(key)
         self._parsers.pop(key, None)
 
     # -- reading -----------------------------------------------------------------------
