@@ -57,6 +57,13 @@ def parse_optional_str(text: str) -> str | None:
     return text.strip() or None
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"must be at least 1, got {text!r}")
+    return value
+
+
 def positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:

@@ -75,7 +75,7 @@ class KinesisSettings:
         4,
         "GetRecords calls in flight at once over all shards; 1 suits kinesalite, a single "
         "process that serves concurrent calls interleaved so they all finish late",
-        parse=lambda text: _positive_int("max_in_flight", text),
+        parse=settings.positive_int,
         metavar="N",
     )
     rrdcached: str | None = settings.option(
@@ -96,13 +96,6 @@ def tune_gc() -> None:
     sooner.
     """
     gc.set_threshold(10_000, 10, 10)
-
-
-def _positive_int(name: str, text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {text!r}")
-    return value
 
 
 def make_client(config: KinesisSettings) -> KinesisClient:
