@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
+from graphmetrics.cli.kinesis import kinesis_client
 from tests.conftest import REPO
 from tests.helpers import free_port, wait_for
 
@@ -66,7 +66,8 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 @pytest.fixture
 def kinesis(kinesalite: str, aws_env: dict[str, str]) -> Any:
-    return boto3.client("kinesis", endpoint_url=kinesalite, region_name="us-east-1")
+    """The daemon's own client (GetRecords decoded by graphmetrics.collect.kinesis_wire)."""
+    return kinesis_client(kinesalite, "us-east-1")
 
 
 @pytest.fixture
