@@ -61,3 +61,35 @@ def test_failed_replace_leaves_the_old_state_and_no_temporary_file(tmp_path: Pat
     with pytest.raises(CheckpointError, match=r"shardId-1\.json: cannot save checkpoint"):
         store.save("shardId-1", Checkpoint("1"))
     assert [p.name for p in (tmp_path / "s").iterdir()] == ["shardId-1.json"]
+
+
+def test_save_many_writes_each_file_whole(tmp_path: Path) -> None:
+    store = CheckpointStore(tmp_path, "s")
+    store.save("shardId-1", Checkpoint("1"))
+    store.save_many({"shardId-1": Checkpoint("2"), "shardId-2": Checkpoint("7", closed=True)})
+    assert store.load_all() == {"shardId-1": Checkpoint("2"), "shardId-2": Checkpoint("7", True)}
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
+        "shardId-1.json",
+        "shardId-2.json",
+    ]
+
+
+def test_save_many_failing_on_one_file_leaves_each_old_or_new(tmp_path: Path) -> None:
+    store = CheckpointStore(tmp_path, "s")
+    store.save_many({"shardId-1": Checkpoint("1"), "shardId-3": Checkpoint("3")})
+    store.path("shardId-2").mkdir()  # its rename fails after shardId-1's succeeded
+    with pytest.raises(CheckpointError, match="cannot save checkpoint"):
+        store.save_many(
+            {
+                "shardId-1": Checkpoint("11"),
+                "shardId-2": Checkpoint("2"),
+                "shardId-3": Checkpoint("33"),
+            }
+        )
+    assert CheckpointStore(tmp_path, "s")._load(store.path("shardId-1")) == Checkpoint("11")
+    assert CheckpointStore(tmp_path, "s")._load(store.path("shardId-3")) == Checkpoint("3")
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
+        "shardId-1.json",
+        "shardId-2.json",
+        "shardId-3.json",
+    ]

@@ -239,9 +239,9 @@ def test_checkpoint_is_saved_only_after_the_rrd_write(
     kinesis.shards["a"] = FakeShard(series("a", 3))
     c = consumer(kinesis, clock, tmp_path)
     order: list[str] = []
-    write, save = c.store.write, c.checkpoints.save
+    write, save = c.store.write, c.checkpoints.save_many
     c.store.write = lambda *a, **k: order.append("write") or write(*a, **k)  # type: ignore[method-assign]
-    c.checkpoints.save = lambda *a, **k: order.append("save") or save(*a, **k)  # type: ignore[method-assign]
+    c.checkpoints.save_many = lambda *a, **k: order.append("save") or save(*a, **k)  # type: ignore[method-assign]
     c.run(once=True)
     assert order == ["write", "save"]
 

@@ -5,8 +5,8 @@ Layout: ``<checkpoint_dir>/<stream>/<shard id>.json`` holding
 the last record whose samples are safely in the RRD files (the consumer saves only
 after the write); ``closed`` marks a shard read to its end after a split or merge,
 so its children may start and it is never read again.  Files are replaced with
-:func:`~graphmetrics.collect.state.write_json_atomic` (temporary file, fsync, rename,
-directory fsync), so a crash leaves either the old or the new checkpoint, never a torn
+:func:`~graphmetrics.collect.state.write_json_files_atomic` (temporary file, fsync,
+rename, directory fsync), so a crash leaves either the old or the new checkpoint, never a torn
 one.
 """
 
@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphmetrics.collect.state import write_json_atomic
+from graphmetrics.collect.state import write_json_files_atomic
 
 #: Kinesis stream names and shard ids, which become file names here.
 SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
@@ -72,16 +73,23 @@ class CheckpointStore:
 
     def save(self, shard_id: str, checkpoint: Checkpoint) -> None:
         """Replace the shard's checkpoint atomically and durably."""
-        path = self.path(shard_id)
-        payload = {
-            "shard_id": shard_id,
-            "sequence_number": checkpoint.sequence_number,
-            "closed": checkpoint.closed,
+        self.save_many({shard_id: checkpoint})
+
+    def save_many(self, checkpoints: Mapping[str, Checkpoint]) -> None:
+        """Replace several shards' checkpoints, each atomically, with one directory fsync."""
+        files = {
+            self.path(shard_id): {
+                "shard_id": shard_id,
+                "sequence_number": checkpoint.sequence_number,
+                "closed": checkpoint.closed,
+            }
+            for shard_id, checkpoint in checkpoints.items()
         }
         try:
-            write_json_atomic(path, payload)
+            write_json_files_atomic(files)
         except OSError as exc:
-            raise CheckpointError(f"{path}: cannot save checkpoint: {exc}") from exc
+            where = ", ".join(str(path) for path in files)
+            raise CheckpointError(f"{where}: cannot save checkpoint: {exc}") from exc
 
     def remove(self, shard_id: str) -> None:
         """Forget a shard that no longer exists (past the stream's retention)."""

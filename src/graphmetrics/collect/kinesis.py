@@ -296,10 +296,13 @@ class KinesisConsumer:
         if not force and now < self._checkpoint_due:
             return
         self._checkpoint_due = now + self.checkpoint_interval
-        for shard in list(self.shards.values()):
-            if not shard.dirty:
-                continue
-            self.checkpoints.save(shard.shard_id, Checkpoint(shard.position, shard.ended))
+        dirty = [shard for shard in self.shards.values() if shard.dirty]
+        if not dirty:
+            return
+        self.checkpoints.save_many(
+            {shard.shard_id: Checkpoint(shard.position, shard.ended) for shard in dirty}
+        )
+        for shard in dirty:
             shard.dirty = False
             if shard.ended:
                 shard.finished = True

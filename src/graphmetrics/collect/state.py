@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -15,23 +16,38 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
     On an error the temporary file is removed and the exception propagates.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write_json_files_atomic({path: data})
+
+
+def write_json_files_atomic(files: Mapping[Path, Any]) -> None:
+    """Replace several files, each as :func:`write_json_atomic` does: every file is
+    written and fsynced to a temporary, then each is renamed into place, then each
+    directory is fsynced once (not once per file).  A crash leaves every file old or
+    new, never half; on an error the temporaries left are removed and it propagates.
+    """
+    tmps: dict[Path, Path] = {}
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, separators=(",", ":"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = tmps[path] = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(data, f, separators=(",", ":"))
+                f.flush()
+                os.fsync(f.fileno())
+        for path in list(tmps):
+            os.replace(tmps[path], path)
+            del tmps[path]
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+        for tmp in tmps.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    for directory in {path.parent for path in files}:
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
 
 def read_json(path: Path) -> Any | None:
