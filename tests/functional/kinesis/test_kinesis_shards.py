@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -122,20 +122,21 @@ def test_split_and_merge_while_records_flow(
 def record_events(c: KinesisConsumer) -> list[tuple[str, str]]:
     """("read", shard) when a shard yields records, ("closed", shard) when checkpointed closed."""
     events: list[tuple[str, str]] = []
-    apply, save = c._apply, c.checkpoints.save
+    apply, save_many = c._apply, c.checkpoints.save_many
 
     def logged_apply(fetched: Fetched, batch: Any) -> bool:
         if fetched.records:
             events.append(("read", fetched.shard_id))
         return apply(fetched, batch)
 
-    def logged_save(shard_id: str, checkpoint: Checkpoint) -> None:
-        save(shard_id, checkpoint)
-        if checkpoint.closed:
-            events.append(("closed", shard_id))
+    def logged_save(checkpoints: Mapping[str, Checkpoint]) -> None:
+        save_many(checkpoints)
+        events.extend(
+            ("closed", sid) for sid, checkpoint in checkpoints.items() if checkpoint.closed
+        )
 
     c._apply = logged_apply  # type: ignore[method-assign]
-    c.checkpoints.save = logged_save  # type: ignore[method-assign]
+    c.checkpoints.save_many = logged_save  # type: ignore[method-assign]
     return events
 
 
