@@ -44,8 +44,11 @@ _opener = urllib.request.build_opener(_NoRedirect)
 
 
 class ProviderServer:
-    def __init__(self) -> None:
-        self.provider = oidc_provider_mock.app()
+    """``options`` go to ``oidc_provider_mock.app`` (``access_token_max_age``, ...)."""
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+        self.provider = oidc_provider_mock.app(**options)
         self.server = werkzeug.serving.make_server(
             "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler
         )
@@ -60,7 +63,7 @@ class ProviderServer:
 
     def swap(self) -> None:
         """Replace the provider by a new instance: same URL, another signing key."""
-        self.provider = oidc_provider_mock.app()
+        self.provider = oidc_provider_mock.app(**self.options)
 
     def close(self) -> None:
         self.server.shutdown()
@@ -115,8 +118,8 @@ class ProviderServer:
 
 
 @contextmanager
-def running_provider() -> Iterator[ProviderServer]:
-    server = ProviderServer()
+def running_provider(**options: Any) -> Iterator[ProviderServer]:
+    server = ProviderServer(**options)
     try:
         yield server
     finally:
