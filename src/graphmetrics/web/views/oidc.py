@@ -49,11 +49,11 @@ def redirect_uri(request: Request) -> str:
     return settings_of(request).oidc_redirect_url or str(request.route_url("oidc_callback"))
 
 
-def failure(request: Request, error: OIDCError, *, keep_cookie: bool = False) -> Response:
+def failure(request: Request, error: OIDCError) -> Response:
+    """The error page; the sign-in's cookie goes, so a retry starts afresh."""
     log.warning("OpenID Connect sign-in refused: %s", error.message)
     response = error_page(request, error.status, TITLE, error.message)
-    if not keep_cookie:
-        forget_transaction(request, response)
+    forget_transaction(request, response)
     return response
 
 
