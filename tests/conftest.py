@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.oidc_provider import ProviderServer
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,3 +34,21 @@ def rrd_dir(tmp_path: Path) -> Path:
     path = tmp_path / "rrd"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[ProviderServer]:
+    """A real OpenID Connect provider on 127.0.0.1, shared by the session (never swapped)."""
+    from tests.oidc_provider import running_provider
+
+    with running_provider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def fresh_oidc_provider() -> Iterator[ProviderServer]:
+    """A provider of the test's own, which it may :meth:`~ProviderServer.swap`."""
+    from tests.oidc_provider import running_provider
+
+    with running_provider() as provider:
+        yield provider

@@ -11,6 +11,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,17 +67,17 @@ def write_metrics(rrd_dir: Path) -> None:
         store.write(name, METRICS, samples)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+@contextmanager
+def serve(root: Path, **overrides: str) -> Iterator[LiveServer]:
+    """testing.ini's app with ``overrides``, RRDs and database under ``root``, in waitress."""
     import waitress
 
-    root = tmp_path_factory.mktemp("live")
     rrd_dir = root / "rrd"
     write_tracelog(rrd_dir, hours=6)
     write_metrics(rrd_dir)
     db_url = f"sqlite:///{root}/saved.sqlite"
     settings = dict(get_appsettings(str(REPO / "etc" / "testing.ini"), name="main"))
-    settings.update(rrd_dir=str(rrd_dir), db_url=db_url)
+    settings.update(rrd_dir=str(rrd_dir), db_url=db_url, **overrides)
     saved_env = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("GRAPHMETRICS_")}
     app = configure(settings).make_wsgi_app()
     port = free_port()
@@ -89,6 +90,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.close()
         thread.join(timeout=5)
         os.environ.update(saved_env)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serve(tmp_path_factory.mktemp("live")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

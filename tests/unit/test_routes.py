@@ -26,6 +26,8 @@ def test_routes(tmp_path: Path) -> None:
         "series": "/series",
         "home": "/",
         "login": "/login",
+        "oidc_login": "/login/oidc",
+        "oidc_callback": "/login/oidc/callback",
         "logout": "/logout",
         "users": "/users/",
         "metrics_home": "/metrics/",

@@ -44,3 +44,18 @@ def test_ini_files_share_a_layout() -> None:
     production.read(REPO / "etc" / "production.ini")
     assert production["app:main"]["dev_login"] == "false"
     assert production["graphmetrics"]["dev_login"] == "false"
+
+
+def test_production_ini_documents_usable_oidc_settings() -> None:
+    """Uncommenting production.ini's OIDC placeholders gives settings the app accepts."""
+    from graphmetrics import settings
+    from graphmetrics.web.config import WebSettings
+
+    lines = (REPO / "etc" / "production.ini").read_text().splitlines()
+    values = dict(
+        line.removeprefix("# ").split(" = ", 1) for line in lines if line.startswith("# oidc_")
+    )
+    assert {"oidc_issuer", "oidc_client_id", "oidc_redirect_url", "oidc_user_claim"} <= set(values)
+    web = settings.from_mapping(WebSettings, {"rrd_dir": "/tmp", **values}, environ={})
+    assert web.oidc_issuer == "https://sso.example.com/realms/example"
+    assert web.oidc_user_claim == "preferred_username"

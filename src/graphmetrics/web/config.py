@@ -5,10 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphmetrics.settings import REQUIRED, option, parse_bool, parse_optional_str, parse_path
+from graphmetrics.settings import (
+    REQUIRED,
+    option,
+    parse_bool,
+    parse_optional_str,
+    parse_path,
+    positive_float,
+)
 
 # src/graphmetrics/web/config.py -> the repository (or source tree) root
 SOURCE_ROOT = Path(__file__).resolve().parents[3]
+
+
+def parse_optional_url(text: str) -> str | None:
+    """An http(s) URL, or None for an empty value."""
+    value = text.strip()
+    if not value:
+        return None
+    if not value.startswith(("https://", "http://")) or len(value.split("/", 3)[2]) == 0:
+        raise ValueError(f"not an http(s) URL: {text!r}")
+    return value
 
 
 def parse_int(text: str) -> int:
@@ -47,4 +64,36 @@ class WebSettings:
     )
     static_max_age: int = option(
         3600, "Cache-Control max-age of static files, seconds", parse=parse_int
+    )
+    oidc_issuer: str | None = option(
+        None,
+        "OpenID Connect issuer URL (its /.well-known/openid-configuration is read); "
+        "setting it enables 'Sign in with ...'",
+        parse=parse_optional_url,
+    )
+    oidc_client_id: str | None = option(
+        None, "client id registered at the OpenID Connect provider", parse=parse_optional_str
+    )
+    oidc_client_secret: str | None = option(
+        None,
+        "client secret from the provider (unset: a public client, PKCE only)",
+        parse=parse_optional_str,
+    )
+    oidc_redirect_url: str | None = option(
+        None,
+        "callback URL registered at the provider (default: this server's /login/oidc/callback)",
+        parse=parse_optional_url,
+    )
+    oidc_scopes: str = option("openid profile email", "scopes asked for at sign-in")
+    oidc_user_claim: str = option(
+        "preferred_username",
+        "ID token claim naming the user (then 'email', then 'sub' when it is absent)",
+    )
+    oidc_provider_name: str | None = option(
+        None,
+        "name on the 'Sign in with ...' button (default: the issuer's host name)",
+        parse=parse_optional_str,
+    )
+    oidc_timeout: float = option(
+        10.0, "seconds to wait for the provider on each request", parse=positive_float
     )

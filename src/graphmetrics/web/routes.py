@@ -20,6 +20,8 @@ def includeme(config: Configurator) -> None:
 
     config.add_route("home", "/")
     config.add_route("login", "/login")
+    config.add_route("oidc_login", "/login/oidc")
+    config.add_route("oidc_callback", "/login/oidc/callback")
     config.add_route("logout", "/logout")
     config.add_route("users", "/users/", factory=SIGNED_IN)
     config.add_route("metrics_home", "/metrics/")

@@ -1,7 +1,8 @@
 """Signing in and out, and what a visitor who may not see a page gets instead.
 
-The development login (``/login?user=NAME``) only works when ``dev_login`` is true;
-another login method replaces this module's ``login`` and leaves every other view alone.
+The login page offers "Sign in with <provider>" when OpenID Connect is configured
+(:mod:`.oidc` does that sign-in) and the development login (``/login?user=NAME``)
+when ``dev_login`` is true; both end in ``remember`` and leave every other view alone.
 """
 
 from __future__ import annotations
@@ -22,16 +23,12 @@ from pyramid.response import Response
 from pyramid.security import forget, remember
 from pyramid.view import forbidden_view_config, notfound_view_config, view_config
 
+from graphmetrics.web import oidc
 from graphmetrics.web.config import WebSettings
+from graphmetrics.web.oidc.flow import safe_came_from as safe_next
+from graphmetrics.web.oidc.provider import provider_name
 from graphmetrics.web.views.helpers import json_error, service, valid_user
 from graphmetrics.web.views.render import error_response as render_error
-
-
-def safe_next(target: str | None) -> str | None:
-    """A local path to go back to after signing in, never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 @view_config(route_name="login", renderer="login.jinja2")
@@ -39,14 +36,24 @@ def login(request: Request) -> Any:
     settings: WebSettings = request.registry.settings["graphmetrics"]
     user = request.params.get("user")
     next_url = safe_next(request.params.get("next"))
-    info = {"dev_login": settings.dev_login, "next": next_url or "", "error": None, "user": user}
+    info = {
+        "dev_login": settings.dev_login,
+        "oidc_url": None,
+        "oidc_name": None,
+        "next": next_url or "",
+        "error": None,
+        "user": user,
+    }
+    if oidc.enabled(request):
+        query = {"came_from": next_url} if next_url else {}
+        info["oidc_url"] = request.route_url("oidc_login", _query=query)
+        info["oidc_name"] = provider_name(settings)
     if user is None:
         return info
     if not settings.dev_login:
         request.response.status = 403
-        info["error"] = (
-            "The development login is switched off (dev_login = false); "
-            "sign in through your identity provider."
+        info["error"] = "The development login is switched off (dev_login = false)" + (
+            "; sign in through your identity provider." if oidc.enabled(request) else "."
         )
         return info
     if not valid_user(user):
