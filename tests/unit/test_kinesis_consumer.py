@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,8 +20,9 @@ import rrdtool
 from botocore.exceptions import ClientError
 
 from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
-from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable
+from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable, WritesFailing
 from graphmetrics.rrd.store import RRDStore
+from tests.disk import locked_by_another_process
 
 T0 = 1_700_000_100  # a multiple of 300
 
@@ -408,3 +410,49 @@ def test_get_records_in_flight_are_bounded_over_all_shards(
     stats = consumer(kinesis, clock, tmp_path, records_limit=2, max_in_flight=2).run(once=True)
     assert stats.written == 24
     assert most[0] == 2
+
+
+def test_a_file_that_cannot_be_written_for_now_is_retried_before_checkpointing(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["a"] = FakeShard(series("a", 2))
+    consumer(kinesis, clock, tmp_path).run(once=True)
+    kinesis.shards["a"].records += series("a", 2, first=2) + series("b", 1)
+    c = consumer(kinesis, clock, tmp_path)
+    seen: list[dict[str, Checkpoint]] = []
+    with ExitStack() as lock:
+        lock.enter_context(locked_by_another_process(tmp_path / "rrd/metrics/a.rrd"))
+        pause = c._pause
+
+        def pause_then_unlock(seconds: float) -> None:
+            seen.append(c.checkpoints.load_all())
+            pause(seconds)
+            if len(seen) == 2:
+                lock.close()  # the other process lets go during the second pause
+
+        c._pause = pause_then_unlock  # type: ignore[method-assign]
+        stats = c.run(once=True)
+    assert seen == [{"a": Checkpoint("1")}] * 2  # nothing checkpointed while a waited
+    assert (stats.written, stats.write_retries, stats.failed_files) == (3, 2, 0)
+    assert c.checkpoints.load_all() == {"a": Checkpoint("4")}
+    assert values(tmp_path, "a") == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_once_ends_with_an_error_and_no_checkpoint_when_writes_keep_failing(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["a"] = FakeShard(series("a", 2))
+    consumer(kinesis, clock, tmp_path).run(once=True)
+    kinesis.shards["a"].records += series("a", 1, first=2) + series("b", 1)
+    c = consumer(kinesis, clock, tmp_path)
+    with (
+        locked_by_another_process(tmp_path / "rrd/metrics/a.rrd"),
+        pytest.raises(WritesFailing, match="1 files could not be written.*could not lock"),
+    ):
+        c.run(once=True)
+    assert c.checkpoints.load_all() == {"a": Checkpoint("1")}
+    assert c.stats.written == 1  # b, which the next run skips as already written
+    again = consumer(kinesis, clock, tmp_path).run(once=True)
+    assert (again.written, again.skipped_old) == (1, 1)
+    assert values(tmp_path, "a") == [0.0, 1.0, 2.0]
+    assert values(tmp_path, "b") == [0.0]

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 
 from graphmetrics import settings
 from graphmetrics.collect.checkpoint import CheckpointError, CheckpointStore
-from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable
+from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable, WritesFailing
 from graphmetrics.collect.kinesis_wire import fast_get_records
 from graphmetrics.rrd.store import RRDStore
 
@@ -159,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         consumer.run(once=config.once)
-    except (StreamUnavailable, CheckpointError, BotoCoreError) as exc:
+    except (StreamUnavailable, WritesFailing, CheckpointError, BotoCoreError) as exc:
         log.error("%s", exc)
         if isinstance(exc.__cause__, NoCredentialsError):
             log.error("AWS credentials come from the environment, ~/.aws or an instance role")

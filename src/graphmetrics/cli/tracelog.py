@@ -195,12 +195,18 @@ def run(cfg: TracelogSettings) -> int:
             collector.cycle(stop.is_set)
         else:
             _follow(cfg, collector, status, stop)
-        collector.checkpoint()
+        saved = collector.checkpoint()
         collector.store.flush()
         status.maybe_log(force=True)
     finally:
         collector.close()
         lock.close()
+    if not saved:
+        log.error(
+            "exiting with minutes not written or the state not saved; the next run reads "
+            "those lines again (minutes already written are not written twice)"
+        )
+        return 1
     return 0
 
 

@@ -33,7 +33,13 @@ from graphmetrics.collect.kinesis_readers import (
     ShardReaders,
     list_shards,
 )
-from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
+from graphmetrics.metrics.batch import (
+    BadRecords,
+    MetricBatch,
+    PathCache,
+    WriteResult,
+    write_samples,
+)
 from graphmetrics.rrd.store import RRDStore
 
 if TYPE_CHECKING:
@@ -50,10 +56,20 @@ ONCE_MAX_FAILURES = 8
 MAX_WAIT = 0.2
 #: On a stop request, how long calls in flight may take to be delivered (real time).
 STOP_TIMEOUT = 10.0
+#: Retrying files that cannot be written for now: first and longest pause (seconds).
+RETRY_FIRST = 0.5
+RETRY_MAX = 30.0
+#: With --once, attempts at such files before the run ends with an error (~30 s).
+ONCE_WRITE_ATTEMPTS = 6
 
 
 class StreamUnavailable(RuntimeError):
     """The stream cannot be listed (missing, no access, endpoint down); says which."""
+
+
+class WritesFailing(RuntimeError):
+    """Samples could not be written (disk full...) and the run had to end before they
+    were; nothing after them is checkpointed, so the next run reads them again."""
 
 
 @dataclass
@@ -79,6 +95,7 @@ class Stats(FetchCounters):
     written: int = 0
     skipped_old: int = 0
     failed_files: int = 0
+    write_retries: int = 0
     bad: BadRecords = field(default_factory=BadRecords)
 
 
@@ -131,6 +148,7 @@ class KinesisConsumer:
         self.stats = Stats()
         self.paths = PathCache(store)
         self.stop_requested = False
+        self._once = False
         self._next_discovery = 0.0
         self._status_due = 0.0
         self._status_records = 0
@@ -146,6 +164,7 @@ class KinesisConsumer:
 
     def run(self, once: bool = False) -> Stats:
         """Consume until stopped, or with ``once`` until every shard is at its end."""
+        self._once = once
         self.discover()
         for shard in self.shards.values():
             shard.caught_up = False
@@ -285,13 +304,32 @@ class KinesisConsumer:
 
         Between two writes every decoded record is written, so a checkpoint saved right
         after a write covers exactly written records; saving may wait for the next
-        write (``checkpoint_interval``) unless ``force``.
+        write (``checkpoint_interval``) unless ``force``.  Files that cannot be written
+        for now (disk full, locked) are retried, with back-off, before anything is
+        checkpointed; meanwhile the readers fill the bounded queue and pause.
         """
         result = batch.write(self.store)
+        self._count(result)
+        attempts, delay = 1, 0.0
+        while result.retry:
+            if self.stop_requested or (self._once and attempts >= ONCE_WRITE_ATTEMPTS):
+                raise WritesFailing(
+                    f"{len(result.retry)} files could not be written ({result.error}); "
+                    "nothing after them is checkpointed: the next run reads them again"
+                )
+            delay = min(max(delay * 2, RETRY_FIRST), RETRY_MAX)
+            log.error(
+                "%d files cannot be written for now (%s); checkpoints wait; retrying in %.1fs",
+                len(result.retry),
+                result.error,
+                delay,
+            )
+            self._pause(delay)
+            attempts += 1
+            self.stats.write_retries += 1
+            result = write_samples(self.store, result.retry)
+            self._count(result)
         self.store.flush()
-        self.stats.written += result.written
-        self.stats.skipped_old += result.skipped_old
-        self.stats.failed_files += result.failed_files
         now = self.clock()
         if not force and now < self._checkpoint_due:
             return
@@ -307,6 +345,17 @@ class KinesisConsumer:
             if shard.ended:
                 shard.finished = True
                 self._next_discovery = self.clock()
+
+    def _count(self, result: WriteResult) -> None:
+        self.stats.written += result.written
+        self.stats.skipped_old += result.skipped_old
+        self.stats.failed_files += result.failed_files
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep, waking up early for a stop request."""
+        deadline = self.clock() + seconds
+        while not self.stop_requested and (left := deadline - self.clock()) > 0:
+            self.sleep(min(left, MAX_WAIT))
 
     def _discover_soon(self) -> None:
         self._next_discovery = self.clock()
@@ -383,7 +432,7 @@ class KinesisConsumer:
         bad = self.stats.bad.counts
         log.info(
             "%s: stream %s shards=%d finished=%d records=%d (%.1f/s) written=%d skipped_old=%d "
-            "failed_files=%d throttled=%d bad=%d {%s} millis_behind_latest=%s",
+            "failed_files=%d write_retries=%d throttled=%d bad=%d {%s} millis_behind_latest=%s",
             "finished" if final else "status",
             self.stream,
             len(self.shards),
@@ -393,6 +442,7 @@ class KinesisConsumer:
             self.stats.written,
             self.stats.skipped_old,
             self.stats.failed_files,
+            self.stats.write_retries,
             self.stats.throttled,
             sum(bad.values()),
             ", ".join(f"{reason}: {n}" for reason, n in sorted(bad.items())),

@@ -30,7 +30,7 @@ from graphmetrics.collect.files import (
 from graphmetrics.collect.state import read_json, write_json_atomic
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore, RRDWriteError
-from graphmetrics.tracelog.aggregate import Aggregator
+from graphmetrics.tracelog.aggregate import Aggregator, Row
 from graphmetrics.tracelog.parser import Parser, valid_source_name
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,8 @@ class TracelogCollector:
         self.files: dict[str, FileState] = {}
         self._readers: dict[str, LineReader] = {}
         self._parsers: dict[str, Parser] = {}
+        #: rows per instance that could not be written for now, retried first
+        self.unwritten: dict[str, list[Row]] = {}
 
     # -- state -------------------------------------------------------------------------
 
@@ -112,25 +114,52 @@ class TracelogCollector:
             ) from exc
         self.files = {state.key: state for state in files}
 
-    def checkpoint(self) -> None:
-        """Write pending rows, then persist offsets and aggregation state together."""
+    def checkpoint(self) -> bool:
+        """Write pending rows, then persist offsets and aggregation state together.
+
+        While some rows cannot be written (disk full...), the state is not saved: a
+        crash then re-reads from the last state that only covers written minutes.
+        False when the state was not saved.
+        """
         self.write_rows()
-        write_json_atomic(
-            self.state_path,
-            {
-                "version": STATE_VERSION,
-                "files": [s.dump() for s in self.files.values()],
-                "aggregator": self.aggregator.dump(),
-            },
-        )
+        if self.unwritten:
+            minutes = sum(len(rows) for rows in self.unwritten.values())
+            log.error(
+                "%d minutes of %d instances are not written yet; the state is saved once they are",
+                minutes,
+                len(self.unwritten),
+            )
+            return False
+        try:
+            write_json_atomic(
+                self.state_path,
+                {
+                    "version": STATE_VERSION,
+                    "files": [s.dump() for s in self.files.values()],
+                    "aggregator": self.aggregator.dump(),
+                },
+            )
+        except OSError as exc:
+            log.error("cannot save %s (%s); retrying at the next checkpoint", self.state_path, exc)
+            return False
+        return True
 
     def write_rows(self) -> None:
-        for instance, rows in self.aggregator.take_rows().items():
+        """Write every finished minute; keep the rows a file cannot take for now."""
+        rows_by_instance = self.aggregator.take_rows()
+        for instance, rows in self.unwritten.items():
+            rows_by_instance[instance] = rows + rows_by_instance.get(instance, [])
+        self.unwritten = {}
+        for instance, rows in rows_by_instance.items():
             try:
                 self.stats.rows += self.store.write(f"tracelog/{instance}", TRACELOG, rows)
             except RRDWriteError as exc:
                 self.stats.write_errors += 1
-                log.error("dropping %d minutes of %s: %s", len(rows), instance, exc)
+                if exc.transient:
+                    self.unwritten[instance] = rows
+                    log.error("keeping %d minutes of %s to retry: %s", len(rows), instance, exc)
+                else:
+                    log.error("dropping %d minutes of %s: %s", len(rows), instance, exc)
 
     # -- discovery ---------------------------------------------------------------------
 

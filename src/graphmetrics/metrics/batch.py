@@ -105,6 +105,12 @@ class WriteResult:
     written: int = 0
     skipped_old: int = 0
     failed_files: int = 0
+    """Files whose samples were dropped: the file itself is unusable."""
+    retry: dict[str, list[Sample]] = field(default_factory=dict)
+    """Samples per file that could not be written for now (disk full, lock...): the
+    consumer retries them and checkpoints nothing until they are written."""
+    error: str = ""
+    """The last error of a file in ``retry``."""
 
 
 @dataclass
@@ -150,14 +156,27 @@ class MetricBatch:
         self.records += count
 
     def write(self, store: RRDStore) -> WriteResult:
-        """One store write per file; a file rrdtool refuses is logged and the rest go on."""
-        result = WriteResult()
-        skipped_before = store.stats.skipped_old
-        for relative, samples in self.samples.items():
-            try:
-                result.written += store.write(relative, METRICS, samples)
-            except (RRDWriteError, RRDPathError, OSError) as exc:
-                result.failed_files += 1
-                log.error("cannot write %d samples of %s: %s", len(samples), relative, exc)
-        result.skipped_old = store.stats.skipped_old - skipped_before
-        return result
+        """One store write per file; see :func:`write_samples`."""
+        return write_samples(store, self.samples)
+
+
+def write_samples(store: RRDStore, samples_by_file: Mapping[str, list[Sample]]) -> WriteResult:
+    """One store write per file.  A file that cannot be written for now goes to
+    ``retry``; an unusable one is logged, counted in ``failed_files`` and skipped."""
+    result = WriteResult()
+    skipped_before = store.stats.skipped_old
+    for relative, samples in samples_by_file.items():
+        try:
+            result.written += store.write(relative, METRICS, samples)
+        except RRDWriteError as exc:
+            if exc.transient:
+                result.retry[relative] = samples
+                result.error = str(exc)
+                continue
+            result.failed_files += 1
+            log.error("dropping %d samples of %s: %s", len(samples), relative, exc)
+        except (RRDPathError, OSError) as exc:
+            result.failed_files += 1
+            log.error("dropping %d samples of %s: %s", len(samples), relative, exc)
+    result.skipped_old = store.stats.skipped_old - skipped_before
+    return result

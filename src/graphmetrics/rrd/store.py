@@ -9,6 +9,7 @@ rrdcached, and :meth:`RRDStore.flush` pushes them to disk.
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import os
@@ -31,7 +32,18 @@ class RRDPathError(ValueError):
 
 
 class RRDWriteError(RuntimeError):
-    """rrdtool refused to create or update a file; the message names the file."""
+    """rrdtool refused to create or update a file; the message names the file.
+
+    ``transient`` says the cause lies around the file, not in it: a new file could not
+    be created (disk full, quota, permissions, I/O: rrdtool often gives no reason at
+    all) or an intact RRD file could not be updated.  Collectors keep such samples
+    and retry instead of moving on.  Otherwise the file itself is unusable (not an
+    RRD, another layout, a name that cannot become a file): its samples are skipped.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass
@@ -44,6 +56,14 @@ class StoreStats:
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
+
+
+#: rrdtool's error when another process holds the file's lock.
+LOCKED = "could not lock"
+#: ``mkdir``/``rename`` errors meaning the name itself can never become a file.
+NAME_ERRNOS = frozenset(
+    {errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENAMETOOLONG, errno.EINVAL}
+)
 
 
 def resolve_inside(root: Path, relative: str) -> Path:
@@ -116,12 +136,20 @@ class RRDStore:
                 rrdtool.flushcached(*self._daemon_args(), key)
             last = int(rrdtool.last(key))
         except rrdtool.OperationalError as exc:
-            raise RRDWriteError(f"{key}: cannot read last update: {exc}") from exc
+            raise RRDWriteError(
+                f"{key}: cannot read last update: {exc}", transient=LOCKED in str(exc)
+            ) from exc
         self._last[key] = last
         return last
 
     def _create(self, path: Path, schema: Schema, first: int) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RRDWriteError(
+                f"{path}: cannot create its directory: {exc}",
+                transient=exc.errno not in NAME_ERRNOS,
+            ) from exc
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         # One step before the first sample, so that sample fills a whole step.
         start = str(first - schema.step)
@@ -130,7 +158,11 @@ class RRDStore:
             os.replace(tmp, path)
         except (rrdtool.OperationalError, OSError) as exc:
             tmp.unlink(missing_ok=True)
-            raise RRDWriteError(f"{path}: cannot create: {exc}") from exc
+            reason = str(exc) or "rrdtool gave no reason (disk full?)"
+            permanent = isinstance(exc, OSError) and exc.errno in NAME_ERRNOS
+            raise RRDWriteError(
+                f"{path}: cannot create: {reason}", transient=not permanent
+            ) from exc
         self._last[str(path)] = first - schema.step
         self.stats.created += 1
         log.info("created %s", path)
@@ -169,7 +201,9 @@ class RRDStore:
         except rrdtool.OperationalError as exc:
             self.stats.failed += len(fresh)
             self._last.pop(key, None)
-            raise RRDWriteError(f"{path}: update failed: {exc}") from exc
+            raise RRDWriteError(
+                f"{path}: update failed: {exc}", transient=self._intact(key, schema)
+            ) from exc
         self._last[key] = fresh[-1]
         if self.rrdcached:
             self._touched.add(key)
@@ -177,6 +211,16 @@ class RRDStore:
         stats.written += len(fresh)
         stats.updates += 1
         return len(fresh)
+
+    def _intact(self, key: str, schema: Schema) -> bool:
+        """After a failed update: is the file still an RRD of ``schema``'s layout (or
+        locked by another process, which is rrdtool's way to say "in use, try again")?"""
+        try:
+            info = rrdtool.info(key)
+        except rrdtool.OperationalError as exc:
+            return LOCKED in str(exc)
+        names = {k[3:-6] for k in info if k.startswith("ds[") and k.endswith("].type")}
+        return info.get("step") == schema.step and names == set(schema.data_sources)
 
     def flush(self) -> None:
         """Make rrdcached write what it holds for the files this store touched."""

@@ -1,0 +1,70 @@
+"""A full disk loses nothing and counts nothing twice: minutes that cannot be written
+are kept, the state is not saved past them, and the next run writes them."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from tests.disk import small_disk
+from tests.functional.tracelog.conftest import collector_cmd, known, minutes, run_once
+from tests.functional.tracelog.tracelog_lines import epoch, request
+
+A1 = "app1 acme inst1"
+A2 = "app2 acme inst2"
+
+
+def lines_for(instance: str, minute: str, count: int, first_id: int) -> list[str]:
+    out: list[str] = []
+    for i in range(count):
+        out += request(instance, first_id + i, minute, 2 * i, wait=0.0, busy=0.5)
+    return out
+
+
+def append(path: Path, lines: list[str]) -> None:
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("".join(line + "\n" for line in lines))
+
+
+def rows(rrd_dir: Path, instance: str) -> dict[int, tuple[float | None, ...]]:
+    path = rrd_dir / "tracelog" / (instance.replace(" ", "__") + ".rrd")
+    return known(minutes(path, epoch("2024-05-01 10:00"), epoch("2024-05-01 10:10")))
+
+
+def test_full_disk_then_space_again_gives_every_minute_once(tmp_path: Path) -> None:
+    first = lines_for(A1, "2024-05-01 10:00", 3, 1) + lines_for(A1, "2024-05-01 10:01", 2, 10)
+    second = lines_for(A1, "2024-05-01 10:02", 4, 20) + lines_for(A2, "2024-05-01 10:02", 5, 1)
+    second += lines_for(A1, "2024-05-01 10:03", 1, 40) + lines_for(A2, "2024-05-01 10:03", 1, 40)
+
+    # The reference: every line in one run on a roomy disk.
+    ref_logs, ref_rrds = tmp_path / "ref-logs", tmp_path / "ref-rrd"
+    ref_logs.mkdir()
+    append(ref_logs / "a.log", first + second)
+    run_once(ref_logs, ref_rrds)
+
+    logs, state = tmp_path / "logs", tmp_path / "state"
+    logs.mkdir()
+    with small_disk(tmp_path / "disk", size="3m") as disk:
+        rrds = disk.path
+        append(logs / "a.log", first)
+        run_once(logs, rrds, "--state-dir", str(state))  # inst1's file exists now
+
+        append(logs / "a.log", second)
+        disk.fill()  # inst1 updates in place; inst2's new file cannot be created
+        full = subprocess.run(
+            collector_cmd(logs, rrds, "--once", "--state-dir", str(state)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert full.returncode == 1, full.stderr
+        assert "keeping 1 minutes of app2__acme__inst2 to retry" in full.stderr
+        assert "the next run reads those lines again" in full.stderr
+        assert not (rrds / "tracelog" / "app2__acme__inst2.rrd").exists()
+
+        disk.free()
+        again = run_once(logs, rrds, "--state-dir", str(state))
+        assert "write_errors=0" in again.stderr
+        for instance in (A1, A2):
+            assert rows(rrds, instance) == rows(ref_rrds, instance), instance
+        assert rows(rrds, A2)  # not vacuous: inst2 has its minutes
