@@ -7,6 +7,7 @@ from pathlib import Path
 from pyramid.config import Configurator
 
 from graphmetrics.web.config import WebSettings
+from graphmetrics.web.routes import static_digest
 
 
 def route_table(tmp_path: Path) -> dict[str, str]:
@@ -20,8 +21,9 @@ def route_table(tmp_path: Path) -> dict[str, str]:
 
 def test_routes(tmp_path: Path) -> None:
     api = "/api/pages/{section:tracelog|metrics}/{user}"
+    digest = static_digest(tmp_path)
     assert route_table(tmp_path) == {
-        "__static/": "static/*subpath",
+        f"__static/{digest}/": f"static/{digest}/*subpath",
         "render": "/render",
         "series": "/series",
         "home": "/",
@@ -56,4 +58,17 @@ def test_static_view_serves_the_configured_folder(tmp_path: Path) -> None:
     config = Configurator(settings={"graphmetrics": settings})
     config.include("graphmetrics.web.routes")
     app = TestApp(config.make_wsgi_app())
-    assert app.get("/static/hello.css").text == "body{}"
+    digest = static_digest(tmp_path)
+    assert app.get(f"/static/{digest}/hello.css").text == "body{}"
+    assert app.get("/static/hello.css", expect_errors=True).status_int == 404
+
+
+def test_static_digest_follows_names_and_contents(tmp_path: Path) -> None:
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "a.js").write_text("1")
+    first = static_digest(tmp_path)
+    assert len(first) == 12 and first == static_digest(tmp_path)
+    (tmp_path / "js" / "a.js").write_text("2")
+    second = static_digest(tmp_path)
+    (tmp_path / "js" / "a.js").rename(tmp_path / "js" / "b.js")
+    assert len({first, second, static_digest(tmp_path)}) == 3

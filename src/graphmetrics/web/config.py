@@ -63,7 +63,10 @@ class WebSettings:
         SOURCE_ROOT / "templates", "folder of the Jinja2 templates", parse=parse_path
     )
     static_max_age: int = option(
-        3600, "Cache-Control max-age of static files, seconds", parse=parse_int
+        3600,
+        "Cache-Control max-age of static files, seconds (their URLs change with their "
+        "contents, so a year is safe in production)",
+        parse=parse_int,
     )
     oidc_issuer: str | None = option(
         None,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from pyramid.config import Configurator
 
 from graphmetrics.web.config import WebSettings
@@ -10,10 +13,23 @@ PAGES = "graphmetrics.web.resources.UserPages"
 SIGNED_IN = "graphmetrics.web.resources.SignedIn"
 
 
+def static_digest(folder: Path) -> str:
+    """A short hash of every file below ``folder`` (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def includeme(config: Configurator) -> None:
     settings: WebSettings = config.get_settings()["graphmetrics"]
+    # Static URLs carry a hash of the static files (/static/<hash>/js/page.js): a
+    # deploy changes every URL at once, so files can be cached for long
+    # (static_max_age) and ES modules' relative imports stay on the same version.
+    folder = settings.static_dir.resolve()
     config.add_static_view(
-        "static", str(settings.static_dir.resolve()), cache_max_age=settings.static_max_age
+        f"static/{static_digest(folder)}", str(folder), cache_max_age=settings.static_max_age
     )
     config.add_route("render", "/render", factory=SIGNED_IN)
     config.add_route("series", "/series", factory=SIGNED_IN)

@@ -104,13 +104,22 @@ def test_metrics_builder_page(signed_in: Callable[[str], Browser]) -> None:
     assert "metrics.js" in html
 
 
+def static_url(html: str, name: str) -> str:
+    match = re.search(r'"(/static/[0-9a-f]{12}/' + re.escape(name) + ')"', html)
+    assert match, html
+    return match.group(1)
+
+
 def test_static_files_come_from_the_top_level_static_dir(testapp: TestApp) -> None:
-    res = testapp.get("/static/css/app.css", status=200)
+    html = testapp.get("/login").text
+    css = static_url(html, "css/app.css")
+    res = testapp.get(css, status=200)
     assert res.body == (REPO / "static" / "css" / "app.css").read_bytes()
-    assert testapp.get("/static/js/dashboard.js").content_type in (
-        "application/javascript",
-        "text/javascript",
+    js = css.replace("css/app.css", "js/dashboard.js")  # ES module imports stay on the hash
+    assert testapp.get(js).content_type in ("application/javascript", "text/javascript")
+    assert testapp.get("/static/css/app.css", expect_errors=True).status_int == 404
+    escape = testapp.get(
+        css.replace("css/app.css", "%2e%2e/etc/development.ini"), expect_errors=True
     )
-    escape = testapp.get("/static/%2e%2e/etc/development.ini", expect_errors=True)
     assert escape.status_int in (301, 404)
     assert "[app:main]" not in escape.text
