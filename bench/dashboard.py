@@ -53,7 +53,7 @@ def make_app(root: Path) -> TestApp:
         "db_url": f"sqlite:///{root}/saved.sqlite",
         "dev_login": "true",
         "auth_secret": "bench",
-        "render.cache_entries": "0",
+        "render_cache_entries": "0",
     }
     return TestApp(configure(settings).make_wsgi_app())
 

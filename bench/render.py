@@ -82,7 +82,7 @@ def measure(rrd_dir: Path, width: int, height: int) -> tuple[dict[str, float], i
     params += [("start", str(END - 86400)), ("end", str(END)), ("title", "rpm")]
     params += [("width", str(width)), ("height", str(height))]
     url = "/render?" + urlencode(params)
-    settings = {"rrd_dir": str(rrd_dir), "db_url": "sqlite://", "render.cache_entries": "0"}
+    settings = {"rrd_dir": str(rrd_dir), "db_url": "sqlite://", "render_cache_entries": "0"}
     settings |= {"dev_login": "true", "auth_secret": "bench"}
     app = web_main({}, **settings)  # the production paste factory
     cookie = sign_in(app)

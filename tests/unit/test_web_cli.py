@@ -59,3 +59,23 @@ def test_production_ini_documents_usable_oidc_settings() -> None:
     web = settings.from_mapping(WebSettings, {"rrd_dir": "/tmp", **values}, environ={})
     assert web.oidc_issuer == "https://sso.example.com/realms/example"
     assert web.oidc_user_claim == "preferred_username"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("render_cache_entries", "-1"),
+        ("series_check_interval", "-2"),
+        ("series_check_interval", "nan"),
+    ],
+)
+def test_cache_and_index_settings_are_checked(key: str, value: str) -> None:
+    from graphmetrics import settings
+    from graphmetrics.web.config import WebSettings
+
+    web = settings.from_mapping(
+        WebSettings, {"rrd_dir": "/tmp", "render_cache_entries": "0"}, environ={}
+    )
+    assert (web.render_cache_entries, web.series_check_interval) == (0, 5.0)
+    with pytest.raises(settings.SettingsError, match=key):
+        settings.from_mapping(WebSettings, {"rrd_dir": "/tmp", key: value}, environ={})

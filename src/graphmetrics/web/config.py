@@ -35,6 +35,13 @@ def parse_int(text: str) -> int:
     return value
 
 
+def parse_seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise ValueError(f"must be >= 0 seconds, got {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class WebSettings:
     rrd_dir: Path = option(
@@ -67,6 +74,17 @@ class WebSettings:
         "Cache-Control max-age of static files, seconds (their URLs change with their "
         "contents, so a year is safe in production)",
         parse=parse_int,
+    )
+    render_cache_entries: int = option(
+        256,
+        "rendered graphs kept in memory (LRU) by /render; 0 turns the cache off",
+        parse=parse_int,
+    )
+    series_check_interval: float = option(
+        5.0,
+        "seconds between two looks at the RRD folders for new or removed series "
+        "(/series); 0 looks at every search",
+        parse=parse_seconds,
     )
     oidc_issuer: str | None = option(
         None,

@@ -247,7 +247,7 @@ def test_render_cache_holds_answers_unless_disabled(data_dir: Path) -> None:
     second = cached.get("/render", params)
     assert first.body == second.body
     assert len(render_cache(cached.app.registry)) == 1
-    uncached = make_app(data_dir, **{"render.cache_entries": "0"})
+    uncached = make_app(data_dir, render_cache_entries="0")
     assert uncached.get("/render", params).body == first.body
     assert len(render_cache(uncached.app.registry)) == 0
 

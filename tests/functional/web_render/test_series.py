@@ -37,7 +37,7 @@ def series_app(data_dir: Path) -> webtest.TestApp:
     touch(data_dir, "tracelog/notes.txt")
     touch(data_dir, "tracelog/.app9__x__y.rrd.123.tmp")
     touch(data_dir, "other/ignored.rrd")
-    return make_app(data_dir, **{"series.check_interval": "0"})
+    return make_app(data_dir, series_check_interval="0")
 
 
 def names(app: webtest.TestApp, q: str) -> list[str]:
@@ -113,7 +113,7 @@ def test_paging(rrd_dir: Path) -> None:
 
 def test_new_and_removed_files_show_up(rrd_dir: Path) -> None:
     touch(rrd_dir, "tracelog/a__b__c.rrd")
-    app = make_app(rrd_dir, **{"series.check_interval": "0"})
+    app = make_app(rrd_dir, series_check_interval="0")
     assert names(app, "") == ["tracelog/a__b__c"]
     touch(rrd_dir, "metrics/x/y/z.rrd")
     touch(rrd_dir, "tracelog/d__e__f.rrd")

@@ -7,7 +7,7 @@ the rrdtool arguments and the data files' mtimes and sizes) and a ``private``
 Cache-Control (per user: a shared proxy must not hand them to anyone) whose max-age
 is short when the range ends near now and long for the past; ``If-None-Match`` gets
 a 304.  A small LRU cache, keyed the same way, holds recent answers (setting
-``render.cache_entries``, default 256, 0 turns it off).  Every problem is a 4xx
+``render_cache_entries``, default 256, 0 turns it off).  Every problem is a 4xx
 whose body states it: an image for png/svg (and the ``X-Graphmetrics-Error``
 header), ``{"error", "param"}`` for json, text for csv.  Images carry the plot
 area's geometry for drag-to-zoom: ``X-Graph-Left``, ``X-Graph-Top``,
@@ -79,7 +79,7 @@ class RenderState:
 
     def __init__(self, registry: Registry) -> None:
         self.web: WebSettings = registry.settings["graphmetrics"]
-        self.cache = RenderCache(int(registry.settings.get("render.cache_entries", 256)))
+        self.cache = RenderCache(self.web.render_cache_entries)
         self.files = files.RRDFiles(self.web.rrd_dir)
 
 

@@ -19,15 +19,14 @@ _CREATE_LOCK = threading.Lock()
 
 
 def series_index(registry: Registry) -> SeriesIndex:
-    """The app's one index, made on first use (setting ``series.check_interval``, s)."""
+    """The app's one index, made on first use (setting ``series_check_interval``, s)."""
     index: SeriesIndex | None = getattr(registry, "graphmetrics_series_index", None)
     if index is None:
         with _CREATE_LOCK:
             index = getattr(registry, "graphmetrics_series_index", None)
             if index is None:
                 web: WebSettings = registry.settings["graphmetrics"]
-                interval = float(registry.settings.get("series.check_interval", 5))
-                index = SeriesIndex(web.rrd_dir, check_interval=interval)
+                index = SeriesIndex(web.rrd_dir, check_interval=web.series_check_interval)
                 registry.graphmetrics_series_index = index
     return index
 
