@@ -33,16 +33,20 @@ RECORDS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def output_shape() -> Any:
-    client = boto3.client(
+def offline_client() -> Any:
+    """A real boto3 Kinesis client that never sends anything here."""
+    return boto3.client(
         "kinesis",
         region_name="us-east-1",
         endpoint_url="http://127.0.0.1:9",
         aws_access_key_id="x",
         aws_secret_access_key="x",
     )
-    return client.meta.service_model.operation_model("GetRecords").output_shape
+
+
+@pytest.fixture(scope="module")
+def output_shape() -> Any:
+    return offline_client().meta.service_model.operation_model("GetRecords").output_shape
 
 
 def response(body: Any, status: int = 200) -> dict[str, Any]:
@@ -130,12 +134,7 @@ def test_errors_are_left_to_botocore(output_shape: Any) -> None:
 
 
 def test_registered_once_on_the_client() -> None:
-    client = boto3.client(
-        "kinesis",
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    client = offline_client()
     fast_get_records(client)
     fast_get_records(client)
     custom: dict[str, Any] = {}
