@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from graphmetrics.collect.checkpoint import CheckpointError, CheckpointStore
 from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable, WritesFailing
 from graphmetrics.collect.kinesis_wire import fast_get_records
 from graphmetrics.rrd.store import RRDStore
+from graphmetrics.signals import on_signals
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -146,8 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def stop(signum: int, frame: FrameType | None) -> None:
         consumer.request_stop()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    on_signals(stop)
     log.info(
         "reading stream %s%s into %s (checkpoints in %s%s)%s",
         config.stream,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 import threading
 import time
@@ -31,6 +30,7 @@ from graphmetrics.settings import (
     parse_path,
     positive_float,
 )
+from graphmetrics.signals import on_signals
 from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
 
 log = logging.getLogger("graphmetrics.tracelog")
@@ -180,8 +180,7 @@ def run(cfg: TracelogSettings) -> int:
         log.info("signal %d: finishing the current batch", signum)
         stop.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    on_signals(on_signal)
     tune_gc()
     try:
         collector = build_collector(cfg)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import configparser
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ import waitress
 from pyramid.paster import get_app, setup_logging
 
 from graphmetrics.settings import SettingsError
+from graphmetrics.signals import on_signals
 
 DEFAULT_LISTEN = "127.0.0.1:6543"
 
@@ -80,10 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"graphmetrics web app on http://{options['listen']}/", file=sys.stderr, flush=True)
 
     def on_term(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(0)
+        raise SystemExit(0)  # SIGINT too: the same clean exit
 
     # SIGTERM (supervisord's stop) ends the server like Ctrl-C: a clean exit 0
-    signal.signal(signal.SIGTERM, on_term)
+    on_signals(on_term)
     try:
         server.run()
     except KeyboardInterrupt:
