@@ -59,6 +59,7 @@ class FakeKinesis:
             raise client_error(pending.pop(0))
 
     def list_shards(self, **args: Any) -> dict[str, Any]:
+        self._fail("list_shards")
         ids = sorted(self.shards)
         start = int(args["NextToken"]) if "NextToken" in args else 0
         page = ids[start : start + self.page_size]
@@ -456,3 +457,41 @@ def test_once_ends_with_an_error_and_no_checkpoint_when_writes_keep_failing(
     assert (again.written, again.skipped_old) == (1, 1)
     assert values(tmp_path, "a") == [0.0, 1.0, 2.0]
     assert values(tmp_path, "b") == [0.0]
+
+
+def test_the_daemon_waits_for_a_stream_that_is_not_there_yet(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    kinesis.errors["list_shards"] = ["ResourceNotFoundException"] * 3
+    kinesis.shards["a"] = FakeShard(series("a", 2))
+    c = consumer(kinesis, clock, tmp_path)
+    with pytest.raises(StreamUnavailable):
+        c.run(once=True)  # --once does not wait
+    original = kinesis.get_records
+
+    def get_records(ShardIterator: str, Limit: int) -> dict[str, Any]:
+        c.request_stop()
+        return original(ShardIterator, Limit)
+
+    kinesis.get_records = get_records  # type: ignore[method-assign]
+    stats = c.run()
+    assert stats.written == 2 and kinesis.errors["list_shards"] == []
+    assert caplog.text.count("cannot list the shards of stream 's'") == 2  # --once: raised
+    assert "retrying in 1s" in caplog.text and "retrying in 2s" in caplog.text
+
+
+def test_a_stop_request_ends_the_wait_for_the_stream(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.errors["list_shards"] = ["ResourceNotFoundException"] * 1000
+    c = consumer(kinesis, clock, tmp_path)
+    sleep = clock.sleep
+
+    def sleep_then_stop(seconds: float) -> None:
+        sleep(seconds)
+        if clock.now > 1100:
+            c.request_stop()
+
+    c.sleep = sleep_then_stop  # type: ignore[method-assign]
+    assert c.run().records == 0
+    assert 900 < len(kinesis.errors["list_shards"]) < 1000

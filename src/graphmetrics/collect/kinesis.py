@@ -165,7 +165,8 @@ class KinesisConsumer:
     def run(self, once: bool = False) -> Stats:
         """Consume until stopped, or with ``once`` until every shard is at its end."""
         self._once = once
-        self.discover()
+        if not self._first_discovery():
+            return self.stats  # stopped before the stream could be listed
         for shard in self.shards.values():
             shard.caught_up = False
         self._status_time = self.clock()
@@ -356,6 +357,22 @@ class KinesisConsumer:
         deadline = self.clock() + seconds
         while not self.stop_requested and (left := deadline - self.clock()) > 0:
             self.sleep(min(left, MAX_WAIT))
+
+    def _first_discovery(self) -> bool:
+        """List the shards; the daemon waits for a stream that is not there yet (or an
+        endpoint that is down) with back-off, --once fails at once.  False: stopped."""
+        delay = 0.0
+        while not self.stop_requested:
+            try:
+                self.discover()
+                return True
+            except StreamUnavailable as exc:
+                if self._once:
+                    raise
+                delay = min(max(delay * 2, RETRY_FIRST * 2), RETRY_MAX)
+                log.error("%s; retrying in %.0fs", exc, delay)
+                self._pause(delay)
+        return False
 
     def _discover_soon(self) -> None:
         self._next_discovery = self.clock()
