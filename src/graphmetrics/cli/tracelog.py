@@ -23,6 +23,7 @@ from graphmetrics.collect.tailer import StateError, TracelogCollector, tune_gc
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.settings import (
     REQUIRED,
+    non_negative_float,
     option,
     parse_bool,
     parse_optional_path,
@@ -45,13 +46,6 @@ def _timezone(text: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone {text!r}") from exc
     return text
-
-
-def _grace(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise ValueError("must be >= 0")
-    return value
 
 
 @dataclass(frozen=True)
@@ -77,7 +71,7 @@ class TracelogSettings:
     idle_flush: float = option(
         120.0,
         "write a quiet instance's last minute this many seconds after it ends (0: never)",
-        parse=_grace,
+        parse=non_negative_float,
     )
     poll_interval: float = option(
         5.0, "seconds between scans when no file event arrives", parse=positive_float

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from graphmetrics.settings import (
     REQUIRED,
+    non_negative_float,
+    non_negative_int,
     option,
     parse_bool,
     parse_optional_str,
@@ -25,20 +27,6 @@ def parse_optional_url(text: str) -> str | None:
         return None
     if not value.startswith(("https://", "http://")) or len(value.split("/", 3)[2]) == 0:
         raise ValueError(f"not an http(s) URL: {text!r}")
-    return value
-
-
-def parse_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise ValueError(f"must be >= 0, got {text!r}")
-    return value
-
-
-def parse_seconds(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise ValueError(f"must be >= 0 seconds, got {text!r}")
     return value
 
 
@@ -73,18 +61,18 @@ class WebSettings:
         3600,
         "Cache-Control max-age of static files, seconds (their URLs change with their "
         "contents, so a year is safe in production)",
-        parse=parse_int,
+        parse=non_negative_int,
     )
     render_cache_entries: int = option(
         256,
         "rendered graphs kept in memory (LRU) by /render; 0 turns the cache off",
-        parse=parse_int,
+        parse=non_negative_int,
     )
     series_check_interval: float = option(
         5.0,
         "seconds between two looks at the RRD folders for new or removed series "
         "(/series); 0 looks at every search",
-        parse=parse_seconds,
+        parse=non_negative_float,
     )
     oidc_issuer: str | None = option(
         None,
