@@ -61,6 +61,8 @@ RETRY_FIRST = 0.5
 RETRY_MAX = 30.0
 #: With --once, attempts at such files before the run ends with an error (~30 s).
 ONCE_WRITE_ATTEMPTS = 6
+#: A daemon waiting for its stream to exist: first pause (doubling up to RETRY_MAX).
+LIST_RETRY_FIRST = 1.0
 
 
 class StreamUnavailable(RuntimeError):
@@ -369,7 +371,7 @@ class KinesisConsumer:
             except StreamUnavailable as exc:
                 if self._once:
                     raise
-                delay = min(max(delay * 2, RETRY_FIRST * 2), RETRY_MAX)
+                delay = min(max(delay * 2, LIST_RETRY_FIRST), RETRY_MAX)
                 log.error("%s; retrying in %.0fs", exc, delay)
                 self._pause(delay)
         return False
