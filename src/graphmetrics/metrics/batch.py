@@ -168,14 +168,11 @@ def write_samples(store: RRDStore, samples_by_file: Mapping[str, list[Sample]]) 
     for relative, samples in samples_by_file.items():
         try:
             result.written += store.write(relative, METRICS, samples)
-        except RRDWriteError as exc:
-            if exc.transient:
+        except (RRDWriteError, RRDPathError, OSError) as exc:
+            if isinstance(exc, RRDWriteError) and exc.transient:
                 result.retry[relative] = samples
                 result.error = str(exc)
                 continue
-            result.failed_files += 1
-            log.error("dropping %d samples of %s: %s", len(samples), relative, exc)
-        except (RRDPathError, OSError) as exc:
             result.failed_files += 1
             log.error("dropping %d samples of %s: %s", len(samples), relative, exc)
     result.skipped_old = store.stats.skipped_old - skipped_before
