@@ -68,3 +68,40 @@ def test_full_disk_then_space_again_gives_every_minute_once(tmp_path: Path) -> N
         for instance in (A1, A2):
             assert rows(rrds, instance) == rows(ref_rrds, instance), instance
         assert rows(rrds, A2)  # not vacuous: inst2 has its minutes
+
+
+def test_state_that_cannot_be_saved_is_saved_by_the_next_run(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    first = lines_for(A1, "2024-05-01 10:00", 3, 1)
+    second = lines_for(A1, "2024-05-01 10:01", 2, 10) + lines_for(A1, "2024-05-01 10:02", 1, 20)
+    rrds = tmp_path / "rrd"
+    with small_disk(tmp_path / "disk", size="64k") as disk:
+        state = disk.path  # only the state is on the small disk
+        append(logs / "a.log", first)
+        run_once(logs, rrds, "--state-dir", str(state))
+        saved = (state / "tracelog.json").read_text()
+
+        append(logs / "a.log", second)
+        disk.fill()  # the minutes are written; the new state file has no room
+        full = subprocess.run(
+            collector_cmd(logs, rrds, "--once", "--state-dir", str(state)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert full.returncode == 1, full.stderr
+        assert "cannot save" in full.stderr and "retrying at the next checkpoint" in full.stderr
+        assert (state / "tracelog.json").read_text() == saved
+        assert not [p for p in state.iterdir() if p.name.endswith(".tmp")]
+
+        disk.free()
+        again = run_once(logs, rrds, "--state-dir", str(state))
+        # 10:00 and 10:01 were written by the run whose state was not saved: re-read
+        # from the older state, they are recomputed and skipped, never written twice.
+        assert "minutes_written=0 old_minutes_skipped=2" in again.stderr
+        assert (state / "tracelog.json").read_text() != saved
+        assert rows(rrds, A1) == {
+            epoch("2024-05-01 10:00") + 60: (3.0, 0.0, 0.0, 120.0, 0.0),
+            epoch("2024-05-01 10:01") + 60: (2.0, 0.0, 0.0, 120.0, 0.0),
+        }
