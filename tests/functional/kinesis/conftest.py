@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rrdtool
 
 from graphmetrics.cli.kinesis import kinesis_client
 from tests.conftest import REPO
@@ -86,6 +87,25 @@ def make_stream(kinesis: Any) -> Callable[[int], str]:
 def active(kinesis: Any, stream: str) -> bool:
     summary = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
     return bool(summary["StreamStatus"] == "ACTIVE")
+
+
+T0 = 1_700_000_100
+
+
+def fetch(path: Path, daemon: str | None = None) -> list[tuple[int, float]]:
+    args = ["--daemon", daemon] if daemon else []
+    (start, _, step), _, rows = rrdtool.fetch(
+        str(path), "AVERAGE", *args, "-r", "300", "-s", str(T0 - 600), "-e", str(T0 + 300 * 60)
+    )
+    return [(start + step * (i + 1), row[0]) for i, row in enumerate(rows) if row[0] is not None]
+
+
+def series(names: list[str], steps: range) -> list[tuple[str, bytes]]:
+    return [
+        (n, record(f"//{n}#v", T0 + 300 * s, s * 100 + i))
+        for s in steps
+        for i, n in enumerate(names)
+    ]
 
 
 def record(name: str, ts: int, value: float) -> bytes:

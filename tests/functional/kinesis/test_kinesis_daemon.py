@@ -17,24 +17,18 @@ import rrdtool
 from tests.conftest import REPO
 from tests.functional.kinesis.conftest import (
     DAEMON,
+    T0,
     daemon_env,
+    fetch,
     put_all,
     record,
     run_once,
+    series,
     summary,
 )
 from tests.helpers import wait_for
 
-T0 = 1_700_000_100
 AWS = str(REPO / ".venv" / "bin" / "aws")
-
-
-def fetch(path: Path, daemon: str | None = None) -> list[tuple[int, float]]:
-    args = ["--daemon", daemon] if daemon else []
-    (start, _, step), _, rows = rrdtool.fetch(
-        str(path), "AVERAGE", *args, "-r", "300", "-s", str(T0 - 600), "-e", str(T0 + 300 * 60)
-    )
-    return [(start + step * (i + 1), row[0]) for i, row in enumerate(rows) if row[0] is not None]
 
 
 def test_aws_cli_record_is_written_once(
@@ -123,14 +117,6 @@ def daemon_factory(
         if proc.poll() is None:
             proc.kill()
         proc.communicate(timeout=10)
-
-
-def series(names: list[str], steps: range) -> list[tuple[str, bytes]]:
-    return [
-        (n, record(f"//{n}#v", T0 + 300 * s, s * 100 + i))
-        for s in steps
-        for i, n in enumerate(names)
-    ]
 
 
 def checkpointed(cp_dir: Path) -> int:

@@ -9,28 +9,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import rrdtool
-
 from tests.disk import small_disk
-from tests.functional.kinesis.conftest import DAEMON, daemon_env, put_all, record, run_once, summary
+from tests.functional.kinesis.conftest import (
+    DAEMON,
+    daemon_env,
+    fetch,
+    put_all,
+    run_once,
+    series,
+    summary,
+)
 from tests.helpers import wait_for
-
-T0 = 1_700_000_100
-
-
-def items(names: list[str], steps: range) -> list[tuple[str, bytes]]:
-    return [
-        (n, record(f"//{n}#v", T0 + 300 * s, s * 10 + i))
-        for s in steps
-        for i, n in enumerate(names)
-    ]
 
 
 def values(path: Path) -> list[float]:
-    _, _, rows = rrdtool.fetch(
-        str(path), "AVERAGE", "-r", "300", "-s", str(T0 - 600), "-e", str(T0 + 3000)
-    )
-    return [row[0] for row in rows if row[0] is not None]
+    return [value for _, value in fetch(path)]
 
 
 def test_full_disk_stalls_then_writes_everything_once(
@@ -41,12 +34,12 @@ def test_full_disk_stalls_then_writes_everything_once(
     old, new = ["old1", "old2"], ["new1", "new2"]
     with small_disk(tmp_path / "disk", size="1m") as disk:
         rrd = disk.path
-        put_all(kinesis, stream, items(old, range(2)))
+        put_all(kinesis, stream, series(old, range(2)))
         run_once(kinesalite, stream, rrd, cp)
         saved = {p.name: p.read_text() for p in (cp / stream).iterdir()}
 
         disk.fill()
-        put_all(kinesis, stream, items(old + new, range(2, 4)))
+        put_all(kinesis, stream, series(old + new, range(2, 4)))
         log_path = tmp_path / "daemon.log"
         with open(log_path, "w") as log:
             daemon = subprocess.Popen(
@@ -62,7 +55,7 @@ def test_full_disk_stalls_then_writes_everything_once(
                 what="the daemon waiting for room",
             )
             assert {p.name: p.read_text() for p in (cp / stream).iterdir()} == saved
-            assert values(rrd / "metrics/old1/v.rrd") == [0.0, 10.0, 20.0, 30.0]  # in place
+            assert values(rrd / "metrics/old1/v.rrd") == [0.0, 100.0, 200.0, 300.0]  # in place
             assert not (rrd / "metrics/new1/v.rrd").exists()
 
             disk.free()
@@ -84,6 +77,6 @@ def test_full_disk_stalls_then_writes_everything_once(
         assert summary(log_text)["written"] == 8
         assert summary(log_text)["write_retries"] >= 1
         assert summary(run_once(kinesalite, stream, rrd, cp))["records"] == 0
-        assert values(rrd / "metrics/old2/v.rrd") == [1.0, 11.0, 21.0, 31.0]
-        assert values(rrd / "metrics/new1/v.rrd") == [22.0, 32.0]
-        assert values(rrd / "metrics/new2/v.rrd") == [23.0, 33.0]
+        assert values(rrd / "metrics/old2/v.rrd") == [1.0, 101.0, 201.0, 301.0]
+        assert values(rrd / "metrics/new1/v.rrd") == [202.0, 302.0]
+        assert values(rrd / "metrics/new2/v.rrd") == [203.0, 303.0]
