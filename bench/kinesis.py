@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
@@ -46,6 +46,7 @@ from graphmetrics.cli.kinesis import kinesis_client, tune_gc
 from graphmetrics.collect.checkpoint import CheckpointStore
 from graphmetrics.collect.kinesis import KinesisConsumer
 from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
+from graphmetrics.metrics.writer import ProcessWriter, Writer
 from graphmetrics.rrd.schema import METRICS
 from graphmetrics.rrd.store import RRDStore
 
@@ -154,7 +155,7 @@ def prefetch(client: Any, after: dict[str, str]) -> list[Record]:
     return out
 
 
-def make_consumer(client: Any, root: Path) -> KinesisConsumer:
+def make_consumer(client: Any, root: Path, writer: Writer) -> KinesisConsumer:
     return KinesisConsumer(
         client,
         STREAM,
@@ -163,6 +164,7 @@ def make_consumer(client: Any, root: Path) -> KinesisConsumer:
         wall=lambda: T0 + 86400,
         status_interval=3600,
         max_in_flight=KINESALITE_IN_FLIGHT,
+        writer=writer,
     )
 
 
@@ -176,12 +178,13 @@ def timed_run(consumer: KinesisConsumer, expected: int) -> float:
     return elapsed
 
 
-def decode_write(records: list[Record], paths: PathCache, store: RRDStore) -> float:
+def decode_write(records: list[Record], paths: PathCache, writer: Writer) -> float:
     started = time.perf_counter()
     batch = MetricBatch(paths, BadRecords(), T0 + 86400)
     for shard_id, shard_records in groupby(records, key=lambda r: r[0]):
         batch.add_records(shard_id, [{"Data": d, "SequenceNumber": s} for _, s, d in shard_records])
-    result = batch.write(store)
+    writer.start(batch.samples)
+    result = writer.wait()
     elapsed = time.perf_counter() - started
     if result.written != len(records):
         sys.exit(f"decode+write wrote {result.written} of {len(records)}")
@@ -211,7 +214,7 @@ class Bench:
     client: Any
     names: list[str]
     consumer: KinesisConsumer
-    store: RRDStore
+    writer: Writer
     paths: PathCache
     baseline_root: Path
     after: dict[str, str]
@@ -232,7 +235,7 @@ class Bench:
         os.sync()
         times["e2e"] = timed_run(self.consumer, len(samples))
         os.sync()
-        times["dw"] = decode_write(records, self.paths, self.store)
+        times["dw"] = decode_write(records, self.paths, self.writer)
         return times
 
 
@@ -284,23 +287,27 @@ def main(argv: list[str] | None = None) -> int:
     tune_gc()  # as graphmetrics-kinesis does
     names = make_names(args.names)
     first = make_samples(names, range(1))
-    with kinesalite() as endpoint, tempfile.TemporaryDirectory(prefix="gm-bench-") as tmp:
-        root = Path(tmp)
+    with ExitStack() as stack:
+        endpoint = stack.enter_context(kinesalite())
+        root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gm-bench-")))
+        # Both write as graphmetrics-kinesis does: from a process of their own.
+        writers = [ProcessWriter(root / where / "rrd") for where in ("consumer", "dw")]
+        for writer in writers:
+            stack.callback(writer.close)
         client = kinesis_client(endpoint, "us-east-1")
         create_stream(client, args.shards)
 
         # Warm-up, untimed: the first sample of every name creates its file everywhere.
         put(client, first)
-        consumer = make_consumer(client, root / "consumer")
+        consumer = make_consumer(client, root / "consumer", writers[0])
         started = time.perf_counter()
         consumer.run(once=True)
         cold = time.perf_counter() - started
-        store = RRDStore(root / "dw" / "rrd")
-        paths = PathCache(store)
+        paths = PathCache(RRDStore(root / "dw" / "rrd"))
         after: dict[str, str] = {}
-        decode_write(prefetch(client, after), paths, store)
+        decode_write(prefetch(client, after), paths, writers[1])
         create_files(first, root / "baseline" / "rrd")
-        bench = Bench(client, names, consumer, store, paths, root / "baseline" / "rrd", after)
+        bench = Bench(client, names, consumer, writers[1], paths, root / "baseline" / "rrd", after)
 
         print(f"{args.names} metric names on {args.shards} kinesalite shards")
         print(f"first sample of each name (creates the files): {args.names / cold:.0f} records/s")

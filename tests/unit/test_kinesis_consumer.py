@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,8 @@ from botocore.exceptions import ClientError
 
 from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
 from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable, WritesFailing
+from graphmetrics.metrics.batch import WriteResult
+from graphmetrics.metrics.writer import InlineWriter, Samples
 from graphmetrics.rrd.store import RRDStore
 from tests.disk import locked_by_another_process
 
@@ -52,6 +55,7 @@ class FakeKinesis:
     page_size: int = 100
     errors: dict[str, list[str]] = field(default_factory=dict)
     calls: list[tuple[float, str, str]] = field(default_factory=list)
+    limits: dict[str, list[int]] = field(default_factory=dict)
 
     def _fail(self, op: str) -> None:
         pending = self.errors.get(op)
@@ -89,6 +93,7 @@ class FakeKinesis:
     def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
         sid, start_text = ShardIterator.split(":")
         self.calls.append((self.clock.now, "records", sid))
+        self.limits.setdefault(sid, []).append(Limit)
         self._fail("get_records")
         shard, start = self.shards[sid], int(start_text)
         chunk = shard.records[start : start + Limit]
@@ -205,7 +210,22 @@ def test_get_records_rate_stays_under_five_per_second_per_shard(
     for sid in "ab":
         times = [t for t, kind, s in kinesis.calls if kind == "records" and s == sid]
         assert len(times) >= 14
-        assert all(later - earlier >= 0.2 for earlier, later in zip(times, times[1:], strict=False))
+        # a shard with more waiting is read again at once, but never a sixth time in a second
+        assert times[4] - times[0] < 1.0
+        assert all(later - earlier >= 1.0 for earlier, later in zip(times, times[5:], strict=False))
+
+
+def test_first_calls_ask_for_few_records_then_double_while_responses_are_full(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["a"] = FakeShard([data("//a", T0 + 300 * (i % 200), i) for i in range(5000)])
+    kinesis.shards["b"] = FakeShard(series("b", 250))
+    stats = consumer(kinesis, clock, tmp_path, records_limit=2000).run(once=True)
+    assert stats.records == 5250 and not stats.bad.counts
+    # 500 + 1000 + 2000 + 2000 (1500 left: fewer than asked, at the tip: --once is done)
+    assert kinesis.limits["a"] == [500, 1000, 2000, 2000]
+    assert kinesis.limits["b"] == [500]
+    assert stats.written == 200 + 250  # a's 200 timestamps, then its re-sent ones skipped
 
 
 def test_throttling_backs_off_and_expired_iterators_are_reacquired(
@@ -257,6 +277,70 @@ def test_checkpoint_is_saved_only_after_the_rrd_write(
     with pytest.raises(KeyboardInterrupt):
         c2.run(once=True)
     assert c2.checkpoints.load_all()["a"] == Checkpoint("2")
+
+
+class DeferredWriter(InlineWriter):
+    """Writes in ``wait``, so a write really is in flight between ``start`` and ``wait``."""
+
+    def __init__(self, store: RRDStore, on_wait: Callable[[], None]) -> None:
+        super().__init__(store)
+        self.on_wait = on_wait
+        self.samples: Samples | None = None
+
+    def start(self, samples: Samples) -> None:
+        assert self.samples is None
+        self.samples = samples
+
+    def wait(self) -> WriteResult:
+        assert self.samples is not None
+        self.on_wait()
+        samples, self.samples = self.samples, None
+        super().start(samples)
+        return super().wait()
+
+
+def test_the_next_batch_is_decoded_while_one_is_written_and_checkpoints_trail_the_writes(
+    kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path
+) -> None:
+    kinesis.shards["a"] = FakeShard(series("a", 40))
+    # (records decoded when a write started, when it was waited for)
+    decoded: list[tuple[int, int]] = []
+    c = consumer(
+        kinesis,
+        clock,
+        tmp_path,
+        records_limit=5,
+        write_records=5,
+        prefetch=1,
+        checkpoint_interval=0,
+    )
+    started_at = [0]
+    writer = DeferredWriter(c.store, lambda: decoded.append((started_at[0], c.stats.records)))
+    original_start = writer.start
+
+    def start(samples: Samples) -> None:
+        started_at[0] = c.stats.records
+        original_start(samples)
+
+    writer.start = start  # type: ignore[method-assign]
+    c.writer = writer
+    save = c.checkpoints.save_many
+    saved: list[tuple[int, int]] = []
+
+    def checked_save(checkpoints: dict[str, Checkpoint]) -> None:
+        sequence = int(checkpoints["a"].sequence_number or -1)
+        written = int(rrdtool.last(str(tmp_path / "rrd/metrics/a.rrd")))
+        saved.append((sequence, written))
+        save(checkpoints)
+
+    c.checkpoints.save_many = checked_save  # type: ignore[method-assign]
+    stats = c.run(once=True)
+    assert stats.written == 40
+    assert c.checkpoints.load_all() == {"a": Checkpoint("39")}
+    # record i holds timestamp T0 + 300 i: a checkpoint never passes what the file holds
+    assert saved and all(written >= T0 + 300 * sequence for sequence, written in saved)
+    assert any(later > before for before, later in decoded)
+    assert len(saved) >= 4
 
 
 def test_stop_request_finishes_the_batch_and_checkpoints(

@@ -19,6 +19,7 @@ from graphmetrics import settings
 from graphmetrics.collect.checkpoint import CheckpointError, CheckpointStore
 from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable, WritesFailing
 from graphmetrics.collect.kinesis_wire import fast_get_records
+from graphmetrics.metrics.writer import ProcessWriter, WriterFailed
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.signals import on_signals
 
@@ -129,19 +130,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     tune_gc()
     try:
         client = make_client(config)
-        consumer = KinesisConsumer(
-            client,
-            config.stream,
-            RRDStore(config.rrd_dir, rrdcached=config.rrdcached),
-            CheckpointStore(config.checkpoint_dir, config.stream),
-            max_in_flight=config.max_in_flight,
-        )
+        checkpoints = CheckpointStore(config.checkpoint_dir, config.stream)
     except NoRegionError:
         log.error("no AWS region: pass --region, or set GRAPHMETRICS_REGION or AWS_DEFAULT_REGION")
         return 2
     except (BotoCoreError, CheckpointError) as exc:
         log.error("%s", exc)
         return 2
+    writer = ProcessWriter(config.rrd_dir, config.rrdcached)
+    try:
+        return consume(config, client, checkpoints, writer)
+    finally:
+        writer.close()
+
+
+def consume(
+    config: KinesisSettings,
+    client: KinesisClient,
+    checkpoints: CheckpointStore,
+    writer: ProcessWriter,
+) -> int:
+    consumer = KinesisConsumer(
+        client,
+        config.stream,
+        RRDStore(config.rrd_dir, rrdcached=config.rrdcached),
+        checkpoints,
+        max_in_flight=config.max_in_flight,
+        writer=writer,
+    )
 
     def stop(signum: int, frame: FrameType | None) -> None:
         consumer.request_stop()
@@ -158,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         consumer.run(once=config.once)
-    except (StreamUnavailable, WritesFailing, CheckpointError, BotoCoreError) as exc:
+    except (StreamUnavailable, WritesFailing, WriterFailed, CheckpointError, BotoCoreError) as exc:
         log.error("%s", exc)
         if isinstance(exc.__cause__, NoCredentialsError):
             log.error("AWS credentials come from the environment, ~/.aws or an instance role")

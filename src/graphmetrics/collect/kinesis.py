@@ -3,8 +3,9 @@
 In the spirit of arroyo, chained steps: reader threads fetch the readable shards into
 a bounded queue (:mod:`graphmetrics.collect.kinesis_readers`: ≤ 5 GetRecords/s/shard,
 back-off); this loop decodes what they delivered into one :class:`MetricBatch` and
-writes it to the RRD store while the next GetRecords are in flight, then saves the
-checkpoints.  A batch is written once nothing more is waiting and it holds
+hands it to a writer (:mod:`graphmetrics.metrics.writer`; the daemon's writes in a
+process of their own), decodes the next batch while that one is written, then saves
+the checkpoints of what is written.  A batch is written once nothing more is waiting and it holds
 ``write_records`` records, or a shard had nothing new or ended, or it is
 ``batch_seconds`` old: small when the source is the bottleneck, larger (more samples
 per ``rrdtool.update``) when the writes are.  Checkpoints follow a write at most every
@@ -33,13 +34,8 @@ from graphmetrics.collect.kinesis_readers import (
     ShardReaders,
     list_shards,
 )
-from graphmetrics.metrics.batch import (
-    BadRecords,
-    MetricBatch,
-    PathCache,
-    WriteResult,
-    write_samples,
-)
+from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache, WriteResult
+from graphmetrics.metrics.writer import InlineWriter, Writer
 from graphmetrics.rrd.store import RRDStore
 
 if TYPE_CHECKING:
@@ -88,6 +84,9 @@ class Shard:
     finished: bool = False
     caught_up: bool = False
     dirty: bool = False
+    """Decoded into the batch being built (its write has not started)."""
+    written: Checkpoint | None = None
+    """Progress covered by finished writes and not saved yet."""
     behind_ms: int | None = None
 
 
@@ -126,10 +125,13 @@ class KinesisConsumer:
         prefetch: int = 8,
         max_in_flight: int = 4,
         list_page_size: int | None = None,
+        writer: Writer | None = None,
     ) -> None:
         self.client = client
         self.stream = stream
         self.store = store
+        self.writer: Writer = writer if writer is not None else InlineWriter(store)
+        """Writes the batches (:mod:`graphmetrics.metrics.writer`); ``store`` names files."""
         self.checkpoints = checkpoints
         self.clock, self.wall, self.sleep = clock, wall, sleep
         self.poll_interval = max(poll_interval, 0.2)
@@ -156,6 +158,8 @@ class KinesisConsumer:
         self._status_records = 0
         self._status_time = 0.0
         self._checkpoint_due = 0.0
+        self._in_flight: dict[str, Checkpoint] | None = None
+        """Progress per shard that the write in flight covers (None: no write)."""
         self.readers: ShardReaders | None = None
 
     def request_stop(self) -> None:
@@ -208,10 +212,9 @@ class KinesisConsumer:
                 readers.start(shard.shard_id, shard.position, end_early)
             idle = self._collect(readers, batch)
             now = self.clock()
-            dirty = [s for s in self.shards.values() if s.dirty]
-            ended = any(s.ended for s in dirty)
+            ended = any(s.ended and not s.finished for s in self.shards.values())
             full = batch.records >= self.write_records or now - started >= self.batch_seconds
-            unsaved = bool(dirty) and now >= self._checkpoint_due
+            unsaved = now >= self._checkpoint_due and self._unsaved()
             if (batch.records and (full or idle)) or ended or unsaved:
                 self.commit(batch, force=ended)
                 batch, started = self._new_batch(), now
@@ -226,6 +229,12 @@ class KinesisConsumer:
         while (readers.busy() or not readers.queue.empty()) and time.monotonic() < deadline:
             self._collect(readers, batch)
         self.commit(batch, force=True)
+
+    def _unsaved(self) -> bool:
+        """Some progress is decoded, being written or written, and not checkpointed."""
+        return self._in_flight is not None or any(
+            shard.dirty or shard.written is not None for shard in self.shards.values()
+        )
 
     def _new_batch(self) -> MetricBatch:
         return MetricBatch(self.paths, self.stats.bad, self.wall())
@@ -303,15 +312,46 @@ class KinesisConsumer:
     # -- commit ---------------------------------------------------------------------
 
     def commit(self, batch: MetricBatch, force: bool = False) -> None:
-        """Write the batch, then checkpoint every shard it advanced (never before).
+        """Finish the write in flight, start writing ``batch``, checkpoint what is written.
 
-        Between two writes every decoded record is written, so a checkpoint saved right
-        after a write covers exactly written records; saving may wait for the next
-        write (``checkpoint_interval``) unless ``force``.  Files that cannot be written
-        for now (disk full, locked) are retried, with back-off, before anything is
-        checkpointed; meanwhile the readers fill the bounded queue and pause.
+        The consumer decodes the next batch while this one is written (with a
+        :class:`~graphmetrics.metrics.writer.ProcessWriter`, in another process), so
+        checkpoints trail the writes: a shard's checkpoint only ever moves to progress
+        whose write has finished.  Saving may wait for a later commit
+        (``checkpoint_interval``) unless ``force``, which also waits for ``batch`` to be
+        written: at the end of a run, and when a shard ended (its children wait for it).
         """
-        result = batch.write(self.store)
+        self._finish_write()
+        snapshot = {
+            shard.shard_id: Checkpoint(shard.position, shard.ended)
+            for shard in self.shards.values()
+            if shard.dirty
+        }
+        for shard in self.shards.values():
+            shard.dirty = False
+        if batch.records:
+            self.writer.start(batch.samples)
+            self._in_flight = snapshot
+        else:  # nothing to write (a shard ended with an empty response)
+            self._mark_written(snapshot)
+        if force:
+            self._finish_write()
+        now = self.clock()
+        if force or now >= self._checkpoint_due:
+            self._checkpoint_due = now + self.checkpoint_interval
+            self._save_checkpoints()
+
+    def _finish_write(self) -> None:
+        """Wait for the write in flight; retry its files that cannot be written for now.
+
+        Files that cannot be written for now (disk full, locked) are retried, with
+        back-off, before their shards' progress counts as written; meanwhile nothing
+        new is written and the readers fill the bounded queue and pause.
+        """
+        snapshot, self._in_flight = self._in_flight, None
+        if snapshot is None:
+            return
+        result = self.writer.wait()
         self._count(result)
         attempts, delay = 1, 0.0
         while result.retry:
@@ -330,24 +370,29 @@ class KinesisConsumer:
             self._pause(delay)
             attempts += 1
             self.stats.write_retries += 1
-            result = write_samples(self.store, result.retry)
+            self.writer.start(result.retry)
+            result = self.writer.wait()
             self._count(result)
-        self.store.flush()
-        now = self.clock()
-        if not force and now < self._checkpoint_due:
-            return
-        self._checkpoint_due = now + self.checkpoint_interval
-        dirty = [shard for shard in self.shards.values() if shard.dirty]
-        if not dirty:
+        self._mark_written(snapshot)
+
+    def _mark_written(self, snapshot: dict[str, Checkpoint]) -> None:
+        for shard_id, progress in snapshot.items():
+            shard = self.shards.get(shard_id)
+            if shard is not None:
+                shard.written = progress
+
+    def _save_checkpoints(self) -> None:
+        written = [shard for shard in self.shards.values() if shard.written is not None]
+        if not written:
             return
         self.checkpoints.save_many(
-            {shard.shard_id: Checkpoint(shard.position, shard.ended) for shard in dirty}
+            {shard.shard_id: shard.written for shard in written if shard.written is not None}
         )
-        for shard in dirty:
-            shard.dirty = False
-            if shard.ended:
+        for shard in written:
+            if shard.written is not None and shard.written.closed:
                 shard.finished = True
                 self._next_discovery = self.clock()
+            shard.written = None
 
     def _count(self, result: WriteResult) -> None:
         self.stats.written += result.written

@@ -1,13 +1,15 @@
 """The fetch stage of the Kinesis consumer: ListShards, and one reader thread per shard
 feeding one bounded queue.
 
-Each shard the consumer starts gets a thread that calls GetRecords at most once per
-``poll_interval`` (measured from the end of the previous call, so Kinesis' 5
-calls/s/shard is never exceeded), backs off on throttling and errors, re-acquires an
-expired iterator after the last record it fetched, and puts every response in the
-shared queue as a :class:`Fetched`, in order.  Meanwhile the consumer decodes and
-writes earlier responses: waiting for HTTP and ``rrdtool.update`` both release the
-GIL, so fetching and writing overlap.
+Each shard the consumer starts gets a thread that calls GetRecords again at once while
+the shard has more waiting (a full response, or ``MillisBehindLatest`` > 0), after
+``poll_interval`` when it got the last records, after ``idle_interval`` at the tip,
+and never a sixth time within one second (Kinesis' 5 calls/s/shard).  Its first call
+asks for :data:`FIRST_LIMIT` records and every full response doubles the limit up to
+``records_limit``: the first records arrive, and are written, early.  It backs off on
+throttling and errors, re-acquires an expired iterator after the last record it
+fetched, and puts every response in the shared queue as a :class:`Fetched`, in order.
+Meanwhile the consumer decodes earlier responses (waiting for HTTP releases the GIL).
 
 Overload is explicit: when the queue is full a reader waits on ``put`` and fetches
 nothing more.  A reader owns only its :class:`Cursor`; shard positions and
@@ -21,6 +23,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,6 +44,11 @@ THROTTLED = {
     "ThrottlingException",
 }
 MAX_BACKOFF = 30.0
+#: Kinesis serves each shard at most this many GetRecords calls per second.
+CALLS_PER_SECOND = 5
+#: Records asked for by a reader's first call; each full response doubles it up to
+#: ``records_limit``, so the first records are written while bigger batches come.
+FIRST_LIMIT = 500
 #: Longest nap of an idle reader, so a stop or cancel request is seen promptly.
 MAX_NAP = 0.2
 
@@ -92,6 +100,10 @@ class Cursor:
     """Caught up as soon as a response is at the tip (MillisBehindLatest 0 and fewer
     records than asked for), without one more, empty, call: for --once on open shards."""
     iterator: str | None = None
+    limit: int = FIRST_LIMIT
+    """Records asked for by the next call (doubled after every full response)."""
+    calls: deque[float] = field(default_factory=lambda: deque(maxlen=CALLS_PER_SECOND))
+    """When the last ``CALLS_PER_SECOND`` calls started."""
     next_poll: float = 0.0
     backoff: float = 0.0
     failures: int = 0
@@ -154,7 +166,7 @@ class ShardReaders:
         """Start reading ``shard_id`` after ``position`` (None: TRIM_HORIZON); once only."""
         if shard_id in self.cursors:
             return
-        cursor = Cursor(shard_id, position, end_early)
+        cursor = Cursor(shard_id, position, end_early, limit=min(FIRST_LIMIT, self.records_limit))
         self.cursors[shard_id] = cursor
         thread = threading.Thread(
             target=self._run, args=(cursor,), name=f"kinesis-{shard_id}", daemon=True
@@ -200,7 +212,7 @@ class ShardReaders:
 
     def _read(self, cursor: Cursor) -> None:
         while not (self._stopping.is_set() or cursor.cancelled):
-            delay = cursor.next_poll - self.clock()
+            delay = self.next_call(cursor) - self.clock()
             if delay > 0:
                 self.sleep(min(delay, MAX_NAP))
                 continue
@@ -223,6 +235,14 @@ class ShardReaders:
                 continue
         return False
 
+    @staticmethod
+    def next_call(cursor: Cursor) -> float:
+        """When the cursor may call GetRecords: at ``next_poll``, and never a sixth time
+        within one second (Kinesis' limit per shard)."""
+        if len(cursor.calls) == CALLS_PER_SECOND:
+            return max(cursor.next_poll, cursor.calls[0] + 1.0)
+        return cursor.next_poll
+
     def fetch(self, cursor: Cursor) -> Fetched | None:
         """One GetRecords call on the cursor's shard; None after an error (backed off)."""
         if cursor.iterator is None and not self._acquire_iterator(cursor):
@@ -230,8 +250,9 @@ class ShardReaders:
         assert cursor.iterator is not None
         try:
             with self._in_flight:
+                cursor.calls.append(self.clock())
                 response = self.client.get_records(
-                    ShardIterator=cursor.iterator, Limit=self.records_limit
+                    ShardIterator=cursor.iterator, Limit=cursor.limit
                 )
         except ClientError as exc:
             cursor.next_poll = self.clock() + self.poll_interval
@@ -248,12 +269,17 @@ class ShardReaders:
             cursor.position = records[-1]["SequenceNumber"]
         cursor.iterator = response.get("NextShardIterator")
         behind = response.get("MillisBehindLatest")
-        at_tip = (behind or 0) == 0 and (
-            not records or (cursor.end_early and len(records) < self.records_limit)
-        )
+        full = len(records) >= cursor.limit
+        at_tip = (behind or 0) == 0 and (not records or (cursor.end_early and not full))
         fetched = Fetched(cursor.shard_id, records, cursor.iterator is None, behind, at_tip)
-        interval = self.idle_interval if fetched.caught_up else self.poll_interval
-        cursor.next_poll = now + interval
+        if full:
+            cursor.limit = min(cursor.limit * 2, self.records_limit)
+        if fetched.caught_up:
+            cursor.next_poll = now + self.idle_interval
+        elif full or (behind or 0) > 0:
+            cursor.next_poll = now  # more is waiting: as soon as the rate limit allows
+        else:
+            cursor.next_poll = now + self.poll_interval
         return fetched
 
     def _acquire_iterator(self, cursor: Cursor) -> bool:
