@@ -17,7 +17,8 @@ install-test: install $(BIN)/.installed-test  ## install plus what the tests nee
 
 # The hot loops (setup.py's HOT_MODULES) are compiled with mypyc: editing them means rebuilding.
 HOT := $(wildcard src/graphmetrics/tracelog/records.py src/graphmetrics/tracelog/parser.py src/graphmetrics/tracelog/aggregate.py \
-	src/graphmetrics/metrics/records.py src/graphmetrics/metrics/names.py src/graphmetrics/metrics/batch.py)
+	src/graphmetrics/metrics/records.py src/graphmetrics/metrics/names.py src/graphmetrics/metrics/batch.py \
+	src/graphmetrics/rrd/updates.py)
 
 $(BIN)/.installed: pyproject.toml setup.py $(HOT)
 	@scripts/apt-ensure $(APT_RUN)

@@ -18,7 +18,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Refuse to test stale mypyc builds: an extension module shadows its edited source.
 
     Every compiled module is checked (setup.py's HOT_MODULES: the tracelog hot loop,
-    the Kinesis record decoding and batching).
+    the Kinesis record decoding and batching, the RRD update formatting).
     """
     for built in (REPO / "src/graphmetrics").rglob("*.so"):
         source = built.with_name(built.name.split(".")[0] + ".py")

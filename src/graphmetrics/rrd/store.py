@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 import rrdtool
 
 from graphmetrics.rrd.schema import Schema
+from graphmetrics.rrd.updates import format_updates
 
 log = logging.getLogger(__name__)
 
@@ -80,19 +80,6 @@ def resolve_inside(root: Path, relative: str) -> Path:
     if not path.startswith(base.rstrip(os.sep) + os.sep):
         raise RRDPathError(f"RRD path {relative!r} leaves {base}")
     return Path(path)
-
-
-def format_value(value: Value) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "U"
-    if isinstance(value, int):
-        return str(value)
-    return repr(value)
-
-
-def format_update(ts: int, values: Sequence[Value]) -> str:
-    """``ts:v1:v2...`` as ``rrdtool update`` takes it."""
-    return f"{ts}:" + ":".join([format_value(v) for v in values])
 
 
 @dataclass
@@ -190,7 +177,7 @@ class RRDStore:
         self.stats.skipped_old += len(times) - len(fresh)
         if not fresh:
             return 0
-        updates = [format_update(t, by_time[t]) for t in fresh]
+        updates = format_updates(fresh, by_time)
         try:
             if self.rrdcached:
                 rrdtool.update(

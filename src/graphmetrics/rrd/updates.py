@@ -1,0 +1,34 @@
+"""``rrdtool update`` arguments (``ts:v1:v2...``) from samples.
+
+The store formats every sample it writes here, so this module is compiled with mypyc
+(``HOT_MODULES`` in setup.py); values are typed ``object`` and checked at run time,
+as a compiled ``float`` parameter would silently take ints.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+
+def format_value(value: object) -> str:
+    """A value as ``rrdtool update`` takes it; None, NaN and infinities are unknown (U)."""
+    if value is None:
+        return "U"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else "U"
+    if isinstance(value, int):
+        return str(value)
+    return repr(value)
+
+
+def format_update(ts: int, values: Sequence[object]) -> str:
+    """``ts:v1:v2...`` as ``rrdtool update`` takes it."""
+    if len(values) == 1:
+        return f"{ts}:{format_value(values[0])}"
+    return f"{ts}:" + ":".join([format_value(v) for v in values])
+
+
+def format_updates(times: list[int], by_time: Mapping[int, Sequence[object]]) -> list[str]:
+    """One update argument per timestamp of ``times``, with its values from ``by_time``."""
+    return [format_update(ts, by_time[ts]) for ts in times]
