@@ -6,9 +6,9 @@ traffic (live: one sample per name per batch; catching up: five per name):
 
 1. bare: a loop writing the same samples to existing files with one batched
    ``rrdtool.update`` call per file (the yardstick);
-2. end to end: ``KinesisConsumer.run(once=True)`` with the daemon's client and
-   settings (``--max-in-flight 1``, as suits kinesalite; its garbage collector
-   thresholds), from kinesalite into RRD files, checkpoints included;
+2. end to end: ``KinesisConsumer.run(once=True)`` with the daemon's client, writer
+   process and settings (``--max-in-flight 1``, as suits kinesalite; its garbage
+   collector thresholds), from kinesalite into RRD files, checkpoints included;
 3. decode + write: the same records fetched from kinesalite beforehand, then only the
    collector's decode, name → path, grouping and writes are timed, one shard's
    records decoded while the writer process writes the previous shard's, as the
