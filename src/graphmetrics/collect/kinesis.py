@@ -322,13 +322,11 @@ class KinesisConsumer:
         written: at the end of a run, and when a shard ended (its children wait for it).
         """
         self._finish_write()
-        snapshot = {
-            shard.shard_id: Checkpoint(shard.position, shard.ended)
-            for shard in self.shards.values()
-            if shard.dirty
-        }
+        snapshot: dict[str, Checkpoint] = {}
         for shard in self.shards.values():
-            shard.dirty = False
+            if shard.dirty:
+                snapshot[shard.shard_id] = Checkpoint(shard.position, shard.ended)
+                shard.dirty = False
         if batch.records:
             self.writer.start(batch.samples)
             self._in_flight = snapshot
@@ -382,17 +380,16 @@ class KinesisConsumer:
                 shard.written = progress
 
     def _save_checkpoints(self) -> None:
-        written = [shard for shard in self.shards.values() if shard.written is not None]
+        written = {s.shard_id: s.written for s in self.shards.values() if s.written is not None}
         if not written:
             return
-        self.checkpoints.save_many(
-            {shard.shard_id: shard.written for shard in written if shard.written is not None}
-        )
-        for shard in written:
-            if shard.written is not None and shard.written.closed:
+        self.checkpoints.save_many(written)
+        for shard_id, progress in written.items():
+            shard = self.shards[shard_id]
+            shard.written = None
+            if progress.closed:
                 shard.finished = True
                 self._next_discovery = self.clock()
-            shard.written = None
 
     def _count(self, result: WriteResult) -> None:
         self.stats.written += result.written

@@ -1,7 +1,8 @@
 """One batch of Kinesis records: decoded, checked, grouped per RRD file, then written.
 
-The consumer feeds every record of a batch to :meth:`MetricBatch.add` and calls
-:meth:`MetricBatch.write` once; the store then makes one ``rrdtool.update`` per file,
+The consumer feeds every record of a batch to :meth:`MetricBatch.add_records` and hands
+its ``samples`` to a writer (:mod:`graphmetrics.metrics.writer`), which calls
+:func:`write_samples`; the store then makes one ``rrdtool.update`` per file,
 keeping the last of equal timestamps and skipping timestamps at or before the
 file's last update, which is what makes a re-read batch a no-op.
 """
@@ -154,10 +155,6 @@ class MetricBatch:
                     detail = f"{name!r}: {relative}"
                     bad.add("bad_name", detail, shard_id, record["SequenceNumber"])
         self.records += count
-
-    def write(self, store: RRDStore) -> WriteResult:
-        """One store write per file; see :func:`write_samples`."""
-        return write_samples(store, self.samples)
 
 
 def write_samples(store: RRDStore, samples_by_file: Mapping[str, list[Sample]]) -> WriteResult:
