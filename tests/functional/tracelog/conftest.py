@@ -31,14 +31,17 @@ def collector_cmd(log_dir: Path, rrd_dir: Path, *args: str) -> list[str]:
     ]
 
 
-def run_once(log_dir: Path, rrd_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_once(
+    log_dir: Path, rrd_dir: Path, *args: str, returncode: int = 0
+) -> subprocess.CompletedProcess[str]:
+    """``--once`` over ``log_dir``, which must exit with ``returncode``."""
     result = subprocess.run(
         collector_cmd(log_dir, rrd_dir, "--once", *args),
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == returncode, result.stderr
     return result
 
 

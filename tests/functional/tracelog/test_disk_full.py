@@ -3,11 +3,10 @@ are kept, the state is not saved past them, and the next run writes them."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from tests.disk import small_disk
-from tests.functional.tracelog.conftest import collector_cmd, known, minutes, run_once
+from tests.functional.tracelog.conftest import known, minutes, run_once
 from tests.functional.tracelog.tracelog_lines import epoch, request
 
 A1 = "app1 acme inst1"
@@ -51,13 +50,7 @@ def test_full_disk_then_space_again_gives_every_minute_once(tmp_path: Path) -> N
 
         append(logs / "a.log", second)
         disk.fill()  # inst1 updates in place; inst2's new file cannot be created
-        full = subprocess.run(
-            collector_cmd(logs, rrds, "--once", "--state-dir", str(state)),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert full.returncode == 1, full.stderr
+        full = run_once(logs, rrds, "--state-dir", str(state), returncode=1)
         assert "keeping 1 minutes of app2__acme__inst2 to retry" in full.stderr
         assert "the next run reads those lines again" in full.stderr
         assert not (rrds / "tracelog" / "app2__acme__inst2.rrd").exists()
@@ -84,13 +77,7 @@ def test_state_that_cannot_be_saved_is_saved_by_the_next_run(tmp_path: Path) -> 
 
         append(logs / "a.log", second)
         disk.fill()  # the minutes are written; the new state file has no room
-        full = subprocess.run(
-            collector_cmd(logs, rrds, "--once", "--state-dir", str(state)),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert full.returncode == 1, full.stderr
+        full = run_once(logs, rrds, "--state-dir", str(state), returncode=1)
         assert "cannot save" in full.stderr and "retrying at the next checkpoint" in full.stderr
         assert (state / "tracelog.json").read_text() == saved
         assert not [p for p in state.iterdir() if p.name.endswith(".tmp")]
