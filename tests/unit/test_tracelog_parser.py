@@ -87,6 +87,9 @@ def test_plain_tracelog_without_default_is_refused(parser: Parser) -> None:
         ("app1 acme inst1 : A 1 2014-12-13 16:14", "bad date or time"),
         ("app1 acme inst1 : A 1 2014-12-13 16:14:4x", "bad time"),
         ("app1 acme inst1 : A 1 2014-12-13 16:14:47.1234567890", "bad time"),
+        ("app1 acme inst1 : A 1 2014-12-13 16:14:4\u00b2", "bad time"),  # not for float()
+        ("app1 acme inst1 : A 1 2014-12-13 16:14:\u0664\u0667", "bad time"),
+        ("app1 acme inst1 : A 1 \uff12\uff10\uff11\uff14-12-13 16:14:47", "bad date or time"),
         ("app1 acme .. : A 1 2014-12-13 16:14:47", "bad source name"),
         ("app1 ../etc inst : A 1 2014-12-13 16:14:47", "bad source name"),
         ("app1 a__b inst : A 1 2014-12-13 16:14:47", "bad source name"),
@@ -105,21 +108,82 @@ def test_validation_cache_does_not_let_bad_times_through(parser: Parser) -> None
         parser.parse("app1 acme inst1 : C 1 2014-12-13 16:14:xx")
 
 
-def test_fast_and_general_paths_agree() -> None:
+def outcome(parser: Parser, line: str) -> Record | str:
+    """The record on ``line``, or the reason it is refused."""
+    try:
+        return parser.parse(line)
+    except MalformedLine as exc:
+        return exc.reason
+
+
+def warmed(lines: list[str]) -> Parser:
+    """A parser that has seen ``lines`` once: their sources and minutes are known."""
+    parser = Parser()
+    for line in lines:
+        outcome(parser, line)
+    return parser
+
+
+@pytest.mark.parametrize("prefix", ["app1 acme inst1 : ", "app1 acme inst1 "])
+def test_fast_and_general_paths_agree(prefix: str) -> None:
     """The second sighting of a source and minute takes the fast path: same records."""
     lines = [
-        "app1 acme inst1 : A 12 2014-12-13 16:14:47.820000 200 OK 1234",
-        "app1 acme inst1 : C -3 2014-12-13 16:14:47",
-        "app1 acme inst1 : E 12 2014-12-13 16:14:48.5",
-        "app1 acme inst1 : A 12 2014-12-13 16:14:49 Error:  two  spaces",
-        "app1 acme inst1 : B 12 2014-12-13 16:14:49 GET /x\r",
-        "app1 acme inst1 :  B 12 2014-12-13 16:14:49 GET /x",
+        prefix + "A 12 2014-12-13 16:14:47.820000 200 OK 1234",
+        prefix + "C -3 2014-12-13 16:14:47",
+        prefix + "E 12 2014-12-13 16:14:48.5",
+        prefix + "A 12 2014-12-13 16:14:49 Error:  two  spaces",
+        prefix + "B 12 2014-12-13 16:14:49 GET /x\r",
+        prefix + " B 12 2014-12-13 16:14:49 GET /x",
+        prefix + "- 12 2014-12-13 16:14:49",
     ]
     cold = [Parser().parse(line) for line in lines]
-    warm_parser = Parser()
-    for line in lines:
-        warm_parser.parse(line)
+    warm_parser = warmed(lines)
     assert [warm_parser.parse(line) for line in lines] == cold
+
+
+@pytest.mark.parametrize("prefix", ["app1 acme inst1 : ", "app1 acme inst1 "])
+def test_both_line_forms_take_the_fast_path(prefix: str) -> None:
+    """With or without the lone ``:`` word, a known source and minute skip the general path."""
+    line = prefix + "A 12 2014-12-13 16:14:47.820000 200 1234"
+    parser = warmed([line])
+    assert parser._parse_syslog(line) == Parser().parse(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "app1 acme inst1 :A 1 2014-12-13 16:14:47",
+        "app1 acme inst1 : : A 1 2014-12-13 16:14:47",
+        "app1 acme inst1 ::A 1 2014-12-13 16:14:47",
+        "app1 acme inst1 AB 1 2014-12-13 16:14:47",
+        "app1 acme inst1 Q 1 2014-12-13 16:14:47",
+        "app1 acme inst1 : Q 1 2014-12-13 16:14:47",
+        "app1 acme inst1 A",
+        "app1 acme inst1 A ",
+        "app1 acme inst1 :",
+        "app1 acme inst1 : ",
+        "app1 acme inst1 : A",
+        "app1 acme inst1 A  1 2014-12-13 16:14:47",
+        "app1 acme inst1  A 1 2014-12-13 16:14:47",
+        "app1 acme inst1 A 1 2014-12-13 16:14:4x",
+        "app1 acme inst1 A 1 2014-12-13  16:14:47",
+        "app1 acme inst1 A 1\t2 2014-12-13 16:14:47",
+        "app1 acme inst1 : A 1\u00a02 2014-12-13 16:14:47",
+        "app1 acme inst1 A 1 2014-12-13 16:14:47 200\u3000",
+        "app1 acme inst1 : A 1 2014-12-13 16:14:47 \u2003200",
+        "app1 acme inst1 A 1 2014-12-13 16:14:47\x1c200",
+        "app1 acme inst1\tA 1 2014-12-13 16:14:47",
+        "A 1 2014-12-13 16:14:47 200 1",
+    ],
+)
+def test_lines_near_the_fast_path_parse_as_on_first_sight(line: str) -> None:
+    """Lines almost in a fast form, from a known source in a known minute: as a cold parser."""
+    known = [
+        "app1 acme inst1 : C 1 2014-12-13 16:14:47",
+        "app1 acme inst1 C 1 2014-12-13 16:14:47",
+        "A 1 2014-12-13 16:14:47 200 1",
+    ]
+    assert outcome(warmed(known), line) == outcome(Parser(), line)
 
 
 def test_fast_path_still_refuses_bad_seconds() -> None:

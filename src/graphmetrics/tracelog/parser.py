@@ -1,7 +1,7 @@
 """Pure parsing of tracelog lines into :class:`Record` (no I/O, no clock).
 
 The parser is the collector's hot path (a busy site writes millions of lines a
-day).  Lines as syslog-ng writes them (``host customer instance : CODE ID DATE
+day).  Lines as syslog-ng writes them (``host customer instance [:] CODE ID DATE
 TIME ARGS``, single spaces, a source and a minute seen before) are cut apart with
 a few ``find`` calls and slices; every other line goes through the general path,
 which splits on any white space, validates everything and, on success, teaches
@@ -14,17 +14,15 @@ import re
 
 from graphmetrics.tracelog.records import CODES, MalformedLine, Record
 
-_MINUTE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}\Z")
+_MINUTE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}\Z", re.ASCII)
 #: host, customer and instance become part of an RRD file name
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}\Z")
 _CACHE_LIMIT = 100_000
 
 
 def valid_second(sec: str) -> bool:
-    """``SS`` or ``SS.f`` up to microseconds."""
-    if len(sec) == 2:
-        return sec.isdigit()
-    return 3 < len(sec) <= 9 and sec[2] == "." and sec[:2].isdigit() and sec[3:].isdigit()
+    """``SS`` or ``SS.f`` up to microseconds, in ASCII digits (``float`` must read it)."""
+    return second_at_ok(sec, 0, len(sec))
 
 
 def second_at_ok(text: str, start: int, end: int) -> bool:
@@ -35,6 +33,19 @@ def second_at_ok(text: str, start: int, end: int) -> bool:
     for i in range(start, end):
         c = ord(text[i])
         if (c < 48 or c > 57) and i != start + 2:
+            return False
+    return True
+
+
+def no_space_at(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is one word for ``str.split``: no white space in it.
+
+    Control characters count as white space here, which only sends such lines to
+    the general path.
+    """
+    for i in range(start, end):
+        c = ord(text[i])
+        if c <= 32 or (c >= 127 and text[i].isspace()):
             return False
     return True
 
@@ -78,13 +89,17 @@ class Parser:
         # single-character finds (memchr) and ord() of one character (a plain C read
         # when compiled) are the cheapest ways to take the line apart
         n = len(line)
-        colon = line.find(" ", line.find(" ", line.find(" ") + 1) + 1)
-        at = colon + 3
-        if colon < 0 or at + 1 >= n or ord(line[colon + 1]) != 58 or ord(line[at - 1]) != 32:
+        space = line.find(" ", line.find(" ", line.find(" ") + 1) + 1)
+        if space < 0:
             return None
-        if ord(line[at + 1]) != 32:
+        at = space + 1  # the record code, unless a lone ":" word comes first
+        if at + 1 < n and ord(line[at]) == 58:  # ":"
+            if ord(line[at + 1]) != 32:
+                return None
+            at += 2
+        if at + 1 >= n or ord(line[at + 1]) != 32:
             return None
-        instance = self._sources.get(line[:colon])
+        instance = self._sources.get(line[:space])
         if instance is None:
             return None
         code = line[at]
@@ -93,6 +108,8 @@ class Parser:
         end_rid = line.find(" ", at + 2)
         time_colon = end_rid + 17
         if end_rid <= at + 2 or time_colon >= n or ord(line[time_colon]) != 58:
+            return None
+        if not no_space_at(line, at + 2, end_rid):
             return None
         minute = line[end_rid + 1 : time_colon]
         if minute == self._last_minute:
@@ -108,7 +125,9 @@ class Parser:
         else:
             rest_at = end_sec + 1
             # white space around the arguments: let the general path normalise it
-            if rest_at >= n or ord(line[rest_at]) <= 32 or ord(line[n - 1]) <= 32:
+            if rest_at >= n or not no_space_at(line, rest_at, rest_at + 1):
+                return None
+            if not no_space_at(line, n - 1, n):
                 return None
         if not second_at_ok(line, start_sec, end_sec):
             return None
