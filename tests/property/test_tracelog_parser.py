@@ -1,0 +1,110 @@
+"""Properties of the tracelog parser: nothing it is given makes it raise, and its fast
+path gives what the general path gives."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
+from graphmetrics.tracelog.parser import Parser
+from graphmetrics.tracelog.records import CODES, MalformedLine, Record
+
+DEFAULT = "host__cust__file"
+
+
+def outcome(parser: Parser, line: str) -> Record | str:
+    """The record on ``line`` with every field read, or the reason it is refused."""
+    try:
+        rec = parser.parse(line)
+    except MalformedLine as exc:
+        assert exc.reason
+        return exc.reason
+    assert rec.instance.count("__") == 2
+    assert rec.code in CODES
+    assert rec.rid and rec.rid == rec.rid.strip()
+    assert len(rec.minute) == 16
+    assert math.isfinite(rec.seconds) and 0 <= rec.seconds < 100
+    assert rec.second.isascii()
+    assert rec.rest == rec.rest.strip()
+    assert rec.args == rec.rest.split()
+    assert rec.status == rec.rest[:1]
+    return rec
+
+
+# Lines close to the real thing, so that most examples get past the first checks and
+# many reach the fast path: words from small sets, joined by one space mostly, and
+# now and then by other white space or nothing.
+SEPARATORS = st.sampled_from([" "] * 12 + ["  ", "\t", "\xa0", "\u3000", "\x1c", ""])
+WORDS = {
+    "source": st.sampled_from(["app1 acme inst1", "app2 acme inst1:", "app1 a__b x", "a b .."]),
+    "colon": st.sampled_from(["", "", ":", "::"]),
+    "code": st.sampled_from([*CODES, "Q", "AB", ":", ""]),
+    "rid": st.sampled_from(["1", "-7", "0", "é", "1\t2", "1\xa02", ""]) | st.text(max_size=4),
+    "date": st.sampled_from(["2014-12-13", "2014-12-14", "2014-13-13", "２０１４-12-13", "14-1-1"]),
+    "time": st.sampled_from(["16:14", "16:15", "25:00", "16:14:4"]),
+    "second": st.sampled_from(["", ":47", ":47.5", ":47.820000", ":4²", ":4x", ":47."]),
+    "args": st.sampled_from(["", "200 12", "Error: boom", "GET /x", "200\u3000", "\u2003x"])
+    | st.text(max_size=8),
+}
+
+
+@st.composite
+def tracelog_lines(draw: st.DrawFn) -> str:
+    word = {name: draw(strategy) for name, strategy in WORDS.items()}
+    pieces = [word["source"], word["colon"], word["code"], word["rid"], word["date"]]
+    pieces.append(word["time"] + word["second"])
+    if word["args"]:
+        pieces.append(word["args"])
+    line = ""
+    for piece in pieces:
+        if piece:
+            line += (draw(SEPARATORS) if line else "") + piece
+    return line + draw(st.sampled_from(["", "", "\n", "\r", " "]))
+
+
+@given(st.text())
+@example("app1 acme inst1 C 1 2014-12-13 16:14:4\u00b2")
+@example("app1 acme inst1 C 1 \uff12\uff10\uff11\uff14-12-13 16:14:47")
+def test_any_text_parses_or_is_refused(text: str) -> None:
+    for parser in (Parser(), Parser(DEFAULT)):
+        for line in (text, *text.splitlines()):
+            outcome(parser, line)
+
+
+@given(st.binary())
+def test_any_bytes_read_from_a_file_are_parsed_and_aggregated_without_raising(
+    data: bytes,
+) -> None:
+    """Bytes decoded as the tailer decodes them (UTF-8, bad bytes replaced), then fed."""
+    lines = data.decode("utf-8", "replace").split("\n")
+    aggregator = Aggregator(MinuteClock())
+    skipped = aggregator.feed_lines(Parser(DEFAULT), lines)
+    assert all(isinstance(error, MalformedLine) for _, error in skipped)
+    aggregator.flush_idle(2e9, 0)
+    aggregator.take_rows()
+
+
+@given(st.lists(tracelog_lines(), min_size=1, max_size=8))
+@example(["app1 acme inst1 A 1 2014-12-13 16:14:47", "app1 acme inst1 A 1\t2 2014-12-13 16:14:47"])
+def test_lines_parse_the_same_whatever_the_parser_has_seen(lines: list[str]) -> None:
+    """A parser that has seen every line (its fast path knows their sources and minutes)
+    answers each line as a new parser does."""
+    warm = Parser(DEFAULT)
+    for line in lines:
+        outcome(warm, line)
+    for line in lines:
+        assert outcome(warm, line) == outcome(Parser(DEFAULT), line), line
+
+
+@given(st.lists(tracelog_lines(), min_size=1, max_size=20))
+def test_line_shaped_text_is_aggregated_without_raising(lines: list[str]) -> None:
+    aggregator = Aggregator(MinuteClock())
+    aggregator.feed_lines(Parser(DEFAULT), lines)
+    aggregator.flush_idle(2e9, 0)
+    for rows in aggregator.take_rows().values():
+        for _, (rpm, epm, backlog, spr, start) in rows:
+            assert rpm >= epm >= 0 and backlog >= 0 and start in (0, 1)
+            assert spr is None or (math.isfinite(spr) and spr > 0)
