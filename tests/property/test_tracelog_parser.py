@@ -89,6 +89,9 @@ def test_any_bytes_read_from_a_file_are_parsed_and_aggregated_without_raising(
 
 @given(st.lists(tracelog_lines(), min_size=1, max_size=8))
 @example(["app1 acme inst1 A 1 2014-12-13 16:14:47", "app1 acme inst1 A 1\t2 2014-12-13 16:14:47"])
+@example(
+    ["app1 acme inst1 : C 1 2014-12-13 16:14:47", "app1 acme inst1 : C 1\xa02 2014-12-13 16:14:47"]
+)
 def test_lines_parse_the_same_whatever_the_parser_has_seen(lines: list[str]) -> None:
     """A parser that has seen every line (its fast path knows their sources and minutes)
     answers each line as a new parser does."""
