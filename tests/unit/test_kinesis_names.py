@@ -1,4 +1,4 @@
-"""Metric name → RRD path, and path safety (DESIGN.md, "Kinesis input")."""
+"""Metric name → RRD path, and path safety (docs/inputs.md, "Name → file")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Decoding Kinesis record data (DESIGN.md, "Kinesis input")."""
+"""Decoding Kinesis record data (docs/inputs.md, "Kinesis records")."""
 
 from __future__ import annotations
 

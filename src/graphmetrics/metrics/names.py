@@ -1,4 +1,4 @@
-"""Metric name → RRD path (DESIGN.md, "Kinesis input"); pure, no file system access.
+"""Metric name → RRD path (docs/inputs.md, "Name → file"); pure, no file system access.
 
 ``//host.example/cfg/section#metric`` becomes ``host.example/cfg/section/metric``:
 the leading ``//`` is stripped, ``#`` becomes ``/`` and ``:`` becomes ``..``.  Every

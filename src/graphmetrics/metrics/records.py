@@ -1,7 +1,7 @@
 """Decoding Kinesis record data into metric samples; pure, never raises on bad input.
 
 A record is UTF-8 JSON ``{"timestamp": ISO 8601, "name": str, "value": number,
-"units": str}`` (DESIGN.md, "Kinesis input").  Also accepted: gzip-compressed data,
+"units": str}`` (docs/inputs.md, "Kinesis records").  Also accepted: gzip-compressed data,
 several JSON objects joined by newlines, and a JSON array of objects.  Anything
 unusable comes back as a :class:`Bad` item with a short reason used as a counter
 name, so one broken producer never stops consumption.

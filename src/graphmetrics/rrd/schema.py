@@ -1,4 +1,4 @@
-"""The RRD layouts graphmetrics creates (see DESIGN.md, "Tracelog RRD" and "Kinesis input")."""
+"""The RRD layouts graphmetrics creates (see docs/storage.md, "RRD schemas")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Per-instance, per-minute tracelog statistics (pure: records in, RRD rows out).
 
-For every instance and minute (DESIGN.md, "Tracelog input"):
+For every instance and minute (docs/inputs.md, "What is computed"):
 
 * ``rpm``   requests completed (A records) in the minute,
 * ``epm``   of those, errors (status 5xx or ``Error:``),

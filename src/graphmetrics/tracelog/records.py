@@ -1,4 +1,4 @@
-"""Tracelog record types (see DESIGN.md, "Tracelog input").
+"""Tracelog record types (see docs/inputs.md, "Tracelog lines").
 
 A zope / zc.resumelb tracelog line is ``CODE ID DATE TIME [ARGS...]``; syslog-ng puts
 three words naming the source (host, customer, instance) and sometimes a lone ``:``
