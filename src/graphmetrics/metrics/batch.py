@@ -62,13 +62,16 @@ class PathCache:
         return known
 
     def _check(self, name: str) -> str | BadMetricName:
+        # One ``except`` per exception variable: mypyc types a variable shared by
+        # two clauses as the first clause's class, and the second then fails.
         try:
             relative = rrd_relative(name)
+        except BadMetricName as bad_name:
+            return bad_name
+        try:
             path = str(self.store.path_for(relative))
-        except BadMetricName as exc:
-            return exc
-        except RRDPathError as exc:
-            return BadMetricName(str(exc))
+        except RRDPathError as bad_path:
+            return BadMetricName(str(bad_path))
         if self._real_root is None:
             self._real_root = os.path.realpath(self.store.root / METRICS_DIR)
         if not path.startswith(self._real_root + os.sep):
