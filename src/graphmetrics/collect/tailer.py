@@ -41,6 +41,8 @@ STATE_VERSION = 1
 FORGET_AFTER = 7 * 86400.0
 #: write rows once this many lines were read, even in the middle of a big file
 WRITE_EVERY_LINES = 1_000_000
+#: through rrdcached, flush and check the writes at least every so many minutes written
+FLUSH_EVERY_SAMPLES = 100_000
 
 
 class StateError(RuntimeError):
@@ -164,6 +166,8 @@ class TracelogCollector:
                     log.error("keeping %d minutes of %s to retry: %s", len(rows), instance, exc)
                 else:
                     log.error("dropping %d minutes of %s: %s", len(rows), instance, exc)
+        if self.store.unflushed >= FLUSH_EVERY_SAMPLES:
+            self._take_back_lost_writes()  # bounds what the store keeps to check
 
     def _take_back_lost_writes(self) -> None:
         """With rrdcached: flush, and keep to retry the minutes a file did not get."""

@@ -131,6 +131,8 @@ class RRDStore:
     _last: dict[str, int] = field(default_factory=dict, repr=False)
     _touched: dict[str, Unverified] = field(default_factory=dict, repr=False)
     """Through rrdcached: per file, what was written since the last flush."""
+    unflushed: int = field(default=0, init=False)
+    """Samples written through rrdcached since the last :meth:`flush` (kept until it)."""
     _paths: dict[str, Path] = field(default_factory=dict, repr=False)
     _gate: CreationGate = field(init=False, repr=False)
     _refusals_unlogged: int = field(default=0, repr=False)
@@ -290,6 +292,7 @@ class RRDStore:
         if touched is not None:
             samples = touched.samples + samples
         self._touched[key] = Unverified(relative, samples, "")
+        self.unflushed += len(samples)
 
     def flush(self) -> list[Unverified]:
         """Make rrdcached write what it holds for the files this store touched, then
@@ -303,6 +306,7 @@ class RRDStore:
         if not self.rrdcached or not self._touched:
             return []
         touched, self._touched = self._touched, {}
+        self.unflushed = 0
         try:
             rrdtool.flushcached(*self._daemon_args(), *touched)
         except rrdtool.OperationalError as exc:

@@ -47,7 +47,9 @@ def test_a_write_rrdcached_lost_behind_a_lock_is_handed_back_and_written_once(
             # rrdcached knows the file: it accepts the update, then cannot write it
             assert store.write("metrics/a", METRICS, [(T0 + 300, (2.0,)), (T0 + 600, (3.0,))]) == 2
             store.write("metrics/b", METRICS, [(T0 + 300, (6.0,))])
+            assert store.unflushed == 3  # kept until the flush has checked them
             lost = store.flush()
+            assert store.unflushed == 0
             assert [(u.relative, u.samples) for u in lost] == [
                 ("metrics/a", [(T0 + 300, (2.0,)), (T0 + 600, (3.0,))])
             ]
