@@ -73,6 +73,7 @@ class TracelogSettings:
         "create at most N new RRD files (instances) in any minute (0: no limit); the "
         "minutes of an instance whose file is refused are dropped and counted",
         parse=non_negative_int,
+        metavar="N",
     )
     min_free_disk: DiskFloor = option(
         DiskFloor(),
@@ -80,6 +81,7 @@ class TracelogSettings:
         "system: bytes (K M G T suffixes) or a percentage such as 5%% (0: no floor); "
         "the minutes of an instance whose file is refused are dropped and counted",
         parse=DiskFloor.parse,
+        metavar="SIZE",
     )
     default_host: str = option("localhost", "host for plain tracelog files without a source prefix")
     default_customer: str = option("default", "customer for plain tracelog files")

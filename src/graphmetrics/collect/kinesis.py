@@ -201,7 +201,7 @@ class KinesisConsumer:
             self._consume(readers, once)
         finally:
             readers.close()
-        self.log_status(final=True)
+            self.log_status(final=True)  # a failing run reports its counters too
         return self.stats
 
     def _consume(self, readers: ShardReaders, once: bool) -> None:

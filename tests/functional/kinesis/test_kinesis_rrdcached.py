@@ -86,6 +86,9 @@ def test_a_write_lost_behind_rrdcached_is_retried_and_never_checkpointed_past(
                 daemon.send_signal(signal.SIGTERM)
                 assert daemon.wait(timeout=20) == 1
             assert checkpoints(cp, stream) == saved
+            counts = summary(log_path.read_text())
+            assert counts["unverified"] >= 2 and counts["created"] == 2
+            assert counts["written"] == 9  # of 10: a's last sample is not written, nor counted
         finally:
             if daemon.poll() is None:
                 daemon.kill()
