@@ -288,11 +288,11 @@ class RRDStore:
         return info.get("step") == schema.step and names == set(schema.data_sources)
 
     def _remember(self, key: str, relative: str, samples: list[Sample]) -> None:
+        self.unflushed += len(samples)
         touched = self._touched.get(key)
         if touched is not None:
             samples = touched.samples + samples
         self._touched[key] = Unverified(relative, samples, "")
-        self.unflushed += len(samples)
 
     def flush(self) -> list[Unverified]:
         """Make rrdcached write what it holds for the files this store touched, then
@@ -316,13 +316,13 @@ class RRDStore:
                     rrdtool.flushcached(*self._daemon_args(), key)
         lost: list[Unverified] = []
         for key, written in touched.items():
-            reason = self._check_written(key, written.samples[-1][0])
-            if reason is not None:
-                lost.append(Unverified(written.relative, written.samples, f"{key}: {reason}"))
+            missing = self._missing(key, written)
+            if missing is not None:
+                lost.append(missing)
                 self._last.pop(key, None)
                 self._forget(key)
                 self.stats.unverified += 1
-                self.stats.written -= len(written.samples)
+                self.stats.written -= len(missing.samples)
         if lost:
             log.error(
                 "%d files lack samples rrdcached accepted and reported written (first: %s); "
@@ -333,14 +333,23 @@ class RRDStore:
         return lost
 
     @staticmethod
-    def _check_written(key: str, expected: int) -> str | None:
+    def _missing(key: str, written: Unverified) -> Unverified | None:
+        """What of ``written`` the file lacks after the flush, or None: all there.
+
+        Samples older than the file's last update did arrive (rrdcached may have
+        written part of them on its own timer); with a file beyond them (replaced by
+        a newer one) or unreadable, all are handed back, and the store sorts it out
+        when they are written again."""
+        expected = written.samples[-1][0]
         try:
             last = int(rrdtool.info(key)["last_update"])
         except (rrdtool.OperationalError, KeyError, TypeError, ValueError) as exc:
-            return f"cannot read its last update after the rrdcached flush: {exc}"
-        if last != expected:
-            return (
-                f"its last update is {last}, not {expected}, after rrdcached reported "
-                "the write done"
-            )
-        return None
+            reason = f"{key}: cannot read its last update after the rrdcached flush: {exc}"
+            return Unverified(written.relative, written.samples, reason)
+        if last == expected:
+            return None
+        reason = f"{key}: its last update is {last}, not {expected}, after rrdcached's flush"
+        samples = written.samples
+        if last < expected:
+            samples = [sample for sample in samples if sample[0] > last]
+        return Unverified(written.relative, samples, reason)

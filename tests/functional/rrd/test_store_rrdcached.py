@@ -92,3 +92,26 @@ def test_without_rrdcached_flush_has_nothing_to_check(tmp_path: Path) -> None:
     store = RRDStore(tmp_path)
     store.write("metrics/a", METRICS, [(T0, (1.0,))])
     assert store.flush() == []
+
+
+def test_only_the_samples_the_file_lacks_are_handed_back(tmp_path: Path) -> None:
+    rrd = tmp_path / "rrd"
+    with running_rrdcached(rrd, tmp_path) as address:
+        store = RRDStore(rrd, rrdcached=address)
+        store.write("metrics/a", METRICS, [(T0, (1.0,))])
+        assert store.flush() == []
+        path = rrd / "metrics/a.rrd"
+        # rrdcached writes on its own timer too: one write goes through, one is lost
+        store.write("metrics/a", METRICS, [(T0 + 300, (2.0,))])
+        rrdtool.flushcached("--daemon", address, str(path))
+        with locked_by_another_process(path):
+            store.write("metrics/a", METRICS, [(T0 + 600, (3.0,))])
+            rrdtool.flushcached("--daemon", address, str(path))
+        (lost,) = store.flush()
+        assert lost.samples == [(T0 + 600, (3.0,))]
+        assert f"last update is {T0 + 300}, not {T0 + 600}" in lost.reason
+        assert store.stats.written == 2  # T0 and T0 + 300 are in the file
+        assert store.write("metrics/a", METRICS, lost.samples) == 1
+        assert store.flush() == []
+        assert values(path) == [(T0, 1.0), (T0 + 300, 2.0), (T0 + 600, 3.0)]
+        assert (store.stats.written, store.stats.skipped_old) == (3, 0)
