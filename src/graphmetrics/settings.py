@@ -71,6 +71,21 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+BYTE_SUFFIXES = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_byte_size(text: str) -> int:
+    """Bytes: ``1048576``, ``512K``, ``500M``, ``2G``, ``1T`` (binary units, ``B`` optional)."""
+    value = text.strip().upper().removesuffix("B")
+    factor = BYTE_SUFFIXES.get(value[-1:], 1)
+    if factor > 1:
+        value = value[:-1]
+    size = float(value) * factor
+    if not 0 <= size < 1 << 62:
+        raise ValueError(f"not a size in bytes: {text!r}")
+    return int(size)
+
+
 def non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0:  # NaN too

@@ -62,3 +62,15 @@ def test_path_cache_refuses_symlinks_leading_out_of_metrics(tmp_path: Path) -> N
         cache.relative("//evil#m")
     with pytest.raises(BadMetricName):
         cache.relative("//evil#m")  # the verdict is cached, and still an error
+
+
+def test_path_cache_refuses_symlinks_leading_out_of_the_rrd_dir(tmp_path: Path) -> None:
+    rrd_dir = tmp_path / "rrd"
+    (rrd_dir / "metrics" / "h").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (rrd_dir / "metrics" / "h" / "linkdir").symlink_to(tmp_path / "elsewhere")
+    cache = PathCache(RRDStore(rrd_dir))
+    verdict = cache.verdict("//h/linkdir#secret")
+    assert isinstance(verdict, BadMetricName) and "leaves" in str(verdict)
+    with pytest.raises(BadMetricName, match="leaves"):
+        cache.relative("//h/linkdir#secret")

@@ -87,6 +87,10 @@ def test_units_are_optional_and_ints_and_floats_kept() -> None:
         (b"\x1f\x8bnot really gzip", "bad_gzip"),
         (b"\xf3\x89\x9a\xc2protobuf...", "kpl_aggregate"),
         (b"", "not_json"),
+        (b"[" * 1100 + b"]" * 1100, "not_json"),  # too deep for both parsers
+        (b"[" * 100_000, "not_json"),
+        (b'{"a": ' * 1100 + b"1" + b"}" * 1100, "not_json"),
+        ((b"[" * 1100 + b"]" * 1100 + b"\n") * 2, "not_json"),  # newline-joined
     ],
 )
 def test_undecodable_data(data: bytes, reason: str) -> None:

@@ -20,10 +20,12 @@ from watchdog.observers.polling import PollingObserver
 from graphmetrics import settings
 from graphmetrics.collect.state import StateLockedError, lock_state_dir
 from graphmetrics.collect.tailer import StateError, TracelogCollector, tune_gc
+from graphmetrics.rrd.limits import CreateLimits, DiskFloor
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.settings import (
     REQUIRED,
     non_negative_float,
+    non_negative_int,
     option,
     parse_bool,
     parse_optional_path,
@@ -65,6 +67,21 @@ class TracelogSettings:
     )
     rrdcached: str | None = option(
         None, "rrdcached address, e.g. unix:/run/rrdcached.sock", parse=parse_optional_str
+    )
+    max_new_files_per_minute: int = option(
+        100,
+        "create at most N new RRD files (instances) in any minute (0: no limit); the "
+        "minutes of an instance whose file is refused are dropped and counted",
+        parse=non_negative_int,
+        metavar="N",
+    )
+    min_free_disk: DiskFloor = option(
+        DiskFloor(),
+        "create no RRD file that would leave less free space than this on its file "
+        "system: bytes (K M G T suffixes) or a percentage such as 5%% (0: no floor); "
+        "the minutes of an instance whose file is refused are dropped and counted",
+        parse=DiskFloor.parse,
+        metavar="SIZE",
     )
     default_host: str = option("localhost", "host for plain tracelog files without a source prefix")
     default_customer: str = option("default", "customer for plain tracelog files")
@@ -128,7 +145,8 @@ class Status:
         store = self.collector.store.stats
         log.info(
             "status: %.0f lines/s, lines=%d skipped=%d %s late=%d minutes_written=%d "
-            "old_minutes_skipped=%d write_errors=%d instances=%d files=%d",
+            "old_minutes_skipped=%d write_errors=%d created=%d refused_files=%d "
+            "refused_minutes=%d unverified=%d instances=%d files=%d",
             rate,
             stats.lines,
             stats.skipped,
@@ -137,6 +155,10 @@ class Status:
             stats.rows,
             store.skipped_old,
             stats.write_errors,
+            store.created,
+            store.refused,
+            store.refused_samples,
+            store.unverified,
             len(self.collector.aggregator.instances),
             len(self.collector.files),
         )
@@ -147,7 +169,11 @@ def build_collector(cfg: TracelogSettings) -> TracelogCollector:
     state_dir = cfg.state_dir or cfg.rrd_dir / ".state"
     collector = TracelogCollector(
         cfg.log_dir,
-        RRDStore(cfg.rrd_dir, cfg.rrdcached),
+        RRDStore(
+            cfg.rrd_dir,
+            cfg.rrdcached,
+            CreateLimits(cfg.max_new_files_per_minute, cfg.min_free_disk),
+        ),
         Aggregator(MinuteClock(cfg.timezone)),
         state_dir / "tracelog.json",
         glob=cfg.glob,
@@ -189,7 +215,6 @@ def run(cfg: TracelogSettings) -> int:
         else:
             _follow(cfg, collector, status, stop)
         saved = collector.checkpoint()
-        collector.store.flush()
         status.maybe_log(force=True)
     finally:
         collector.close()

@@ -97,6 +97,10 @@ class Stats(FetchCounters):
     skipped_old: int = 0
     failed_files: int = 0
     write_retries: int = 0
+    created: int = 0
+    refused_files: int = 0
+    refused_samples: int = 0
+    unverified: int = 0
     bad: BadRecords = field(default_factory=BadRecords)
 
 
@@ -197,7 +201,7 @@ class KinesisConsumer:
             self._consume(readers, once)
         finally:
             readers.close()
-        self.log_status(final=True)
+            self.log_status(final=True)  # a failing run reports its counters too
         return self.stats
 
     def _consume(self, readers: ShardReaders, once: bool) -> None:
@@ -395,6 +399,10 @@ class KinesisConsumer:
         self.stats.written += result.written
         self.stats.skipped_old += result.skipped_old
         self.stats.failed_files += result.failed_files
+        self.stats.created += result.created
+        self.stats.refused_files += result.refused_files
+        self.stats.refused_samples += result.refused_samples
+        self.stats.unverified += result.unverified
 
     def _pause(self, seconds: float) -> None:
         """Sleep, waking up early for a stop request."""
@@ -493,7 +501,8 @@ class KinesisConsumer:
         bad = self.stats.bad.counts
         log.info(
             "%s: stream %s shards=%d finished=%d records=%d (%.1f/s) written=%d skipped_old=%d "
-            "failed_files=%d write_retries=%d throttled=%d bad=%d {%s} millis_behind_latest=%s",
+            "failed_files=%d write_retries=%d created=%d refused_files=%d refused_samples=%d "
+            "unverified=%d throttled=%d bad=%d {%s} millis_behind_latest=%s",
             "finished" if final else "status",
             self.stream,
             len(self.shards),
@@ -504,6 +513,10 @@ class KinesisConsumer:
             self.stats.skipped_old,
             self.stats.failed_files,
             self.stats.write_retries,
+            self.stats.created,
+            self.stats.refused_files,
+            self.stats.refused_samples,
+            self.stats.unverified,
             self.stats.throttled,
             sum(bad.values()),
             ", ".join(f"{reason}: {n}" for reason, n in sorted(bad.items())),

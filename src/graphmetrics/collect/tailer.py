@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from graphmetrics.collect.files import (
     FileState,
@@ -29,7 +30,7 @@ from graphmetrics.collect.files import (
 )
 from graphmetrics.collect.state import read_json, write_json_atomic
 from graphmetrics.rrd.schema import TRACELOG
-from graphmetrics.rrd.store import RRDStore, RRDWriteError
+from graphmetrics.rrd.store import RRDCreateRefused, RRDStore, RRDWriteError
 from graphmetrics.tracelog.aggregate import Aggregator, Row
 from graphmetrics.tracelog.parser import Parser, valid_source_name
 
@@ -40,6 +41,8 @@ STATE_VERSION = 1
 FORGET_AFTER = 7 * 86400.0
 #: write rows once this many lines were read, even in the middle of a big file
 WRITE_EVERY_LINES = 1_000_000
+#: through rrdcached, flush and check the writes at least every so many minutes written
+FLUSH_EVERY_SAMPLES = 100_000
 
 
 class StateError(RuntimeError):
@@ -122,6 +125,7 @@ class TracelogCollector:
         False when the state was not saved.
         """
         self.write_rows()
+        self._take_back_lost_writes()
         if self.unwritten:
             minutes = sum(len(rows) for rows in self.unwritten.values())
             log.error(
@@ -153,6 +157,8 @@ class TracelogCollector:
         for instance, rows in rows_by_instance.items():
             try:
                 self.stats.rows += self.store.write(f"tracelog/{instance}", TRACELOG, rows)
+            except RRDCreateRefused:
+                continue  # counted and logged by the store
             except RRDWriteError as exc:
                 self.stats.write_errors += 1
                 if exc.transient:
@@ -160,6 +166,20 @@ class TracelogCollector:
                     log.error("keeping %d minutes of %s to retry: %s", len(rows), instance, exc)
                 else:
                     log.error("dropping %d minutes of %s: %s", len(rows), instance, exc)
+        if self.store.unflushed >= FLUSH_EVERY_SAMPLES:
+            self._take_back_lost_writes()  # bounds what the store keeps to check
+
+    def _take_back_lost_writes(self) -> None:
+        """With rrdcached: flush, and keep to retry the minutes a file did not get."""
+        for lost in self.store.flush():
+            instance = lost.relative.removeprefix("tracelog/")
+            self.stats.rows -= len(lost.samples)
+            self.stats.write_errors += 1
+            rows = cast(list[Row], lost.samples)  # the rows given to the store
+            self.unwritten[instance] = rows + self.unwritten.get(instance, [])
+            log.error(
+                "keeping %d minutes of %s to retry: %s", len(lost.samples), instance, lost.reason
+            )
 
     # -- discovery ---------------------------------------------------------------------
 

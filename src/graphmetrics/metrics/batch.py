@@ -19,7 +19,13 @@ from typing import Any
 from graphmetrics.metrics.names import METRICS_DIR, BadMetricName, rrd_relative
 from graphmetrics.metrics.records import Bad, decode
 from graphmetrics.rrd.schema import METRICS
-from graphmetrics.rrd.store import RRDPathError, RRDStore, RRDWriteError, Sample
+from graphmetrics.rrd.store import (
+    RRDCreateRefused,
+    RRDPathError,
+    RRDStore,
+    RRDWriteError,
+    Sample,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +68,16 @@ class PathCache:
         return known
 
     def _check(self, name: str) -> str | BadMetricName:
+        # One ``except`` per exception variable: mypyc types a variable shared by
+        # two clauses as the first clause's class, and the second then fails.
         try:
             relative = rrd_relative(name)
+        except BadMetricName as bad_name:
+            return bad_name
+        try:
             path = str(self.store.path_for(relative))
-        except BadMetricName as exc:
-            return exc
-        except RRDPathError as exc:
-            return BadMetricName(str(exc))
+        except RRDPathError as bad_path:
+            return BadMetricName(str(bad_path))
         if self._real_root is None:
             self._real_root = os.path.realpath(self.store.root / METRICS_DIR)
         if not path.startswith(self._real_root + os.sep):
@@ -107,6 +116,12 @@ class WriteResult:
     skipped_old: int = 0
     failed_files: int = 0
     """Files whose samples were dropped: the file itself is unusable."""
+    created: int = 0
+    refused_files: int = 0
+    """New files the creation limits refused; their samples are dropped."""
+    refused_samples: int = 0
+    unverified: int = 0
+    """Files rrdcached reported written that lacked the samples (they are in ``retry``)."""
     retry: dict[str, list[Sample]] = field(default_factory=dict)
     """Samples per file that could not be written for now (disk full, lock...): the
     consumer retries them and checkpoints nothing until they are written."""
@@ -159,12 +174,17 @@ class MetricBatch:
 
 def write_samples(store: RRDStore, samples_by_file: Mapping[str, list[Sample]]) -> WriteResult:
     """One store write per file.  A file that cannot be written for now goes to
-    ``retry``; an unusable one is logged, counted in ``failed_files`` and skipped."""
+    ``retry``; an unusable one is logged, counted in ``failed_files`` and skipped; a
+    new file the creation limits refuse is counted (the store logs it) and skipped."""
     result = WriteResult()
-    skipped_before = store.stats.skipped_old
+    stats = store.stats
+    skipped_before, created_before = stats.skipped_old, stats.created
+    refused_before, refused_samples_before = stats.refused, stats.refused_samples
     for relative, samples in samples_by_file.items():
         try:
             result.written += store.write(relative, METRICS, samples)
+        except RRDCreateRefused:
+            continue
         except (RRDWriteError, RRDPathError, OSError) as exc:
             if isinstance(exc, RRDWriteError) and exc.transient:
                 result.retry[relative] = samples
@@ -172,5 +192,8 @@ def write_samples(store: RRDStore, samples_by_file: Mapping[str, list[Sample]]) 
                 continue
             result.failed_files += 1
             log.error("dropping %d samples of %s: %s", len(samples), relative, exc)
-    result.skipped_old = store.stats.skipped_old - skipped_before
+    result.skipped_old = stats.skipped_old - skipped_before
+    result.created = stats.created - created_before
+    result.refused_files = stats.refused - refused_before
+    result.refused_samples = stats.refused_samples - refused_samples_before
     return result

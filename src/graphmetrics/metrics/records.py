@@ -65,9 +65,10 @@ def _decode_unusual(data: bytes) -> list[Decoded]:
         return [Bad("not_utf8", str(exc))]
     try:
         # The standard parser also takes NaN or huge integers, so they are refused
-        # below with the precise reason rather than as "not JSON".
+        # below with the precise reason rather than as "not JSON".  Nesting deeper
+        # than orjson's limit (1024) makes it recurse until RecursionError.
         return _decode_document(json.loads(text))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) < 2:
             return [Bad("not_json", str(exc))]
@@ -87,7 +88,7 @@ def _gunzip(data: bytes) -> bytes:
 def _decode_line(line: str) -> list[Decoded]:
     try:
         return _decode_document(json.loads(line))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return [Bad("not_json", str(exc))]
 
 

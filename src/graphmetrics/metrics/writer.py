@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from graphmetrics.metrics.batch import WriteResult, write_samples
+from graphmetrics.rrd.limits import CreateLimits
 from graphmetrics.rrd.store import RRDStore, Sample
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,14 @@ class Writer(Protocol):
 
 
 def write_and_flush(store: RRDStore, samples: Samples) -> WriteResult:
+    """Write, and with rrdcached flush: what the flush did not put in a file goes to
+    ``retry`` like any write that failed for now, so no checkpoint passes it."""
     result = write_samples(store, samples)
-    store.flush()
+    for lost in store.flush():
+        result.written -= len(lost.samples)
+        result.unverified += 1
+        result.retry[lost.relative] = lost.samples
+        result.error = lost.reason
     return result
 
 
@@ -88,12 +95,14 @@ class ProcessWriter:
     is raised by :meth:`wait` as :class:`WriterFailed`.
     """
 
-    def __init__(self, root: Path, rrdcached: str | None = None) -> None:
+    def __init__(
+        self, root: Path, rrdcached: str | None = None, limits: CreateLimits | None = None
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child_conn = context.Pipe()
         self._process = context.Process(
             target=serve,
-            args=(child_conn, str(root), rrdcached, *logging_setup()),
+            args=(child_conn, str(root), rrdcached, limits or CreateLimits(), *logging_setup()),
             name="graphmetrics-rrd-writer",
             daemon=True,
         )
@@ -158,7 +167,14 @@ def logging_setup() -> tuple[int, str | None]:
     return root.level, None
 
 
-def serve(conn: Connection, root: str, rrdcached: str | None, level: int, fmt: str | None) -> None:
+def serve(
+    conn: Connection,
+    root: str,
+    rrdcached: str | None,
+    limits: CreateLimits,
+    level: int,
+    fmt: str | None,
+) -> None:
     """The child: write every batch received, answer its result (or the error)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -167,7 +183,7 @@ def serve(conn: Connection, root: str, rrdcached: str | None, level: int, fmt: s
         logging.basicConfig(level=level, format=fmt)
     else:
         logging.getLogger().setLevel(level)
-    store = RRDStore(Path(root), rrdcached=rrdcached)
+    store = RRDStore(Path(root), rrdcached=rrdcached, limits=limits)
     while True:
         try:
             payload = conn.recv_bytes()

@@ -3,21 +3,32 @@
 Callers hand over samples per file; the store creates missing files (atomically, with
 the schema), sorts samples, keeps the last of equal timestamps, drops timestamps at
 or before the file's last update (rrdtool would refuse the whole call) and writes the
-rest in one ``rrdtool.update`` call per file.  Optionally the updates go through
-rrdcached, and :meth:`RRDStore.flush` pushes them to disk.
+rest in one ``rrdtool.update`` call per file.  New files are created only as far
+as the :class:`~graphmetrics.rrd.limits.CreationGate` allows.
+
+Optionally the updates go through rrdcached, and :meth:`RRDStore.flush` pushes them
+to disk.  rrdcached answers FLUSH with success even when its write failed (the file
+locked or replaced behind it: the failure is only in its log) and answers LAST from
+its cache, so after the flush the store reads each file's ``last_update`` with INFO,
+from the file itself: a file that does not have its last sample lost the write, and
+:meth:`RRDStore.flush` hands those samples back to be written again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import rrdtool
 
+from graphmetrics.rrd import cached
+from graphmetrics.rrd.limits import CreateLimits, CreationGate
 from graphmetrics.rrd.schema import Schema
 from graphmetrics.rrd.updates import format_updates
 
@@ -46,6 +57,21 @@ class RRDWriteError(RuntimeError):
         self.transient = transient
 
 
+class RRDCreateRefused(RRDWriteError):
+    """A new file the creation limits refused (too many new files this minute, or
+    too little free space): not created, its samples not written.  Counted in
+    ``StoreStats.refused`` and logged by the store, a few times a minute at most."""
+
+
+@dataclass(frozen=True)
+class Unverified:
+    """Samples rrdcached accepted and then did not write (found by :meth:`RRDStore.flush`)."""
+
+    relative: str
+    samples: list[Sample]
+    reason: str
+
+
 @dataclass
 class StoreStats:
     created: int = 0
@@ -53,6 +79,12 @@ class StoreStats:
     skipped_old: int = 0
     failed: int = 0
     updates: int = 0
+    refused: int = 0
+    """New files not created (creation limits); their samples are in ``refused_samples``."""
+    refused_samples: int = 0
+    unverified: int = 0
+    """Files whose write through rrdcached did not reach the file (taken back from
+    ``written``, to be written again)."""
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -60,6 +92,8 @@ class StoreStats:
 
 #: rrdtool's error when another process holds the file's lock.
 LOCKED = "could not lock"
+#: Refused creations are logged at most once per this many seconds.
+REFUSAL_LOG_SECONDS = 10.0
 #: ``mkdir``/``rename`` errors meaning the name itself can never become a file.
 NAME_ERRNOS = frozenset(
     {errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENAMETOOLONG, errno.EINVAL}
@@ -92,10 +126,20 @@ class RRDStore:
 
     root: Path
     rrdcached: str | None = None
+    limits: CreateLimits = field(default_factory=CreateLimits)
     stats: StoreStats = field(default_factory=StoreStats)
     _last: dict[str, int] = field(default_factory=dict, repr=False)
-    _touched: set[str] = field(default_factory=set, repr=False)
+    _touched: dict[str, Unverified] = field(default_factory=dict, repr=False)
+    """Through rrdcached: per file, what was written since the last flush."""
+    unflushed: int = field(default=0, init=False)
+    """Samples written through rrdcached since the last :meth:`flush` (kept until it)."""
     _paths: dict[str, Path] = field(default_factory=dict, repr=False)
+    _gate: CreationGate = field(init=False, repr=False)
+    _refusals_unlogged: int = field(default=0, repr=False)
+    _refusal_log_due: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self._gate = CreationGate(self.limits)
 
     def path_for(self, relative: str) -> Path:
         """The file for ``relative`` (without ``.rrd``), refusing path tricks."""
@@ -121,6 +165,7 @@ class RRDStore:
         try:
             if self.rrdcached:
                 rrdtool.flushcached(*self._daemon_args(), key)
+                self._forget(key)
             last = int(rrdtool.last(key))
         except rrdtool.OperationalError as exc:
             raise RRDWriteError(
@@ -129,7 +174,39 @@ class RRDStore:
         self._last[key] = last
         return last
 
-    def _create(self, path: Path, schema: Schema, first: int) -> None:
+    def _forget(self, key: str) -> None:
+        """Drop rrdcached's idea of the file (after a flush: nothing is pending), so it
+        takes the file's own last update, not a sample it lost, as the file's."""
+        assert self.rrdcached is not None
+        try:
+            cached.forget(self.rrdcached, key)
+        except (OSError, ValueError) as exc:
+            log.warning("rrdcached %s: cannot FORGET %s: %s", self.rrdcached, key, exc)
+
+    def _refuse(self, path: Path, reason: str, samples: int) -> RRDCreateRefused:
+        stats = self.stats
+        stats.refused += 1
+        stats.refused_samples += samples
+        self._refusals_unlogged += 1
+        now = time.monotonic()
+        if now >= self._refusal_log_due:
+            log.warning(
+                "not creating %s: %s; its %d samples are dropped (%d new files refused "
+                "since the last such message, %d in all)",
+                path,
+                reason,
+                samples,
+                self._refusals_unlogged,
+                stats.refused,
+            )
+            self._refusals_unlogged = 0
+            self._refusal_log_due = now + REFUSAL_LOG_SECONDS
+        return RRDCreateRefused(f"{path}: not created: {reason}")
+
+    def _create(self, path: Path, schema: Schema, first: int, samples: int) -> None:
+        refusal = self._gate.refusal(path, schema)
+        if refusal is not None:
+            raise self._refuse(path, refusal, samples)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -151,6 +228,7 @@ class RRDStore:
                 f"{path}: cannot create: {reason}", transient=not permanent
             ) from exc
         self._last[str(path)] = first - schema.step
+        self._gate.created()
         self.stats.created += 1
         log.info("created %s", path)
 
@@ -171,7 +249,7 @@ class RRDStore:
         if last is None:
             last = self.last_update(key)
         if last is None:
-            self._create(path, schema, times[0])
+            self._create(path, schema, times[0], len(times))
             last = times[0] - schema.step
         fresh = [t for t in times if t > last]
         self.stats.skipped_old += len(times) - len(fresh)
@@ -193,7 +271,7 @@ class RRDStore:
             ) from exc
         self._last[key] = fresh[-1]
         if self.rrdcached:
-            self._touched.add(key)
+            self._remember(key, relative, [(t, by_time[t]) for t in fresh])
         stats = self.stats
         stats.written += len(fresh)
         stats.updates += 1
@@ -209,12 +287,69 @@ class RRDStore:
         names = {k[3:-6] for k in info if k.startswith("ds[") and k.endswith("].type")}
         return info.get("step") == schema.step and names == set(schema.data_sources)
 
-    def flush(self) -> None:
-        """Make rrdcached write what it holds for the files this store touched."""
-        if self.rrdcached and self._touched:
-            try:
-                rrdtool.flushcached(*self._daemon_args(), *sorted(self._touched))
-            except rrdtool.OperationalError as exc:
-                log.error("rrdcached flush failed: %s", exc)
-                return
-        self._touched.clear()
+    def _remember(self, key: str, relative: str, samples: list[Sample]) -> None:
+        self.unflushed += len(samples)
+        touched = self._touched.get(key)
+        if touched is not None:
+            samples = touched.samples + samples
+        self._touched[key] = Unverified(relative, samples, "")
+
+    def flush(self) -> list[Unverified]:
+        """Make rrdcached write what it holds for the files this store touched, then
+        check each file's last update (INFO, read from the file).
+
+        Returns the writes that did not reach their file: their samples are taken
+        back from ``stats.written`` (counted in ``stats.unverified``), rrdcached
+        forgets the file, and the caller writes them again, as after any write that
+        failed for now.  Without rrdcached every write is already on disk: [].
+        """
+        if not self.rrdcached or not self._touched:
+            return []
+        touched, self._touched = self._touched, {}
+        self.unflushed = 0
+        try:
+            rrdtool.flushcached(*self._daemon_args(), *touched)
+        except rrdtool.OperationalError as exc:
+            log.error("rrdcached flush failed (%s); flushing file by file", exc)
+            for key in touched:
+                with contextlib.suppress(rrdtool.OperationalError):  # checked below
+                    rrdtool.flushcached(*self._daemon_args(), key)
+        lost: list[Unverified] = []
+        for key, written in touched.items():
+            missing = self._missing(key, written)
+            if missing is not None:
+                lost.append(missing)
+                self._last.pop(key, None)
+                self._forget(key)
+                self.stats.unverified += 1
+                self.stats.written -= len(missing.samples)
+        if lost:
+            log.error(
+                "%d files lack samples rrdcached accepted and reported written (first: %s); "
+                "they are written again",
+                len(lost),
+                lost[0].reason,
+            )
+        return lost
+
+    @staticmethod
+    def _missing(key: str, written: Unverified) -> Unverified | None:
+        """What of ``written`` the file lacks after the flush, or None: all there.
+
+        Samples older than the file's last update did arrive (rrdcached may have
+        written part of them on its own timer); with a file beyond them (replaced by
+        a newer one) or unreadable, all are handed back, and the store sorts it out
+        when they are written again."""
+        expected = written.samples[-1][0]
+        try:
+            last = int(rrdtool.info(key)["last_update"])
+        except (rrdtool.OperationalError, KeyError, TypeError, ValueError) as exc:
+            reason = f"{key}: cannot read its last update after the rrdcached flush: {exc}"
+            return Unverified(written.relative, written.samples, reason)
+        if last == expected:
+            return None
+        reason = f"{key}: its last update is {last}, not {expected}, after rrdcached's flush"
+        samples = written.samples
+        if last < expected:
+            samples = [sample for sample in samples if sample[0] > last]
+        return Unverified(written.relative, samples, reason)

@@ -1,0 +1,154 @@
+"""One bad input never stops the Kinesis collector (issue #9 item 6): each is counted
+and skipped by the real daemon (its mypyc-compiled build), and the records after it
+are written and checkpointed; a flood of new names creates no more files than the
+limits allow."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.functional.kinesis.conftest import (
+    DAEMON,
+    T0,
+    daemon_env,
+    fetch,
+    put_all,
+    record,
+    run_once,
+    summary,
+)
+
+
+def test_deeply_nested_json_is_not_json_and_skipped(
+    kinesis: Any, kinesalite: str, make_stream: Callable[[int], str], tmp_path: Path
+) -> None:
+    stream = make_stream(1)
+    nested = b"[" * 1100 + b"]" * 1100
+    put_all(kinesis, stream, [("k", record("//h#m", T0, 1)), ("k", nested)])
+    put_all(kinesis, stream, [("k", record("//h#m", T0 + 300, 2))])
+    rrd, cp = tmp_path / "rrd", tmp_path / "cp"
+    log = run_once(kinesalite, stream, rrd, cp)
+    counts = summary(log)
+    assert (counts["records"], counts["written"], counts["bad"]) == (3, 2, 1)
+    assert "not_json: 1" in log
+    assert fetch(rrd / "metrics/h/m.rrd") == [(T0, 1.0), (T0 + 300, 2.0)]
+    assert summary(run_once(kinesalite, stream, rrd, cp))["records"] == 0  # checkpointed
+
+
+def test_a_name_through_a_symlink_out_of_metrics_is_a_bad_name(
+    kinesis: Any, kinesalite: str, make_stream: Callable[[int], str], tmp_path: Path
+) -> None:
+    stream = make_stream(1)
+    rrd, cp = tmp_path / "rrd", tmp_path / "cp"
+    (rrd / "metrics/h").mkdir(parents=True)
+    (rrd / "tracelog").mkdir()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    os.symlink(outside, rrd / "metrics/h/linkdir")  # leaves the RRD directory
+    os.symlink(rrd / "tracelog", rrd / "metrics/h/inside")  # stays in it, leaves metrics/
+    put_all(
+        kinesis,
+        stream,
+        [
+            ("k", record("//h/linkdir#secret", T0, 1)),
+            ("k", record("//h/inside#secret", T0, 1)),
+            ("k", record("//h#m", T0, 3)),
+        ],
+    )
+    log = run_once(kinesalite, stream, rrd, cp)
+    counts = summary(log)
+    assert (counts["records"], counts["written"], counts["bad"]) == (3, 1, 2)
+    assert "bad_name: 2" in log
+    assert fetch(rrd / "metrics/h/m.rrd") == [(T0, 3.0)]
+    assert list(outside.iterdir()) == [] and list((rrd / "tracelog").iterdir()) == []
+
+
+def run_once_with(endpoint: str, stream: str, rrd: Path, cp: Path, *args: str) -> str:
+    proc = subprocess.run(
+        [DAEMON, "--once", "--stream", stream, "--endpoint-url", endpoint]
+        + ["--rrd-dir", str(rrd), "--checkpoint-dir", str(cp), *args],
+        env=daemon_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stderr
+
+
+def rrd_files(rrd: Path) -> list[Path]:
+    return sorted(rrd.rglob("*.rrd"))
+
+
+def test_a_flood_of_new_names_creates_only_as_many_files_as_allowed(
+    kinesis: Any, kinesalite: str, make_stream: Callable[[int], str], tmp_path: Path
+) -> None:
+    stream = make_stream(1)
+    rrd, cp = tmp_path / "rrd", tmp_path / "cp"
+    put_all(kinesis, stream, [("k", record("//h#m", T0, 1))])
+    run_once(kinesalite, stream, rrd, cp)
+    # one 5 KB gzip record naming 2 000 series nobody has heard of
+    flood = [
+        {"timestamp": "2023-11-14T22:15:00", "name": f"//invented{i}#m", "value": i}
+        for i in range(2000)
+    ]
+    data = gzip.compress(json.dumps(flood).encode())
+    assert len(data) < 20_000
+    put_all(kinesis, stream, [("k", data), ("k", record("//h#m", T0 + 300, 2))])
+    log = run_once_with(kinesalite, stream, rrd, cp, "--max-new-files-per-minute", "50")
+    counts = summary(log)
+    assert counts["records"] == 2
+    assert (counts["created"], counts["refused_files"], counts["refused_samples"]) == (
+        50,
+        1950,
+        1950,
+    )
+    assert counts["written"] == 51  # the existing file is never refused
+    assert len(rrd_files(rrd)) == 51
+    assert fetch(rrd / "metrics/h/m.rrd") == [(T0, 1.0), (T0 + 300, 2.0)]
+    assert log.count("not creating") <= 2  # logged, but not 1 950 times
+    assert summary(run_once(kinesalite, stream, rrd, cp))["records"] == 0  # checkpointed
+
+
+def test_no_file_is_created_below_the_free_disk_floor(
+    kinesis: Any, kinesalite: str, make_stream: Callable[[int], str], tmp_path: Path
+) -> None:
+    stream = make_stream(1)
+    rrd, cp = tmp_path / "rrd", tmp_path / "cp"
+    put_all(kinesis, stream, [("k", record("//h#m", T0, 1))])
+    run_once(kinesalite, stream, rrd, cp)
+    put_all(kinesis, stream, [("k", record("//h#new", T0, 1)), ("k", record("//h#m", T0 + 300, 2))])
+    total = os.statvfs(tmp_path).f_blocks * os.statvfs(tmp_path).f_frsize
+    floor = str(total)  # more than there can ever be free
+    log = run_once_with(kinesalite, stream, rrd, cp, "--min-free-disk", floor)
+    counts = summary(log)
+    assert (counts["created"], counts["refused_files"], counts["written"]) == (0, 1, 1)
+    assert "below the floor" in log
+    assert rrd_files(rrd) == [rrd / "metrics/h/m.rrd"]
+    assert fetch(rrd / "metrics/h/m.rrd") == [(T0, 1.0), (T0 + 300, 2.0)]
+
+    put_all(kinesis, stream, [("k", record("//h#new", T0 + 300, 3))])
+    log = run_once_with(kinesalite, stream, rrd, cp, "--min-free-disk", "0.001%")
+    assert summary(log)["created"] == 1
+    assert fetch(rrd / "metrics/h/new.rrd") == [(T0 + 300, 3.0)]  # the refused one is gone
+
+
+def test_bad_limits_are_settings_errors(kinesalite: str, tmp_path: Path) -> None:
+    base = [DAEMON, "--once", "--stream", "s", "--rrd-dir", str(tmp_path)]
+    base += ["--checkpoint-dir", str(tmp_path), "--endpoint-url", kinesalite]
+    for bad in (["--min-free-disk", "lots"], ["--min-free-disk", "100%"]):
+        proc = subprocess.run(base + bad, env=daemon_env(), capture_output=True, text=True)
+        assert proc.returncode == 2 and "min_free_disk" in proc.stderr, proc.stderr
+    proc = subprocess.run(
+        base + ["--max-new-files-per-minute", "-1"],
+        env=daemon_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "max_new_files_per_minute" in proc.stderr

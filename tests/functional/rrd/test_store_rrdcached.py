@@ -1,0 +1,117 @@
+"""Writes through rrdcached are confirmed from the file (issue #9 item 3).
+
+rrdcached answers FLUSH with success when its own write failed, and LAST from its
+cache: here another process holds the file's lock while rrdcached writes, so the
+write is lost behind a successful flush.  The store reads ``last_update`` from the
+file, hands the samples back, and writes them once the lock is gone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rrdtool
+
+from graphmetrics.rrd.schema import METRICS
+from graphmetrics.rrd.store import RRDStore, Unverified
+from tests.disk import locked_by_another_process
+from tests.rrdcached import running_rrdcached
+
+T0 = 1_700_000_100
+
+
+def file_last(path: Path) -> int:
+    return int(rrdtool.info(str(path))["last_update"])
+
+
+def values(path: Path) -> list[tuple[int, float]]:
+    (start, _, step), _, rows = rrdtool.fetch(
+        str(path), "AVERAGE", "-r", "300", "-s", str(T0 - 600), "-e", str(T0 + 3000)
+    )
+    return [(start + step * (i + 1), r[0]) for i, r in enumerate(rows) if r[0] is not None]
+
+
+def test_a_write_rrdcached_lost_behind_a_lock_is_handed_back_and_written_once(
+    tmp_path: Path,
+) -> None:
+    rrd = tmp_path / "rrd"
+    with running_rrdcached(rrd, tmp_path) as address:
+        store = RRDStore(rrd, rrdcached=address)
+        store.write("metrics/a", METRICS, [(T0, (1.0,))])
+        store.write("metrics/b", METRICS, [(T0, (5.0,))])
+        assert store.flush() == []
+        path = rrd / "metrics/a.rrd"
+        assert file_last(path) == T0
+
+        with locked_by_another_process(path):
+            # rrdcached knows the file: it accepts the update, then cannot write it
+            assert store.write("metrics/a", METRICS, [(T0 + 300, (2.0,)), (T0 + 600, (3.0,))]) == 2
+            store.write("metrics/b", METRICS, [(T0 + 300, (6.0,))])
+            assert store.unflushed == 3  # kept until the flush has checked them
+            lost = store.flush()
+            assert store.unflushed == 0
+            assert [(u.relative, u.samples) for u in lost] == [
+                ("metrics/a", [(T0 + 300, (2.0,)), (T0 + 600, (3.0,))])
+            ]
+            assert "rrdcached" in lost[0].reason
+            assert (store.stats.unverified, store.stats.written) == (1, 3)
+        assert file_last(path) == T0  # the samples are not in the file
+        assert file_last(rrd / "metrics/b.rrd") == T0 + 300
+
+        # the lock is gone: written again, once (rrdcached no longer refuses them)
+        retry: Unverified = lost[0]
+        assert store.write(retry.relative, METRICS, retry.samples) == 2
+        assert store.flush() == []
+        assert file_last(path) == T0 + 600
+        assert values(path) == [(T0, 1.0), (T0 + 300, 2.0), (T0 + 600, 3.0)]
+        assert store.stats.written == 5
+
+
+def test_a_file_replaced_behind_rrdcached_is_not_taken_as_written(tmp_path: Path) -> None:
+    rrd = tmp_path / "rrd"
+    with running_rrdcached(rrd, tmp_path) as address:
+        store = RRDStore(rrd, rrdcached=address)
+        store.write("metrics/a", METRICS, [(T0, (1.0,))])
+        assert store.flush() == []
+        store.write("metrics/a", METRICS, [(T0 + 300, (2.0,))])
+        path = rrd / "metrics/a.rrd"
+        # Replaced by a copy already past the pending sample: rrdcached's write fails.
+        newer = rrd / "newer.rrd"
+        rrdtool.create(str(newer), "--start", str(T0 + 900), *METRICS.create_args())
+        newer.replace(path)
+        (lost,) = store.flush()
+        assert lost.samples == [(T0 + 300, (2.0,))]
+        assert "not" in lost.reason and str(T0 + 900) in lost.reason
+        # Written again: the file now says those times are past, so they are skipped.
+        assert store.write("metrics/a", METRICS, lost.samples) == 0
+        assert store.stats.skipped_old == 1
+        assert store.flush() == []
+
+
+def test_without_rrdcached_flush_has_nothing_to_check(tmp_path: Path) -> None:
+    store = RRDStore(tmp_path)
+    store.write("metrics/a", METRICS, [(T0, (1.0,))])
+    assert store.flush() == []
+
+
+def test_only_the_samples_the_file_lacks_are_handed_back(tmp_path: Path) -> None:
+    rrd = tmp_path / "rrd"
+    with running_rrdcached(rrd, tmp_path) as address:
+        store = RRDStore(rrd, rrdcached=address)
+        store.write("metrics/a", METRICS, [(T0, (1.0,))])
+        assert store.flush() == []
+        path = rrd / "metrics/a.rrd"
+        # rrdcached writes on its own timer too: one write goes through, one is lost
+        store.write("metrics/a", METRICS, [(T0 + 300, (2.0,))])
+        rrdtool.flushcached("--daemon", address, str(path))
+        with locked_by_another_process(path):
+            store.write("metrics/a", METRICS, [(T0 + 600, (3.0,))])
+            rrdtool.flushcached("--daemon", address, str(path))
+        (lost,) = store.flush()
+        assert lost.samples == [(T0 + 600, (3.0,))]
+        assert f"last update is {T0 + 300}, not {T0 + 600}" in lost.reason
+        assert store.stats.written == 2  # T0 and T0 + 300 are in the file
+        assert store.write("metrics/a", METRICS, lost.samples) == 1
+        assert store.flush() == []
+        assert values(path) == [(T0, 1.0), (T0 + 300, 2.0), (T0 + 600, 3.0)]
+        assert (store.stats.written, store.stats.skipped_old) == (3, 0)
