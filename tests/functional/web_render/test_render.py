@@ -265,7 +265,8 @@ def rrdcached(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     journal.mkdir()
     sock = tmp_path / "rrdcached.sock"
     proc = subprocess.Popen(
-        ["rrdcached", "-g", "-l", f"unix:{sock}", "-b", str(base), "-B", "-j", str(journal)],
+        ["rrdcached", "-g", "-l", f"unix:{sock}", "-b", str(base), "-B", "-j", str(journal)]
+        + ["-p", str(tmp_path / "rrdcached.pid")],  # not the system's /var/run/rrdcached.pid
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
