@@ -37,6 +37,8 @@ def test_routes(tmp_path: Path) -> None:
         "oidc_callback": "/login/oidc/callback",
         "logout": "/logout",
         "users": "/users/",
+        "tokens": "/tokens/",
+        "token_revoke": "/tokens/{token:\\d+}/revoke",
         "metrics_home": "/metrics/",
         "metrics_page": "/metrics/{user}/{page}/",
         "api_users": "/api/users",

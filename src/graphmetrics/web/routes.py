@@ -47,6 +47,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("oidc_callback", "/login/oidc/callback")
     config.add_route("logout", "/logout")
     config.add_route("users", "/users/", factory=SIGNED_IN)
+    config.add_route("tokens", "/tokens/", factory=SIGNED_IN)
+    config.add_route("token_revoke", "/tokens/{token:\\d+}/revoke", factory=SIGNED_IN)
     config.add_route("metrics_home", "/metrics/")
     config.add_route("metrics_page", "/metrics/{user}/{page}/", factory=PAGES)
 
