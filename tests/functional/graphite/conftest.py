@@ -93,10 +93,19 @@ class GraphiteWeb:
         self.proc.stdin.flush()
         return self._read()
 
-    def write(self, name: str, schema: Schema, column: int, samples: Samples) -> None:
+    def write(
+        self,
+        name: str,
+        schema: Schema,
+        column: int,
+        samples: Samples,
+        now: int = NOW,
+        live: bool = False,
+    ) -> None:
         points = [[ts, values[column]] for ts, values in samples]
+        archives = whisper_archives(schema)
         answer = self.ask(
-            {"write": name, "archives": whisper_archives(schema), "points": points, "now": NOW}
+            {"write": name, "archives": archives, "points": points, "now": now, "live": live}
         )
         assert answer == {"status": 0}
 
@@ -118,15 +127,26 @@ class Pair:
     graphite: GraphiteWeb
 
     def render(self, targets: list[str], **params: Any) -> tuple[Any, Any]:
+        params.setdefault("now", NOW)
         query = [("target", t) for t in targets] + [
             ("format", "json"),
-            ("now", str(NOW)),
             *((k, str(v)) for k, v in params.items()),
         ]
         mine = self.ours.get("/graphite/render", query).json
         status, body = self.graphite.get("/render/", [*query, ("noCache", "1")])
         assert status == 200, body
         return mine, json.loads(body)
+
+    def csv(self, targets: list[str], **params: Any) -> tuple[str, str]:
+        query = [("target", t) for t in targets] + [
+            ("format", "csv"),
+            ("now", str(NOW)),
+            *((k, str(v)) for k, v in params.items()),
+        ]
+        mine = self.ours.get("/graphite/render", query).text
+        status, body = self.graphite.get("/render/", [*query, ("noCache", "1")])
+        assert status == 200, body
+        return mine, body
 
     def find(self, query: str, **params: Any) -> tuple[Any, Any]:
         items = [("query", query), *((k, str(v)) for k, v in params.items())]

@@ -6,7 +6,8 @@ database, UTC, no tag database), then answers one JSON request per stdin line wi
 one JSON line:
 
 * ``{"write": "a/b/c", "archives": [[60, 1600], ...], "points": [[ts, v], ...],
-  "now": N}`` creates ``whisper/a/b/c.wsp`` and writes the points as of ``now``;
+  "now": N}`` creates ``whisper/a/b/c.wsp`` and writes the points as of ``now``
+  (with ``"live": true`` an hour at a time as they happen, as carbon would);
 * ``{"get": "/render/?target=..."}`` → ``{"status": 200, "body": "..."}``, through
   Django's test client: the full graphite-web request path, URL parsing included.
 """
@@ -65,7 +66,12 @@ def write(whisper_dir, request):
     archives = [tuple(a) for a in request["archives"]]
     whisper.create(path, archives, xFilesFactor=0.5, aggregationMethod="average")
     points = [tuple(p) for p in request["points"] if p[1] is not None]
-    whisper.update_many(path, points, now=request["now"])
+    if request.get("live"):  # as carbon writes: an hour at a time, lower archives propagated
+        for i in range(0, len(points), 60):
+            chunk = points[i : i + 60]
+            whisper.update_many(path, chunk, now=chunk[-1][0])
+    else:
+        whisper.update_many(path, points, now=request["now"])
     return {"status": 0}
 
 

@@ -7,6 +7,9 @@ same timestamps, values within float tolerance.
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from tests.functional.graphite.conftest import T0, Pair, assert_same_series
@@ -110,6 +113,15 @@ def test_time_syntax_matches_graphite_web(pair: Pair, times: dict[str, str]) -> 
     mine, theirs = pair.render([ONE_RPM, METRIC], **times)
     assert theirs and theirs[0]["datapoints"]
     assert_same_series(mine, theirs)
+
+
+def test_csv_matches_graphite_web(pair: Pair) -> None:
+    mine, theirs = pair.csv([ONE_RPM, METRIC, f"aliasByNode({ALL_RPM},1)"], **RANGE)
+    ours, reference = (list(csv.reader(io.StringIO(text))) for text in (mine, theirs))
+    assert len(ours) > 300
+    assert [row[:2] for row in ours] == [row[:2] for row in reference]
+    for (*_, a), (*_, b) in zip(ours, reference, strict=True):
+        assert (a == b == "") or float(a) == pytest.approx(float(b), rel=1e-9)
 
 
 @pytest.mark.parametrize(
