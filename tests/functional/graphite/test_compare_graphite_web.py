@@ -40,6 +40,14 @@ TARGETS = [
     "asPercent(tracelog.app1__acme__inst1.epm,50)",
     f"asPercent(tracelog.*.epm,{ONE_RPM})",
     "asPercent(tracelog.*.epm,None,1)",
+    f"groupByNode({ALL_RPM},2,'sum')",
+    "groupByNode(tracelog.*.*,2)",
+    "groupByNodes(tracelog.*.*,'maxSeries',2)",
+    "groupByNodes(tracelog.*.*,'sum',0,2)",
+    "sumSeriesWithWildcards(tracelog.*.*,1)",
+    "aggregateWithWildcards(tracelog.*.*,'average',1)",
+    # Special
+    f'consolidateBy({ALL_RPM},"max")',
     # Transform
     f"scale({ALL_RPM},0.5)",
     "offset(tracelog.*.epm,-2)",
@@ -69,6 +77,7 @@ TARGETS = [
     f"aliasByNode(scale({ALL_RPM},2),1,-1)",
     f"aliasByMetric({ALL_RPM})",
     f"aliasByMetric(sumSeries({ALL_RPM}))",
+    f'aliasSub({ALL_RPM},"^tracelog\\.(app\\d)_+(\\w+?)_.*$","\\2-\\1")',
     # Filter and sort
     f"highestCurrent({ALL_RPM},2)",
     f"highestMax({ALL_RPM},1)",
@@ -97,6 +106,13 @@ def test_several_targets_in_one_request(pair: Pair) -> None:
 @pytest.mark.parametrize("max_points", [1, 17, 40, 500])
 def test_max_data_points_matches_graphite_web(pair: Pair, max_points: int) -> None:
     mine, theirs = pair.render([ALL_RPM, METRIC], maxDataPoints=max_points, **RANGE)
+    assert_same_series(mine, theirs)
+
+
+@pytest.mark.parametrize("func", ["sum", "average", "avg_zero", "min", "max", "first", "last"])
+def test_consolidate_by_with_max_data_points_matches_graphite_web(pair: Pair, func: str) -> None:
+    targets = [f'consolidateBy({ALL_RPM},"{func}")', f"consolidateBy({METRIC},'{func}')"]
+    mine, theirs = pair.render(targets, maxDataPoints=23, **RANGE)
     assert_same_series(mine, theirs)
 
 

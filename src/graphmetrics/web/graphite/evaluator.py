@@ -108,6 +108,8 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "intOrInf": lambda v: _is_number(v) and (float(v).is_integer() or math.isinf(v)),
     "nodeOrTag": lambda v: isinstance(v, str | int) and not isinstance(v, bool),
     "aggFunc": lambda v: isinstance(v, str),
+    "aggOrSeriesFunc": lambda v: isinstance(v, str),
+    "node": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "any": lambda v: True,
 }
 

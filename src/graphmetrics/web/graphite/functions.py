@@ -12,7 +12,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphmetrics.web.graphite.attime import parse_offset
-from graphmetrics.web.graphite.evaluator import Context, Param, evaluate_target, function
+from graphmetrics.web.graphite.evaluator import (
+    FUNCTIONS,
+    Context,
+    Param,
+    evaluate_target,
+    function,
+)
 from graphmetrics.web.graphite.grammar import TargetError, first_path, parse_target
 from graphmetrics.web.graphite.series import Series, Value, normalize, rows
 
@@ -143,6 +149,7 @@ def _aggregate(ctx: Context, series_lists: Sequence[list[Series]], func: str) ->
 
 
 LISTS = Param("seriesLists", SERIES, required=True, multiple=True)
+ONE_SERIES = Param("seriesList", SERIES, required=True)
 
 
 @function("sumSeries", "Combine", LISTS, aggregator=True)
@@ -299,12 +306,112 @@ def _as_percent_by_nodes(
     return result
 
 
+def _grouped(
+    ctx: Context, series: list[Series], key: Callable[[Series], str], callback: str
+) -> list[Series]:
+    groups: dict[str, list[Series]] = {}
+    for s in series:
+        groups.setdefault(key(s), []).append(s)
+    result = []
+    for name, group in groups.items():
+        func = FUNCTIONS.get(callback)
+        if func is not None and func.aggregator and callback != "asPercent":
+            combined = func.impl(ctx, group)[0]
+        else:
+            combined = _aggregate(ctx, [group], callback)[0]
+        combined.name = name
+        result.append(combined)
+    return result
+
+
+CALLBACK = Param("callback", "aggOrSeriesFunc", required=True)
+
+
+@function(
+    "groupByNodes", "Combine", ONE_SERIES, CALLBACK, Param("nodes", "nodeOrTag", multiple=True)
+)
+def group_by_nodes(
+    ctx: Context, series: list[Series], callback: str, *nodes: int | str
+) -> list[Series]:
+    """The series grouped by the given nodes, each group combined by ``callback``."""
+    return _grouped(ctx, series, lambda s: agg_key(s, nodes), _callback(callback))
+
+
+@function(
+    "groupByNode",
+    "Combine",
+    ONE_SERIES,
+    Param("nodeNum", "nodeOrTag", required=True),
+    Param("callback", "aggOrSeriesFunc", default="average"),
+)
+def group_by_node(
+    ctx: Context, series: list[Series], node: int | str, callback: str = "average"
+) -> list[Series]:
+    """The series grouped by one node, each group combined by ``callback`` (average)."""
+    return _grouped(ctx, series, lambda s: agg_key(s, [node]), _callback(callback))
+
+
+def _callback(name: str) -> str:
+    if name in AGG_FUNCS or (name in FUNCTIONS and FUNCTIONS[name].aggregator):
+        return name
+    raise TargetError(f"unsupported aggregation function: {name}")
+
+
+POSITIONS = Param("position", "node", multiple=True)
+
+
+def _without(positions: Sequence[int]) -> Callable[[Series], str]:
+    def key(s: Series) -> str:
+        return ".".join(p for i, p in enumerate(s.name.split(".")) if i not in positions)
+
+    return key
+
+
+@function(
+    "aggregateWithWildcards",
+    "Combine",
+    ONE_SERIES,
+    Param("func", "aggFunc", required=True, options=tuple(AGG_FUNCS)),
+    POSITIONS,
+    aggregator=True,
+)
+def aggregate_with_wildcards(
+    ctx: Context, series: list[Series], func: str, *positions: int
+) -> list[Series]:
+    """The series aggregated by ``func`` over the given node positions."""
+    return _grouped(ctx, series, _without(positions), func)
+
+
+@function("sumSeriesWithWildcards", "Combine", ONE_SERIES, POSITIONS, aggregator=True)
+def sum_series_with_wildcards(ctx: Context, series: list[Series], *positions: int) -> list[Series]:
+    """The series summed over the given node positions."""
+    return _grouped(ctx, series, _without(positions), "sum")
+
+
+# -- Special -------------------------------------------------------------------
+@function(
+    "consolidateBy",
+    "Special",
+    ONE_SERIES,
+    Param(
+        "consolidationFunc",
+        "string",
+        required=True,
+        options=("sum", "average", "avg", "avg_zero", "min", "max", "first", "last"),
+    ),
+)
+def consolidate_by(ctx: Context, series: list[Series], func: str) -> list[Series]:
+    """How points are merged when fewer are drawn (maxDataPoints) or steps differ."""
+    for s in series:
+        s.consolidation = func
+        s.name = f'consolidateBy({s.name},"{func}")'
+        s.path_expression = s.name
+    return series
+
+
 # -- Transform -----------------------------------------------------------------
 def _number_text(value: float) -> str:
     return "%g" % float(value)  # noqa: UP031 - graphite's own formatting of the factor
-
-
-ONE_SERIES = Param("seriesList", SERIES, required=True)
 
 
 @function("scale", "Transform", ONE_SERIES, Param("factor", "float", required=True))
@@ -613,6 +720,24 @@ def moving_average(
 
 
 # -- Alias ---------------------------------------------------------------------
+@function(
+    "aliasSub",
+    "Alias",
+    ONE_SERIES,
+    Param("search", "string", required=True),
+    Param("replace", "string", required=True),
+)
+def alias_sub(ctx: Context, series: list[Series], search: str, replace: str) -> list[Series]:
+    """Each name through a regular expression search and replace (``\\1`` references)."""
+    try:
+        pattern = re.compile(search)
+        for s in series:
+            s.name = pattern.sub(replace, s.name)
+    except (re.error, IndexError) as exc:
+        raise TargetError(f"aliasSub: {exc}") from None
+    return series
+
+
 @function("alias", "Alias", ONE_SERIES, Param("newName", "string", required=True))
 def alias(ctx: Context, series: list[Series], name: str) -> list[Series]:
     """Every series renamed ``newName``."""

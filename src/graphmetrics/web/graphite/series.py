@@ -29,6 +29,7 @@ CONSOLIDATE: dict[str, Callable[[Sequence[float]], float]] = {
     "min": min,
     "first": lambda v: v[0],
     "last": lambda v: v[-1],
+    "avg_zero": _avg,
 }
 
 
@@ -82,9 +83,12 @@ class Series(list[Value]):
         func = CONSOLIDATE[self.consolidation]
         n = self.values_per_point
         raw = self.raw()
+        zero = self.consolidation == "avg_zero"
         for i in range(0, len(raw), n):
-            chunk = [v for v in raw[i : i + n] if v is not None]
-            yield func(chunk) if chunk and len(chunk) / n >= self.xff else None
+            window = raw[i : i + n]
+            known = [v for v in window if v is not None]
+            usable = [0 if v is None else v for v in window] if zero else known
+            yield func(usable) if known and len(known) / n >= self.xff else None
 
     def datapoints(self) -> list[tuple[Value, int]]:
         timestamps = range(
