@@ -40,7 +40,11 @@ _LOCK = threading.Lock()
 
 
 class BadRequest(Exception):
-    pass
+    """A request we cannot answer; the message says why, ``status`` is the HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def reader(registry: Registry) -> Reader:
@@ -222,7 +226,7 @@ def evaluate(request: Request, params: Any) -> tuple[list[Series], int, int, Any
         except TargetError as exc:
             raise BadRequest(f"target {i} ({target}): {exc}") from None
         except ReadError as exc:
-            raise BadRequest(f"target {i} ({target}): {exc}") from None
+            raise BadRequest(f"target {i} ({target}): {exc}", exc.status) from None
         if sum(len(s) for s in series) > MAX_POINTS:
             raise BadRequest(f"more than {MAX_POINTS} points asked for; narrow the targets")
     return series, start, end, tz
@@ -308,7 +312,7 @@ def render_view(request: Request) -> Response:
             return _csv(series, tz)
         return _png(series, params, start, end)
     except BadRequest as exc:
-        return _text(str(exc))
+        return _text(str(exc), exc.status)
 
 
 # -- functions / version -------------------------------------------------------
