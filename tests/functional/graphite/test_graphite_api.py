@@ -88,6 +88,8 @@ def test_post_form_answers_like_get(app: webtest.TestApp) -> None:
         (f'timeShift({RPM},"1fortnight")', "timeShift: invalid offset unit 'fortnight'"),
         (f"{RPM} | 42", "expected a function call after '|' at character 34, found '4'"),
         (f"scale(a.b, {'x' * 10_001})", "target longer than 10000 characters"),
+        ("tracelog." + "{a,b}" * 11, "expands to more than 1000 alternatives"),
+        ("a" + ".a" * 64, "pattern has more than 64 nodes"),
     ],
 )
 def test_bad_targets_are_a_400_naming_the_problem(
@@ -114,6 +116,11 @@ def test_bad_parameters_are_a_400_naming_them(
     assert message in render(app, RPM, status=400, **params).text
 
 
+def test_summarize_into_too_many_intervals_is_refused(app: webtest.TestApp) -> None:
+    res = render(app, f'summarize({RPM},"1s")', status=400, **{"from": "-20y", "now": "now"})
+    assert "summarize: more than 500000 intervals of 1s" in res.text
+
+
 def test_find_formats_and_errors(app: webtest.TestApp) -> None:
     tree = app.get("/graphite/metrics/find", {"query": "metrics.*"}).json
     assert tree == [
@@ -128,6 +135,8 @@ def test_find_formats_and_errors(app: webtest.TestApp) -> None:
     ]  # fmt: skip
     missing = app.get("/graphite/metrics/find", status=400)
     assert "query: required parameter" in missing.text
+    costly = app.get("/graphite/metrics/find", {"query": "{a,b}" * 11}, status=400)
+    assert "query: pattern node" in costly.text
 
 
 def test_expand(app: webtest.TestApp) -> None:

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from graphmetrics.rrd import files, graph
 from graphmetrics.web.graphite.series import Series
-from graphmetrics.web.graphite.tree import MetricTree, Node
+from graphmetrics.web.graphite.tree import MetricTree, Node, PatternError
 
 MAX_SERIES = 2000
+MAX_POINTS = 500_000
 
 
 class ReadError(Exception):
@@ -49,7 +50,10 @@ class Reader:
         if start > now:
             return []
         end = min(end, now)
-        leaves = [n for n in self.tree.find(pattern) if n.is_leaf]
+        try:
+            leaves = [n for n in self.tree.find(pattern) if n.is_leaf]
+        except PatternError as exc:
+            raise ReadError(str(exc)) from None
         if len(leaves) > MAX_SERIES:
             raise ReadError(f"{pattern!r} matches {len(leaves)} series, more than {MAX_SERIES}")
         by_file: dict[str, list[Node]] = defaultdict(list)
@@ -66,6 +70,8 @@ class Reader:
             except graph.RenderError as exc:
                 raise ReadError(f"{rel}: {exc}", 500) from None
             first, stop = window(start, end, fetched.step)
+            if (stop - first) // fetched.step > MAX_POINTS:
+                raise ReadError(f"more than {MAX_POINTS} points per series: shorten the range")
             for node in nodes:
                 column = fetched.names.index(node.ds)
                 values = []

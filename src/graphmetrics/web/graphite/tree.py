@@ -24,8 +24,30 @@ from dataclasses import dataclass
 import rrdtool
 
 ROOTS = ("tracelog", "metrics")
+MAX_DEPTH = 64
+MAX_VARIANTS = 1000
 _BRACES = re.compile(r".*(\{([^{}]*)\})")
 MAX_NODES = 100_000
+
+
+class PatternError(ValueError):
+    """A pattern too costly to match (too deep, too many brace alternatives)."""
+
+
+def check_pattern(pattern: str) -> list[str]:
+    """The pattern's segments; :class:`PatternError` when it would cost too much."""
+    segments = pattern.split(".")
+    if len(segments) > MAX_DEPTH:
+        raise PatternError(f"pattern has more than {MAX_DEPTH} nodes")
+    for segment in segments:
+        variants = 1
+        for group in re.findall(r"\{([^{}]*)\}", segment):
+            variants *= group.count(",") + 1
+        if variants > MAX_VARIANTS:
+            raise PatternError(
+                f"pattern node {segment[:80]!r} expands to more than {MAX_VARIANTS} alternatives"
+            )
+    return segments
 
 
 @dataclass(frozen=True)
@@ -131,8 +153,11 @@ class MetricTree:
         self.sources = DataSources()
 
     def find(self, pattern: str) -> list[Node]:
-        """Every node matching ``pattern``, sorted by name (branches and leaves)."""
-        segments = pattern.split(".")
+        """Every node matching ``pattern``, sorted by name (branches and leaves).
+
+        Raises :class:`PatternError` for a pattern too costly to match.
+        """
+        segments = check_pattern(pattern)
         if not pattern or any(s == "" for s in segments):
             return []
         base = os.path.realpath(self.rrd_dir)

@@ -30,7 +30,7 @@ from graphmetrics.web.graphite.evaluator import FUNCTIONS, Context, evaluate_tar
 from graphmetrics.web.graphite.grammar import TargetError, parse_target
 from graphmetrics.web.graphite.reader import Reader, ReadError
 from graphmetrics.web.graphite.series import Series
-from graphmetrics.web.graphite.tree import Node
+from graphmetrics.web.graphite.tree import Node, PatternError
 from graphmetrics.web.views.render import render_state
 
 VERSION = "1.1.8"
@@ -91,6 +91,13 @@ def _flag(params: Any, name: str) -> bool:
 
 
 # -- find / expand -------------------------------------------------------------
+def _find(request: Request, query: str) -> list[Node]:
+    try:
+        return reader(request.registry).tree.find(query)
+    except PatternError as exc:
+        raise BadRequest(f"query: {exc}") from None
+
+
 def tree_json(nodes: list[Node], base: str, wildcards: bool) -> list[dict[str, Any]]:
     branch = {"allowChildren": 1, "expandable": 1, "leaf": 0}
     leaf = {"allowChildren": 0, "expandable": 0, "leaf": 1}
@@ -131,7 +138,7 @@ def find_view(request: Request) -> Response:
         if fmt == "completer":
             query = query.replace("..", "*.") + ("" if query.endswith("*") else "*")
         # graphite-web orders by the last node's name (then dedups by it in treejson)
-        nodes = sorted(reader(request.registry).tree.find(query), key=lambda n: n.name)
+        nodes = sorted(_find(request, query), key=lambda n: n.name)
         if leaves_only:
             nodes = [n for n in nodes if n.is_leaf]
         base = query.rsplit(".", 1)[0] + "." if "." in query else ""
@@ -174,11 +181,13 @@ def expand_view(request: Request) -> Response:
         by_query = _flag(params, "groupByExpr")
     except BadRequest as exc:
         return _text(str(exc))
-    tree = reader(request.registry).tree
     results: dict[str, list[str]] = {}
-    for query in params.getall("query"):
-        found = {n.path for n in tree.find(query) if n.is_leaf or not leaves_only}
-        results[query] = sorted(found)
+    try:
+        for query in params.getall("query"):
+            found = {n.path for n in _find(request, query) if n.is_leaf or not leaves_only}
+            results[query] = sorted(found)
+    except BadRequest as exc:
+        return _text(str(exc))
     if by_query:
         return _json({"results": results})
     return _json({"results": sorted({p for paths in results.values() for p in paths})})

@@ -249,6 +249,9 @@ def time_shift(
     return shifted
 
 
+MAX_BUCKETS = 500_000
+
+
 @function(
     "summarize",
     "Transform",
@@ -270,6 +273,8 @@ def summarize(
     aggregate = agg_func(func)
     result = []
     for s in series:
+        if (s.end - s.start) // interval > MAX_BUCKETS:
+            raise TargetError(f"summarize: more than {MAX_BUCKETS} intervals of {interval_text}")
         if align:
             start, end = s.start, s.end
         else:
