@@ -116,6 +116,11 @@ def test_bad_parameters_are_a_400_naming_them(
     assert message in render(app, RPM, status=400, **params).text
 
 
+def test_a_query_that_is_not_utf8_is_a_400(app: webtest.TestApp) -> None:
+    for url in ("/graphite/render?target=%ff", "/graphite/metrics/find?query=%ff"):
+        assert "not valid UTF-8" in app.get(url, status=400).text
+
+
 def test_summarize_into_too_many_intervals_is_refused(app: webtest.TestApp) -> None:
     res = render(app, f'summarize({RPM},"1s")', status=400, **{"from": "-20y", "now": "now"})
     assert "summarize: more than 500000 intervals of 1s" in res.text

@@ -63,7 +63,7 @@ def reader(registry: Registry) -> Reader:
 def _params(request: Request) -> Any:
     try:
         params = request.params
-        params.items()
+        list(params.items())  # WebOb decodes lazily: make a bad byte show up here
     except UnicodeDecodeError:
         raise BadRequest("the query or form is not valid UTF-8") from None
     return params
