@@ -57,7 +57,7 @@ def _credentials(header: str) -> tuple[str | None, str]:
         user, sep, token = decoded.partition(":")
         if not sep or not token:
             raise token_required("Authorization: Basic credentials need the API token as password")
-        return user, token
+        return user or None, token  # an empty user name: the token alone decides
     raise token_required("Authorization: use 'Bearer <token>' or Basic with an API token")
 
 

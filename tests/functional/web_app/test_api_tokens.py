@@ -74,7 +74,7 @@ def test_bearer_and_basic_authenticate_the_read_routes(
 ) -> None:
     token = create_token(signed_in("alice"))
     client = make_app()  # no cookie at all
-    for headers in (bearer(token), basic("alice", token)):
+    for headers in (bearer(token), basic("alice", token), basic("", token)):
         series = client.get("/series", {"q": "app1"}, headers=headers, status=200).json
         assert series["total"] >= 1
         res = client.get(
