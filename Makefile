@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the running system needs, and those only the tests need.
 APT_RUN := rrdtool librrd-dev pkg-config python3-dev build-essential rrdcached fonts-dejavu-core
-APT_TEST := syslog-ng-core chromium
+APT_TEST := syslog-ng-core chromium graphite-web
 
 .PHONY: help install install-test demo test bench lint clean
 

@@ -26,6 +26,7 @@ def oidc_server(
         "oidc_client_id": "graphmetrics",
         "oidc_client_secret": "s3cret",
         "oidc_provider_name": "Example SSO",
+        "oidc_allowed_domains": "example.com",
     }
     with serve(tmp_path_factory.mktemp("oidc-live"), **overrides) as server:
         yield server
@@ -34,7 +35,9 @@ def oidc_server(
 def test_sign_in_with_the_provider_lands_on_the_dashboard(
     browser: Any, oidc_server: LiveServer, oidc_provider: ProviderServer
 ) -> None:
-    oidc_provider.set_user("browser-1", preferred_username="heidi", email="heidi@example.com")
+    oidc_provider.set_user(
+        "browser-1", preferred_username="heidi", email="heidi@example.com", email_verified=True
+    )
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     context.set_default_timeout(10_000)
     try:
@@ -52,5 +55,32 @@ def test_sign_in_with_the_provider_lands_on_the_dashboard(
         expect(page).to_have_url(f"{oidc_server.url}/heidi/default/")
         expect(page.locator(".account .who")).to_have_text("Signed in as heidi")
         expect(page.locator("#empty")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_a_user_outside_the_allow_list_is_refused_saying_why(
+    browser: Any, oidc_server: LiveServer, oidc_provider: ProviderServer
+) -> None:
+    oidc_provider.set_user(
+        "browser-2", preferred_username="mallory", email="mallory@evil.example", email_verified=True
+    )
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        page.goto(f"{oidc_server.url}/login")
+        page.get_by_role("link", name="Sign in with Example SSO").click()
+        page.locator("input[name=sub]").fill("browser-2")
+        with page.expect_response(re.compile(r"/login/oidc/callback\?")) as callback:
+            page.get_by_role("button", name="Authorize").click()
+        assert callback.value.status == 403
+        expect(page.locator("main")).to_contain_text("mallory may not sign in to graphmetrics")
+        expect(page.locator("main")).to_contain_text(
+            "your e-mail domain evil.example is not one of example.com"
+        )
+        assert not [c for c in context.cookies() if c["name"] == "graphmetrics_auth"]
+        page.goto(f"{oidc_server.url}/")
+        expect(page).to_have_url(f"{oidc_server.url}/login")
     finally:
         context.close()

@@ -59,6 +59,10 @@ def test_production_ini_documents_usable_oidc_settings() -> None:
     web = settings.from_mapping(WebSettings, {"rrd_dir": "/tmp", **values}, environ={})
     assert web.oidc_issuer == "https://sso.example.com/realms/example"
     assert web.oidc_user_claim == "preferred_username"
+    assert web.oidc_allowed_domains == ("example.com",)
+    from graphmetrics.web.oidc.allow import check_settings
+
+    check_settings(web)  # an allow-list is there: the app starts
 
 
 @pytest.mark.parametrize(

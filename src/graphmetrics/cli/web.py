@@ -48,7 +48,8 @@ def make_parser() -> argparse.ArgumentParser:
         description="Serve the graphmetrics web app (tracelog dashboards, /metrics, /render) "
         "with waitress.",
         epilog="Settings come from [app:main] of the ini file; GRAPHMETRICS_<OPTION> "
-        "environment variables (GRAPHMETRICS_RRD_DIR, GRAPHMETRICS_DB_URL, ...) win over it.",
+        "environment variables (GRAPHMETRICS_RRD_DIR, GRAPHMETRICS_DB_URL, ...) win over it. "
+        "API tokens: graphmetrics-web token create|list|revoke USER --config FILE.",
     )
     parser.add_argument(
         "--config", required=True, metavar="FILE", help="paste ini file, e.g. etc/development.ini"
@@ -59,6 +60,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["token"]:  # graphmetrics-web token create|list|revoke USER --config FILE
+        from graphmetrics.cli.web_tokens import main as token_main
+
+        return token_main(argv[1:])
     parser = make_parser()
     args = parser.parse_args(argv)
     config = Path(args.config)

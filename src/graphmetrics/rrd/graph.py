@@ -19,6 +19,7 @@ import io
 import json
 import math
 import struct
+import tempfile
 import threading
 import zlib
 from collections.abc import Mapping, Sequence
@@ -356,3 +357,67 @@ def _blank_png(width: int, height: int) -> bytes:
         + chunk(b"IDAT", zlib.compress(row * height))
         + chunk(b"IEND", b"")
     )
+
+
+# -- raw rows and drawn value lists, for the Graphite API (web.graphite) -------------
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """``rrdtool fetch`` rows: row i ends at ``start + (i + 1) * step``."""
+
+    start: int
+    step: int
+    names: tuple[str, ...]
+    rows: list[tuple[float | None, ...]]
+
+
+def fetch(path: str, start: int, end: int, daemon: str | None = None) -> Fetched:
+    """The AVERAGE rows of one file between ``start`` and ``end`` (rrdtool picks the RRA)."""
+    args = [path, "AVERAGE", "--start", str(start), "--end", str(end)]
+    if daemon:
+        args += ["--daemon", daemon]
+    try:
+        (first, _last, step), names, rows = rrdtool.fetch(*args)
+    except rrdtool.OperationalError as exc:
+        raise RenderError(f"rrdtool fetch: {exc}", 500) from None
+    return Fetched(int(first), int(step), tuple(names), list(rows))
+
+
+def draw_lines(
+    lines: Sequence[tuple[str, int, int, Sequence[float | None]]],
+    start: int,
+    end: int,
+    width: int,
+    height: int,
+    title: str = "",
+) -> bytes:
+    """A PNG of value lists ``(label, first timestamp, step, values)``.
+
+    rrdtool draws only from RRD files, so each list goes into a temporary file of
+    its own step first (one AVERAGE row per value, written with ``--template``).
+    """
+    with tempfile.TemporaryDirectory(prefix="graphmetrics-draw-") as tmp:
+        args = ["--imgformat", "PNG", "--start", str(start), "--end", str(end)]
+        args += ["--width", str(width), "--height", str(height), "--full-size-mode"]
+        if title:
+            args += ["--title", title]
+        for i, (label, first, step, values) in enumerate(lines):
+            path = str(Path(tmp) / f"s{i}.rrd")
+            rrdtool.create(
+                path, "--start", str(first - step), "--step", str(step),
+                f"DS:v:GAUGE:{step * 2}:U:U", f"RRA:AVERAGE:0.5:1:{max(len(values), 1)}",
+            )  # fmt: skip
+            updates = [
+                f"{first + k * step}:{'U' if v is None or math.isnan(v) else repr(float(v))}"
+                for k, v in enumerate(values)
+            ]
+            for chunk in range(0, len(updates), 1000):
+                rrdtool.update(path, *updates[chunk : chunk + 1000])
+            color = PALETTE[i % len(PALETTE)]
+            args += [f"DEF:s{i}={escape(path)}:v:AVERAGE", f"LINE1:s{i}{color}:{escape(label)}"]
+        try:
+            with _GRAPH_LOCK:
+                return bytes(rrdtool.graphv("-", *args)["image"])
+        except rrdtool.OperationalError as exc:
+            raise RenderError(f"rrdtool graph: {exc}", 500) from None

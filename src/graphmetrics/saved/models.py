@@ -72,3 +72,19 @@ class Graph(Base):
     view: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     page: Mapped[Page] = relationship(back_populates="graphs")
+
+
+class ApiToken(Base):
+    """A user's API token, kept only as the SHA-256 of its text (see ``saved.tokens``)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used: Mapped[datetime | None] = mapped_column(default=None)
+    revoked: Mapped[datetime | None] = mapped_column(default=None)
+
+    owner: Mapped[User] = relationship()

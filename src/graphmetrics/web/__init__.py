@@ -74,6 +74,7 @@ def configure(settings: dict[str, Any] | None = None) -> Configurator:
     config.include("graphmetrics.saved")
     config.include(".routes")
     config.scan(".views")
+    config.scan(".graphite.views")
     # the steps below rework what the includes registered, so those go in first
     config.commit()
     _template_globals_in_renderer(config)

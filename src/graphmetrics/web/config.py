@@ -30,6 +30,11 @@ def parse_optional_url(text: str) -> str | None:
     return value
 
 
+def parse_list(text: str) -> tuple[str, ...]:
+    """Comma- or space-separated values (``a.com, b.com``); empty gives ()."""
+    return tuple(v for v in text.replace(",", " ").split() if v)
+
+
 @dataclass(frozen=True)
 class WebSettings:
     rrd_dir: Path = option(
@@ -105,4 +110,24 @@ class WebSettings:
     )
     oidc_timeout: float = option(
         10.0, "seconds to wait for the provider on each request", parse=positive_float
+    )
+    oidc_allowed_domains: tuple[str, ...] = option(
+        (),
+        "e-mail domains allowed to sign in (the ID token's email, only when email_verified "
+        "is true), comma-separated",
+        parse=parse_list,
+    )
+    oidc_allowed_groups: tuple[str, ...] = option(
+        (),
+        "groups allowed to sign in: the groups claim must hold at least one of them",
+        parse=parse_list,
+    )
+    oidc_groups_claim: str = option("groups", "ID token claim listing the user's groups")
+    oidc_allowed_users: tuple[str, ...] = option(
+        (), "user names allowed to sign in whatever their domain or groups", parse=parse_list
+    )
+    oidc_allow_any: bool = option(
+        False,
+        "let anyone the provider signs in in (without it, OpenID Connect needs an allow-list)",
+        parse=parse_bool,
     )

@@ -33,6 +33,13 @@ def includeme(config: Configurator) -> None:
     )
     config.add_route("render", "/render", factory=SIGNED_IN)
     config.add_route("series", "/series", factory=SIGNED_IN)
+    # the Graphite API (Grafana's data source URL is http://host:port/graphite)
+    graphite = "/graphite"
+    config.add_route("graphite_find", graphite + "/metrics/find", factory=SIGNED_IN)
+    config.add_route("graphite_expand", graphite + "/metrics/expand", factory=SIGNED_IN)
+    config.add_route("graphite_render", graphite + "/render", factory=SIGNED_IN)
+    config.add_route("graphite_functions", graphite + "/functions", factory=SIGNED_IN)
+    config.add_route("graphite_version", graphite + "/version", factory=SIGNED_IN)
 
     config.add_route("home", "/")
     config.add_route("login", "/login")
@@ -40,6 +47,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("oidc_callback", "/login/oidc/callback")
     config.add_route("logout", "/logout")
     config.add_route("users", "/users/", factory=SIGNED_IN)
+    config.add_route("tokens", "/tokens/", factory=SIGNED_IN)
+    config.add_route("token_revoke", "/tokens/{token:\\d+}/revoke", factory=SIGNED_IN)
     config.add_route("metrics_home", "/metrics/")
     config.add_route("metrics_page", "/metrics/{user}/{page}/", factory=PAGES)
 

@@ -20,6 +20,7 @@ from pyramid.request import Request
 
 from graphmetrics.saved.services import USER_NAME
 from graphmetrics.web.config import WebSettings
+from graphmetrics.web.tokens import token_identity
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,11 @@ class CookieSecurityPolicy:
         self._known: dict[str, str] = {}
 
     def identity(self, request: Request) -> str | None:
+        authorization = request.environ.get("HTTP_AUTHORIZATION")
+        if authorization:  # an API token, on the read routes only (web.tokens)
+            token_user = token_identity(request, authorization)
+            if token_user is not None:
+                return token_user
         header = request.environ.get("HTTP_COOKIE")
         if not header:
             return None

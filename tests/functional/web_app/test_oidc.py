@@ -33,6 +33,7 @@ def oidc_app(
             "oidc_issuer": provider.url,
             "oidc_client_id": CLIENT_ID,
             "oidc_client_secret": "s3cret",
+            "oidc_allow_any": "true",  # the allow-list has its own tests (test_oidc_allow)
             **overrides,
         }
         return make_app(**settings)
@@ -251,6 +252,7 @@ def test_settings_come_from_the_environment(
     monkeypatch.setenv("GRAPHMETRICS_OIDC_ISSUER", oidc_provider.url)
     monkeypatch.setenv("GRAPHMETRICS_OIDC_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("GRAPHMETRICS_OIDC_REDIRECT_URL", "https://gm.example/login/oidc/callback")
+    monkeypatch.setenv("GRAPHMETRICS_OIDC_ALLOWED_DOMAINS", "example.com")
     app = make_app()
     authorize = leave_for_provider(app)
     assert query_of(authorize)["redirect_uri"] == "https://gm.example/login/oidc/callback"

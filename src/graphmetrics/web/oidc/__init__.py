@@ -18,6 +18,7 @@ from webob.cookies import SignedCookieProfile
 
 from graphmetrics.settings import SettingsError
 from graphmetrics.web.config import WebSettings
+from graphmetrics.web.oidc.allow import check_settings
 from graphmetrics.web.oidc.flow import TRANSACTION_SECONDS
 from graphmetrics.web.oidc.provider import Provider
 
@@ -51,6 +52,7 @@ def includeme(config: Configurator) -> None:
             "oidc_client_id is required when oidc_issuer is set "
             "(GRAPHMETRICS_OIDC_CLIENT_ID, or oidc_client_id in the ini file)"
         )
+    check_settings(settings)
     config.registry[PROVIDER] = Provider(settings)
     secret = settings.auth_secret or secrets.token_urlsafe(32)
     config.registry[COOKIE_PROFILE] = SignedCookieProfile(

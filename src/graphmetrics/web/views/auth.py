@@ -27,6 +27,7 @@ from graphmetrics.web import oidc
 from graphmetrics.web.config import WebSettings
 from graphmetrics.web.oidc.flow import safe_came_from as safe_next
 from graphmetrics.web.oidc.provider import provider_name
+from graphmetrics.web.tokens import token_required
 from graphmetrics.web.views.helpers import json_error, service, valid_user
 from graphmetrics.web.views.render import error_response as render_error
 
@@ -106,6 +107,8 @@ def forbidden(exc: HTTPForbidden, request: Request) -> Response:
             return json_error(HTTPForbidden, SIGN_IN_FIRST, param="login")
         if is_api(request):
             return json_error(HTTPUnauthorized, SIGN_IN_FIRST)
+        if route.startswith("graphite_"):
+            return token_required(SIGN_IN_FIRST + " or send an API token")
         return HTTPFound(location=request.route_url("login", _query={"next": request.path_qs}))
     message = (
         f"only {owner} can change {owner}'s pages; clone the page or graph into your own"

@@ -18,7 +18,18 @@ from graphmetrics.saved.services import (
 )
 
 RESERVED_USERS = frozenset(
-    {"api", "login", "logout", "metrics", "render", "series", "static", "users"}
+    {
+        "api",
+        "graphite",
+        "login",
+        "logout",
+        "metrics",
+        "render",
+        "series",
+        "static",
+        "tokens",
+        "users",
+    }
 )
 SECTION_ROUTES = {"tracelog": "dashboard", "metrics": "metrics_page"}
 

@@ -21,6 +21,7 @@ from pyramid.view import view_config
 
 from graphmetrics.web import oidc
 from graphmetrics.web.config import WebSettings
+from graphmetrics.web.oidc.allow import check_user
 from graphmetrics.web.oidc.flow import (
     OIDCError,
     Transaction,
@@ -138,7 +139,7 @@ def checked_transaction(request: Request) -> Transaction:
 
 
 def sign_in(request: Request, transaction: Transaction) -> str:
-    """Exchange the code, verify the ID token, and name the user."""
+    """Exchange the code, verify the ID token, name the user and check the allow-list."""
     provider = oidc.provider(request)
     answer: dict[str, Any] = provider.exchange(
         str(request.GET["code"]), transaction.redirect_uri, transaction.verifier
@@ -149,4 +150,7 @@ def sign_in(request: Request, transaction: Transaction) -> str:
         transaction.nonce,
         access_token if isinstance(access_token, str) else None,
     )
-    return pick_user_name(claims, settings_of(request).oidc_user_claim)
+    settings = settings_of(request)
+    user = pick_user_name(claims, settings.oidc_user_claim)
+    check_user(settings, user, claims)  # before anything is stored for the user
+    return user

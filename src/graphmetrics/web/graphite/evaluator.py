@@ -1,0 +1,196 @@
+"""Evaluating parsed targets: the function registry, argument checks, the request context."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from graphmetrics.web.graphite.grammar import Call, Const, Node, Path, TargetError
+from graphmetrics.web.graphite.series import EmptyResult, Series
+
+Fetch = Callable[[str, int, int, int], list[Series]]
+
+
+@dataclass
+class Context:
+    """One render request: its time range, clock, reader and xFilesFactor.
+
+    ``args`` holds the raw arguments of the call being evaluated: functions that
+    need more data than the range (movingAverage, timeShift) evaluate them again
+    in a shifted context, as graphite-web does.
+    """
+
+    start: int
+    end: int
+    now: int
+    fetch: Fetch
+    xff: float = 0.0
+    args: tuple[Node, ...] = field(default=())
+
+    def shifted(self, start: int, end: int) -> Context:
+        return replace(self, start=start, end=end)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    required: bool = False
+    multiple: bool = False
+    default: Any = None
+    options: tuple[str, ...] = ()
+
+    def json(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"name": self.name, "type": self.type}
+        if self.required:
+            info["required"] = True
+        if self.default is not None:
+            info["default"] = self.default
+        if self.multiple:
+            info["multiple"] = True
+        if self.options:
+            info["options"] = list(self.options)
+        return info
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    group: str
+    params: tuple[Param, ...]
+    impl: Callable[..., Any]
+    description: str
+    aggregator: bool = False
+
+    def json(self) -> dict[str, Any]:
+        args = ", ".join(p.name for p in self.params)
+        return {
+            "name": self.name,
+            "function": f"{self.name}({args})",
+            "description": self.description,
+            "module": "graphmetrics.web.graphite.functions",
+            "group": self.group,
+            "params": [p.json() for p in self.params],
+        }
+
+
+FUNCTIONS: dict[str, Function] = {}
+
+
+def function(
+    name: str, group: str, *params: Param, aggregator: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a Graphite function under its Graphite name."""
+
+    def register(impl: Callable[..., Any]) -> Callable[..., Any]:
+        doc = (impl.__doc__ or "").strip()
+        FUNCTIONS[name] = Function(name, group, params, impl, doc, aggregator)
+        return impl
+
+    return register
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "seriesList": lambda v: isinstance(v, list),
+    "seriesLists": lambda v: isinstance(v, list),
+    "float": _is_number,
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "interval": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "intOrInterval": lambda v: isinstance(v, str) or (_is_number(v) and float(v).is_integer()),
+    "intOrInf": lambda v: _is_number(v) and (float(v).is_integer() or math.isinf(v)),
+    "nodeOrTag": lambda v: isinstance(v, str | int) and not isinstance(v, bool),
+    "aggFunc": lambda v: isinstance(v, str),
+    "aggOrSeriesFunc": lambda v: isinstance(v, str),
+    "node": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "any": lambda v: True,
+}
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "a series list"
+    return repr(value)
+
+
+def bind(func: Function, args: Sequence[Any], kwargs: dict[str, Any]) -> list[Any]:
+    """The positional arguments for ``func.impl``, checked against its parameters."""
+    bound: list[Any] = []
+    params = list(func.params)
+    rest = list(args)
+    for i, param in enumerate(params):
+        if param.multiple:
+            values = rest
+            rest = []
+        elif rest:
+            values = [rest.pop(0)]
+        elif param.name in kwargs:
+            values = [kwargs.pop(param.name)]
+        elif param.required:
+            raise TargetError(f"{func.name}: missing argument {param.name!r} (number {i + 1})")
+        else:
+            values = [param.default]
+            if param.default is None and not any(
+                p.name in kwargs or p.multiple for p in params[i + 1 :]
+            ):
+                break
+        for value in values:
+            if value is None and not param.required:
+                continue
+            if not _CHECKS[param.type](value):
+                raise TargetError(
+                    f"{func.name}: argument {param.name!r} must be {param.type}, "
+                    f"got {_describe(value)}"
+                )
+            if param.options and value not in param.options:
+                raise TargetError(
+                    f"{func.name}: {param.name} must be one of {', '.join(param.options)}, "
+                    f"got {value!r}"
+                )
+        if param.multiple and param.required and not values:
+            raise TargetError(f"{func.name}: at least one {param.name!r} is required")
+        bound.extend(values)
+    if rest:
+        raise TargetError(f"{func.name}: takes at most {len(params)} arguments, got {len(args)}")
+    if kwargs:
+        raise TargetError(f"{func.name}: unknown argument {next(iter(kwargs))!r}")
+    return bound
+
+
+def evaluate(ctx: Context, node: Node) -> Any:
+    """A list of series for a path or call; the value for a literal."""
+    if isinstance(node, Const):
+        return node.value
+    if isinstance(node, Path):
+        return ctx.fetch(node.pattern, ctx.start, ctx.end, ctx.now)
+    return _call(ctx, node)
+
+
+def _call(ctx: Context, node: Call) -> Any:
+    func = FUNCTIONS.get(node.name)
+    if func is None:
+        raise TargetError(f"unknown function {node.name!r}")
+    args = [evaluate(ctx, arg) for arg in node.args]
+    kwargs = {name: evaluate(ctx, arg) for name, arg in node.kwargs}
+    bound = bind(func, args, kwargs)
+    inner = replace(ctx, args=node.args)
+    try:
+        return func.impl(inner, *bound)
+    except EmptyResult:
+        return []
+
+
+def evaluate_target(ctx: Context, node: Node) -> list[Series]:
+    result = evaluate(ctx, node)
+    if isinstance(result, Series):
+        return [result]
+    if not isinstance(result, list):
+        raise TargetError(f"the target is a {type(result).__name__} value, not series")
+    return result

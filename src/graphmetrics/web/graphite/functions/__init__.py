@@ -1,0 +1,10 @@
+"""Graphite render functions, with graphite-web 1.1's semantics and series names.
+
+Each is registered under its Graphite name with its parameters (``/functions``
+lists them) by importing its module here.  The tests compare every one with
+graphite-web's own answers.
+"""
+
+from graphmetrics.web.graphite.functions import combine, select, transform
+
+__all__ = ["combine", "select", "transform"]

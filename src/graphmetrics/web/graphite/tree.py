@@ -1,0 +1,204 @@
+"""The RRD directory as a Graphite metric tree.
+
+A metric name is the RRD path relative to the RRD directory with ``/`` → ``.`` and
+every ``.`` inside a segment → ``_``: ``metrics/db1.example.com/cimaa/load/load1.rrd``
+is ``metrics.db1_example_com.cimaa.load.load1``.  A file with one data source is a
+leaf; a file with several is a branch with one leaf per data source
+(``tracelog.app1__acme__inst1.rpm``).  Only ``tracelog/`` and ``metrics/`` are
+walked, symlinks are never followed, hidden entries are skipped, and where two
+entries map to the same name the first in sorted order wins.
+
+Patterns are Graphite's: per dot-separated segment ``*``, ``?``, ``[...]`` and
+``{a,b}`` (fnmatch after brace expansion, as graphite-web's finders do).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+import threading
+from dataclasses import dataclass
+
+import rrdtool
+
+ROOTS = ("tracelog", "metrics")
+MAX_DEPTH = 64
+MAX_VARIANTS = 1000
+_BRACES = re.compile(r".*(\{([^{}]*)\})")
+MAX_NODES = 100_000
+
+
+class PatternError(ValueError):
+    """A pattern too costly to match (too deep, too many brace alternatives)."""
+
+
+def check_pattern(pattern: str) -> list[str]:
+    """The pattern's segments; :class:`PatternError` when it would cost too much."""
+    segments = pattern.split(".")
+    if len(segments) > MAX_DEPTH:
+        raise PatternError(f"pattern has more than {MAX_DEPTH} nodes")
+    for segment in segments:
+        variants = 1
+        for group in re.findall(r"\{([^{}]*)\}", segment):
+            variants *= group.count(",") + 1
+        if variants > MAX_VARIANTS:
+            raise PatternError(
+                f"pattern node {segment[:80]!r} expands to more than {MAX_VARIANTS} alternatives"
+            )
+    return segments
+
+
+@dataclass(frozen=True)
+class Node:
+    """A found metric: ``path`` is its Graphite name.
+
+    Leaves carry ``rel`` (the RRD path below the RRD directory, without ``.rrd``)
+    and ``ds``, the data source they read.
+    """
+
+    path: str
+    is_leaf: bool
+    rel: str = ""
+    ds: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+
+def graphite_segment(segment: str) -> str:
+    return segment.replace(".", "_")
+
+
+def expand_braces(pattern: str) -> list[str]:
+    """``a{b,c}d`` → ``abd``, ``acd`` (graphite-web's ``expand_braces``)."""
+    match = _BRACES.search(pattern)
+    if match is None:
+        return [pattern]
+    start, end = match.span(1)
+    found: list[str] = []
+    for part in match.group(2).split(","):
+        for variant in expand_braces(pattern[:start] + part + pattern[end:]):
+            if variant not in found:
+                found.append(variant)
+    return found
+
+
+def matches(names: list[str], pattern: str) -> set[str]:
+    found: set[str] = set()
+    for variant in expand_braces(pattern):
+        found.update(fnmatch.filter(names, variant))
+    return found
+
+
+class DataSources:
+    """The data source names of RRD files, remembered per (device, inode, mtime)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[tuple[int, int, int], tuple[str, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def of(self, path: str, st: os.stat_result) -> tuple[str, ...]:
+        key = (st.st_dev, st.st_ino, st.st_mtime_ns)
+        known = self._known.get(path)
+        if known is not None and known[0] == key:
+            return known[1]
+        try:
+            info = rrdtool.info(path)
+        except rrdtool.OperationalError:
+            return ()
+        names = tuple(sorted({k[3:].split("]")[0] for k in info if k.startswith("ds[")}))
+        with self._lock:
+            if len(self._known) >= MAX_NODES:
+                self._known = {}
+            self._known[path] = (key, names)
+        return names
+
+
+@dataclass
+class _Dir:
+    """One directory level: Graphite name → (real path, is directory, stat)."""
+
+    entries: dict[str, tuple[str, bool, os.stat_result]]
+
+
+def _list(directory: str) -> _Dir:
+    entries: dict[str, tuple[str, bool, os.stat_result]] = {}
+    try:
+        with os.scandir(directory) as it:
+            items = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return _Dir(entries)
+    for entry in items:
+        if entry.name.startswith("."):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            entries.setdefault(graphite_segment(entry.name), (entry.path, True, st))
+        elif stat.S_ISREG(st.st_mode) and entry.name.endswith(".rrd") and len(entry.name) > 4:
+            entries.setdefault(graphite_segment(entry.name[:-4]), (entry.path, False, st))
+    return _Dir(entries)
+
+
+class MetricTree:
+    """Finds Graphite names in one RRD directory."""
+
+    def __init__(self, rrd_dir: str) -> None:
+        self.rrd_dir = rrd_dir
+        self.sources = DataSources()
+
+    def find(self, pattern: str) -> list[Node]:
+        """Every node matching ``pattern``, sorted by name (branches and leaves).
+
+        Raises :class:`PatternError` for a pattern too costly to match.
+        """
+        segments = check_pattern(pattern)
+        if not pattern or any(s == "" for s in segments):
+            return []
+        base = os.path.realpath(self.rrd_dir)
+        found: dict[str, Node] = {}
+        roots = {
+            name: (os.path.join(base, name), True, os.lstat(os.path.join(base, name)))
+            for name in ROOTS
+            if os.path.isdir(os.path.join(base, name))
+            and not os.path.islink(os.path.join(base, name))
+        }
+        self._walk(_Dir(roots), segments, [], base, found)
+        return [found[k] for k in sorted(found)]
+
+    def _walk(
+        self,
+        level: _Dir,
+        segments: list[str],
+        prefix: list[str],
+        base: str,
+        found: dict[str, Node],
+    ) -> None:
+        pattern, rest = segments[0], segments[1:]
+        for name in sorted(matches(list(level.entries), pattern)):
+            if len(found) >= MAX_NODES:
+                return
+            real, is_dir, st = level.entries[name]
+            path = [*prefix, name]
+            if is_dir:
+                if rest:
+                    self._walk(_list(real), rest, path, base, found)
+                else:
+                    found.setdefault(".".join(path), Node(".".join(path), False))
+                continue
+            rel = os.path.relpath(real, base)[:-4]
+            sources = self.sources.of(real, st)
+            if len(sources) == 1:
+                if not rest:
+                    found.setdefault(".".join(path), Node(".".join(path), True, rel, sources[0]))
+            elif not rest:
+                found.setdefault(".".join(path), Node(".".join(path), False))
+            elif len(rest) == 1:
+                for ds in sorted(matches(list(sources), rest[0])):
+                    leaf = ".".join([*path, ds])
+                    found.setdefault(leaf, Node(leaf, True, rel, ds))
