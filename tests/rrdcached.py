@@ -3,12 +3,27 @@ FLUSH (a one-hour write timeout)."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from tests.helpers import wait_for
+
+
+def listening(sock: Path) -> bool:
+    """rrdcached accepts connections on ``sock`` (the file exists before it listens)."""
+    with socket.socket(socket.AF_UNIX) as client:
+        try:
+            client.connect(str(sock))
+        except OSError:
+            return False
+    return True
+
+
+def wait_listening(sock: Path) -> None:
+    wait_for(lambda: listening(sock), what=f"rrdcached listening on {sock}")
 
 
 @contextmanager
@@ -25,7 +40,7 @@ def running_rrdcached(base: Path, work: Path) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for(sock.exists, what="rrdcached socket")
+        wait_listening(sock)
         yield f"unix:{sock}"
     finally:
         proc.terminate()

@@ -162,10 +162,13 @@ class RRDStore:
             return cached
         if not os.path.exists(key):
             return None
-        try:
-            if self.rrdcached:
+        if self.rrdcached:
+            try:
                 rrdtool.flushcached(*self._daemon_args(), key)
-                self._forget(key)
+            except rrdtool.OperationalError as exc:  # rrdcached down, or the file locked
+                raise RRDWriteError(f"{key}: rrdcached: {exc}", transient=True) from exc
+            self._forget(key)
+        try:
             last = int(rrdtool.last(key))
         except rrdtool.OperationalError as exc:
             raise RRDWriteError(

@@ -29,8 +29,9 @@ RETRYING = "files cannot be written for now"
 
 
 def checkpoints(cp: Path, stream: str) -> dict[str, str]:
+    """The saved checkpoints (not a temporary file of one being saved)."""
     folder = cp / stream
-    return {p.name: p.read_text() for p in folder.iterdir()} if folder.exists() else {}
+    return {p.name: p.read_text() for p in folder.glob("shardId-*.json")}
 
 
 def file_last(path: Path) -> int:

@@ -8,14 +8,16 @@ file, hands the samples back, and writes them once the lock is gone.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import pytest
 import rrdtool
 
 from graphmetrics.rrd.schema import METRICS
-from graphmetrics.rrd.store import RRDStore, Unverified
+from graphmetrics.rrd.store import RRDStore, RRDWriteError, Unverified
 from tests.disk import locked_by_another_process
-from tests.rrdcached import running_rrdcached
+from tests.rrdcached import running_rrdcached, wait_listening
 
 T0 = 1_700_000_100
 
@@ -115,3 +117,40 @@ def test_only_the_samples_the_file_lacks_are_handed_back(tmp_path: Path) -> None
         assert store.flush() == []
         assert values(path) == [(T0, 1.0), (T0 + 300, 2.0), (T0 + 600, 3.0)]
         assert (store.stats.written, store.stats.skipped_old) == (3, 0)
+
+
+def test_rrdcached_killed_before_the_flush_loses_nothing(tmp_path: Path) -> None:
+    rrd, journal = tmp_path / "rrd", tmp_path / "journal"
+    rrd.mkdir()
+    journal.mkdir()
+    sock = tmp_path / "rrdcached.sock"
+    cmd = ["rrdcached", "-g", "-l", f"unix:{sock}", "-b", str(rrd), "-B", "-j", str(journal)]
+    cmd += ["-p", str(tmp_path / "rrdcached.pid"), "-w", "3600", "-z", "1"]
+
+    def start() -> subprocess.Popen[bytes]:
+        sock.unlink(missing_ok=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_listening(sock)
+        return proc
+
+    cached = start()
+    try:
+        store = RRDStore(rrd, rrdcached=f"unix:{sock}")
+        store.write("metrics/a", METRICS, [(T0, (1.0,))])
+        assert store.flush() == []
+        store.write("metrics/a", METRICS, [(T0 + 300, (2.0,))])
+        cached.kill()  # the sample is in its journal only
+        cached.wait()
+        (lost,) = store.flush()
+        assert lost.samples == [(T0 + 300, (2.0,))]
+        with pytest.raises(RRDWriteError) as down:  # kept for later, not dropped
+            store.write("metrics/a", METRICS, lost.samples)
+        assert down.value.transient
+
+        cached = start()  # replays its journal into the file
+        store.write("metrics/a", METRICS, lost.samples)
+        assert store.flush() == []
+        assert values(rrd / "metrics/a.rrd") == [(T0, 1.0), (T0 + 300, 2.0)]
+    finally:
+        cached.terminate()
+        cached.wait(timeout=10)
