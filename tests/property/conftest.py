@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 # slow example is not a failure here.  GRAPHMETRICS_HYPOTHESIS_PROFILE=thorough runs
 # many more examples.
 settings.register_profile(
-    "default", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "quick", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=5000)
-settings.load_profile(os.environ.get("GRAPHMETRICS_HYPOTHESIS_PROFILE", "default"))
+settings.register_profile("thorough", parent=settings.get_profile("quick"), max_examples=5000)
+settings.load_profile(os.environ.get("GRAPHMETRICS_HYPOTHESIS_PROFILE", "quick"))

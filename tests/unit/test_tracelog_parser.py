@@ -166,6 +166,8 @@ def test_both_line_forms_take_the_fast_path(prefix: str) -> None:
         "app1 acme inst1 A  1 2014-12-13 16:14:47",
         "app1 acme inst1  A 1 2014-12-13 16:14:47",
         "app1 acme inst1 A 1 2014-12-13 16:14:4x",
+        "app1 acme inst1 A 1 2014-12-13 16:14",
+        "app1 acme inst1 : A 1 2014-12-13 16:14 200 1",
         "app1 acme inst1 A 1 2014-12-13  16:14:47",
         "app1 acme inst1 A 1\t2 2014-12-13 16:14:47",
         "app1 acme inst1 : A 1\u00a02 2014-12-13 16:14:47",

@@ -155,13 +155,13 @@ class Parser:
         if len(code) != 1 or code not in CODES:
             raise MalformedLine("unknown record code", repr(code))
         time = parts[k + 3]
+        if len(time) < 8:
+            raise MalformedLine("bad date or time", repr(f"{parts[k + 2]} {time}"))
         minute = f"{parts[k + 2]} {time[:5]}"
         if minute not in self._minutes:
-            if len(time) < 8:
-                raise MalformedLine("bad date or time", repr(f"{parts[k + 2]} {time}"))
             _check_minute(minute)
             self._remember_minute(minute)
-        if len(time) < 8 or time[5] != ":" or not valid_second(time[6:]):
+        if time[5] != ":" or not valid_second(time[6:]):
             raise MalformedLine("bad time", repr(time))
         rest = line.split(None, k + 4)[-1].rstrip() if n > k + 4 else ""
         return Record.of(instance, code, parts[k + 1], minute, time[6:], rest)
