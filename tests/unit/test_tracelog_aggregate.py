@@ -246,12 +246,20 @@ def test_state_round_trip_gives_the_same_minutes() -> None:
     assert got == expected
 
 
-def test_flush_idle_writes_a_quiet_minute_once(agg: Aggregator) -> None:
+def test_close_quiet_writes_a_quiet_minute_once(agg: Aggregator) -> None:
+    """Live input (read as it happens) that goes silent: the minute closes ``grace``
+    seconds after its end, once."""
     feed(agg, "I 1 2024-01-01 12:00:01 0\nC 1 2024-01-01 12:00:01\nA 1 2024-01-01 12:00:02 200 1")
-    agg.flush_idle(now=epoch("2024-01-01 12:01") + 119, grace=120)
+    read_at = epoch("2024-01-01 12:00") + 2
+    agg.update_hosts(read_at)
+
+    def close_at(now: float) -> None:
+        agg.close_quiet(now=now, grace=120, silence=now - read_at)
+
+    close_at(epoch("2024-01-01 12:01") + 119)
     assert agg.take_rows() == {}
-    agg.flush_idle(now=epoch("2024-01-01 12:01") + 120, grace=120)
-    agg.flush_idle(now=epoch("2024-01-01 12:30"), grace=120)
+    close_at(epoch("2024-01-01 12:01") + 120)
+    close_at(epoch("2024-01-01 12:30"))
     assert agg.take_rows() == {INST: [(epoch("2024-01-01 12:01"), (1, 0, 0, 60.0, 0))]}
     rows = feed(agg, "B 1 2024-01-01 12:03:00 GET /")
     assert rows[INST] == [
