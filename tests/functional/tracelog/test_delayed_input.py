@@ -106,6 +106,36 @@ def test_demo_backfill_written_while_tailing_is_all_counted(tmp_path: Path) -> N
     assert assert_same_minutes(rrds, ref, start) > 1000
 
 
+def run_generator_until_live(logs: Path, out: Path, *args: str) -> None:
+    """The demo's tracelog generator until it writes live, then SIGTERM."""
+    with open(out, "wb") as f:
+        generator = subprocess.Popen(
+            [sys.executable, "-m", "graphmetrics.demo.tracelog_load", "--log-dir", str(logs)]
+            + list(args),
+            stdout=f,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(lambda: "writing live now" in out.read_text(), timeout=120, what="live")
+    finally:
+        generator.send_signal(signal.SIGTERM)
+        assert generator.wait(timeout=30) == 0
+
+
+def test_demo_generator_started_again_goes_on_after_what_is_there(tmp_path: Path) -> None:
+    """A second ``make demo`` (or supervisord restarting the generator) does not write
+    the backfill hours again: they would all be late."""
+    logs = tmp_path / "logs"
+    run_generator_until_live(logs, tmp_path / "first.log", "--backfill-hours", "0.1")
+    with open(next(logs.glob("*.log")), "ab") as f:
+        f.write(b"app1 acme inst1-1 : B 99 2024")  # killed in the middle of a line
+    run_generator_until_live(logs, tmp_path / "second.log", "--backfill-hours", "0.1")
+    assert "going on from there" in (tmp_path / "second.log").read_text()
+    result = run_once(logs, tmp_path / "rrd")
+    assert " late=0 future=0 " in result.stderr
+    assert " skipped=1 " in result.stderr  # the cut line, ended so the next one is whole
+
+
 def _synthetic_lines(hosts_and_instances: int, minutes_long: int) -> list[str]:
     sims = default_instances(hosts_and_instances, seed=3)
     start = float(epoch("2024-05-01 10:00"))
