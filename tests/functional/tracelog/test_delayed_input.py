@@ -169,6 +169,7 @@ def test_pieces_with_pauses_and_kill9_give_exact_minutes(tmp_path: Path) -> None
             # --idle-flush: the input is paused, not over
             wait_for(
                 lambda: state.exists() and f'"offset":{log.stat().st_size},' in state.read_text(),
+                timeout=30,
                 what="the piece read and checkpointed",
             )
             time.sleep(2.5)  # the pause itself is what is tested
@@ -177,8 +178,8 @@ def test_pieces_with_pauses_and_kill9_give_exact_minutes(tmp_path: Path) -> None
         if daemon.proc is None or daemon.proc.poll() is not None:
             starts = daemon.log().count("following")
             daemon.start()
-            wait_for(lambda: daemon.log().count("following") > starts, what="the restart")
-        wait_for(lambda: f'"offset":{log.stat().st_size},' in state.read_text(), what="all read")
+            wait_for(lambda: daemon.log().count("following") > starts, 30, what="restarted")
+        wait_for(lambda: f'"offset":{log.stat().st_size},' in state.read_text(), 30, what="all")
         assert daemon.terminate() == 0
     finally:
         daemon.stop()
