@@ -246,12 +246,20 @@ def test_state_round_trip_gives_the_same_minutes() -> None:
     assert got == expected
 
 
-def test_flush_idle_writes_a_quiet_minute_once(agg: Aggregator) -> None:
+def test_close_quiet_writes_a_quiet_minute_once(agg: Aggregator) -> None:
+    """Live input (read as it happens) that goes silent: the minute closes ``grace``
+    seconds after its end, once."""
     feed(agg, "I 1 2024-01-01 12:00:01 0\nC 1 2024-01-01 12:00:01\nA 1 2024-01-01 12:00:02 200 1")
-    agg.flush_idle(now=epoch("2024-01-01 12:01") + 119, grace=120)
+    read_at = epoch("2024-01-01 12:00") + 2
+    agg.update_hosts(read_at)
+
+    def close_at(now: float) -> None:
+        agg.close_quiet(now=now, grace=120, silence=now - read_at)
+
+    close_at(epoch("2024-01-01 12:01") + 119)
     assert agg.take_rows() == {}
-    agg.flush_idle(now=epoch("2024-01-01 12:01") + 120, grace=120)
-    agg.flush_idle(now=epoch("2024-01-01 12:30"), grace=120)
+    close_at(epoch("2024-01-01 12:01") + 120)
+    close_at(epoch("2024-01-01 12:30"))
     assert agg.take_rows() == {INST: [(epoch("2024-01-01 12:01"), (1, 0, 0, 60.0, 0))]}
     rows = feed(agg, "B 1 2024-01-01 12:03:00 GET /")
     assert rows[INST] == [
@@ -273,3 +281,114 @@ def test_instances_are_independent() -> None:
     rows = agg.take_rows()
     assert rows == {"h1__c1__i1": [(epoch("2024-01-01 12:01"), (1, 0, 0, None, 0))]}
     assert agg.instances["h2__c1__i1"].backlog == 1
+
+
+def test_a_future_record_is_skipped_and_holds_nothing(agg: Aggregator) -> None:
+    agg.future_limit = epoch("2024-01-01 13:00")
+    rows = feed(
+        agg,
+        """
+        I 1 2024-01-01 12:00:01 0
+        B 9 2099-01-01 12:00:01 GET /
+        B 9 9999-12-31 23:59:59 GET /
+        C 1 2024-01-01 12:00:01
+        A 1 2024-01-01 12:00:02 200 1
+        B 2 2024-01-01 12:01:00 GET /
+        """,
+    )
+    assert rows == {INST: [(epoch("2024-01-01 12:01"), (1, 0, 0, 60.0, 0))]}
+    assert (agg.future, agg.late) == (2, 0)
+    agg.update_hosts(epoch("2024-01-01 12:01"))
+    assert agg.hosts["app1"][0] == epoch("2024-01-01 12:01")
+
+
+def test_a_future_minute_saved_by_an_older_version_is_dropped(agg: Aggregator) -> None:
+    feed(agg, "B 9 2099-01-01 12:00:01 GET /")
+    agg.future_limit = epoch("2024-01-01 13:00")
+    agg.drop_future()
+    assert feed(agg, "B 1 2024-01-01 12:00:01 GET /\nB 2 2024-01-01 12:01:00 GET /")[INST]
+    assert (agg.future, agg.late) == (1, 0)
+
+
+def two_instances(agg: Aggregator, lines: list[str]) -> dict[str, list[Row]]:
+    parser = Parser()
+    for line in lines:
+        agg.feed(parser.parse(line))
+    return agg.take_rows()
+
+
+def test_a_quiet_minute_closes_by_its_hosts_clock_not_the_wall_clock(agg: Aggregator) -> None:
+    """Old input read today: the wall clock says nothing; another instance of the host
+    that is ``grace`` past the minute's end closes it, one of another host does not."""
+    wall = epoch("2026-01-01 00:00")
+    two_instances(
+        agg, ["h1 c quiet I 1 2024-01-01 12:00:01 0", "h2 c other B 1 2024-01-01 12:05:00 x"]
+    )
+    agg.update_hosts(wall)
+    agg.close_quiet(now=wall + 3600, grace=2, silence=3600)
+    assert agg.take_rows() == {}  # paused replay: silent for an hour, and nothing closes
+    two_instances(agg, ["h1 c busy B 1 2024-01-01 12:01:01.5 x"])
+    agg.update_hosts(wall + 3600)
+    agg.close_quiet(now=wall + 3600, grace=2, silence=0)
+    assert agg.take_rows() == {}
+    two_instances(agg, ["h1 c busy B 2 2024-01-01 12:01:02 x"])
+    agg.update_hosts(wall + 3601)
+    agg.close_quiet(now=wall + 3601, grace=2, silence=0)
+    assert agg.take_rows() == {"h1__c__quiet": [(epoch("2024-01-01 12:01"), (0, 0, 1, None, 0))]}
+
+
+def test_silence_moves_a_live_hosts_clock_on_later_by_its_lag(agg: Aggregator) -> None:
+    """Input read 30 s after it was written, then silence: its minute closes at its end
+    plus grace plus those 30 s."""
+    two_instances(agg, ["h1 c i1 B 1 2024-01-01 12:00:10 x"])
+    agg.update_hosts(epoch("2024-01-01 12:00") + 40)
+
+    def rows_at(offset: int) -> dict[str, list[Row]]:
+        now = epoch("2024-01-01 12:01") + offset
+        agg.close_quiet(now=now, grace=5, silence=now - epoch("2024-01-01 12:00") - 40)
+        return agg.take_rows()
+
+    assert rows_at(34) == {}
+    assert rows_at(35) == {"h1__c__i1": [(epoch("2024-01-01 12:01"), (0, 0, 0, None, 0))]}
+
+
+def test_closing_quiet_minutes_early_gives_the_rows_of_one_pass() -> None:
+    """Closing quiet minutes as the input goes on, gaps beyond the limit included, gives
+    exactly the rows of the same records fed with no closing at all."""
+    lines = [
+        "h1 c a I 1 2024-01-01 12:00:01 0",
+        "h1 c b B 1 2024-01-01 12:03:00 x",
+        "h1 c a I 2 2024-01-01 12:06:01 0",
+        "h1 c b B 2 2024-01-01 12:09:00 x",
+        "h1 c a A 2 2024-01-01 12:09:30 200 1",
+        "h1 c b B 3 2024-01-01 13:30:00 x",
+        "h1 c a B 4 2024-01-01 13:31:00 x",
+    ]
+    one_pass = Aggregator(MinuteClock(), max_gap_minutes=3)
+    expected = two_instances(one_pass, lines)
+    closing = Aggregator(MinuteClock(), max_gap_minutes=3)
+    got: dict[str, list[Row]] = {}
+    for n, line in enumerate(lines):
+        for name, rows in two_instances(closing, [line]).items():
+            got.setdefault(name, []).extend(rows)
+        closing.update_hosts(float(n))
+        closing.close_quiet(now=1e10, grace=60, silence=0)
+        for name, rows in closing.take_rows().items():
+            got.setdefault(name, []).extend(rows)
+    for name, rows in expected.items():
+        assert got[name][: len(rows)] == rows
+    assert closing.late == 0
+
+
+def test_host_clocks_survive_a_restart() -> None:
+    first = Aggregator(MinuteClock())
+    two_instances(first, ["h1 c a I 1 2024-01-01 12:00:01 0", "h1 c b B 1 2024-01-01 12:00:30 x"])
+    wall = epoch("2026-01-01 00:00")
+    first.update_hosts(wall)
+    second = Aggregator(MinuteClock())
+    second.load(json.loads(json.dumps(first.dump())))
+    assert second.hosts == first.hosts
+    two_instances(second, ["h1 c b B 2 2024-01-01 12:01:02 x"])
+    second.update_hosts(wall + 100)
+    second.close_quiet(now=wall + 100, grace=1, silence=0)
+    assert second.take_rows() == {"h1__c__a": [(epoch("2024-01-01 12:01"), (0, 0, 1, None, 0))]}

@@ -19,7 +19,12 @@ from watchdog.observers.polling import PollingObserver
 
 from graphmetrics import settings
 from graphmetrics.collect.state import StateLockedError, lock_state_dir
-from graphmetrics.collect.tailer import StateError, TracelogCollector, tune_gc
+from graphmetrics.collect.tailer import (
+    FUTURE_TOLERANCE,
+    StateError,
+    TracelogCollector,
+    tune_gc,
+)
 from graphmetrics.rrd.limits import CreateLimits, DiskFloor
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.settings import (
@@ -87,7 +92,14 @@ class TracelogSettings:
     default_customer: str = option("default", "customer for plain tracelog files")
     idle_flush: float = option(
         120.0,
-        "write a quiet instance's last minute this many seconds after it ends (0: never)",
+        "write a quiet instance's last minute once the input (its host's newest record, or "
+        "the wall clock when all input is silent) is this many seconds past its end (0: never)",
+        parse=non_negative_float,
+    )
+    future_tolerance: float = option(
+        FUTURE_TOLERANCE,
+        "skip records dated more than this many seconds ahead of the wall clock (counted "
+        "as future)",
         parse=non_negative_float,
     )
     poll_interval: float = option(
@@ -144,7 +156,7 @@ class Status:
         rate = (stats.lines - self.last_lines) / max(now - self.last_time, 1e-9)
         store = self.collector.store.stats
         log.info(
-            "status: %.0f lines/s, lines=%d skipped=%d %s late=%d minutes_written=%d "
+            "status: %.0f lines/s, lines=%d skipped=%d %s late=%d future=%d minutes_written=%d "
             "old_minutes_skipped=%d write_errors=%d created=%d refused_files=%d "
             "refused_minutes=%d unverified=%d instances=%d files=%d",
             rate,
@@ -152,6 +164,7 @@ class Status:
             stats.skipped,
             stats.skip_reasons,
             self.collector.aggregator.late,
+            self.collector.aggregator.future,
             stats.rows,
             store.skipped_old,
             stats.write_errors,
@@ -179,6 +192,8 @@ def build_collector(cfg: TracelogSettings) -> TracelogCollector:
         glob=cfg.glob,
         default_host=cfg.default_host,
         default_customer=cfg.default_customer,
+        idle_flush=cfg.idle_flush,
+        future_tolerance=cfg.future_tolerance,
     )
     collector.load_state()
     return collector
@@ -239,8 +254,7 @@ def _follow(
         while not stop.is_set():
             wake.clear()
             collector.cycle(stop.is_set)
-            if cfg.idle_flush:
-                collector.aggregator.flush_idle(time.time(), cfg.idle_flush)
+            collector.close_quiet()
             if time.monotonic() - last_checkpoint >= cfg.checkpoint_interval:
                 collector.checkpoint()
                 last_checkpoint = time.monotonic()

@@ -55,6 +55,8 @@ class FileState:
     gz: bool = False
     done: bool = False
     last_seen: float = 0.0
+    #: the offset is inside a line refused as too long: skip to its newline
+    skipping: bool = False
 
     @property
     def key(self) -> str:
@@ -89,6 +91,8 @@ class LineReader:
         self.path = path
         self._file: IO[bytes] | None = None
         self._partial = b""
+        #: lines refused as too long so far (the caller counts them)
+        self.long_lines = 0
 
     def _open(self) -> IO[bytes]:
         if self._file is None:
@@ -111,26 +115,55 @@ class LineReader:
         self.state.lineno = 0
 
     def read_lines(self, final: bool = False, limit: int = CHUNK_BYTES) -> list[str]:
-        """The next complete lines (about ``limit`` bytes at most); advances the offset."""
+        """The next complete lines (about ``limit`` bytes at most); advances the offset.
+
+        A line of ``limit`` bytes or more is refused: the bytes up to its newline are
+        skipped (even across reads and restarts) and :attr:`long_lines` counts it.
+        """
         f = self._open()
+        state = self.state
+        while True:
+            data = self._read(f, limit)
+            eof = len(data) < limit
+            if state.skipping:
+                cut = data.find(b"\n") + 1
+                if cut == 0:
+                    state.offset += len(data)
+                    if not eof:
+                        continue
+                    state.skipping = not final
+                    return []
+                state.offset += cut
+                state.skipping = False
+                data = data[cut:]
+            data = self._partial + data
+            first = data.find(b"\n")
+            if first >= limit or (first < 0 and len(data) >= limit):
+                self.long_lines += 1
+                if first < 0:
+                    state.offset += len(data)
+                    state.skipping = True
+                    self._partial = b""
+                    continue
+                state.offset += first + 1
+                data = data[first + 1 :]
+            end = data.rfind(b"\n") + 1
+            if final and eof:
+                end = len(data)
+            self._partial = data[end:]
+            if end == 0:
+                return []
+            state.offset += end
+            lines = data[:end].decode("utf-8", "replace").split("\n")
+            if lines[-1] == "":
+                lines.pop()
+            return lines
+
+    def _read(self, f: IO[bytes], limit: int) -> bytes:
         try:
-            data = f.read(limit)
+            return f.read(limit)
         except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise OSError(f"{self.path}: cannot read at offset {self.state.offset}: {exc}") from exc
-        data = self._partial + data
-        end = data.rfind(b"\n") + 1
-        if final and len(data) < limit + len(self._partial):
-            end = len(data)
-        elif end == 0 and len(data) > limit:
-            end = len(data)  # a line longer than the limit: give it to the parser to refuse
-        self._partial = data[end:]
-        if end == 0:
-            return []
-        self.state.offset += end
-        lines = data[:end].decode("utf-8", "replace").split("\n")
-        if lines[-1] == "":
-            lines.pop()
-        return lines
 
     def close(self) -> None:
         if self._file is not None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import cast
 
 from graphmetrics.collect.files import (
+    CHUNK_BYTES,
     FileState,
     LineReader,
     is_gzip,
@@ -43,6 +44,10 @@ FORGET_AFTER = 7 * 86400.0
 WRITE_EVERY_LINES = 1_000_000
 #: through rrdcached, flush and check the writes at least every so many minutes written
 FLUSH_EVERY_SAMPLES = 100_000
+#: records dated more than this many seconds ahead of the wall clock are skipped
+FUTURE_TOLERANCE = 3600.0
+#: skip reason of a line refused as too long (see :meth:`LineReader.read_lines`)
+LONG_LINE = "line too long"
 
 
 class StateError(RuntimeError):
@@ -82,6 +87,8 @@ class TracelogCollector:
         glob: str = "*.log",
         default_host: str = "localhost",
         default_customer: str = "default",
+        idle_flush: float = 0.0,
+        future_tolerance: float = FUTURE_TOLERANCE,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.log_dir = log_dir
@@ -91,7 +98,11 @@ class TracelogCollector:
         self.glob = glob
         self.default_host = default_host
         self.default_customer = default_customer
+        self.idle_flush = idle_flush
+        self.future_tolerance = future_tolerance
         self.clock = clock
+        #: wall time a line was last read (the input is silent since)
+        self.last_input = clock()
         self.stats = CollectorStats()
         self.files: dict[str, FileState] = {}
         self._readers: dict[str, LineReader] = {}
@@ -116,6 +127,8 @@ class TracelogCollector:
                 "(minutes already in the RRDs are not written twice)"
             ) from exc
         self.files = {state.key: state for state in files}
+        self.aggregator.future_limit = self.clock() + self.future_tolerance
+        self.aggregator.drop_future()
 
     def checkpoint(self) -> bool:
         """Write pending rows, then persist offsets and aggregation state together.
@@ -282,6 +295,8 @@ class TracelogCollector:
                 log.error("%s", exc)
                 state.done = state.gz
                 break
+            if reader.long_lines:
+                self._count_long_lines(state, reader)
             if not lines:
                 break
             for lineno, error in feed_lines(parser, lines, state.lineno + 1):
@@ -295,9 +310,24 @@ class TracelogCollector:
                 total = 0
         return total
 
+    def _count_long_lines(self, state: FileState, reader: LineReader) -> None:
+        count, reader.long_lines = reader.long_lines, 0
+        for _ in range(count):
+            self.stats.skip(LONG_LINE)
+        state.lineno += count
+        self.stats.lines += count
+        log.warning(
+            "%s:%d: %d line(s) of %d bytes or more refused and skipped",
+            state.path,
+            state.lineno,
+            count,
+            CHUNK_BYTES,
+        )
+
     def cycle(self, stop: Callable[[], bool] = lambda: False) -> int:
         """Read everything new once; returns the number of lines read."""
         now = self.clock()
+        self.aggregator.future_limit = now + self.future_tolerance
         before = self.stats.lines
         seen: set[str] = set()
         current: list[tuple[FileState, Path]] = []
@@ -325,9 +355,20 @@ class TracelogCollector:
             if state.gz and not stop():
                 state.done = True
                 self._close_reader(state.key)
+        read = self.stats.lines - before
+        if read:
+            self.last_input = self.clock()
+            self.aggregator.update_hosts(self.last_input)
         self.write_rows()
         self._forget_old(now)
-        return self.stats.lines - before
+        return read
+
+    def close_quiet(self) -> None:
+        """Close quiet instances' minutes as the input shows them over (a live daemon,
+        after each :meth:`cycle`; see :meth:`Aggregator.close_quiet`)."""
+        if self.idle_flush > 0:
+            now = self.clock()
+            self.aggregator.close_quiet(now, self.idle_flush, now - self.last_input)
 
     def _drain_rotated(self, seen: set[str], stop: Callable[[], bool]) -> None:
         """Finish files that left the glob (renamed or deleted) through their open handle."""

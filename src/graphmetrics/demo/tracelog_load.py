@@ -7,7 +7,9 @@ Several customers, hosts and instances with daily load curves, ~1% errors, backl
 when the threads are busy and the odd restart (see :mod:`graphmetrics.tracelog.synth`).
 Lines go to ``<log-dir>/YYYY-MM-DD.log`` as syslog-ng would write them: first the
 last ``--backfill-hours`` as fast as possible, then each second as it happens, until
-SIGTERM or Ctrl-C.
+SIGTERM or Ctrl-C.  Started again on the same directory (a second ``make demo``,
+supervisord restarting it), it goes on after the newest line already there instead
+of writing those hours a second time.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from graphmetrics.tracelog.synth import default_instances, generate
+from graphmetrics.tracelog.synth import default_instances, generate, stamp
 
 log = logging.getLogger("graphmetrics.demo.tracelog_load")
 
@@ -56,6 +58,27 @@ class DailyFiles:
             self.file = None
 
 
+def newest_written(log_dir: Path) -> float | None:
+    """The time of the last whole line in the newest day file, ending a cut line."""
+    days = sorted(log_dir.glob("????-??-??.log"))
+    if not days:
+        return None
+    with open(days[-1], "rb+") as f:
+        size = f.seek(0, 2)
+        f.seek(max(0, size - 65536))
+        tail = f.read()
+        if tail and not tail.endswith(b"\n"):
+            f.write(b"\n")  # killed in the middle of a line: end it
+    for line in reversed(tail.split(b"\n")[:-1] if b"\n" in tail else []):
+        words = line.decode("utf-8", "replace").split()
+        try:
+            when = datetime.strptime(f"{words[6]} {words[7]}", "%Y-%m-%d %H:%M:%S.%f")
+        except (IndexError, ValueError):
+            continue
+        return when.replace(tzinfo=UTC).timestamp()
+    return None
+
+
 def run(
     log_dir: Path, instances: int, backfill_hours: float, scale: float, stop: threading.Event
 ) -> int:
@@ -64,6 +87,10 @@ def run(
     for sim in sims:
         sim.base_rpm *= scale
     start = time.time() - backfill_hours * 3600
+    newest = newest_written(log_dir)
+    if newest is not None and newest > start:
+        log.info("lines up to %s are there already: going on from there", stamp(newest))
+        start = newest
     out = DailyFiles(log_dir)
     live = False
     # one endless stream: the backfill is written at once, the rest second by second

@@ -16,7 +16,14 @@ the minute's end.  Minutes without any record between two that have records are
 emitted as idle (no requests, the backlog carried over), so an RRD never stretches
 a busy minute over a quiet gap.  Records of a minute before the pending one (a
 re-read, a clock jump back) cannot be written any more: they are counted as late,
-and the in-flight requests are forgotten, as after a restart.
+and the in-flight requests are forgotten, as after a restart.  Records of a minute
+more than a tolerance ahead of the wall clock (:attr:`Aggregator.future_limit`) are
+counted as future and skipped, so one bad date cannot hold an instance.
+
+A live daemon also closes the pending minute of a quiet instance
+(:meth:`Aggregator.close_quiet`), judged by the input's own clock: the newest record
+read from the same host, not the wall clock, so input that arrives late, in bursts
+or in pieces is counted exactly as one pass over it would count it.
 """
 
 from __future__ import annotations
@@ -78,8 +85,10 @@ class InstanceState:
     start: int = 0
     backlog: int = 0
     inflight: dict[str, float | None] = field(default_factory=dict)
-    #: the pending minute was opened by :meth:`Aggregator.flush_idle`, not by a record
+    #: the pending minute was opened by :meth:`Aggregator.close_quiet`, not by a record
     idle: bool = False
+    #: the newest record fed since the last :meth:`Aggregator.close_quiet` (not saved)
+    last: Record | None = None
 
     def values(self) -> Values:
         spr = 60.0 * self.timed / self.busy if self.timed and self.busy > 0 else None
@@ -129,6 +138,11 @@ class Aggregator:
         self.instances: dict[str, InstanceState] = {}
         self.rows: dict[str, list[Row]] = {}
         self.late = 0
+        self.future = 0
+        #: records of a minute starting after this epoch are skipped as future
+        self.future_limit = float("inf")
+        #: per host: (newest record time, wall time when it was read), both epoch seconds
+        self.hosts: dict[str, tuple[float, float]] = {}
 
     def feed_lines(
         self, parser: Parser, lines: list[str], first_lineno: int = 1
@@ -153,9 +167,14 @@ class Aggregator:
         st = self.instances.get(rec.instance)
         if st is None:
             st = self.instances[rec.instance] = InstanceState()
-        if rec.minute != st.minute and not self._advance(rec.instance, st, rec.minute):
-            self.late += 1
-            return
+        if rec.minute != st.minute:
+            if not self._advance(rec.instance, st, rec.minute):
+                if not st.minute:
+                    del self.instances[rec.instance]
+                return
+        elif st.idle:
+            st.idle = False
+        st.last = rec
         code = rec.code
         inflight = st.inflight
         if code == "I":
@@ -188,8 +207,11 @@ class Aggregator:
             st.forget_inflight()
 
     def _advance(self, name: str, st: InstanceState, minute: str) -> bool:
-        """Move ``st`` to ``minute``; False when that minute is already past."""
+        """Move ``st`` to ``minute``; False (counted) when that minute is past or future."""
         early, late = self.clock.epochs(minute)
+        if early > self.future_limit:
+            self.future += 1
+            return False
         if not st.minute:
             st.minute, st.epoch = minute, early
             return True
@@ -202,6 +224,7 @@ class Aggregator:
             return True
         else:
             st.forget_inflight()
+            self.late += 1
             return False
         self._close_minute(name, st, epoch)
         st.minute, st.epoch, st.idle = minute, epoch, False
@@ -209,40 +232,99 @@ class Aggregator:
 
     def _close_minute(self, name: str, st: InstanceState, next_epoch: int) -> None:
         rows = self.rows.setdefault(name, [])
-        rows.append((st.epoch + 60, st.values()))
+        # the gap is bounded from the last minute that had records, as if never closed early
+        base = st.epoch - 60 if st.idle else st.epoch
+        gap_end = min(next_epoch, base + 60 * (self.max_gap + 1))
+        if not st.idle or st.epoch + 60 <= gap_end:
+            rows.append((st.epoch + 60, st.values()))
         idle: Values = (0, 0, st.backlog, None, 0)
-        gap_end = min(next_epoch, st.epoch + 60 * (self.max_gap + 1))
         rows.extend((end, idle) for end in range(st.epoch + 120, gap_end + 1, 60))
         st.rpm = st.epm = st.timed = st.start = 0
         st.busy = 0.0
 
-    def flush_idle(self, now: float, grace: float) -> None:
-        """Close pending minutes that ended more than ``grace`` seconds before ``now``.
+    def close_quiet(self, now: float, grace: float, silence: float) -> None:
+        """Close the pending minutes of quiet instances, judged by the input's own clock.
 
-        A live daemon calls this so a quiet instance's last minute is not held back
-        until its next request; ``--once`` never does, its minutes close by data alone.
-        Only a minute that saw records is closed this way: the quiet minutes after it
-        are written, as idle, when the instance's next record arrives.
+        ``now`` is the wall clock and ``silence`` how long no line at all has been read.
+        A pending minute closes when the newest record from the instance's host (never
+        counted past ``now``) is ``grace`` seconds past its end: the input shows the
+        minute is over.  Only when the whole input has been silent does time go on
+        without data: then each host's clock advances with the silence, once the
+        silence is longer than ``grace`` plus how late that host's input was when last
+        read; input replayed hours late, paused, waits for more input instead.
+
+        A live daemon calls this after each read; ``--once`` never does, its minutes
+        close by data alone.  A minute closed this way gives the same rows as if the
+        instance's next record had closed it; the quiet minutes after it are written,
+        as idle, when that record arrives.
         """
+        self.update_hosts(now - silence)
         for name, st in self.instances.items():
-            if st.minute and not st.idle and st.epoch + 60 + grace <= now:
-                next_epoch = st.epoch + 60
-                self._close_minute(name, st, next_epoch)
-                st.epoch, st.idle = next_epoch, True
-                st.minute = datetime.fromtimestamp(next_epoch, self.clock.zone).strftime(
-                    "%Y-%m-%d %H:%M"
-                )
+            if not st.minute or st.idle:
+                continue
+            clock = self.hosts.get(host_of(name))
+            if clock is None:
+                continue
+            newest, read_at = clock
+            newest = min(newest, now)
+            end = st.epoch + 60
+            due = newest >= end + grace
+            if not due and silence >= grace:
+                lag = max(0.0, read_at - newest)
+                due = silence >= grace + lag and newest + silence >= end + grace
+            if due:
+                self._close_minute(name, st, end)
+                st.epoch, st.idle = end, True
+                st.minute = datetime.fromtimestamp(end, self.clock.zone).strftime("%Y-%m-%d %H:%M")
+
+    def update_hosts(self, read_at: float) -> None:
+        """Fold the records fed since the last call into their hosts' clocks, as read at
+        wall time ``read_at``."""
+        hosts = self.hosts
+        for name, st in self.instances.items():
+            rec = st.last
+            if rec is None:
+                continue
+            st.last = None
+            when = st.epoch + rec.seconds
+            host = host_of(name)
+            known = hosts.get(host)
+            if known is None or when > known[0]:
+                hosts[host] = (when, read_at)
 
     def take_rows(self) -> dict[str, list[Row]]:
         rows, self.rows = self.rows, {}
         return rows
 
+    def drop_future(self) -> None:
+        """Forget instances whose pending minute is beyond :attr:`future_limit` (a bad date
+        saved by an older version would otherwise make every later record late)."""
+        for name, st in list(self.instances.items()):
+            if st.epoch > self.future_limit:
+                del self.instances[name]
+                self.future += 1
+        for host, (newest, _) in list(self.hosts.items()):
+            if newest > self.future_limit:
+                del self.hosts[host]
+
     def dump(self) -> dict[str, Any]:
         return {
             "instances": {name: st.dump() for name, st in self.instances.items()},
             "late": self.late,
+            "future": self.future,
+            "hosts": {host: list(clock) for host, clock in self.hosts.items()},
         }
 
     def load(self, data: dict[str, Any]) -> None:
         self.instances = {name: InstanceState.load(v) for name, v in data["instances"].items()}
         self.late = int(data.get("late", 0))
+        self.future = int(data.get("future", 0))
+        self.hosts = {
+            str(host): (float(newest), float(read_at))
+            for host, (newest, read_at) in data.get("hosts", {}).items()
+        }
+
+
+def host_of(instance: str) -> str:
+    """The host part of ``host__customer__instance``: records of one host arrive in order."""
+    return instance.split("__", 1)[0]
