@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 # Debian packages the running system needs, and those only the tests need.
 APT_RUN := rrdtool librrd-dev pkg-config python3-dev build-essential rrdcached fonts-dejavu-core
 APT_TEST := syslog-ng-core chromium
+# graphmetrics-kcl (several consumer hosts): the KCL MultiLangDaemon runs on Java 17.
+APT_CLUSTER := openjdk-17-jre-headless
 
 .PHONY: help install install-test demo test bench lint clean
 
@@ -28,8 +30,8 @@ $(BIN)/.installed: pyproject.toml setup.py $(HOT)
 	@touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
-	@scripts/apt-ensure $(APT_TEST)
-	$(BIN)/python -m pip install -q -e '.[test]'
+	@scripts/apt-ensure $(APT_TEST) $(APT_CLUSTER)
+	$(BIN)/python -m pip install -q -e '.[test,cluster]'
 	@touch $@
 
 node_modules/.installed: package.json
