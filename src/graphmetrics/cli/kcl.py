@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -36,6 +37,7 @@ log = logging.getLogger("graphmetrics.kcl")
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MODES = ("run", "properties", "process")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 DESCRIPTION = """\
 A Kinesis metrics consumer for several hosts: each runs one worker; the Kinesis Client
@@ -70,7 +72,7 @@ class ProcessorSettings:
     log_level: str = settings.option(
         "INFO",
         "log level of the worker and its record processors (DEBUG logs every batch)",
-        parse=str.upper,
+        parse=lambda text: _choice(text.upper(), LOG_LEVELS),
         metavar="LEVEL",
     )
     log_file: Path | None = settings.option(
@@ -178,6 +180,15 @@ def _choice(value: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def setup_logging(level: str, handler: logging.Handler) -> None:
+    """INFO for the libraries (botocore at DEBUG prints every request), ``level`` for
+    graphmetrics."""
+    if handler.formatter is None:
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    logging.getLogger("graphmetrics").setLevel(level)
+
+
 def daemon_options(config: KCLSettings, region: str) -> DaemonOptions:
     return DaemonOptions(
         stream=config.stream,
@@ -216,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = settings.from_command_line(
         KCLSettings, args, prog=f"graphmetrics-kcl {mode}", description=DESCRIPTION
     )
-    logging.basicConfig(level=config.log_level, format=LOG_FORMAT)
+    setup_logging(config.log_level, logging.StreamHandler())
     try:
         region = resolve_region(config.region)
         text = properties(daemon_options(config, region), processor_command())
@@ -276,12 +287,16 @@ def process(args: Sequence[str]) -> int:
     else:
         handler = logging.StreamHandler(sys.stderr)  # stdout is the protocol's
     handler.setFormatter(logging.Formatter(f"%(process)d {LOG_FORMAT}"))
-    logging.basicConfig(level=config.log_level, handlers=[handler])
+    setup_logging(config.log_level, handler)
     from graphmetrics.cli.kinesis import tune_gc
     from graphmetrics.collect.kcl import MetricRecordProcessor, run_processor
     from graphmetrics.rrd.store import RRDStore
 
     tune_gc()
+    # The daemon says when to stop (it closes stdin): a Ctrl-C or SIGTERM reaching the
+    # whole process group must not interrupt a write.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     store = RRDStore(config.rrd_dir, rrdcached=config.rrdcached)
     run_processor(MetricRecordProcessor(store, status_interval=config.status_interval))
     return 0

@@ -182,11 +182,19 @@ def properties(options: DaemonOptions, executable: Sequence[str]) -> str:
         "regionName": options.region,
         "initialPositionInStream": options.initial_position,
         "metricsLevel": "NONE",
+        "RetrievalMode": "POLLING",
         "failoverTimeMillis": str(millis(options.failover_time)),
         "parentShardPollIntervalMillis": str(millis(options.parent_poll_interval)),
         "idleTimeBetweenReadsInMillis": str(millis(options.idle_time_between_reads)),
         "maxRecords": str(options.max_records),
     }
+    # Workers report their metrics this often; the leader assigns leases only to
+    # workers it has metrics of (the default, 30 s, makes a new worker wait that long).
+    # A worker's first shard sync ends with a pause this long (default 60 s) before
+    # the worker takes part; later syncs (the leader's ListShards) come this often.
+    lines["shardSyncIntervalMillis"] = str(millis(min(options.failover_time, 60.0)))
+    reporting = min(options.failover_time / 2, 30.0)
+    lines["workerMetricsReporterFreqInMillis"] = str(millis(reporting))
     if options.lease_assignment_interval is not None:
         lines["leaseAssignmentIntervalMillis"] = str(millis(options.lease_assignment_interval))
     if options.kinesis_endpoint:
@@ -203,12 +211,14 @@ def properties(options: DaemonOptions, executable: Sequence[str]) -> str:
 
 
 def logback_xml(level: str) -> str:
-    """The MultiLangDaemon's logging: one line per event on stderr, AWS SDK quiet."""
+    """The MultiLangDaemon's logging: one line per event on stderr, AWS SDK quiet; the
+    KCL's DEBUG is far too chatty to follow ``level`` there."""
+    level = "INFO" if level == "DEBUG" else level.replace("WARNING", "WARN")
     return f"""<configuration>
   <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
     <target>System.err</target>
     <encoder>
-      <pattern>%d{{yyyy-MM-dd HH:mm:ss,SSS}} %-5level kcl %logger{{1}}: %msg%n</pattern>
+      <pattern>%d{{ISO8601}} %-5level kcl %logger{{1}}: %msg%n</pattern>
     </encoder>
   </appender>
   <logger name="software.amazon.awssdk" level="WARN"/>
