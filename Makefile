@@ -9,13 +9,16 @@ APT_TEST := syslog-ng-core chromium
 # graphmetrics-kcl (several consumer hosts): the KCL MultiLangDaemon runs on Java 17.
 APT_CLUSTER := openjdk-17-jre-headless
 
-.PHONY: help install install-test demo test bench lint clean
+.PHONY: help install install-test install-cluster demo test bench lint clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 install: $(BIN)/.installed node_modules/.installed  ## system packages, .venv with graphmetrics, npm tools
 install-test: install $(BIN)/.installed-test  ## install plus what the tests need (chromium, syslog-ng, pytest...)
+install-cluster: install  ## install plus the KCL consumer's needs (Java 17, the KCL jars: graphmetrics-kcl)
+	@scripts/apt-ensure $(APT_CLUSTER)
+	$(BIN)/python -m pip install -q -e '.[cluster]'
 
 # The hot loops (setup.py's HOT_MODULES) are compiled with mypyc: editing them means rebuilding.
 HOT := $(wildcard src/graphmetrics/tracelog/records.py src/graphmetrics/tracelog/parser.py src/graphmetrics/tracelog/aggregate.py \
