@@ -22,6 +22,7 @@ DynamoDB, and its figure is what it costs.
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 import tempfile
@@ -64,6 +65,8 @@ def stamp(text: str) -> float:
 def first_processor_start(cluster: harness.Cluster) -> float:
     starts = []
     for worker in cluster.workers.values():
+        if not worker.processor_log.exists():  # it never held a lease
+            continue
         for line in worker.processor_log.read_text().splitlines():
             if ": starting after checkpoint" in line:
                 starts.append(stamp(" ".join(line.split()[1:3])))
@@ -72,11 +75,15 @@ def first_processor_start(cluster: harness.Cluster) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--names", type=int, default=2000)
-    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--names", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--max-records", default="1000", help="per GetRecords (kinesis-local is slow at 10 000)"
+    )
     args = parser.parse_args([] if argv is None else argv)  # None: `python -m bench`
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))  # clean up the engines
     names = [f"bench{i}.example/kcl" for i in range(args.names)]
     with ExitStack() as stack:
         root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-kcl-")))
@@ -91,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"single host (graphmetrics-kinesis --once): {total / single:9.0f} records/s "
               f"({single:.1f} s)", flush=True)  # fmt: skip
 
-        cluster = harness.Cluster(kinesis_url, dynamodb, stream, root / "kcl")
+        options = {"max-records": args.max_records}
+        cluster = harness.Cluster(kinesis_url, dynamodb, stream, root / "kcl", options=options)
         stack.callback(cluster.stop)
         launched = time.time()
         for n in range(1, args.workers + 1):

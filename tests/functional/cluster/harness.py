@@ -72,13 +72,13 @@ def env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return values
 
 
-def stop(proc: subprocess.Popen[Any], group: bool = False) -> None:
+def stop(proc: subprocess.Popen[Any], group: bool = False, timeout: float = 30.0) -> None:
     """SIGTERM to the process (as supervisord stops a program), then SIGKILL to it, or
     to its whole group with ``group``."""
     if proc.poll() is None:
         proc.terminate()
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -97,7 +97,7 @@ def server(command: list[str], port: int, log_path: Path, what: str, **kw: Any) 
             raise EngineError(f"{what} exited: {log_path.read_text()[-2000:]}")
         yield f"http://127.0.0.1:{port}"
     finally:
-        stop(proc)
+        stop(proc, timeout=5)
 
 
 @contextmanager
@@ -240,6 +240,8 @@ class Cluster:
     stream: str
     root: Path
     application: str = ""
+    options: dict[str, str] = field(default_factory=dict)
+    """More ``graphmetrics-kcl run`` options (name without ``--``: value)."""
     workers: dict[str, Worker] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -266,6 +268,7 @@ class Cluster:
             "idle-time-between-reads": "0.25",
             "log-level": "DEBUG",
             "log-file": str(self.root / f"{worker_id}.processors.log"),
+            **self.options,
         }
         return [str(BIN / "graphmetrics-kcl"), "run"] + [
             part for key, value in options.items() for part in (f"--{key}", value)
