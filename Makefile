@@ -6,14 +6,19 @@ BIN := $(VENV)/bin
 # Debian packages the running system needs, and those only the tests need.
 APT_RUN := rrdtool librrd-dev pkg-config python3-dev build-essential rrdcached fonts-dejavu-core
 APT_TEST := syslog-ng-core chromium graphite-web
+# graphmetrics-kcl (several consumer hosts): the KCL MultiLangDaemon runs on Java 17.
+APT_CLUSTER := openjdk-17-jre-headless
 
-.PHONY: help install install-test demo test bench lint clean
+.PHONY: help install install-test install-cluster demo test bench lint clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 install: $(BIN)/.installed node_modules/.installed  ## system packages, .venv with graphmetrics, npm tools
 install-test: install $(BIN)/.installed-test  ## install plus what the tests need (chromium, syslog-ng, pytest...)
+install-cluster: install  ## install plus the KCL consumer's needs (Java 17, the KCL jars: graphmetrics-kcl)
+	@scripts/apt-ensure $(APT_CLUSTER)
+	$(BIN)/python -m pip install -q -e '.[cluster]'
 
 # The hot loops (setup.py's HOT_MODULES) are compiled with mypyc: editing them means rebuilding.
 HOT := $(wildcard src/graphmetrics/tracelog/records.py src/graphmetrics/tracelog/parser.py src/graphmetrics/tracelog/aggregate.py \
@@ -28,8 +33,8 @@ $(BIN)/.installed: pyproject.toml setup.py $(HOT)
 	@touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
-	@scripts/apt-ensure $(APT_TEST)
-	$(BIN)/python -m pip install -q -e '.[test]'
+	@scripts/apt-ensure $(APT_TEST) $(APT_CLUSTER)
+	$(BIN)/python -m pip install -q -e '.[test,cluster]'
 	@touch $@
 
 node_modules/.installed: package.json

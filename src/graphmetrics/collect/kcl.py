@@ -1,0 +1,257 @@
+"""The KCL record processor: one process per leased shard, run by the MultiLangDaemon.
+
+Several consumer hosts share a stream's shards through the Kinesis Client Library
+(KCL 3, Java): its MultiLangDaemon keeps the leases and checkpoints in DynamoDB,
+reads the shards it holds, parents to ``SHARD_END`` before their children, and feeds
+each shard to a child process speaking the ``amazon_kclpy`` protocol on stdin/stdout.
+This module is that child: it decodes records with the single-host collector's rules
+(:class:`~graphmetrics.metrics.batch.MetricBatch`: same decoding, same name → path,
+same bad-record counters) and writes them with the same write path
+(:func:`~graphmetrics.metrics.writer.write_and_flush`: one ``rrdtool.update`` per
+file, rrdcached flushed), keeping and retrying what cannot be written for now.
+
+A checkpoint moves only after the batch's writes are done: files that cannot be
+written for now are retried with back-off (0.5 s up to 30 s) before anything is
+checkpointed; the KCL keeps the lease meanwhile and sends nothing new.
+``shard_ended`` checkpoints ``SHARD_END`` (the children start after it);
+``lease_lost`` never checkpoints (another worker owns the shard now);
+``shutdown_requested`` checkpoints what is written.  Records re-read after a lease
+moved are skipped by the store (timestamps at or before a file's last update).
+
+The protocol owns stdout: everything this process says goes to stderr, which the
+MultiLangDaemon copies into its log, or to ``log_file``.  An unexpected error ends
+the process (exit 1): the MultiLangDaemon then exits too and its supervisor restarts
+it from the last checkpoint, rather than going on past a batch that was not written.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from amazon_kclpy import kcl
+from amazon_kclpy.v3 import processor
+
+from graphmetrics.collect.kinesis import RETRY_FIRST, RETRY_MAX
+from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache, WriteResult
+from graphmetrics.metrics.writer import InlineWriter, Samples, Writer
+from graphmetrics.rrd.store import RRDStore
+
+log = logging.getLogger(__name__)
+
+#: Checkpoint errors worth another try, with this pause (seconds) and this many times.
+CHECKPOINT_RETRYABLE = frozenset({"ThrottlingException", "KinesisClientLibDependencyException"})
+CHECKPOINT_ATTEMPTS = 5
+CHECKPOINT_PAUSE = 1.0
+
+
+class Checkpointer(Protocol):
+    def checkpoint(
+        self, sequence_number: str | None = None, sub_sequence_number: int | None = None
+    ) -> None: ...
+
+
+@dataclass
+class ShardStats:
+    records: int = 0
+    written: int = 0
+    skipped_old: int = 0
+    failed_files: int = 0
+    write_retries: int = 0
+    checkpoints: int = 0
+
+
+class MetricRecordProcessor(processor.RecordProcessorBase):
+    """Writes one shard's records to ``store``; see the module docstring.
+
+    ``writer`` defaults to writing in this process (the processor runs one thread: the
+    reason the single-host daemon writes from a child process does not apply here).
+    The clocks are passed in for tests.
+    """
+
+    def __init__(
+        self,
+        store: RRDStore,
+        *,
+        writer: Writer | None = None,
+        status_interval: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.store = store
+        self.writer: Writer = writer if writer is not None else InlineWriter(store)
+        self.paths = PathCache(store)
+        self.bad = BadRecords()
+        self.stats = ShardStats()
+        self.status_interval = status_interval
+        self.clock, self.wall, self.sleep = clock, wall, sleep
+        self.shard_id = "?"
+        self.position: str | None = None
+        """Last sequence number written (and checkpointed unless the lease was lost)."""
+        self._status_due = 0.0
+        self._status_time = 0.0
+        self._status_records = 0
+
+    # -- the amazon_kclpy v3 interface ------------------------------------------------
+
+    def initialize(self, initialize_input: Any) -> None:
+        self.shard_id = initialize_input.shard_id
+        self._status_time = self.clock()
+        self._status_due = self._status_time + self.status_interval
+        start = initialize_input.sequence_number or "(start)"
+        log.info("shard %s: starting after checkpoint %s", self.shard_id, start)
+
+    def process_records(self, process_records_input: Any) -> None:
+        records = process_records_input.records
+        if records:
+            last = records[-1].sequence_number
+            result = self.write_batch(
+                [{"Data": r.binary_data, "SequenceNumber": r.sequence_number} for r in records]
+            )
+            log.debug(
+                "shard %s: batch records=%d written=%d skipped_old=%d failed_files=%d "
+                "checkpoint=%s",
+                self.shard_id,
+                len(records),
+                result.written,
+                result.skipped_old,
+                result.failed_files,
+                last,
+            )
+            self.position = last
+            self.checkpoint(process_records_input.checkpointer, last)
+        if self.clock() >= self._status_due:
+            self.log_status(process_records_input.millis_behind_latest)
+
+    def lease_lost(self, lease_lost_input: Any) -> None:
+        log.info("shard %s: lease lost (another worker holds it now); no checkpoint", self.shard_id)
+        self.log_status(final=True)
+
+    def shard_ended(self, shard_ended_input: Any) -> None:
+        log.info("shard %s: read to its end; checkpointing SHARD_END", self.shard_id)
+        self.checkpoint(shard_ended_input.checkpointer, None)
+        self.log_status(final=True)
+
+    def shutdown_requested(self, shutdown_requested_input: Any) -> None:
+        log.info("shard %s: shutdown requested; checkpointing what is written", self.shard_id)
+        if self.position is not None:
+            self.checkpoint(shutdown_requested_input.checkpointer, self.position)
+        self.log_status(final=True)
+
+    # -- writing and checkpointing ----------------------------------------------------
+
+    def write_batch(self, records: list[dict[str, Any]]) -> WriteResult:
+        """Decode and write one batch; returns once every file is written (or unusable)."""
+        batch = MetricBatch(self.paths, self.bad, self.wall())
+        batch.add_records(self.shard_id, records)
+        self.stats.records += batch.records
+        total = WriteResult()
+        pending: Samples = batch.samples
+        delay = 0.0
+        while pending:
+            result = self.write(pending)
+            total.written += result.written
+            total.skipped_old += result.skipped_old
+            total.failed_files += result.failed_files
+            pending = result.retry
+            if pending:
+                delay = min(max(delay * 2, RETRY_FIRST), RETRY_MAX)
+                self.stats.write_retries += 1
+                log.error(
+                    "shard %s: %d files cannot be written for now (%s); not checkpointing, "
+                    "retrying in %.1fs",
+                    self.shard_id,
+                    len(pending),
+                    result.error,
+                    delay,
+                )
+                self.sleep(delay)
+        self.stats.written += total.written
+        self.stats.skipped_old += total.skipped_old
+        self.stats.failed_files += total.failed_files
+        return total
+
+    def write(self, samples: Samples) -> WriteResult:
+        """The one call site of the collectors' write path: write, flush (rrdcached) and
+        whatever checks the writer makes before a write counts as durable."""
+        self.writer.start(samples)
+        return self.writer.wait()
+
+    def checkpoint(self, checkpointer: Checkpointer, sequence_number: str | None) -> bool:
+        """Checkpoint at ``sequence_number`` (None: the shard's end); False when the
+        lease is gone or the KCL refused, which the next checkpoint makes up for."""
+        where = sequence_number or "SHARD_END"
+        for attempt in range(1, CHECKPOINT_ATTEMPTS + 1):
+            try:
+                checkpointer.checkpoint(sequence_number)
+            except kcl.CheckpointError as exc:
+                error = str(exc.value)
+                if error == "ShutdownException":
+                    log.info("shard %s: lease gone, checkpoint at %s skipped", self.shard_id, where)
+                    return False
+                if error in CHECKPOINT_RETRYABLE and attempt < CHECKPOINT_ATTEMPTS:
+                    log.warning(
+                        "shard %s: checkpoint at %s: %s; retrying", self.shard_id, where, error
+                    )
+                    self.sleep(CHECKPOINT_PAUSE * attempt)
+                    continue
+                log.error("shard %s: checkpoint at %s failed: %s", self.shard_id, where, error)
+                return False
+            self.stats.checkpoints += 1
+            return True
+        return False
+
+    # -- status -----------------------------------------------------------------------
+
+    def log_status(self, behind_ms: int | None = None, final: bool = False) -> None:
+        now = self.clock()
+        rate = (self.stats.records - self._status_records) / max(now - self._status_time, 1e-9)
+        self._status_time, self._status_records = now, self.stats.records
+        self._status_due = now + self.status_interval
+        s, bad = self.stats, self.bad.counts
+        log.info(
+            "%s: shard %s records=%d (%.1f/s) written=%d skipped_old=%d failed_files=%d "
+            "write_retries=%d checkpoints=%d bad=%d {%s} millis_behind_latest=%s",
+            "finished" if final else "status",
+            self.shard_id,
+            s.records,
+            rate,
+            s.written,
+            s.skipped_old,
+            s.failed_files,
+            s.write_retries,
+            s.checkpoints,
+            sum(bad.values()),
+            ", ".join(f"{reason}: {n}" for reason, n in sorted(bad.items())),
+            "n/a" if behind_ms is None else behind_ms,
+        )
+        self.bad.reset_warnings()
+
+
+class FailFastProcess(kcl.KCLProcess):
+    """amazon_kclpy's protocol loop, except that an error in the processor ends the
+    process: amazon_kclpy would log it and report the action done, and the KCL would
+    then send the next batch, whose checkpoint would cover the one not written."""
+
+    def _perform_action(self, action: Any) -> None:
+        try:
+            action.dispatch(self.checkpointer, self.processor)
+        except Exception:
+            log.critical(
+                "%s failed; exiting so the MultiLangDaemon stops and nothing after the last "
+                "checkpoint counts as written:\n%s",
+                getattr(action, "action", "action"),
+                traceback.format_exc(),
+            )
+            sys.exit(1)
+
+
+def run_processor(record_processor: MetricRecordProcessor) -> None:
+    """Speak the MultiLangDaemon protocol on stdin/stdout until the daemon closes stdin."""
+    FailFastProcess(record_processor).run()
