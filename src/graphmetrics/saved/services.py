@@ -26,7 +26,9 @@ DEFAULT_PAGE = "default"
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_GRAPHS = 100
-MAX_DEFINITION_BYTES = 32_000
+# as much as /render takes in graph= (graphdef.MAX_GRAPH_JSON): a fleet-wide total
+# of a few hundred series must fit
+MAX_DEFINITION_BYTES = 65_536
 VIEW_KEYS: dict[str, type | tuple[type, ...]] = {"start": str, "end": str, "trail": (int, float)}
 
 

@@ -77,7 +77,7 @@ def test_bad_save_bodies_are_400_with_the_reason(signed_in: SignIn) -> None:
         ({"generation": 1, "graphs": [{"definition": {}, "view": {"trail": -1}}]}, "trail"),
         ({"generation": 1, "graphs": [{"definition": {}, "id": "x"}]}, "id must be"),
         ({"generation": 1, "graphs": [{"definition": {}}] * 101}, "at most 100"),
-        ({"generation": 1, "graphs": [{"definition": {"t": "x" * 40000}}]}, "larger than"),
+        ({"generation": 1, "graphs": [{"definition": {"t": "x" * 70000}}]}, "larger than"),
         ([1, 2], "must be a JSON object"),
     ]
     for body, reason in cases:
