@@ -152,7 +152,7 @@ def tracelog_graph(request: Request) -> dict[str, Any]:
     params = request.params
     kind = params.get("kind", "instance")
     try:
-        definition = tracelog.graph_for(
+        definitions = tracelog.graphs_for(
             tracelog.scan_instances(settings.rrd_dir),
             kind,
             instance=params.get("instance"),
@@ -163,4 +163,5 @@ def tracelog_graph(request: Request) -> dict[str, Any]:
         raise json_error(HTTPNotFound, str(exc)) from exc
     except ValueError as exc:
         raise json_error(HTTPBadRequest, str(exc)) from exc
-    return {"definition": definition}
+    # a big pool comes as several graphs ("definitions"), each title saying its slice
+    return {"definition": definitions[0], "definitions": definitions}
