@@ -30,6 +30,18 @@ export class PageApp {
     requestAnimationFrame(() => this.cards.forEach((card) => card.load()));
     this.bindPageActions();
     this.startRefresh();
+    this.redrawOnResize();
+  }
+
+  /** Graphs are drawn at their displayed width: draw again when the window resized. */
+  redrawOnResize() {
+    let timer = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        for (const card of this.cards) if (card.loadedWidth && card.size().width !== card.loadedWidth) card.load();
+      }, 250);
+    });
   }
 
   makeCard(graph) {
@@ -39,6 +51,7 @@ export class PageApp {
       onRemove: (card) => this.remove(card),
       onMove: (card, delta) => this.move(card, delta),
       onClone: (card) => this.cloneGraph(card),
+      onHover: (card, time) => this.cards.forEach((c) => c.mark(time, { readout: c === card })),
       pageUrl: this.config.page.url,
     };
     if (this.onEdit) hooks.onEdit = (card) => this.onEdit(card);
