@@ -37,6 +37,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = REPO / "var" / "test-artifacts"
+# hosts with a metrics/<host>/cimaa/load/load1 series, as the Kinesis demo writes them
+LOAD_HOSTS = ("db1", "web1", "web2")
 
 
 class LiveServer:
@@ -44,8 +46,8 @@ class LiveServer:
         self.url = url
         self.db_url = db_url
 
-    def seed_page(self, user: str, graphs: list[dict[str, Any]]) -> None:
-        """Give ``user`` a default tracelog page with ``graphs`` (definition, view)."""
+    def seed_page(self, user: str, graphs: list[dict[str, Any]], section: str = "tracelog") -> None:
+        """Give ``user`` a default ``section`` page with ``graphs`` (definition, view)."""
         from sqlalchemy.orm import Session
 
         from graphmetrics.saved.services import GraphInput
@@ -53,7 +55,7 @@ class LiveServer:
         engine = make_engine(self.db_url)
         with Session(engine) as session:
             svc = SavedGraphService(session)
-            page = svc.ensure_default_page(user, "tracelog")
+            page = svc.ensure_default_page(user, section)
             items = [GraphInput(definition=g["definition"], view=g["view"]) for g in graphs]
             svc.save_graphs(page, page.generation, items)
         engine.dispose()
@@ -62,7 +64,8 @@ class LiveServer:
 def write_metrics(rrd_dir: Path) -> None:
     end = int(time.time()) // 300 * 300
     store = RRDStore(rrd_dir)
-    for name, base in (("metrics/web/cpu", 40.0), ("metrics/web/load", 2.0)):
+    hosts = [(f"metrics/{host}/cimaa/load/load1", 1.0 + n) for n, host in enumerate(LOAD_HOSTS)]
+    for name, base in (("metrics/web/cpu", 40.0), ("metrics/web/load", 2.0), *hosts):
         samples = [(end - (288 - i) * 300, (base + (i % 24),)) for i in range(288)]
         store.write(name, METRICS, samples)
 

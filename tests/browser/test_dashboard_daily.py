@@ -1,0 +1,74 @@
+"""The tracelog dashboard for daily work: pool totals with restart ticks, one pool
+headroom line, and the same time marked on every graph under the cursor (issue 11)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_builder_daily import csv_header, definition, hover_plot
+from tests.browser.test_dashboard import add_instance
+
+pytestmark = pytest.mark.browser
+
+TRAFFIC = ["requests/min", "errors/min", "backlog", "est. max rpm"]
+
+
+def test_customer_totals_with_restarts_and_a_shared_cursor(
+    new_page: Callable[..., Any],
+) -> None:
+    page = new_page("tess")
+    acme = page.locator("details.customer", has=page.locator("summary:text-is('acme')"))
+    acme.get_by_label("acme pools").get_by_role("button", name="All instances").click()
+    cards = page.locator("article.card")
+    expect(cards).to_have_count(1)
+    total = cards.nth(0)
+    expect(total.locator("h3")).to_have_text("All instances: acme (3 instances)")
+    expect(total.locator("img[src^='blob:']")).to_have_count(1)
+    expect(total.locator(".graph-error")).to_be_hidden()
+    assert csv_header(page, total) == ["timestamp", *TRAFFIC, "restart"]
+    lines = definition(total)["lines"]
+    assert lines[-1]["type"] == "TICK" and lines[-1]["value"] == "start_all"
+
+    add_instance(page, "app1", "app1__acme__inst1")
+    expect(cards).to_have_count(2)
+    single = cards.nth(1)
+    expect(single.locator("img[src^='blob:']")).to_have_count(1)
+    assert csv_header(page, single) == ["timestamp", *TRAFFIC, "restart"]
+
+    hover_plot(page, total, 0.7)
+    readout = total.locator(".readout")
+    expect(readout).to_be_visible()
+    expect(readout.locator(".name")).to_have_text([*TRAFFIC, "restart"])
+    # the other graph marks the same time, without a readout of its own
+    expect(single.locator(".cursor")).to_be_visible()
+    expect(single.locator(".readout")).to_be_hidden()
+    assert single.get_attribute("data-cursor-time") == total.get_attribute("data-cursor-time")
+
+    page.mouse.move(5, 5)
+    expect(total.locator(".cursor")).to_be_hidden()
+    expect(single.locator(".cursor")).to_be_hidden()
+
+
+def test_pool_headroom_is_one_line(new_page: Callable[..., Any]) -> None:
+    page = new_page("uma")
+    acme = page.locator("details.customer", has=page.locator("summary:text-is('acme')"))
+    acme.get_by_label("acme pools").get_by_role("button", name="Pool headroom (%)").click()
+    card = page.locator("article.card")
+    expect(card.locator("h3")).to_have_text("Pool headroom (%): acme (3 instances)")
+    expect(card.locator(".graph-error")).to_be_hidden()
+    assert csv_header(page, card) == ["timestamp", "pool headroom %"]
+    response = page.request.get(
+        card.get_by_role("link", name="CSV").get_attribute("href").replace("csv", "json")
+    )
+    rows = [row for row in response.json()["rows"] if row[1] is not None]
+    assert rows
+    # spr is 260 per instance and rpm 120 + 60·sin(...) + 10·n: headroom between 0 and 100
+    assert all(0 < row[1] < 100 for row in rows)
+
+    card.get_by_label("Compare with the past").select_option(label="vs 1 day ago")
+    expect(page.locator("#save-status")).to_have_text("All changes saved")
+    assert csv_header(page, card) == ["timestamp", "pool headroom %", "pool headroom % (1 day ago)"]
