@@ -162,7 +162,7 @@ export class GraphCard {
 
   size() {
     const width = Math.max(320, Math.min(2000, Math.round(this.plot.clientWidth || 640)));
-    return { width, height: HEIGHT };
+    return { width, height: imageHeight(this.graph.definition) };
   }
 
   showMessage(text) {
@@ -331,6 +331,14 @@ export class GraphCard {
     if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
     this.el.remove();
   }
+}
+
+/** Taller images for longer legends (a row of values per line, the past's legends), so
+ * the plot keeps its height. */
+function imageHeight(def) {
+  const drawn = (def.lines?.length ? def.lines : def.series || []).filter((l) => !l.type || l.type === "LINE" || l.type === "AREA").length;
+  const rows = (def.legend_values ? drawn : 0) + (def.compare ? Math.ceil(drawn / 2) : 0);
+  return Math.min(1200, HEIGHT + 16 * rows);
 }
 
 function readGeometry(headers) {

@@ -256,7 +256,7 @@ class Editor {
       def.lines.push({ value: values[0] ?? "", type: "LINE", width: 1, color: PALETTE[def.lines.length % PALETTE.length], legend: "" });
       this.changed({ rebuild: true });
     } });
-    this.root.replaceChildren(
+    const parts = [
       el("div", { class: "row" }, el("h2", { text: "Edit graph" }), el("span", { class: "spacer" }),
         el("button", { type: "button", class: "ghost", text: "Done", onclick: () => this.close() })),
       el("div", { class: "row" },
@@ -276,7 +276,8 @@ class Editor {
       el("table", {}, el("thead", {}, el("tr", {}, ["Draw", "Type", "Width", "Colour", "Legend", "Dashed", "Stacked", ""].map((t) => el("th", { text: t })))),
         el("tbody", {}, def.lines.map((l, i) => this.lineRow(l, i, values)))),
       addLine,
-    );
+    ];
+    this.root.replaceChildren(...parts.filter(Boolean));
   }
 
   ensureCard() {

@@ -57,6 +57,7 @@ def test_total_across_all_matches_with_cursor_values_and_last_week(
     expect(editor.get_by_label("Legend")).to_have_count(3)
     legends = [editor.get_by_label("Legend").nth(i).input_value() for i in range(3)]
     assert legends == list(LOAD_HOSTS)
+    expect(editor).not_to_contain_text("null")
 
     editor.get_by_role("group", name="Aggregate series").get_by_role("button", name="Total").click()
     expect(editor.get_by_label("Legend")).to_have_count(1)

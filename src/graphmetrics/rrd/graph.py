@@ -30,7 +30,7 @@ from pathlib import Path
 import rrdtool
 
 from graphmetrics.rrd.files import RRDFiles
-from graphmetrics.rrd.overlays import internal_name, with_past
+from graphmetrics.rrd.overlays import internal_name, is_internal, with_past
 
 MAX_ROWS = 10000
 # Cairo/pango font handling in librrd is not known to be thread-safe; the binding
@@ -209,7 +209,7 @@ def _drawing(graph: Graph) -> list[str]:
     draws: list[str] = []
     for i, line in enumerate(graph.lines):
         draws.append(_draw(line))
-        if line.type not in ("LINE", "AREA"):
+        if line.type not in ("LINE", "AREA") or is_internal(line.value):
             continue
         for label, function in LEGEND_VALUES:
             name = internal_name(f"{label}{i}")

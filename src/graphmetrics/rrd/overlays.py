@@ -13,11 +13,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from graphmetrics.rrd.graph import Graph
 
+_INTERNAL = "gm" + "_" * 62
+
 
 def internal_name(tag: str) -> str:
     """A variable name of the renderer's own: longer than any name a definition may
     use (at most 63 characters), so it never collides with one."""
-    return f"gm{'_' * 62}{tag}"
+    return f"{_INTERNAL}{tag}"
+
+
+def is_internal(name: str) -> bool:
+    return name.startswith(_INTERNAL)
 
 
 def _renamed(rpn: str, names: Mapping[str, str]) -> str:

@@ -140,3 +140,21 @@ def test_legend_values_min_avg_max_last(data_dir: Path) -> None:
     legends = [info[f"legend[{i}]"].strip() for i in range(5)]
     # the image's last step ends at minute 21 (rpm = 2i): 22..42
     assert legends == ["inst2", "min 22.00", "avg 32.00", "max 42.00", "last 42.00"]
+
+
+def test_legend_values_of_the_present_only(data_dir: Path) -> None:
+    graph = {
+        "legend_values": True,
+        "compare": 300,
+        "series": [{"name": "b", "path": INST2, "ds": "rpm"}],
+        "lines": [{"value": "b", "legend": "inst2"}],
+    }
+    req = parse_request(
+        [("graph", json.dumps(graph)), ("start", str(minute(10))), ("end", str(minute(20)))],
+        minute(130),
+    )
+    info = rrdtool.graphv("-", *graph_args(req, resolve_files(req.graph, data_dir)))
+    legends = [info[f"legend[{i}]"].strip() for i in range(6)]
+    assert legends[0] == "inst2" and legends[1].startswith("min ")
+    assert legends[5] == "inst2 (5 minutes ago)"
+    assert "legend[6]" not in info
