@@ -1,10 +1,21 @@
 // The tracelog dashboard: the instance menu adds graphs built by the server.
 
 import { api } from "./api.js";
+import { GraphSettings } from "./graphsettings.js";
 import { PageApp } from "./page.js";
 import { DEFAULT_VIEW } from "./timerange.js";
 
-const app = new PageApp();
+let settings = null;
+const app = new PageApp({ onEdit: (card) => settings.open(card) });
+settings = new GraphSettings(document.getElementById("editor"), app);
+const originalRemove = app.remove.bind(app);
+app.remove = (card) => {
+  if (settings.card === card) {
+    settings.redraw = null;
+    settings.close();
+  }
+  originalRemove(card);
+};
 
 document.getElementById("menu")?.addEventListener("click", async (ev) => {
   const button = ev.target.closest("button.add");

@@ -92,7 +92,8 @@ export class GraphCard {
       this.message,
       el("footer", {}, this.rangeText, el("span", { class: "spacer" }),
         el("button", { type: "button", class: "ghost small apply-all", text: "Apply this range to all graphs",
-          onclick: () => h.onApplyAll?.(this.graph.view) }),
+          title: "Copy this graph's time range, step, y limits and log scale to every graph of the page",
+          onclick: () => h.onApplyAll?.(this.graph.view, this) }),
         this.shareLink, this.pngLink, this.csvLink),
     );
     this.syncControls();
@@ -138,8 +139,10 @@ export class GraphCard {
     this.setView({ start, end });
   }
 
+  /** Show `view`'s range ({start, end} or {trail}); step and height stay unless given. */
   setView(view, { quiet = false } = {}) {
-    this.graph.view = normalise(view);
+    const { step, height } = this.graph.view || {};
+    this.graph.view = normalise({ step, height, ...view });
     this.syncControls();
     this.load();
     if (!quiet) this.hooks.onChange?.(this);
@@ -162,7 +165,7 @@ export class GraphCard {
 
   size() {
     const width = Math.max(320, Math.min(2000, Math.round(this.plot.clientWidth || 640)));
-    return { width, height: imageHeight(this.graph.definition) };
+    return { width, height: this.graph.view.height || imageHeight(this.graph.definition) };
   }
 
   showMessage(text) {

@@ -4,9 +4,11 @@
 import { api, el, readConfig } from "./api.js";
 import { GraphCard } from "./graphcard.js";
 import { PageStore } from "./pagestore.js";
-import { sameView } from "./timerange.js";
+import { normalise, rangeOf, sameView } from "./timerange.js";
 
 const REFRESH_MS = 60_000;
+// what "apply to all" copies of a definition besides the view's range and step
+const AXIS_KEYS = ["ymin", "ymax", "logarithmic"];
 
 export class PageApp {
   constructor({ onEdit = null } = {}) {
@@ -47,7 +49,7 @@ export class PageApp {
   makeCard(graph) {
     const hooks = {
       onChange: () => this.store.changed(),
-      onApplyAll: (view) => this.applyToAll(view),
+      onApplyAll: (view, card) => this.applyToAll(view, card),
       onRemove: (card) => this.remove(card),
       onMove: (card, delta) => this.move(card, delta),
       onClone: (card) => this.cloneGraph(card),
@@ -123,11 +125,21 @@ export class PageApp {
     this.store.changed();
   }
 
-  applyToAll(view) {
+  /** Every graph takes the range and step of `view`, and the y limits and log scale of
+   * `source`'s definition when given. */
+  applyToAll(view, source = null) {
     let changed = false;
+    const range = { ...rangeOf(view), step: normalise(view).step };
+    const axis = source ? AXIS_KEYS.map((key) => [key, source.graph.definition[key] ?? null]) : [];
     for (const card of this.cards) {
-      if (!sameView(card.graph.view, view)) {
-        card.setView({ ...view }, { quiet: true });
+      const def = card.graph.definition;
+      const axisChanged = axis.some(([key, value]) => (def[key] ?? null) !== value);
+      if (axisChanged) {
+        for (const [key, value] of axis) def[key] = value;
+        card.graph.definition = def;
+      }
+      if (!sameView(card.graph.view, range) || axisChanged) {
+        card.setView({ ...range }, { quiet: true });
         changed = true;
       }
     }

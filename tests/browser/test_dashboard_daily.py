@@ -72,3 +72,58 @@ def test_pool_headroom_is_one_line(new_page: Callable[..., Any]) -> None:
     card.get_by_label("Compare with the past").select_option(label="vs 1 day ago")
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     assert csv_header(page, card) == ["timestamp", "pool headroom %", "pool headroom % (1 day ago)"]
+
+
+def test_tracelog_graph_settings_and_instance_changed_in_place(
+    new_page: Callable[..., Any],
+) -> None:
+    page = new_page("vic")
+    add_instance(page, "app1", "app1__acme__inst1")
+    add_instance(page, "app1", "app1__acme__inst2")
+    cards = page.locator("article.card")
+    expect(cards).to_have_count(2)
+    first, second = cards.nth(0), cards.nth(1)
+    expect(first.locator("img[src^='blob:']")).to_have_count(1)
+    first.get_by_role("button", name="Edit").click()
+    panel = page.locator("#editor")
+    expect(panel).to_be_visible()
+    panel.get_by_label("Y min").fill("50")
+    panel.get_by_label("Log scale").check()
+    panel.get_by_label("Height").fill("400")
+    panel.get_by_label("Step").select_option(label="5 min")
+    sources = panel.get_by_role("group", name="Data sources drawn")
+    sources.get_by_label("backlog").uncheck()
+    sources.get_by_label("errors/min").uncheck()
+    panel.get_by_label("Instance").select_option("app2__acme__inst1")
+    expect(first.locator("h3")).to_have_text("acme app2/inst1")
+    panel.get_by_role("button", name="Done").click()
+    expect(panel).to_be_hidden()
+    expect(page.locator("#save-status")).to_have_text("All changes saved")
+
+    graph = definition(first)
+    assert (graph["ymin"], graph["logarithmic"]) == (50, True)
+    assert {s["path"] for s in graph["series"]} == {"tracelog/app2__acme__inst1"}
+    assert [line["legend"] for line in graph["lines"]] == [
+        "requests/min",
+        "est. max rpm",
+        "restart",
+    ]
+    png = first.get_by_role("link", name="PNG").get_attribute("href")
+    assert "step=300" in png and "height=400" in png
+    expect(first.locator("img[src^='blob:']")).to_have_count(1)
+    expect(first.locator(".graph-error")).to_be_hidden()
+    assert first.locator("img").evaluate("img => img.naturalHeight") == 400
+
+    # "apply to all" copies range, step, y limits and log scale
+    first.get_by_role("button", name="1w", exact=True).click()
+    first.get_by_role("button", name="Apply this range to all graphs").click()
+    expect(second.locator(".range")).to_have_text("last 1w")
+    expect(page.locator("#save-status")).to_have_text("All changes saved")
+    other = definition(second)
+    assert (other["ymin"], other["logarithmic"]) == (50, True)
+    assert "step=300" in second.get_by_role("link", name="PNG").get_attribute("href")
+
+    page.reload()
+    first = page.locator("article.card").nth(0)
+    expect(first.locator("h3")).to_have_text("acme app2/inst1")
+    assert "height=400" in first.get_by_role("link", name="PNG").get_attribute("href")

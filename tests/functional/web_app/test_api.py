@@ -75,6 +75,9 @@ def test_bad_save_bodies_are_400_with_the_reason(signed_in: SignIn) -> None:
         ({"generation": 1, "graphs": [{"definition": {"series": 3}}]}, "definition.series"),
         ({"generation": 1, "graphs": [{"definition": {}, "view": {"when": 1}}]}, "unknown key"),
         ({"generation": 1, "graphs": [{"definition": {}, "view": {"trail": -1}}]}, "trail"),
+        ({"generation": 1, "graphs": [{"definition": {}, "view": {"height": 5}}]}, "view.height"),
+        ({"generation": 1, "graphs": [{"definition": {}, "view": {"step": 0}}]}, "view.step"),
+        ({"generation": 1, "graphs": [{"definition": {}, "view": {"step": "60"}}]}, "wrong type"),
         ({"generation": 1, "graphs": [{"definition": {}, "id": "x"}]}, "id must be"),
         ({"generation": 1, "graphs": [{"definition": {}}] * 101}, "at most 100"),
         ({"generation": 1, "graphs": [{"definition": {"t": "x" * 70000}}]}, "larger than"),
@@ -157,13 +160,17 @@ def test_tracelog_graph_definitions(signed_in: SignIn) -> None:
     inst = alice.get("/api/tracelog/graph?kind=instance&instance=app1__acme__inst1").json[
         "definition"
     ]
-    assert [s["ds"] for s in inst["series"]] == ["rpm", "epm", "bl", "spr"]
+    assert [s["ds"] for s in inst["series"]] == ["rpm", "epm", "bl", "spr", "start"]
+    assert inst["lines"][-1]["type"] == "TICK"
     pool = alice.get("/api/tracelog/graph?kind=headroom&customer=acme").json["definition"]
     assert {s["ds"] for s in pool["series"]} == {"headroom"}
     assert len(pool["series"]) == 3
-    host = alice.get("/api/tracelog/graph?kind=all&customer=acme&host=app1").json["definition"]
-    assert [line["type"] for line in host["lines"]] == ["AREA", "AREA"]
-    assert [line["stack"] for line in host["lines"]] == [False, True]
+    host = alice.get("/api/tracelog/graph?kind=all&customer=acme&host=app1").json
+    assert host["definitions"] == [host["definition"]]
+    totals = host["definition"]
+    assert [c["aggregate"] for c in totals["cdefs"]] == ["TOTAL", "TOTAL", "TOTAL", "TOTAL", "MAX"]
+    assert [c["of"] for c in totals["cdefs"]][0] == ["rpm0", "rpm1"]
+    assert [line["type"] for line in totals["lines"]] == ["LINE"] * 4 + ["TICK"]
     alice.get("/api/tracelog/graph?kind=instance&instance=nope__x__y", status=404)
     alice.get("/api/tracelog/graph?kind=compare-rpm&customer=nobody", status=404)
     assert "customer=" in alice.get("/api/tracelog/graph?kind=headroom", status=400).json["error"]
@@ -178,5 +185,5 @@ def test_saved_graph_is_a_render_request(signed_in: SignIn) -> None:
     saved = alice.save([graph(alice, trail=1)]).json["graphs"][0]
     url = "/render?graph=" + quote(json.dumps(saved["definition"])) + "&trail=1&format=json"
     data = alice.get(url, status=200).json
-    assert data["columns"] == ["requests/min", "errors/min", "backlog", "est. max rpm"]
+    assert data["columns"] == ["requests/min", "errors/min", "backlog", "est. max rpm", "restart"]
     assert any(row[1] is not None for row in data["rows"])
