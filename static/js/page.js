@@ -4,7 +4,7 @@
 import { api, el, readConfig } from "./api.js";
 import { GraphCard } from "./graphcard.js";
 import { PageStore } from "./pagestore.js";
-import { normalise, rangeOf, sameView } from "./timerange.js";
+import { PRESETS, normalise, rangeOf, rangeParams, sameView } from "./timerange.js";
 
 const REFRESH_MS = 60_000;
 // what "apply to all" copies of a definition besides the view's range and step
@@ -28,7 +28,8 @@ export class PageApp {
     this.cards = this.store.graphs.map((g) => this.makeCard(g));
     this.cards.forEach((card) => this.container.append(card.el));
     this.updateEmpty();
-    this.openSharedGraph();
+    this.openSharedGraph() || this.openPageRange();
+    this.bindPageRange();
     requestAnimationFrame(() => this.cards.forEach((card) => card.load()));
     this.bindPageActions();
     this.startRefresh();
@@ -64,11 +65,50 @@ export class PageApp {
   openSharedGraph() {
     const params = new URLSearchParams(window.location.search);
     const card = this.cards.find((c) => String(c.graph.id) === params.get("graph"));
-    if (!card) return;
+    if (!card) return false;
     const view = params.get("trail") ? { trail: Number(params.get("trail")) } : { start: params.get("start"), end: params.get("end") };
     if (view.trail || view.start) card.setView(view, { quiet: true });
     card.el.classList.add("selected");
     requestAnimationFrame(() => card.el.scrollIntoView({ block: "center" }));
+    return true;
+  }
+
+  /** A page-level range in the URL (?start=-7d&end=now or ?trail=6) shows every graph in it, unsaved. */
+  openPageRange() {
+    const params = new URLSearchParams(window.location.search);
+    if (params.has("graph")) return;
+    const view = params.get("trail") ? { trail: Number(params.get("trail")) } : { start: params.get("start"), end: params.get("end") || "now" };
+    if (!view.trail && !view.start) return;
+    this.pageRange = view;
+    for (const card of this.cards) card.setView(view, { quiet: true });
+  }
+
+  /** One picker for every graph of the page; the range goes into the URL, not into the graphs' saved views. */
+  bindPageRange() {
+    const root = document.getElementById("page-range");
+    if (!root) return;
+    const buttons = PRESETS.map(([label, start]) => el("button", { type: "button", class: "preset", "data-start": start, text: label,
+      title: `Show every graph over the last ${label}`, onclick: () => this.setPageRange({ start, end: "now" }) }));
+    this.pageRangeButtons = buttons;
+    root.replaceChildren(el("span", { class: "hint", text: "All graphs:" }), ...buttons);
+    this.syncPageRange();
+  }
+
+  setPageRange(view) {
+    this.pageRange = view;
+    for (const card of this.cards) card.setView(view, { quiet: true });
+    const url = new URL(window.location.href);
+    for (const key of ["graph", "start", "end", "trail"]) url.searchParams.delete(key);
+    for (const [key, value] of Object.entries(rangeParams(view))) url.searchParams.set(key, value);
+    window.history.replaceState(null, "", url);
+    this.syncPageRange();
+  }
+
+  syncPageRange() {
+    const view = this.pageRange;
+    for (const button of this.pageRangeButtons || []) {
+      button.setAttribute("aria-pressed", String(Boolean(view && !view.trail && view.end === "now" && view.start === button.dataset.start)));
+    }
   }
 
   status(state, text) {

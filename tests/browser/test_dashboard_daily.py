@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import LiveServer
 from tests.browser.test_builder_daily import csv_header, definition, hover_plot
 from tests.browser.test_dashboard import add_instance
 
@@ -127,3 +128,39 @@ def test_tracelog_graph_settings_and_instance_changed_in_place(
     first = page.locator("article.card").nth(0)
     expect(first.locator("h3")).to_have_text("acme app2/inst1")
     assert "height=400" in first.get_by_role("link", name="PNG").get_attribute("href")
+
+
+def test_page_range_in_the_url_and_per_graph_reload(
+    new_page: Callable[..., Any],
+    live_server: LiveServer,
+    instance_graph: Callable[[str], dict[str, Any]],
+) -> None:
+    graphs = [
+        {"definition": instance_graph("app1__acme__inst1"), "view": {"trail": 2}},
+        {"definition": instance_graph("app3__beta__web1"), "view": {}},
+    ]
+    live_server.seed_page("wes", graphs)
+    page = new_page("wes")
+    cards = page.locator("article.card")
+    expect(cards.locator(".range")).to_have_text(["trail: last 2 h, follows now", "last 1d"])
+    picker = page.get_by_role("group", name="Time range of every graph")
+    picker.get_by_role("button", name="1w", exact=True).click()
+    expect(cards.locator(".range")).to_have_text(["last 1w", "last 1w"])
+    assert page.url == f"{live_server.url}/wes/default/?start=-7d&end=now"
+    page.reload()
+    expect(cards.locator(".range")).to_have_text(["last 1w", "last 1w"])
+    expect(picker.get_by_role("button", name="1w", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(cards.locator("img[src^='blob:']")).to_have_count(2)
+
+    loaded = cards.nth(1).get_attribute("data-loaded")
+    cards.nth(1).get_by_role("button", name="Reload graph").click()
+    expect(cards.nth(1)).not_to_have_attribute("data-loaded", loaded)
+
+    # a narrower window draws the graphs again at their new width
+    width = cards.nth(0).locator("img").evaluate("img => img.naturalWidth")
+    page.set_viewport_size({"width": 900, "height": 1000})
+    page.wait_for_function(
+        f"document.querySelector('article.card img').naturalWidth !== {width}", timeout=5000
+    )
