@@ -8,6 +8,10 @@ import { DEFAULT_VIEW } from "./timerange.js";
 let settings = null;
 const app = new PageApp({ onEdit: (card) => settings.open(card) });
 settings = new GraphSettings(document.getElementById("editor"), app);
+app.onReset = () => {
+  settings.redraw = null;
+  settings.close();
+};
 const originalRemove = app.remove.bind(app);
 app.remove = (card) => {
   if (settings.card === card) {

@@ -405,6 +405,10 @@ class Search {
 
 const root = document.getElementById("editor");
 editor = new Editor(root);
+app.onReset = () => {
+  editor.redraw = null;
+  editor.close();
+};
 if (app.editable) {
   new Search();
   document.getElementById("new-graph").addEventListener("click", () => {

@@ -7,6 +7,9 @@ import { PageStore } from "./pagestore.js";
 import { PRESETS, normalise, rangeOf, rangeParams, sameView } from "./timerange.js";
 
 const REFRESH_MS = 60_000;
+// changes closer together than this are undone together (typing, dragging)
+const UNDO_MERGE_MS = 1000;
+const UNDO_DEPTH = 50;
 // what "apply to all" copies of a definition besides the view's range and step
 const AXIS_KEYS = ["ymin", "ymax", "logarithmic"];
 
@@ -24,7 +27,11 @@ export class PageApp {
       onStatus: (state, text) => this.status(state, text),
       onConflict: (err) => this.conflict(err),
       onSaved: () => this.cards.forEach((card) => card.syncControls()),
+      onChange: () => this.recordUndo(),
     });
+    this.undoStack = [];
+    this.lastState = this.snapshot();
+    this.lastPush = 0;
     this.cards = this.store.graphs.map((g) => this.makeCard(g));
     this.cards.forEach((card) => this.container.append(card.el));
     this.updateEmpty();
@@ -45,6 +52,50 @@ export class PageApp {
         for (const card of this.cards) if (card.loadedWidth && card.size().width !== card.loadedWidth) card.load();
       }, 250);
     });
+  }
+
+  snapshot() {
+    return JSON.stringify(this.store.graphs.map((g) => ({ id: g.id ?? null, definition: g.definition, view: g.view, clone_url: g.clone_url })));
+  }
+
+  /** The page is about to be saved: remember how it was, for "Undo". */
+  recordUndo() {
+    if (this.restoring) return;
+    const state = this.snapshot();
+    if (state === this.lastState) return;
+    const now = Date.now();
+    const reshaped = JSON.parse(state).length !== JSON.parse(this.lastState).length;
+    if (reshaped || now - this.lastPush > UNDO_MERGE_MS) {
+      this.undoStack.push(this.lastState);
+      if (this.undoStack.length > UNDO_DEPTH) this.undoStack.shift();
+    }
+    this.lastPush = now;
+    this.lastState = state;
+    this.syncUndo();
+  }
+
+  syncUndo() {
+    const button = document.getElementById("undo");
+    if (button) button.disabled = !this.undoStack.length;
+  }
+
+  /** Put the page back as it was before the last change (and save that). */
+  undo() {
+    const state = this.undoStack.pop();
+    if (state === undefined) return;
+    this.onReset?.();
+    this.cards.forEach((card) => card.destroy());
+    this.store.graphs.splice(0, this.store.graphs.length, ...JSON.parse(state));
+    this.cards = this.store.graphs.map((g) => this.makeCard(g));
+    this.cards.forEach((card) => this.container.append(card.el));
+    this.updateEmpty();
+    this.cards.forEach((card) => card.load());
+    this.lastState = state;
+    this.lastPush = 0;
+    this.restoring = true;
+    this.store.changed();
+    this.restoring = false;
+    this.syncUndo();
   }
 
   makeCard(graph) {
@@ -220,6 +271,30 @@ export class PageApp {
       } catch (err) {
         if (err.status === 409) this.conflict(err);
         else this.say(`Cannot delete the page: ${err.message}`, "error");
+      }
+    });
+    document.getElementById("undo")?.addEventListener("click", () => this.undo());
+    document.getElementById("duplicate-page")?.addEventListener("click", async () => {
+      const name = window.prompt("Name of the copy of this page:", `${page.name}-copy`);
+      if (!name) return;
+      await this.store.flush();
+      try {
+        const copy = await api(page.clone_url, { method: "POST", body: { name } });
+        window.location.assign(copy.url);
+      } catch (err) {
+        this.say(`Cannot duplicate the page: ${err.message}`, "error");
+      }
+    });
+    document.getElementById("rename-page")?.addEventListener("click", async () => {
+      const name = window.prompt("New name of this page:", page.name);
+      if (!name || name === page.name) return;
+      await this.store.flush();
+      try {
+        const renamed = await api(page.api, { method: "PATCH", body: { generation: this.store.generation, name } });
+        window.location.assign(renamed.url);
+      } catch (err) {
+        if (err.status === 409) this.conflict(err);
+        else this.say(`Cannot rename the page: ${err.message}`, "error");
       }
     });
     document.getElementById("clone-page")?.addEventListener("click", async () => {

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 from playwright.sync_api import expect
@@ -24,9 +24,13 @@ def builder(new_page: Callable[..., Any], live_server: LiveServer, user: str) ->
     return page
 
 
-def definition(card: Any) -> dict[str, Any]:
-    """The definition the card draws, read from its PNG link."""
-    href = card.get_by_role("link", name="PNG").get_attribute("href")
+def definition(card: Any, drawing: str | None = None) -> dict[str, Any]:
+    """The definition the card draws, read from its PNG link; with ``drawing``, once
+    the link has that text (edits are drawn 0.4 s after the last)."""
+    link = card.get_by_role("link", name="PNG")
+    if drawing is not None:
+        expect(link).to_have_attribute("href", re.compile(re.escape(quote(drawing))))
+    href = link.get_attribute("href")
     return json.loads(parse_qs(urlparse(href).query)["graph"][0])
 
 
@@ -65,7 +69,7 @@ def test_total_across_all_matches_with_cursor_values_and_last_week(
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     expect(card.locator("img[src^='blob:']")).to_have_count(1)
     expect(card.locator(".graph-error")).to_be_hidden()
-    graph = definition(card)
+    graph = definition(card, "total1")
     assert graph["cdefs"] == [{"name": "total1", "aggregate": "TOTAL", "of": ["s1", "s2", "s3"]}]
     assert [line["value"] for line in graph["lines"]] == ["total1"]
     assert csv_header(page, card) == ["timestamp", "Total data (3 series)"]
@@ -121,7 +125,7 @@ def test_min_of_ticked_series_and_custom_rpn(
     expect(editor.get_by_label("RPN expression")).to_have_value("s1,s2,ADDNAN,s3,ADDNAN")
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     card = page.locator("article.card")
-    assert [line["value"] for line in definition(card)["lines"]] == ["min1", "expr1"]
+    assert [line["value"] for line in definition(card, "expr1")["lines"]] == ["min1", "expr1"]
     expect(card.locator(".graph-error")).to_be_hidden()
 
 
@@ -174,12 +178,12 @@ def test_tick_lines_and_reordering_in_the_editor(
     editor.get_by_role("button", name="Line up").nth(1).click()
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     card = page.locator("article.card")
-    lines = definition(card)["lines"]
+    lines = definition(card, '"lines":[{"value":"s2"')["lines"]
     assert [(line["value"], line["type"]) for line in lines] == [("s2", "TICK"), ("s1", "LINE")]
     # re-point a series in place
     editor.get_by_label("Series source").first.fill("tracelog/app1__acme__inst2:rpm")
     editor.get_by_label("Series source").first.press("Enter")
     expect(page.locator("#save-status")).to_have_text("All changes saved")
-    assert definition(card)["series"][0]["path"] == "tracelog/app1__acme__inst2"
+    assert definition(card, "inst2")["series"][0]["path"] == "tracelog/app1__acme__inst2"
     expect(card.locator(".graph-error")).to_be_hidden()
     expect(card.locator("img[src^='blob:']")).to_have_count(1)

@@ -164,3 +164,34 @@ def test_page_range_in_the_url_and_per_graph_reload(
     page.wait_for_function(
         f"document.querySelector('article.card img').naturalWidth !== {width}", timeout=5000
     )
+
+
+def test_duplicate_rename_and_undo(new_page: Callable[..., Any], live_server: LiveServer) -> None:
+    page = new_page("xena")
+    add_instance(page, "app1", "app1__acme__inst1")
+    add_instance(page, "app1", "app1__acme__inst2")
+    cards = page.locator("article.card")
+    expect(page.locator("#save-status")).to_have_text("All changes saved")
+    undo = page.get_by_role("button", name="Undo")
+    expect(undo).to_be_enabled()
+
+    cards.nth(0).get_by_role("button", name="Remove graph").click()
+    expect(cards.locator("h3")).to_have_text(["acme app1/inst2"])
+    undo.click()
+    expect(cards.locator("h3")).to_have_text(["acme app1/inst1", "acme app1/inst2"])
+    expect(page.locator("#save-status")).to_have_text("All changes saved")
+    page.reload()
+    expect(cards.locator("h3")).to_have_text(["acme app1/inst1", "acme app1/inst2"])
+
+    page.once("dialog", lambda dialog: dialog.accept("shift"))
+    page.get_by_role("button", name="Duplicate").click()
+    expect(page).to_have_url(f"{live_server.url}/xena/shift/")
+    expect(cards.locator("h3")).to_have_text(["acme app1/inst1", "acme app1/inst2"])
+
+    page.once("dialog", lambda dialog: dialog.accept("night-shift"))
+    page.get_by_role("button", name="Rename").click()
+    expect(page).to_have_url(f"{live_server.url}/xena/night-shift/")
+    expect(page.get_by_role("navigation", name="xena's pages").get_by_role("link")).to_have_text(
+        ["default", "night-shift"]
+    )
+    expect(cards).to_have_count(2)

@@ -264,6 +264,23 @@ class SavedGraphService:
         self.session.refresh(page)
         return page
 
+    def rename_page(self, page: Page, generation: int, name: str) -> Page:
+        """Give ``page`` a new name (not the default page, not a name its owner uses)."""
+        check_page_name(name)
+        if page.name == DEFAULT_PAGE:
+            raise InvalidInput("the default page cannot be renamed; duplicate it instead")
+        if name != page.name and self.page(page.owner.name, page.section, name) is not None:
+            raise InvalidInput(f"{page.owner.name} already has a page named {name!r}")
+        self._bump(page, generation)
+        page.name = name
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            self.session.rollback()
+            raise InvalidInput(f"{page.owner.name} already has a page named {name!r}") from exc
+        self.session.refresh(page)
+        return page
+
     def delete_page(self, page: Page, generation: int) -> None:
         if page.name == DEFAULT_PAGE:
             raise InvalidInput("the default page cannot be deleted; remove its graphs instead")

@@ -117,6 +117,34 @@ def test_create_and_delete_pages(signed_in: SignIn) -> None:
     assert "default page cannot be deleted" in res.json["error"]
 
 
+def test_rename_page(signed_in: SignIn) -> None:
+    alice = signed_in("alice")
+    alice.post("/api/pages/tracelog/alice", {"name": "ops"}, status=201)
+    alice.post("/api/pages/tracelog/alice", {"name": "taken"}, status=201)
+    alice.save([graph(alice)], page="ops")
+
+    def rename(page: str, body: Any, status: int = 200) -> Any:
+        return alice.app.patch_json(
+            alice.page_api(page=page), body, headers=alice.headers, status=status
+        ).json
+
+    assert "already has a page" in rename("ops", {"generation": 2, "name": "taken"}, 400)["error"]
+    assert "bad page name" in rename("ops", {"generation": 2, "name": "../x"}, 400)["error"]
+    rename("ops", {"generation": 1, "name": "war-room"}, 409)
+    renamed = rename("ops", {"generation": 2, "name": "war-room"})
+    assert renamed["url"] == "http://localhost/alice/war-room/"
+    assert (renamed["name"], renamed["generation"], len(renamed["graphs"])) == ("war-room", 3, 1)
+    alice.get("/alice/ops/", status=404)
+    assert "cannot be renamed" in rename("default", {"generation": 1, "name": "x"}, 400)["error"]
+    bob = signed_in("bob")
+    bob.app.patch_json(
+        alice.page_api(page="war-room"),
+        {"generation": 3, "name": "mine"},
+        headers=bob.headers,
+        status=403,
+    )
+
+
 def test_sections_keep_separate_pages(signed_in: SignIn) -> None:
     alice = signed_in("alice")
     alice.save([graph(alice)])

@@ -93,6 +93,18 @@ def save_page(request: Request) -> dict[str, Any]:
     return page_data(request, service(request).save_graphs(page, generation, graphs))
 
 
+@view_config(route_name="api_page", request_method="PATCH", renderer="json", permission="edit")
+def rename_page(request: Request) -> dict[str, Any]:
+    """``{"generation": N, "name": "new-name"}``: the page under its new name (and URL)."""
+    body = json_body(request)
+    generation = int_field(body, "generation")
+    name = body.get("name")
+    if not isinstance(name, str):
+        raise json_error(HTTPBadRequest, "'name' must be the page's new name")
+    page = find_page(request, request.matchdict["section"], api=True)
+    return page_data(request, service(request).rename_page(page, generation, name))
+
+
 @view_config(route_name="api_page", request_method="DELETE", renderer="json", permission="edit")
 def delete_page(request: Request) -> dict[str, Any]:
     generation = int_field(json_body(request), "generation")
