@@ -176,7 +176,8 @@ class Editor {
     if (!chosen.length) return;
     const of = chosen.map((s) => s.name);
     const dss = [...new Set(chosen.map((s) => s.ds))];
-    const what = dss.length === 1 ? dss[0] : "series";
+    const leaves = [...new Set(chosen.map((s) => s.path.split("/").pop()))];
+    const what = leaves.length === 1 && chosen.length > 1 ? leaves[0] : dss.length === 1 ? dss[0] : "series";
     let name;
     if (kind === "RPN") {
       name = freshName(def, "expr");

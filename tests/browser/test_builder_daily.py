@@ -65,21 +65,21 @@ def test_total_across_all_matches_with_cursor_values_and_last_week(
 
     editor.get_by_role("group", name="Aggregate series").get_by_role("button", name="Total").click()
     expect(editor.get_by_label("Legend")).to_have_count(1)
-    expect(editor.get_by_label("Legend")).to_have_value("Total data (3 series)")
+    expect(editor.get_by_label("Legend")).to_have_value("Total load1 (3 series)")
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     expect(card.locator("img[src^='blob:']")).to_have_count(1)
     expect(card.locator(".graph-error")).to_be_hidden()
     graph = definition(card, "total1")
     assert graph["cdefs"] == [{"name": "total1", "aggregate": "TOTAL", "of": ["s1", "s2", "s3"]}]
     assert [line["value"] for line in graph["lines"]] == ["total1"]
-    assert csv_header(page, card) == ["timestamp", "Total data (3 series)"]
+    assert csv_header(page, card) == ["timestamp", "Total load1 (3 series)"]
 
     # values under the cursor: the time and the total, read from the render API's JSON
     hover_plot(page, card)
     readout = card.locator(".readout")
     expect(readout).to_be_visible()
     expect(readout.locator(".time")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$"))
-    expect(readout.locator(".name")).to_have_text(["Total data (3 series)"])
+    expect(readout.locator(".name")).to_have_text(["Total load1 (3 series)"])
     number = float(readout.locator(".number").inner_text())
     # each host's load1 is base + (i % 24) with bases 1, 2, 3
     assert 6 <= number <= 6 + 3 * 23
@@ -90,8 +90,8 @@ def test_total_across_all_matches_with_cursor_values_and_last_week(
     assert definition(card)["compare"] == 604800
     assert csv_header(page, card) == [
         "timestamp",
-        "Total data (3 series)",
-        "Total data (3 series) (1 week ago)",
+        "Total load1 (3 series)",
+        "Total load1 (3 series) (1 week ago)",
     ]
     card.get_by_role("checkbox", name="Legend values").check()
     expect(page.locator("#save-status")).to_have_text("All changes saved")
