@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 APT_RUN := rrdtool librrd-dev pkg-config python3-dev build-essential rrdcached fonts-dejavu-core
 APT_TEST := syslog-ng-core chromium
 
-.PHONY: help install install-test demo test bench lint clean
+.PHONY: help install install-test demo test bench lint screenshots clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ lint: install-test  ## ruff and mypy
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+
+screenshots: install-test  ## README screenshots of / and /metrics from the demo (docs/screenshots)
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
 
 clean:  ## remove the venv, node_modules and demo state
 	rm -rf $(VENV) node_modules var
