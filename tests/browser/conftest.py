@@ -39,6 +39,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPO / "var" / "test-artifacts"
 # hosts with a metrics/<host>/cimaa/load/load1 series, as the Kinesis demo writes them
 LOAD_HOSTS = ("db1", "web1", "web2")
+FLEET = 501
 
 
 class LiveServer:
@@ -62,6 +63,11 @@ class LiveServer:
 
 
 def write_metrics(rrd_dir: Path) -> None:
+    # more series than a graph may read; only the series search lists them
+    for n in range(FLEET):
+        path = rrd_dir / "metrics" / "fleet" / f"h{n:03}" / "cpu.rrd"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
     end = int(time.time()) // 300 * 300
     store = RRDStore(rrd_dir)
     hosts = [(f"metrics/{host}/cimaa/load/load1", 1.0 + n) for n, host in enumerate(LOAD_HOSTS)]

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, quote, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LOAD_HOSTS, LiveServer
+from tests.browser.conftest import FLEET, LOAD_HOSTS, LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -187,3 +187,44 @@ def test_tick_lines_and_reordering_in_the_editor(
     assert definition(card, "inst2")["series"][0]["path"] == "tracelog/app1__acme__inst2"
     expect(card.locator(".graph-error")).to_be_hidden()
     expect(card.locator("img[src^='blob:']")).to_have_count(1)
+
+
+def test_customer_total_with_restart_ticks_without_typing_rpn(
+    new_page: Callable[..., Any], live_server: LiveServer
+) -> None:
+    page = builder(new_page, live_server, "yara")
+    page.get_by_label("Search series").fill("acme")
+    expect(page.locator("#series-count")).to_contain_text("3 series")
+    bulk = page.get_by_role("button", name="Add all 3 matches")
+    page.get_by_label("Data source of every match").select_option("rpm")
+    bulk.click()
+    editor = page.locator("#editor")
+    group = editor.get_by_role("group", name="Aggregate series")
+    group.get_by_role("button", name="Total").click()
+    page.get_by_label("Data source of every match").select_option("start")
+    bulk.click()
+    expect(group).to_contain_text("Ticked 3 series")
+    group.get_by_role("button", name="Max").click()
+    expect(editor.get_by_label("Legend")).to_have_count(2)
+    expect(editor.get_by_label("Line type").nth(1)).to_have_value("TICK")
+    card = page.locator("article.card")
+    graph = definition(card, "max1")
+    assert [(c["aggregate"], len(c["of"])) for c in graph["cdefs"]] == [("TOTAL", 3), ("MAX", 3)]
+    assert [(ln["value"], ln["type"]) for ln in graph["lines"]] == [
+        ("total1", "LINE"),
+        ("max1", "TICK"),
+    ]
+    expect(card.locator(".graph-error")).to_be_hidden()
+    assert csv_header(page, card) == ["timestamp", "Total rpm (3 series)", "restart"]
+
+
+def test_too_many_matches_are_refused_with_a_message(
+    new_page: Callable[..., Any], live_server: LiveServer
+) -> None:
+    page = builder(new_page, live_server, "zoe")
+    page.get_by_label("Search series").fill("fleet cpu")
+    page.get_by_role("button", name=f"Add all {FLEET} matches").click()
+    expect(page.locator("#notice")).to_have_text(
+        f"{FLEET} series match, a graph reads at most 500: narrow the search."
+    )
+    expect(page.locator("article.card")).to_have_count(0)
