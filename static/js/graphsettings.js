@@ -85,12 +85,15 @@ export class GraphSettings {
     return stems;
   }
 
+  /** A number of the definition (empty: null, as the render API takes it) or of the view
+   * (empty: left out). */
   number(obj, key, label, attrs = {}) {
+    const inView = obj === this.card.graph.view;
     return el("label", {}, label, el("input", { type: "number", step: "any", class: "medium", value: obj[key] ?? "", ...attrs,
       oninput: (ev) => {
-        if (ev.target.value === "") delete obj[key];
-        else obj[key] = Number(ev.target.value);
-        if (obj === this.card.graph.definition && ev.target.value === "") obj[key] = null;
+        const value = ev.target.value === "" ? null : Number(ev.target.value);
+        if (value === null && inView) delete obj[key];
+        else obj[key] = value;
         this.changed();
       } }));
   }

@@ -130,8 +130,23 @@ class Editor {
   }
 
   select(obj, key, options, attrs = {}) {
-    return el("select", { ...attrs, onchange: (ev) => { obj[key] = ev.target.value; this.changed({ rebuild: key === "type" }); } },
+    return el("select", { ...attrs, onchange: (ev) => { obj[key] = ev.target.value; this.changed(); } },
       options.map((o) => el("option", { value: o, selected: o === obj[key], text: o })));
+  }
+
+  /** A line's type; what the new type cannot have (dashes, stacking) is dropped. */
+  typeSelect(line) {
+    return el("select", { "aria-label": "Line type", onchange: (ev) => {
+      line.type = ev.target.value;
+      if (line.type !== "LINE") line.dash = false;
+      if (line.type === "TICK") {
+        line.stack = false;
+        line.fraction ??= 1;
+      } else {
+        delete line.fraction;
+      }
+      this.changed({ rebuild: true });
+    } }, LINE_TYPES.map((t) => el("option", { value: t, selected: t === line.type, text: t })));
   }
 
   remove(list, item) {
@@ -210,7 +225,7 @@ class Editor {
     const tick = l.type === "TICK";
     return el("tr", {},
       el("td", {}, this.select(l, "value", values.includes(l.value) ? values : [l.value, ...values], { "aria-label": "Draw" })),
-      el("td", {}, this.select(l, "type", LINE_TYPES, { "aria-label": "Line type" })),
+      el("td", {}, this.typeSelect(l)),
       el("td", {}, tick ? this.number(l, "fraction", { min: "0.05", max: "1", class: "narrow", "aria-label": "Tick height" })
         : this.number(l, "width", { min: "0.5", max: "10", class: "narrow", "aria-label": "Width" })),
       el("td", {}, el("input", { type: "color", value: (l.color || PALETTE[i % PALETTE.length]).slice(0, 7), "aria-label": "Colour",
@@ -346,8 +361,11 @@ class Search {
   }
 
   async run(page) {
+    const token = {};
+    this.latest = token;
     try {
       const data = await api(`${app.config.urls.series}?${this.query(page)}`);
+      if (this.latest !== token) return; // an answer to an older query
       this.page = data.page;
       const pages = Math.max(1, Math.ceil(data.total / data.per_page));
       this.count.textContent = `${data.total} series · page ${data.page}/${pages}`;
@@ -358,6 +376,7 @@ class Search {
           title: `Add ${s.name}:${ds}`, onclick: () => editor.addSeries(s.name, ds) }))))));
       this.showBulk(data);
     } catch (err) {
+      if (this.latest !== token) return;
       this.count.textContent = "";
       this.bulk.replaceChildren();
       this.list.replaceChildren(el("li", { class: "error", text: err.message }));

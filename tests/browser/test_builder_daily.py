@@ -173,13 +173,17 @@ def test_tick_lines_and_reordering_in_the_editor(
     results.first.get_by_role("button", name="rpm").click()
     results.first.get_by_role("button", name="start").click()
     editor = page.locator("#editor")
+    editor.get_by_label("Dashed").nth(1).check()
     editor.get_by_label("Line type").nth(1).select_option("TICK")
+    expect(editor.get_by_label("Dashed")).to_have_count(1)
     expect(editor.get_by_label("Tick height")).to_have_count(1)
     editor.get_by_role("button", name="Line up").nth(1).click()
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     card = page.locator("article.card")
     lines = definition(card, '"lines":[{"value":"s2"')["lines"]
     assert [(line["value"], line["type"]) for line in lines] == [("s2", "TICK"), ("s1", "LINE")]
+    assert (lines[0]["dash"], lines[0]["fraction"]) == (False, 1)
+    expect(card.locator(".graph-error")).to_be_hidden()
     # re-point a series in place
     editor.get_by_label("Series source").first.fill("tracelog/app1__acme__inst2:rpm")
     editor.get_by_label("Series source").first.press("Enter")

@@ -293,6 +293,8 @@ def test_tick_lines() -> None:
     assert req.graph.lines == (Line("a", "TICK", color="#9467bd59", fraction=1.0),)
     half = parse(graph=full(lines=[{"value": "a", "type": "TICK", "fraction": 0.5}]))
     assert half.graph.lines[0].fraction == 0.5
+    unset = parse(graph=full(lines=[{"value": "a", "type": "TICK", "fraction": None}]))
+    assert unset.graph.lines[0].fraction == 1.0
     assert str(error(graph=full(lines=[{"value": "a", "type": "TICK", "stack": True}]))) == (
         "graph.lines[0].stack: a TICK cannot be stacked"
     )

@@ -194,7 +194,8 @@ def _line(param: str, raw: Any, index: int, drawable: set[str], vdefs: set[str])
     stack = _bool(f"{param}.stack", raw.get("stack", False))
     if stack and kind in ("HRULE", "TICK"):
         raise GraphDefError(f"{param}.stack", f"a {kind} cannot be stacked")
-    fraction = read_number(f"{param}.fraction", raw.get("fraction", 1))
+    fraction = raw.get("fraction")
+    fraction = 1.0 if fraction is None else read_number(f"{param}.fraction", fraction)
     if not 0 < fraction <= 1:
         raise GraphDefError(f"{param}.fraction", "must be above 0 and at most 1")
     legend = _text(f"{param}.legend", raw.get("legend", ""))
