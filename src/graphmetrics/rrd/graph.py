@@ -188,7 +188,9 @@ def def_args(graph: Graph, files: Files, span: tuple[int, int] | None = None) ->
 
 def _draw(line: Line) -> str:
     if line.type == "TICK":
-        return f"TICK:{line.value}{line.color}:{line.fraction:g}:{escape(line.legend)}"
+        # rrdtool draws a TICK's legend box over the text's first letters: two spaces more
+        legend = f"  {line.legend}" if line.legend else ""
+        return f"TICK:{line.value}{line.color}:{line.fraction:g}:{escape(legend)}"
     head = {"LINE": f"LINE{line.width:g}", "AREA": "AREA", "HRULE": "HRULE"}[line.type]
     arg = f"{head}:{line.value}{line.color}:{escape(line.legend)}"
     if line.stack:

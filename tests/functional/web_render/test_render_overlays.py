@@ -99,7 +99,7 @@ def test_restart_ticks_are_a_column_and_drawn(app: webtest.TestApp, data_dir: Pa
     assert body["rows"] == [[minute(i), float(i), float(i == 1)] for i in range(1, 4)]
     req = parse_request([("graph", json.dumps(graph)), ("start", str(T0))], minute(130))
     args = graph_args(req, resolve_files(req.graph, data_dir))
-    assert "TICK:restarts#9467bd59:1:restart" in args
+    assert "TICK:restarts#9467bd59:1:  restart" in args
     info = rrdtool.graphv("-", *args)
     assert [info["legend[0]"].strip(), info["legend[1]"].strip()] == ["requests/min", "restart"]
     png = app.get("/render", {"graph": json.dumps(graph), "start": str(T0)})
