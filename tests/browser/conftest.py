@@ -43,9 +43,10 @@ FLEET = 501
 
 
 class LiveServer:
-    def __init__(self, url: str, db_url: str) -> None:
+    def __init__(self, url: str, db_url: str, rrd_dir: Path) -> None:
         self.url = url
         self.db_url = db_url
+        self.rrd_dir = rrd_dir
 
     def seed_page(self, user: str, graphs: list[dict[str, Any]], section: str = "tracelog") -> None:
         """Give ``user`` a default ``section`` page with ``graphs`` (definition, view)."""
@@ -94,7 +95,7 @@ def serve(root: Path, **overrides: str) -> Iterator[LiveServer]:
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", db_url)
+        yield LiveServer(f"http://127.0.0.1:{port}", db_url, rrd_dir)
     finally:
         server.close()
         thread.join(timeout=5)
