@@ -9,7 +9,7 @@ APT_TEST := syslog-ng-core chromium graphite-web
 # graphmetrics-kcl (several consumer hosts): the KCL MultiLangDaemon runs on Java 17.
 APT_CLUSTER := openjdk-17-jre-headless
 
-.PHONY: help install install-test install-cluster demo test bench lint clean
+.PHONY: help install install-test install-cluster demo test bench lint screenshots clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ lint: install-test  ## ruff and mypy
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+
+screenshots: install-test  ## README screenshots of / and /metrics from the demo (docs/screenshots)
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
 
 clean:  ## remove the venv, node_modules and demo state
 	rm -rf $(VENV) node_modules var

@@ -1,10 +1,25 @@
 // The tracelog dashboard: the instance menu adds graphs built by the server.
 
 import { api } from "./api.js";
+import { GraphSettings } from "./graphsettings.js";
 import { PageApp } from "./page.js";
 import { DEFAULT_VIEW } from "./timerange.js";
 
-const app = new PageApp();
+let settings = null;
+const app = new PageApp({ onEdit: (card) => settings.open(card) });
+settings = new GraphSettings(document.getElementById("editor"), app);
+app.onReset = () => {
+  settings.redraw = null;
+  settings.close();
+};
+const originalRemove = app.remove.bind(app);
+app.remove = (card) => {
+  if (settings.card === card) {
+    settings.redraw = null;
+    settings.close();
+  }
+  originalRemove(card);
+};
 
 document.getElementById("menu")?.addEventListener("click", async (ev) => {
   const button = ev.target.closest("button.add");
@@ -15,8 +30,11 @@ document.getElementById("menu")?.addEventListener("click", async (ev) => {
   }
   button.disabled = true;
   try {
-    const { definition } = await api(`${app.config.urls.tracelog_graph}?${params}`);
-    app.add({ id: null, definition, view: { ...DEFAULT_VIEW } });
+    const { definition, definitions = [definition] } = await api(`${app.config.urls.tracelog_graph}?${params}`);
+    for (const def of definitions) app.add({ id: null, definition: def, view: { ...DEFAULT_VIEW } });
+    if (definitions.length > 1) {
+      app.say(`That pool is too big for one graph: it was split over ${definitions.length} graphs, each title says which instances it shows.`);
+    }
   } catch (err) {
     app.say(`Cannot add the graph: ${err.message}`, "error");
   } finally {

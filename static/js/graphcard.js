@@ -4,6 +4,8 @@ import { el } from "./api.js";
 import { PRESETS, bounds, describe, fromLocalInput, normalise, rangeParams, toLocalInput } from "./timerange.js";
 
 const HEIGHT = 260;
+// Per-graph "compare with the past" choices: seconds earlier.
+export const COMPARE = [["", "No comparison"], ["86400", "vs 1 day ago"], ["604800", "vs 1 week ago"]];
 // Plot area inside a --full-size-mode rrdtool image when the server sends no geometry.
 const FALLBACK = { left: 66, right: 24 };
 
@@ -49,7 +51,16 @@ export class GraphCard {
     } else if (h.onClone && this.graph.clone_url) {
       actions.push(el("button", { type: "button", class: "primary small clone", text: "Clone to my page", onclick: () => h.onClone(this) }));
     }
+    actions.unshift(el("button", { type: "button", class: "icon reload", title: "Reload this graph", "aria-label": "Reload graph", text: "↻",
+      onclick: () => this.load({ fresh: true }) }));
     this.titleEl = el("h3", { text: this.title });
+    this.compareSelect = el("select", { class: "compare", "aria-label": "Compare with the past",
+      onchange: (ev) => this.setOption("compare", Number(ev.target.value) || null) },
+      COMPARE.map(([value, label]) => el("option", { value, text: label })));
+    this.valuesCheck = el("input", { type: "checkbox", class: "legend-values",
+      onchange: (ev) => this.setOption("legend_values", ev.target.checked) });
+    const options = el("div", { class: "options" }, this.compareSelect,
+      el("label", { title: "min, avg, max and last value of each line in the legend" }, this.valuesCheck, "Legend values"));
     this.presetButtons = PRESETS.map(([label, start]) =>
       el("button", { type: "button", class: "preset", "data-start": start, text: label, onclick: () => this.setView({ start, end: "now" }) }),
     );
@@ -66,19 +77,23 @@ export class GraphCard {
     this.shareLink = el("a", { class: "share", text: "Link", title: "Link to this graph with this time range" });
     this.img = el("img", { alt: `graph: ${this.title}`, draggable: "false" });
     this.selection = el("div", { class: "selection", hidden: true });
+    this.cursor = el("div", { class: "cursor", hidden: true });
+    this.readout = el("div", { class: "readout", hidden: true, role: "status" });
     this.message = el("p", { class: "graph-error", hidden: true, role: "alert" });
-    this.plot = el("div", { class: "plot", title: "Drag across the graph to zoom in" }, this.img, this.selection);
+    this.plot = el("div", { class: "plot", title: "Drag across the graph to zoom in" }, this.img, this.selection, this.cursor, this.readout);
     this.bindZoom();
+    this.bindCursor();
     const card = el("article", { class: "card", "data-graph-id": this.graph.id ?? "" },
       el("header", {}, this.titleEl, el("div", { class: "actions" }, actions)),
       el("div", { class: "controls" },
         el("div", { class: "presets", role: "group", "aria-label": "Time range" }, this.presetButtons, this.trailInput, this.trailButton),
-        custom),
+        custom, options),
       this.plot,
       this.message,
       el("footer", {}, this.rangeText, el("span", { class: "spacer" }),
         el("button", { type: "button", class: "ghost small apply-all", text: "Apply this range to all graphs",
-          onclick: () => h.onApplyAll?.(this.graph.view) }),
+          title: "Copy this graph's time range, step, y limits and log scale to every graph of the page",
+          onclick: () => h.onApplyAll?.(this.graph.view, this) }),
         this.shareLink, this.pngLink, this.csvLink),
     );
     this.syncControls();
@@ -107,6 +122,10 @@ export class GraphCard {
     }
     this.titleEl.textContent = this.title;
     this.img.alt = `graph: ${this.title}`;
+    const def = this.graph.definition;
+    this.compareSelect.value = def.compare ? String(def.compare) : "";
+    if (this.compareSelect.value !== String(def.compare || "")) this.compareSelect.value = "";
+    this.valuesCheck.checked = Boolean(def.legend_values);
     this.el?.setAttribute("data-graph-id", this.graph.id ?? "");
   }
 
@@ -120,11 +139,22 @@ export class GraphCard {
     this.setView({ start, end });
   }
 
+  /** Show `view`'s range ({start, end} or {trail}); step and height stay unless given. */
   setView(view, { quiet = false } = {}) {
-    this.graph.view = normalise(view);
+    const { step, height } = this.graph.view || {};
+    this.graph.view = normalise({ step, height, ...view });
     this.syncControls();
     this.load();
     if (!quiet) this.hooks.onChange?.(this);
+  }
+
+  /** A per-graph drawing option of the definition (compare, legend_values); saved. */
+  setOption(key, value) {
+    const def = this.graph.definition;
+    if (value) def[key] = value;
+    else delete def[key];
+    this.setDefinition(def);
+    this.hooks.onChange?.(this);
   }
 
   setDefinition(definition) {
@@ -135,7 +165,7 @@ export class GraphCard {
 
   size() {
     const width = Math.max(320, Math.min(2000, Math.round(this.plot.clientWidth || 640)));
-    return { width, height: HEIGHT };
+    return { width, height: this.graph.view.height || imageHeight(this.graph.definition) };
   }
 
   showMessage(text) {
@@ -156,6 +186,8 @@ export class GraphCard {
     }
     this.plot.classList.remove("blank");
     const url = renderUrl(this.renderBase, this.graph, size);
+    this.data = null;
+    this.loadedWidth = size.width;
     const token = {};
     this.loading = token;
     this.el?.classList.add("loading");
@@ -192,8 +224,77 @@ export class GraphCard {
     const natural = this.img.naturalWidth || this.img.clientWidth;
     const left = (g ? g.left : FALLBACK.left) * scale;
     const width = (g ? g.width : natural - FALLBACK.left - FALLBACK.right) * scale;
+    const top = (g && g.top != null ? g.top : 0) * scale;
+    const height = g && g.height ? g.height * scale : this.img.clientHeight;
     const [start, end] = g && g.start ? [g.start, g.end] : bounds(this.graph.view);
-    return { left, width, start, end };
+    return { left, width, top, height, start, end };
+  }
+
+  /** The values of the drawn lines, from the render API's JSON for the same definition. */
+  values() {
+    if (!this.data) {
+      const url = renderUrl(this.renderBase, this.graph, { format: "json" });
+      this.data = fetch(url, { credentials: "same-origin" })
+        .then((resp) => (resp.ok ? resp.json() : null))
+        .catch(() => null);
+    }
+    return this.data;
+  }
+
+  /** Mark `time` (epoch s; null hides the mark) with a vertical line; `readout` adds the values. */
+  async mark(time, { readout = false } = {}) {
+    this.markedTime = time;
+    const area = this.img.src ? this.plotArea() : null;
+    if (time == null || !area || time < area.start || time > area.end) {
+      this.cursor.hidden = true;
+      this.readout.hidden = true;
+      this.el?.removeAttribute("data-cursor-time");
+      return;
+    }
+    const x = area.left + ((time - area.start) / (area.end - area.start)) * area.width;
+    Object.assign(this.cursor.style, { left: `${x}px`, top: `${area.top}px`, height: `${area.height}px` });
+    this.cursor.hidden = false;
+    this.el?.setAttribute("data-cursor-time", String(Math.round(time)));
+    if (!readout) {
+      this.readout.hidden = true;
+      return;
+    }
+    const data = await this.values();
+    if (this.markedTime !== time) return;
+    const row = nearestRow(data, time);
+    if (!row) {
+      this.readout.hidden = true;
+      return;
+    }
+    const colors = lineColors(this.graph.definition);
+    this.readout.replaceChildren(
+      el("div", { class: "time", text: formatTime(row[0]) }),
+      ...data.columns.map((name, i) => {
+        const swatch = el("span", { class: "swatch" });
+        swatch.style.background = colors[i] || "#999";
+        return el("div", { class: "value" }, swatch, el("span", { class: "name", text: name }),
+          el("span", { class: "number", text: formatValue(row[i + 1]) }));
+      }),
+    );
+    const flip = x > area.left + area.width / 2;
+    Object.assign(this.readout.style, { top: `${area.top + 4}px`, left: flip ? "" : `${x + 10}px`,
+      right: flip ? `${this.plot.clientWidth - x + 10}px` : "" });
+    this.readout.hidden = false;
+  }
+
+  bindCursor() {
+    const hover = (time) => (this.hooks.onHover ? this.hooks.onHover(this, time) : this.mark(time, { readout: true }));
+    this.plot.addEventListener("pointermove", (ev) => {
+      if (!this.img.src) return;
+      const area = this.plotArea();
+      const x = ev.clientX - this.img.getBoundingClientRect().left;
+      if (x < area.left || x > area.left + area.width) {
+        hover(null);
+        return;
+      }
+      hover(area.start + ((x - area.left) / area.width) * (area.end - area.start));
+    });
+    this.plot.addEventListener("pointerleave", () => hover(null));
   }
 
   bindZoom() {
@@ -235,10 +336,53 @@ export class GraphCard {
   }
 }
 
+/** Taller images for longer legends (a row of values per line, the past's legends), so
+ * the plot keeps its height. */
+function imageHeight(def) {
+  const drawn = (def.lines?.length ? def.lines : def.series || []).filter((l) => !l.type || l.type === "LINE" || l.type === "AREA").length;
+  const rows = (def.legend_values ? drawn : 0) + (def.compare ? Math.ceil(drawn / 2) : 0);
+  return Math.min(1200, HEIGHT + 16 * rows);
+}
+
 function readGeometry(headers) {
   const num = (name) => Number(headers.get(name));
   const left = num("X-Graph-Left");
   const width = num("X-Graph-Width");
   if (!left || !width) return null;
-  return { left, width, start: num("X-Graph-Start") || null, end: num("X-Graph-End") || null };
+  return { left, width, top: num("X-Graph-Top"), height: num("X-Graph-Height") || null,
+    start: num("X-Graph-Start") || null, end: num("X-Graph-End") || null };
+}
+
+function nearestRow(data, time) {
+  if (!data || !data.rows || !data.rows.length) return null;
+  // row timestamps are the ends of their steps: the row covering `time` ends at or after it
+  const half = (data.step || 0) / 2;
+  let best = data.rows[0];
+  for (const row of data.rows) {
+    if (Math.abs(row[0] - half - time) < Math.abs(best[0] - half - time)) best = row;
+  }
+  return best;
+}
+
+/** Colours of the render API's columns: LINE/AREA/TICK lines, then the past's copies. */
+export function lineColors(def) {
+  const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+  const lines = def.lines?.length ? def.lines : def.series.map((s, i) => ({ value: s.name, color: palette[i % palette.length] }));
+  const colors = lines.map((l, i) => ({ type: l.type || "LINE", color: (l.color || palette[i % palette.length]).slice(0, 7) }));
+  const drawn = colors.filter((c) => c.type !== "HRULE");
+  const past = def.compare ? drawn.filter((c) => c.type === "LINE" || c.type === "AREA") : [];
+  return [...drawn, ...past].map((c) => c.color);
+}
+
+function formatTime(epoch) {
+  const d = new Date(epoch * 1000);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function formatValue(value) {
+  if (value == null) return "–";
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return value.toExponential(3);
+  return String(Math.round(value * 1000) / 1000);
 }

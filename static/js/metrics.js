@@ -1,11 +1,19 @@
-// The metrics graph builder: search series, add them to a graph, style lines, add CDEFs.
+// The metrics graph builder: search series, add them to a graph, style lines,
+// aggregate many series in one click, add CDEFs.
 
 import { api, el } from "./api.js";
 import { PageApp } from "./page.js";
 import { DEFAULT_VIEW } from "./timerange.js";
+import { PALETTE, autoLabels, pruneDefinition } from "./builder.js";
 
-const PALETTE = ["#1f77b4", "#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 const CFS = ["AVERAGE", "MAX", "MIN", "LAST"];
+const LINE_TYPES = ["LINE", "AREA", "TICK"];
+// The render API's bounds (web/graphjson.py): series per graph, lines per graph.
+const MAX_SERIES = 500;
+const MAX_LINES = 100;
+const AGGREGATES = [["TOTAL", "Total"], ["AVERAGE", "Average"], ["MIN", "Min"], ["MAX", "Max"]];
+const RESTART_COLOR = "#9467bd59";
+const REDRAW_MS = 400;
 
 let editor = null;
 const app = new PageApp({ onEdit: (card) => editor.open(card) });
@@ -28,10 +36,14 @@ class Editor {
     this.root = root;
     this.card = null;
     this.timer = null;
+    this.redraw = null;
+    this.selected = new Set();
   }
 
   open(card) {
+    if (this.card !== card) this.flush();
     app.cards.forEach((c) => c.el.classList.toggle("selected", c === card));
+    if (this.card !== card) this.selected.clear();
     this.card = card;
     this.build();
     this.root.hidden = false;
@@ -39,9 +51,19 @@ class Editor {
   }
 
   close() {
+    this.flush();
     this.card?.el.classList.remove("selected");
     this.card = null;
+    this.selected.clear();
     this.root.hidden = true;
+  }
+
+  /** Draw now what a pending redraw would have drawn (the editor is closing or moving on). */
+  flush() {
+    clearTimeout(this.timer);
+    const redraw = this.redraw;
+    this.redraw = null;
+    redraw?.();
   }
 
   get def() {
@@ -52,7 +74,10 @@ class Editor {
   changed({ rebuild = false } = {}) {
     if (rebuild) this.build();
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.card.setDefinition(this.def), 400);
+    // the card drawn is the one edited now, even if the editor has moved on meanwhile
+    const card = this.card;
+    this.redraw = () => card.setDefinition(card.graph.definition);
+    this.timer = setTimeout(() => this.flush(), REDRAW_MS);
     app.store.changed();
   }
 
@@ -64,14 +89,34 @@ class Editor {
     return el("input", { type: "text", value: obj[key] ?? "", ...attrs, oninput: (ev) => { obj[key] = ev.target.value; this.changed(); } });
   }
 
-  /** A series or CDEF name; lines drawing it follow the rename. */
+  /** A series or CDEF name; lines and aggregates using it follow the rename. */
   nameInput(obj, label) {
     return el("input", { type: "text", value: obj.name, size: 8, "aria-label": label,
       onchange: (ev) => {
         const old = obj.name;
         obj.name = ev.target.value.trim();
         for (const line of this.def.lines) if (line.value === old) line.value = obj.name;
+        for (const c of this.def.cdefs) if (c.of) c.of = c.of.map((n) => (n === old ? obj.name : n));
+        if (this.selected.delete(old)) this.selected.add(obj.name);
         this.changed({ rebuild: true });
+      } });
+  }
+
+  /** `path:ds` of a series, editable: re-points the series in place. */
+  sourceInput(s) {
+    return el("input", { type: "text", value: `${s.path}:${s.ds}`, "aria-label": "Series source", class: "source",
+      onchange: (ev) => {
+        const text = ev.target.value.trim();
+        const cut = text.lastIndexOf(":");
+        if (cut <= 0 || cut === text.length - 1) {
+          ev.target.setCustomValidity("PATH:DS, e.g. metrics/web1/cpu:data");
+          ev.target.reportValidity();
+          return;
+        }
+        ev.target.setCustomValidity("");
+        s.path = text.slice(0, cut);
+        s.ds = text.slice(cut + 1);
+        this.changed();
       } });
   }
 
@@ -80,19 +125,115 @@ class Editor {
       oninput: (ev) => { obj[key] = ev.target.value === "" ? null : Number(ev.target.value); this.changed(); } });
   }
 
-  check(obj, key) {
-    return el("input", { type: "checkbox", checked: Boolean(obj[key]), onchange: (ev) => { obj[key] = ev.target.checked; this.changed(); } });
+  check(obj, key, attrs = {}) {
+    return el("input", { type: "checkbox", checked: Boolean(obj[key]), ...attrs, onchange: (ev) => { obj[key] = ev.target.checked; this.changed(); } });
   }
 
-  select(obj, key, options) {
-    const sel = el("select", { onchange: (ev) => { obj[key] = ev.target.value; this.changed(); } },
+  select(obj, key, options, attrs = {}) {
+    return el("select", { ...attrs, onchange: (ev) => { obj[key] = ev.target.value; this.changed(); } },
       options.map((o) => el("option", { value: o, selected: o === obj[key], text: o })));
-    return sel;
+  }
+
+  /** A line's type; what the new type cannot have (dashes, stacking) is dropped. */
+  typeSelect(line) {
+    return el("select", { "aria-label": "Line type", onchange: (ev) => {
+      line.type = ev.target.value;
+      if (line.type !== "LINE") line.dash = false;
+      if (line.type === "TICK") {
+        line.stack = false;
+        line.fraction ??= 1;
+      } else {
+        delete line.fraction;
+      }
+      this.changed({ rebuild: true });
+    } }, LINE_TYPES.map((t) => el("option", { value: t, selected: t === line.type, text: t })));
   }
 
   remove(list, item) {
     return el("button", { type: "button", class: "icon danger", "aria-label": "Remove", text: "✕",
-      onclick: () => { list.splice(list.indexOf(item), 1); this.changed({ rebuild: true }); } });
+      onclick: () => {
+        list.splice(list.indexOf(item), 1);
+        pruneDefinition(this.def);
+        this.changed({ rebuild: true });
+      } });
+  }
+
+  move(list, item, delta, label) {
+    return el("button", { type: "button", class: "icon", "aria-label": label, title: label, text: delta < 0 ? "↑" : "↓",
+      onclick: () => {
+        const i = list.indexOf(item);
+        const j = i + delta;
+        if (j < 0 || j >= list.length) return;
+        [list[i], list[j]] = [list[j], list[i]];
+        this.changed({ rebuild: true });
+      } });
+  }
+
+  selectBox(s) {
+    return el("input", { type: "checkbox", checked: this.selected.has(s.name), "aria-label": `Select ${s.name}`,
+      onchange: (ev) => {
+        if (ev.target.checked) this.selected.add(s.name);
+        else this.selected.delete(s.name);
+        this.build();
+      } });
+  }
+
+  /** The series an aggregate takes: the ticked ones, or all when none is ticked. */
+  chosen() {
+    const series = this.def.series.filter((s) => this.selected.has(s.name));
+    return series.length ? series : this.def.series;
+  }
+
+  /** Replace the chosen series' lines by one line of their aggregate (or a custom RPN). */
+  aggregate(kind, label) {
+    const def = this.def;
+    const chosen = this.chosen();
+    if (!chosen.length) return;
+    const of = chosen.map((s) => s.name);
+    const dss = [...new Set(chosen.map((s) => s.ds))];
+    const leaves = [...new Set(chosen.map((s) => s.path.split("/").pop()))];
+    const what = leaves.length === 1 && chosen.length > 1 ? leaves[0] : dss.length === 1 ? dss[0] : "series";
+    let name;
+    if (kind === "RPN") {
+      name = freshName(def, "expr");
+      def.cdefs.push({ name, rpn: [of[0], ...of.slice(1).map((n) => `${n},ADDNAN`)].join(",") });
+    } else {
+      name = freshName(def, kind.toLowerCase());
+      def.cdefs.push({ name, aggregate: kind, of });
+    }
+    const dropped = new Set(of);
+    def.lines = def.lines.filter((l) => !dropped.has(l.value));
+    const legend = kind === "RPN" ? `${name}` : `${label} ${what} (${of.length} series)`;
+    if (dss.length === 1 && dss[0] === "start") {
+      def.lines.push({ value: name, type: "TICK", color: RESTART_COLOR, legend: "restart", fraction: 1 });
+    } else {
+      def.lines.push({ value: name, type: "LINE", width: 2, color: PALETTE[def.lines.length % PALETTE.length], legend, dash: false, stack: false });
+    }
+    this.selected.clear();
+    this.changed({ rebuild: true });
+  }
+
+  cdefRow(c) {
+    const body = c.aggregate
+      ? el("td", { colspan: "2", class: "aggregate", text: `${c.aggregate.toLowerCase()} of ${c.of.length}: ${c.of.slice(0, 6).join(", ")}${c.of.length > 6 ? ", …" : ""}` })
+      : el("td", { colspan: "2" }, this.text(c, "rpn", { "aria-label": "RPN expression", placeholder: "a,b,+" }));
+    return el("tr", {}, el("td", {}, this.nameInput(c, "CDEF name")), body, el("td", {}, this.remove(this.def.cdefs, c)));
+  }
+
+  lineRow(l, i, values) {
+    const def = this.def;
+    const tick = l.type === "TICK";
+    return el("tr", {},
+      el("td", {}, this.select(l, "value", values.includes(l.value) ? values : [l.value, ...values], { "aria-label": "Draw" })),
+      el("td", {}, this.typeSelect(l)),
+      el("td", {}, tick ? this.number(l, "fraction", { min: "0.05", max: "1", class: "narrow", "aria-label": "Tick height" })
+        : this.number(l, "width", { min: "0.5", max: "10", class: "narrow", "aria-label": "Width" })),
+      el("td", {}, el("input", { type: "color", value: (l.color || PALETTE[i % PALETTE.length]).slice(0, 7), "aria-label": "Colour",
+        oninput: (ev) => { l.color = ev.target.value + (l.color?.length === 9 ? l.color.slice(7) : ""); this.changed(); } })),
+      el("td", {}, this.text(l, "legend", { "aria-label": "Legend" })),
+      el("td", {}, tick ? "" : this.check(l, "dash", { "aria-label": "Dashed" })),
+      el("td", {}, tick ? "" : this.check(l, "stack", { "aria-label": "Stacked" })),
+      el("td", { class: "nowrap" }, this.move(def.lines, l, -1, "Line up"), this.move(def.lines, l, 1, "Line down"), this.remove(def.lines, l)));
   }
 
   build() {
@@ -101,25 +242,28 @@ class Editor {
     def.cdefs ||= [];
     def.lines ||= [];
     const values = names(def);
+    const allTicked = def.series.length > 0 && def.series.every((s) => this.selected.has(s.name));
+    const tickAll = el("input", { type: "checkbox", checked: allTicked, "aria-label": "Select all series",
+      onchange: (ev) => {
+        this.selected = new Set(ev.target.checked ? def.series.map((s) => s.name) : []);
+        this.build();
+      } });
     const seriesRows = def.series.map((s) => el("tr", {},
+      el("td", {}, this.selectBox(s)),
       el("td", {}, this.nameInput(s, "Series name")),
-      el("td", { text: `${s.path}:${s.ds}` }),
-      el("td", {}, this.select(s, "cf", CFS)),
+      el("td", {}, this.sourceInput(s)),
+      el("td", {}, this.select(s, "cf", CFS, { "aria-label": "Consolidation" })),
       el("td", {}, this.remove(def.series, s))));
-    const cdefRows = def.cdefs.map((c) => el("tr", {},
-      el("td", {}, this.nameInput(c, "CDEF name")),
-      el("td", { colspan: "2" }, this.text(c, "rpn", { "aria-label": "RPN expression", placeholder: "a,b,+" })),
-      el("td", {}, this.remove(def.cdefs, c))));
-    const lineRows = def.lines.map((l) => el("tr", {},
-      el("td", {}, this.select(l, "value", values.includes(l.value) ? values : [l.value, ...values])),
-      el("td", {}, this.select(l, "type", ["LINE", "AREA"])),
-      el("td", {}, this.number(l, "width", { min: "0.5", max: "10", style: "width:4em" })),
-      el("td", {}, el("input", { type: "color", value: (l.color || "#1f77b4").slice(0, 7), "aria-label": "Colour",
-        oninput: (ev) => { l.color = ev.target.value; this.changed(); } })),
-      el("td", {}, this.text(l, "legend", { "aria-label": "Legend" })),
-      el("td", {}, this.check(l, "dash")),
-      el("td", {}, this.check(l, "stack")),
-      el("td", {}, this.remove(def.lines, l))));
+    const count = this.chosen().length;
+    const aggregates = el("div", { class: "row aggregates", role: "group", "aria-label": "Aggregate series" },
+      el("span", { class: "hint", text: `${this.selected.size ? "Ticked" : "All"} ${count} series →` }),
+      AGGREGATES.map(([kind, label]) => el("button", { type: "button", class: "small", text: label, disabled: !count,
+        title: `One line: the ${label.toLowerCase()} of the series, unknown values left out`, onclick: () => this.aggregate(kind, label) })),
+      el("button", { type: "button", class: "small ghost", text: "Custom RPN", disabled: !count,
+        title: "A CDEF over the series' names, to edit", onclick: () => this.aggregate("RPN", "") }));
+    const undrawn = def.series.length && !def.lines.length && def.series.length > MAX_LINES
+      ? el("p", { class: "hint warn", text: `${def.series.length} series are too many to draw one line each: pick Total, Average, Min or Max.` })
+      : null;
     const addCdef = el("button", { type: "button", class: "small", text: "+ CDEF", onclick: () => {
       def.cdefs.push({ name: freshName(def, "c"), rpn: values[0] ? `${values[0]},1,*` : "" });
       this.changed({ rebuild: true });
@@ -128,35 +272,69 @@ class Editor {
       def.lines.push({ value: values[0] ?? "", type: "LINE", width: 1, color: PALETTE[def.lines.length % PALETTE.length], legend: "" });
       this.changed({ rebuild: true });
     } });
-    this.root.replaceChildren(
+    const parts = [
       el("div", { class: "row" }, el("h2", { text: "Edit graph" }), el("span", { class: "spacer" }),
         el("button", { type: "button", class: "ghost", text: "Done", onclick: () => this.close() })),
       el("div", { class: "row" },
         this.field("Title", this.text(def, "title", { size: 30 })),
         this.field("Y label", this.text(def, "vlabel", { size: 14 })),
         this.field("Log scale", this.check(def, "logarithmic")),
-        this.field("Y min", this.number(def, "ymin", { style: "width:6em" })),
-        this.field("Y max", this.number(def, "ymax", { style: "width:6em" }))),
-      el("table", {}, el("thead", {}, el("tr", {}, ["Name", "Series", "Consolidation", ""].map((t) => el("th", { text: t })))),
-        el("tbody", {}, seriesRows.length ? seriesRows : el("tr", {}, el("td", { colspan: "4", class: "hint", text: "No series: pick one on the left." })))),
+        this.field("Y min", this.number(def, "ymin", { class: "medium" })),
+        this.field("Y max", this.number(def, "ymax", { class: "medium" }))),
+      el("div", { class: "series-table" },
+        el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, tickAll), ["Name", "Series (PATH:DS)", "Consolidation", ""].map((t) => el("th", { text: t })))),
+          el("tbody", {}, seriesRows.length ? seriesRows : el("tr", {}, el("td", { colspan: "5", class: "hint", text: "No series: pick one on the left." }))))),
+      aggregates,
+      undrawn,
       el("table", {}, el("thead", {}, el("tr", {}, ["CDEF", "RPN (rrdtool, e.g. a,b,+ or a,8,*)", "", ""].map((t) => el("th", { text: t })))),
-        el("tbody", {}, cdefRows)),
+        el("tbody", {}, def.cdefs.map((c) => this.cdefRow(c)))),
       addCdef,
       el("table", {}, el("thead", {}, el("tr", {}, ["Draw", "Type", "Width", "Colour", "Legend", "Dashed", "Stacked", ""].map((t) => el("th", { text: t })))),
-        el("tbody", {}, lineRows)),
+        el("tbody", {}, def.lines.map((l, i) => this.lineRow(l, i, values)))),
       addLine,
-    );
+    ];
+    this.root.replaceChildren(...parts.filter(Boolean));
+  }
+
+  ensureCard() {
+    if (!this.card) this.open(app.add({ id: null, definition: blankGraph(), view: { ...DEFAULT_VIEW } }));
+  }
+
+  /** Add series ([{path, ds}]); each gets a line unless that would pass the render API's bound. */
+  addMany(items, { select = false } = {}) {
+    this.ensureCard();
+    const def = this.def;
+    const before = autoLabels(def.series);
+    const withLines = def.lines.length + items.length <= MAX_LINES;
+    for (const { path, ds } of items) {
+      const name = freshName(def, "s");
+      def.series.push({ name, path, ds, cf: "AVERAGE" });
+      if (select) this.selected.add(name);
+      if (withLines) {
+        def.lines.push({ value: name, type: "LINE", width: 1, color: PALETTE[def.lines.length % PALETTE.length],
+          legend: "", dash: false, stack: false, auto: true });
+      }
+    }
+    this.relabel(before);
+    if (def.title === "New graph" && items.length) def.title = items[0].path.replace(/^(metrics|tracelog)\//, "");
+    this.changed({ rebuild: true });
   }
 
   addSeries(path, ds) {
-    if (!this.card) this.open(app.add({ id: null, definition: blankGraph(), view: { ...DEFAULT_VIEW } }));
+    this.addMany([{ path, ds }]);
+  }
+
+  /** Default legends: the shortest part of the series' names that tells them apart. */
+  relabel(before) {
     const def = this.def;
-    const name = freshName(def, "s");
-    def.series.push({ name, path, ds, cf: "AVERAGE" });
-    def.lines.push({ value: name, type: "LINE", width: 1, color: PALETTE[def.lines.length % PALETTE.length],
-      legend: `${path.split("/").slice(-1)[0]}:${ds}`, dash: false, stack: false });
-    if (def.title === "New graph") def.title = path.replace(/^metrics\//, "");
-    this.changed({ rebuild: true });
+    const after = autoLabels(def.series);
+    def.series.forEach((s, i) => {
+      for (const line of def.lines) {
+        if (line.value !== s.name) continue;
+        if (line.auto || line.legend === before[i]) line.legend = after[i];
+        delete line.auto;
+      }
+    });
   }
 }
 
@@ -168,6 +346,7 @@ class Search {
     this.count = document.getElementById("series-count");
     this.prev = document.getElementById("series-prev");
     this.next = document.getElementById("series-next");
+    this.bulk = document.getElementById("series-bulk");
     this.page = 1;
     this.timer = null;
     this.form.addEventListener("submit", (ev) => { ev.preventDefault(); this.run(1); });
@@ -177,10 +356,16 @@ class Search {
     this.run(1);
   }
 
+  query(page) {
+    return new URLSearchParams({ q: this.input.value.trim() || "*", page: String(Math.max(1, page)) });
+  }
+
   async run(page) {
-    const params = new URLSearchParams({ q: this.input.value.trim() || "*", page: String(Math.max(1, page)) });
+    const token = {};
+    this.latest = token;
     try {
-      const data = await api(`${app.config.urls.series}?${params}`);
+      const data = await api(`${app.config.urls.series}?${this.query(page)}`);
+      if (this.latest !== token) return; // an answer to an older query
       this.page = data.page;
       const pages = Math.max(1, Math.ceil(data.total / data.per_page));
       this.count.textContent = `${data.total} series · page ${data.page}/${pages}`;
@@ -189,15 +374,61 @@ class Search {
       this.list.replaceChildren(...data.series.map((s) => el("li", {}, el("span", { text: s.name }),
         el("div", { class: "ds" }, s.ds.map((ds) => el("button", { type: "button", class: "add-series", "data-path": s.name, text: ds,
           title: `Add ${s.name}:${ds}`, onclick: () => editor.addSeries(s.name, ds) }))))));
+      this.showBulk(data);
     } catch (err) {
+      if (this.latest !== token) return;
       this.count.textContent = "";
+      this.bulk.replaceChildren();
       this.list.replaceChildren(el("li", { class: "error", text: err.message }));
+    }
+  }
+
+  /** "Add all N matches" with the data source to take from each. */
+  showBulk(data) {
+    const dss = [...new Set(data.series.flatMap((s) => s.ds))];
+    if (!data.total || !dss.length) {
+      this.bulk.replaceChildren();
+      return;
+    }
+    const dsSelect = el("select", { "aria-label": "Data source of every match" }, dss.map((ds) => el("option", { value: ds, text: ds })));
+    const button = el("button", { type: "button", class: "small primary", text: `Add all ${data.total} matches`,
+      onclick: () => this.addAll(dsSelect.value, button) });
+    this.bulk.replaceChildren(button, el("span", { text: "as" }), dsSelect);
+  }
+
+  async addAll(ds, button) {
+    button.disabled = true;
+    try {
+      const items = [];
+      for (let page = 1; ; page += 1) {
+        const data = await api(`${app.config.urls.series}?${this.query(page)}`);
+        if (data.total > MAX_SERIES) {
+          app.say(`${data.total} series match, a graph reads at most ${MAX_SERIES}: narrow the search.`, "error");
+          return;
+        }
+        for (const s of data.series) if (s.ds.includes(ds)) items.push({ path: s.name, ds });
+        if (page * data.per_page >= data.total) break;
+      }
+      const room = MAX_SERIES - (editor.card ? editor.def.series.length : 0);
+      if (items.length > room) {
+        app.say(`${items.length} series would not fit: this graph has room for ${room} more (at most ${MAX_SERIES}).`, "error");
+        return;
+      }
+      editor.addMany(items, { select: true });
+    } catch (err) {
+      app.say(`Cannot add the matches: ${err.message}`, "error");
+    } finally {
+      button.disabled = false;
     }
   }
 }
 
 const root = document.getElementById("editor");
 editor = new Editor(root);
+app.onReset = () => {
+  editor.redraw = null;
+  editor.close();
+};
 if (app.editable) {
   new Search();
   document.getElementById("new-graph").addEventListener("click", () => {
@@ -205,7 +436,10 @@ if (app.editable) {
   });
   const originalRemove = app.remove.bind(app);
   app.remove = (card) => {
-    if (editor.card === card) editor.close();
+    if (editor.card === card) {
+      editor.redraw = null;
+      editor.close();
+    }
     originalRemove(card);
   };
 }

@@ -4,9 +4,14 @@
 import { api, el, readConfig } from "./api.js";
 import { GraphCard } from "./graphcard.js";
 import { PageStore } from "./pagestore.js";
-import { sameView } from "./timerange.js";
+import { PRESETS, normalise, rangeOf, rangeParams, sameView } from "./timerange.js";
 
 const REFRESH_MS = 60_000;
+// changes closer together than this are undone together (typing, dragging)
+const UNDO_MERGE_MS = 1000;
+const UNDO_DEPTH = 50;
+// what "apply to all" copies of a definition besides the view's range and step
+const AXIS_KEYS = ["ymin", "ymax", "logarithmic"];
 
 export class PageApp {
   constructor({ onEdit = null } = {}) {
@@ -22,23 +27,85 @@ export class PageApp {
       onStatus: (state, text) => this.status(state, text),
       onConflict: (err) => this.conflict(err),
       onSaved: () => this.cards.forEach((card) => card.syncControls()),
+      onChange: () => this.recordUndo(),
     });
+    this.undoStack = [];
+    this.lastState = this.snapshot();
+    this.lastPush = 0;
     this.cards = this.store.graphs.map((g) => this.makeCard(g));
     this.cards.forEach((card) => this.container.append(card.el));
     this.updateEmpty();
-    this.openSharedGraph();
+    this.openSharedGraph() || this.openPageRange();
+    this.bindPageRange();
     requestAnimationFrame(() => this.cards.forEach((card) => card.load()));
     this.bindPageActions();
     this.startRefresh();
+    this.redrawOnResize();
+  }
+
+  /** Graphs are drawn at their displayed width: draw again when the window resized. */
+  redrawOnResize() {
+    let timer = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        for (const card of this.cards) if (card.loadedWidth && card.size().width !== card.loadedWidth) card.load();
+      }, 250);
+    });
+  }
+
+  snapshot() {
+    return JSON.stringify(this.store.graphs.map((g) => ({ id: g.id ?? null, definition: g.definition, view: g.view, clone_url: g.clone_url })));
+  }
+
+  /** The page is about to be saved: remember how it was, for "Undo". */
+  recordUndo() {
+    if (this.restoring) return;
+    const state = this.snapshot();
+    if (state === this.lastState) return;
+    const now = Date.now();
+    const reshaped = JSON.parse(state).length !== JSON.parse(this.lastState).length;
+    if (reshaped || now - this.lastPush > UNDO_MERGE_MS) {
+      this.undoStack.push(this.lastState);
+      if (this.undoStack.length > UNDO_DEPTH) this.undoStack.shift();
+    }
+    this.lastPush = now;
+    this.lastState = state;
+    this.syncUndo();
+  }
+
+  syncUndo() {
+    const button = document.getElementById("undo");
+    if (button) button.disabled = !this.undoStack.length;
+  }
+
+  /** Put the page back as it was before the last change (and save that). */
+  undo() {
+    const state = this.undoStack.pop();
+    if (state === undefined) return;
+    this.onReset?.();
+    this.cards.forEach((card) => card.destroy());
+    this.store.graphs.splice(0, this.store.graphs.length, ...JSON.parse(state));
+    this.cards = this.store.graphs.map((g) => this.makeCard(g));
+    this.cards.forEach((card) => this.container.append(card.el));
+    this.updateEmpty();
+    this.cards.forEach((card) => card.load());
+    this.lastState = state;
+    this.lastPush = 0;
+    this.restoring = true;
+    this.store.changed();
+    this.restoring = false;
+    this.syncUndo();
   }
 
   makeCard(graph) {
     const hooks = {
       onChange: () => this.store.changed(),
-      onApplyAll: (view) => this.applyToAll(view),
+      onApplyAll: (view, card) => this.applyToAll(view, card),
       onRemove: (card) => this.remove(card),
       onMove: (card, delta) => this.move(card, delta),
       onClone: (card) => this.cloneGraph(card),
+      onHover: (card, time) => this.cards.forEach((c) => c.mark(time, { readout: c === card })),
       pageUrl: this.config.page.url,
     };
     if (this.onEdit) hooks.onEdit = (card) => this.onEdit(card);
@@ -49,11 +116,50 @@ export class PageApp {
   openSharedGraph() {
     const params = new URLSearchParams(window.location.search);
     const card = this.cards.find((c) => String(c.graph.id) === params.get("graph"));
-    if (!card) return;
+    if (!card) return false;
     const view = params.get("trail") ? { trail: Number(params.get("trail")) } : { start: params.get("start"), end: params.get("end") };
     if (view.trail || view.start) card.setView(view, { quiet: true });
     card.el.classList.add("selected");
     requestAnimationFrame(() => card.el.scrollIntoView({ block: "center" }));
+    return true;
+  }
+
+  /** A page-level range in the URL (?start=-7d&end=now or ?trail=6) shows every graph in it, unsaved. */
+  openPageRange() {
+    const params = new URLSearchParams(window.location.search);
+    if (params.has("graph")) return;
+    const view = params.get("trail") ? { trail: Number(params.get("trail")) } : { start: params.get("start"), end: params.get("end") || "now" };
+    if (!view.trail && !view.start) return;
+    this.pageRange = view;
+    for (const card of this.cards) card.setView(view, { quiet: true });
+  }
+
+  /** One picker for every graph of the page; the range goes into the URL, not into the graphs' saved views. */
+  bindPageRange() {
+    const root = document.getElementById("page-range");
+    if (!root) return;
+    const buttons = PRESETS.map(([label, start]) => el("button", { type: "button", class: "preset", "data-start": start, text: label,
+      title: `Show every graph over the last ${label}`, onclick: () => this.setPageRange({ start, end: "now" }) }));
+    this.pageRangeButtons = buttons;
+    root.replaceChildren(el("span", { class: "hint", text: "All graphs:" }), ...buttons);
+    this.syncPageRange();
+  }
+
+  setPageRange(view) {
+    this.pageRange = view;
+    for (const card of this.cards) card.setView(view, { quiet: true });
+    const url = new URL(window.location.href);
+    for (const key of ["graph", "start", "end", "trail"]) url.searchParams.delete(key);
+    for (const [key, value] of Object.entries(rangeParams(view))) url.searchParams.set(key, value);
+    window.history.replaceState(null, "", url);
+    this.syncPageRange();
+  }
+
+  syncPageRange() {
+    const view = this.pageRange;
+    for (const button of this.pageRangeButtons || []) {
+      button.setAttribute("aria-pressed", String(Boolean(view && !view.trail && view.end === "now" && view.start === button.dataset.start)));
+    }
   }
 
   status(state, text) {
@@ -110,11 +216,21 @@ export class PageApp {
     this.store.changed();
   }
 
-  applyToAll(view) {
+  /** Every graph takes the range and step of `view`, and the y limits and log scale of
+   * `source`'s definition when given. */
+  applyToAll(view, source = null) {
     let changed = false;
+    const range = { ...rangeOf(view), step: normalise(view).step };
+    const axis = source ? AXIS_KEYS.map((key) => [key, source.graph.definition[key] ?? null]) : [];
     for (const card of this.cards) {
-      if (!sameView(card.graph.view, view)) {
-        card.setView({ ...view }, { quiet: true });
+      const def = card.graph.definition;
+      const axisChanged = axis.some(([key, value]) => (def[key] ?? null) !== value);
+      if (axisChanged) {
+        for (const [key, value] of axis) def[key] = value;
+        card.graph.definition = def;
+      }
+      if (!sameView(card.graph.view, range) || axisChanged) {
+        card.setView({ ...range }, { quiet: true });
         changed = true;
       }
     }
@@ -155,6 +271,30 @@ export class PageApp {
       } catch (err) {
         if (err.status === 409) this.conflict(err);
         else this.say(`Cannot delete the page: ${err.message}`, "error");
+      }
+    });
+    document.getElementById("undo")?.addEventListener("click", () => this.undo());
+    document.getElementById("duplicate-page")?.addEventListener("click", async () => {
+      const name = window.prompt("Name of the copy of this page:", `${page.name}-copy`);
+      if (!name) return;
+      await this.store.flush();
+      try {
+        const copy = await api(page.clone_url, { method: "POST", body: { name } });
+        window.location.assign(copy.url);
+      } catch (err) {
+        this.say(`Cannot duplicate the page: ${err.message}`, "error");
+      }
+    });
+    document.getElementById("rename-page")?.addEventListener("click", async () => {
+      const name = window.prompt("New name of this page:", page.name);
+      if (!name || name === page.name) return;
+      await this.store.flush();
+      try {
+        const renamed = await api(page.api, { method: "PATCH", body: { generation: this.store.generation, name } });
+        window.location.assign(renamed.url);
+      } catch (err) {
+        if (err.status === 409) this.conflict(err);
+        else this.say(`Cannot rename the page: ${err.message}`, "error");
       }
     });
     document.getElementById("clone-page")?.addEventListener("click", async () => {

@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 
 export class PageStore {
-  constructor(page, { editable, onStatus = () => {}, onConflict = () => {}, onSaved = () => {} }) {
+  constructor(page, { editable, onStatus = () => {}, onConflict = () => {}, onSaved = () => {}, onChange = () => {} }) {
     this.url = page.api;
     this.generation = page.generation;
     this.graphs = page.graphs.map((g) => ({ ...g }));
@@ -12,6 +12,7 @@ export class PageStore {
     this.onStatus = onStatus;
     this.onConflict = onConflict;
     this.onSaved = onSaved;
+    this.onChange = onChange;
     this.timer = null;
     this.saving = null;
     this.again = false;
@@ -24,6 +25,7 @@ export class PageStore {
 
   changed() {
     if (!this.editable) return;
+    this.onChange();
     this.dirty = true;
     this.onStatus("pending", "Unsaved changes…");
     clearTimeout(this.timer);

@@ -12,21 +12,33 @@ export const DEFAULT_VIEW = Object.freeze({ start: "-1d", end: "now" });
 
 const UNITS = { s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86400, w: 604800, mon: 2592000, y: 31536000 };
 
+/** The view with its range in one form, and its step and image height when set. */
 export function normalise(view) {
-  if (view && view.trail) return { trail: Number(view.trail) };
-  return { start: view?.start || DEFAULT_VIEW.start, end: view?.end || DEFAULT_VIEW.end };
+  const extra = {};
+  if (view?.step) extra.step = Number(view.step);
+  if (view?.height) extra.height = Number(view.height);
+  if (view && view.trail) return { trail: Number(view.trail), ...extra };
+  return { start: view?.start || DEFAULT_VIEW.start, end: view?.end || DEFAULT_VIEW.end, ...extra };
+}
+
+/** Only the time range of a view. */
+export function rangeOf(view) {
+  view = normalise(view);
+  return view.trail ? { trail: view.trail } : { start: view.start, end: view.end };
 }
 
 export function sameView(a, b) {
   a = normalise(a);
   b = normalise(b);
-  return a.trail === b.trail && a.start === b.start && a.end === b.end;
+  return a.trail === b.trail && a.start === b.start && a.end === b.end && a.step === b.step;
 }
 
 /** The render query parameters for a view. */
 export function rangeParams(view) {
   view = normalise(view);
-  return view.trail ? { trail: String(view.trail) } : { start: view.start, end: view.end };
+  const params = view.trail ? { trail: String(view.trail) } : { start: view.start, end: view.end };
+  if (view.step) params.step = String(view.step);
+  return params;
 }
 
 /** Epoch seconds for a time spec, relative ones against now; NaN when not understood. */

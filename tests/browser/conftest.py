@@ -37,15 +37,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = REPO / "var" / "test-artifacts"
+# hosts with a metrics/<host>/cimaa/load/load1 series, as the Kinesis demo writes them
+LOAD_HOSTS = ("db1", "web1", "web2")
+FLEET = 501
 
 
 class LiveServer:
-    def __init__(self, url: str, db_url: str) -> None:
+    def __init__(self, url: str, db_url: str, rrd_dir: Path) -> None:
         self.url = url
         self.db_url = db_url
+        self.rrd_dir = rrd_dir
 
-    def seed_page(self, user: str, graphs: list[dict[str, Any]]) -> None:
-        """Give ``user`` a default tracelog page with ``graphs`` (definition, view)."""
+    def seed_page(self, user: str, graphs: list[dict[str, Any]], section: str = "tracelog") -> None:
+        """Give ``user`` a default ``section`` page with ``graphs`` (definition, view)."""
         from sqlalchemy.orm import Session
 
         from graphmetrics.saved.services import GraphInput
@@ -53,16 +57,22 @@ class LiveServer:
         engine = make_engine(self.db_url)
         with Session(engine) as session:
             svc = SavedGraphService(session)
-            page = svc.ensure_default_page(user, "tracelog")
+            page = svc.ensure_default_page(user, section)
             items = [GraphInput(definition=g["definition"], view=g["view"]) for g in graphs]
             svc.save_graphs(page, page.generation, items)
         engine.dispose()
 
 
 def write_metrics(rrd_dir: Path) -> None:
+    # more series than a graph may read; only the series search lists them
+    for n in range(FLEET):
+        path = rrd_dir / "metrics" / "fleet" / f"h{n:03}" / "cpu.rrd"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
     end = int(time.time()) // 300 * 300
     store = RRDStore(rrd_dir)
-    for name, base in (("metrics/web/cpu", 40.0), ("metrics/web/load", 2.0)):
+    hosts = [(f"metrics/{host}/cimaa/load/load1", 1.0 + n) for n, host in enumerate(LOAD_HOSTS)]
+    for name, base in (("metrics/web/cpu", 40.0), ("metrics/web/load", 2.0), *hosts):
         samples = [(end - (288 - i) * 300, (base + (i % 24),)) for i in range(288)]
         store.write(name, METRICS, samples)
 
@@ -85,7 +95,7 @@ def serve(root: Path, **overrides: str) -> Iterator[LiveServer]:
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", db_url)
+        yield LiveServer(f"http://127.0.0.1:{port}", db_url, rrd_dir)
     finally:
         server.close()
         thread.join(timeout=5)

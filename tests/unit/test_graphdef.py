@@ -135,7 +135,7 @@ def test_equivalent_requests_give_the_same_rrdtool_arguments() -> None:
         ({"series": "tracelog/a\nb:rpm"}, "series", "bad character"),
         ({"series": "tracelog/a:r-m"}, "series", "bad DS name"),
         ({"series": "tracelog/a:rpm:SUM"}, "series", "must be one of AVERAGE"),
-        ({"series": ["tracelog/a:rpm"] * 51}, "series", "at most 50 series"),
+        ({"series": ["tracelog/a:rpm"] * 501}, "series", "at most 500 series, got 501"),
         ({"series": "t/a:rpm", "width": "5"}, "width", "between 10 and 4000"),
         ({"series": "t/a:rpm", "height": "99999999"}, "height", "between 10 and 4000"),
         ({"series": "t/a:rpm", "width": "wide"}, "width", "must be an integer"),
@@ -197,7 +197,11 @@ def test_query_errors(params: dict[str, Any], param: str, reason: str) -> None:
             "graph.series[1].name",
             "duplicate name 'a'",
         ),
-        ({"series": [{"name": "a", "path": INST, "ds": "rpm"}] * 51}, "graph.series", "at most 50"),
+        (
+            {"series": [{"name": "a", "path": INST, "ds": "rpm"}] * 501},
+            "graph.series",
+            "reads at most 500",
+        ),
         (
             full(cdefs=[{"name": "b", "rpn": "a,0,/,LINE1:a#ff0000"}]),
             "graph.cdefs[0].rpn",
@@ -208,7 +212,7 @@ def test_query_errors(params: dict[str, Any], param: str, reason: str) -> None:
         (full(cdefs=[{"name": "b", "rpn": 5}]), "graph.cdefs[0].rpn", "must be a string"),
         (full(vdefs=[{"name": "v", "rpn": "a,MAX"}]), "graph.vdefs[0].rpn", "VDEF must be"),
         (full(lines=[{"value": "zz"}]), "graph.lines[0].value", "not a series or cdef"),
-        (full(lines=[{"value": "a", "type": "TICK"}]), "graph.lines[0].type", "LINE, AREA"),
+        (full(lines=[{"value": "a", "type": "STEP"}]), "graph.lines[0].type", "LINE, AREA"),
         (full(lines=[{"value": "a", "color": "red"}]), "graph.lines[0].color", "#rrggbb"),
         (full(lines=[{"value": "a", "color": "#ff0000:x"}]), "graph.lines[0].color", "#rrggbb"),
         (full(lines=[{"value": "a", "width": 50}]), "graph.lines[0].width", "0.1 and 20"),
@@ -282,3 +286,79 @@ def test_definitions_are_remembered_refusals_are_not() -> None:
     for _ in range(2):
         with pytest.raises(GraphDefError, match="bad DS name"):
             parse(series=f"{INST}:no-such!")
+
+
+def test_tick_lines() -> None:
+    req = parse(graph=full(lines=[{"value": "a", "type": "TICK", "color": "#9467bd59"}]))
+    assert req.graph.lines == (Line("a", "TICK", color="#9467bd59", fraction=1.0),)
+    half = parse(graph=full(lines=[{"value": "a", "type": "TICK", "fraction": 0.5}]))
+    assert half.graph.lines[0].fraction == 0.5
+    unset = parse(graph=full(lines=[{"value": "a", "type": "TICK", "fraction": None}]))
+    assert unset.graph.lines[0].fraction == 1.0
+    assert str(error(graph=full(lines=[{"value": "a", "type": "TICK", "stack": True}]))) == (
+        "graph.lines[0].stack: a TICK cannot be stacked"
+    )
+    assert error(graph=full(lines=[{"value": "a", "type": "TICK", "dash": True}])).param == (
+        "graph.lines[0].dash"
+    )
+    assert error(graph=full(lines=[{"value": "a", "type": "TICK", "fraction": 0}])).param == (
+        "graph.lines[0].fraction"
+    )
+
+
+def test_aggregate_cdefs_become_rpn() -> None:
+    two = [{"name": "a", "path": INST, "ds": "rpm"}, {"name": "b", "path": INST, "ds": "epm"}]
+    cdefs = [
+        {"name": "t", "aggregate": "TOTAL", "of": ["a", "b"]},
+        {"name": "m", "aggregate": "AVERAGE", "of": ["a", "b", "t"]},
+        {"name": "lo", "aggregate": "MIN", "of": ["a"]},
+    ]
+    graph = parse(graph={"series": two, "cdefs": cdefs}).graph
+    assert graph.cdefs == (Cdef("t", "a,b,ADDNAN"), Cdef("m", "a,b,t,3,AVG"), Cdef("lo", "a"))
+
+
+@pytest.mark.parametrize(
+    ("cdef", "param", "message"),
+    [
+        ({"name": "t", "aggregate": "SUM", "of": ["a"]}, "aggregate", "must be one of TOTAL"),
+        ({"name": "t", "aggregate": "TOTAL", "of": []}, "of", "must be a non-empty list"),
+        ({"name": "t", "aggregate": "TOTAL", "of": ["a", "zz"]}, "of[1]", "'zz' is not"),
+        ({"name": "t", "aggregate": "TOTAL", "of": ["t"]}, "of[0]", "'t' is not"),
+        ({"name": "t"}, "rpn", "is required"),
+    ],
+)
+def test_aggregate_errors(cdef: dict[str, Any], param: str, message: str) -> None:
+    exc = error(graph=full(cdefs=[cdef]))
+    assert exc.param == f"graph.cdefs[0].{param}"
+    assert message in str(exc)
+
+
+def test_compare_and_legend_values() -> None:
+    graph = parse(graph=full(compare=604800, legend_values=True)).graph
+    assert (graph.compare, graph.legend_values) == (604800, True)
+    assert parse(graph=full(compare=None)).graph.compare == 0
+    assert error(graph=full(compare=5)).param == "graph.compare"
+    assert error(graph=full(legend_values="maybe")).param == "graph.legend_values"
+
+
+def test_compare_repeats_series_cdefs_and_lines_shifted() -> None:
+    graph = full(
+        compare=86400,
+        cdefs=[{"name": "c", "rpn": "a,PREV(a),-"}],
+        lines=[{"value": "a"}, {"value": "c", "color": "#d62728cc"}, {"value": 1, "type": "HRULE"}],
+    )
+    req = parse(graph=graph, start="1699990000", end="1699999000")
+    args = render_args(req, {INST: "/rrd/x.rrd"})
+    past = "gm" + "_" * 62
+    assert f"DEF:{past}past_a=/rrd/x.rrd:rpm:AVERAGE:start=1699903600:end=1699912600" in args
+    assert f"SHIFT:{past}past_a:86400" in args
+    assert f"CDEF:{past}past_c={past}past_a,PREV({past}past_a),-" in args
+    assert f"LINE1:{past}past_c#d6272899:c (1 day ago):dashes=4,3" in args
+
+
+@pytest.mark.parametrize("name", ["start", "end", "step", "ds", "cf"])
+def test_names_rrdtool_takes_for_def_options_are_refused(name: str) -> None:
+    exc = error(graph={"series": [{"name": name, "path": INST, "ds": "rpm"}]})
+    assert str(exc) == (
+        f"graph.series[0].name: bad variable name {name!r}: rrdtool takes it for an option"
+    )

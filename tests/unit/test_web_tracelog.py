@@ -8,7 +8,14 @@ import pytest
 
 from graphmetrics.web import tracelog
 from graphmetrics.web.graphdef import parse_graph
-from graphmetrics.web.tracelog import Instance, UnknownInstance, graph_for, menu, parse_stem
+from graphmetrics.web.tracelog import (
+    Instance,
+    UnknownInstance,
+    graph_for,
+    graphs_for,
+    menu,
+    parse_stem,
+)
 
 
 def test_parse_stem() -> None:
@@ -56,7 +63,8 @@ INSTANCES = [
 @pytest.mark.parametrize(
     ("kind", "host", "ds", "count"),
     [
-        ("all", "h1", {"rpm"}, 2),
+        ("all", "h1", {"rpm", "epm", "bl", "spr", "start"}, 5),
+        ("pool-headroom", None, {"rpm", "spr"}, 1),
         ("compare-rpm", None, {"rpm"}, 3),
         ("compare-max", None, {"spr"}, 3),
         ("headroom", "h2", {"headroom"}, 1),
@@ -83,8 +91,11 @@ def test_instance_graph_is_a_valid_render_definition() -> None:
         "errors/min",
         "backlog",
         "est. max rpm",
+        "restart",
     ]
-    parse_graph(definition)
+    graph = parse_graph(definition)
+    assert (graph.lines[-1].type, graph.lines[-1].value) == ("TICK", "restarts")
+    assert graph.series[-1].cf == "MAX"
 
 
 def test_errors() -> None:
@@ -101,3 +112,23 @@ def test_errors() -> None:
 def test_pools_are_bounded() -> None:
     many = [Instance("acme", "h", f"i{n:03}") for n in range(tracelog.MAX_POOL + 5)]
     assert len(graph_for(many, "compare-rpm", customer="acme")["series"]) == tracelog.MAX_POOL
+
+
+def test_big_pools_are_split_and_say_so() -> None:
+    many = [Instance("acme", "h", f"i{n:03}") for n in range(tracelog.MAX_POOL + 5)]
+    graphs = graphs_for(many, "compare-rpm", customer="acme")
+    assert [len(g["series"]) for g in graphs] == [tracelog.MAX_POOL, 5]
+    assert graphs[0]["title"].endswith(f"instances 1–40 of {len(many)}")
+    assert graphs[1]["title"].endswith(f"instances 41–45 of {len(many)}")
+    for g in graphs:
+        parse_graph(g)
+    (total,) = graphs_for(many, "all", customer="acme")
+    assert total["title"] == f"All instances: acme ({len(many)} instances)"
+    assert len(parse_graph(total).series) == 5 * len(many)
+
+
+def test_pool_lines_beyond_the_palette_differ_in_dash_or_width() -> None:
+    many = [Instance("acme", "h", f"i{n:03}") for n in range(tracelog.MAX_POOL)]
+    lines = graph_for(many, "compare-max", customer="acme")["lines"]
+    styles = {(ln["color"], str(ln["dash"]), ln["width"]) for ln in lines}
+    assert len(styles) == len(lines) == tracelog.MAX_POOL

@@ -20,7 +20,7 @@ LAST_DAY = {"trail": 24}
 def tracelog_graphs(instances: list[Instance]) -> list[dict[str, Any]]:
     first = instances[0]
     customer = [i for i in instances if i.customer == first.customer]
-    graphs = [instance_graph(i) for i in instances[:2]]
+    graphs = [pool_graph("all", first.customer, None, customer), instance_graph(first)]
     graphs.append(pool_graph("headroom", first.customer, None, customer))
     graphs.append(pool_graph("compare-rpm", first.customer, None, customer))
     return graphs

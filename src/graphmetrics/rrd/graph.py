@@ -31,6 +31,7 @@ from pathlib import Path
 import rrdtool
 
 from graphmetrics.rrd.files import RRDFiles
+from graphmetrics.rrd.overlays import internal_name, is_internal, with_past
 
 MAX_ROWS = 10000
 # Cairo/pango font handling in librrd is not known to be thread-safe; the binding
@@ -66,6 +67,8 @@ class Series:
     path: str
     ds: str
     cf: str = "AVERAGE"
+    # seconds earlier: the DEF reads [start - shift, end - shift], SHIFTed forward
+    shift: int = 0
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class Line:
     legend: str = ""
     dash: tuple[int, ...] | None = None
     stack: bool = False
+    # TICK only: the tick's length as a fraction of the plot's height
+    fraction: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,10 @@ class Graph:
     logarithmic: bool = False
     ymin: float | None = None
     ymax: float | None = None
+    # seconds: also draw every LINE/AREA as it was this long before (0: off)
+    compare: int = 0
+    # min/avg/max/last of every LINE/AREA in the legend
+    legend_values: bool = False
 
     @property
     def exports(self) -> tuple[Line, ...]:
@@ -161,15 +170,28 @@ def resolve_files(graph: Graph, rrd_dir: Path) -> dict[str, str]:
     return RRDFiles(rrd_dir).resolve((s.path, s.name) for s in graph.series).paths
 
 
-def def_args(graph: Graph, files: Files) -> list[str]:
-    """DEF, CDEF and VDEF arguments of ``graph``."""
-    args = [f"DEF:{s.name}={escape(files[s.path])}:{s.ds}:{s.cf}" for s in graph.series]
+def def_args(graph: Graph, files: Files, span: tuple[int, int] | None = None) -> list[str]:
+    """DEF, SHIFT, CDEF and VDEF arguments of ``graph``; shifted series read ``span``
+    (the request's start and end) that many seconds earlier."""
+    args = []
+    shifts = []
+    for s in graph.series:
+        arg = f"DEF:{s.name}={escape(files[s.path])}:{s.ds}:{s.cf}"
+        if s.shift and span is not None:
+            arg += f":start={span[0] - s.shift}:end={span[1] - s.shift}"
+            shifts.append(f"SHIFT:{s.name}:{s.shift}")
+        args.append(arg)
+    args += shifts
     args += [f"CDEF:{c.name}={c.rpn}" for c in graph.cdefs]
     args += [f"VDEF:{v.name}={v.rpn}" for v in graph.vdefs]
     return args
 
 
 def _draw(line: Line) -> str:
+    if line.type == "TICK":
+        # rrdtool draws a TICK's legend box over the text's first letters: two spaces more
+        legend = f"  {line.legend}" if line.legend else ""
+        return f"TICK:{line.value}{line.color}:{line.fraction:g}:{escape(legend)}"
     head = {"LINE": f"LINE{line.width:g}", "AREA": "AREA", "HRULE": "HRULE"}[line.type]
     arg = f"{head}:{line.value}{line.color}:{escape(line.legend)}"
     if line.stack:
@@ -179,9 +201,30 @@ def _draw(line: Line) -> str:
     return arg
 
 
+LEGEND_VALUES = (("min", "MINIMUM"), ("avg", "AVERAGE"), ("max", "MAXIMUM"), ("last", "LAST"))
+
+
+def _drawing(graph: Graph) -> list[str]:
+    """The lines, each followed by its min/avg/max/last when the graph asks for them."""
+    if not graph.legend_values:
+        return [_draw(line) for line in graph.lines]
+    vdefs: list[str] = []
+    draws: list[str] = []
+    for i, line in enumerate(graph.lines):
+        draws.append(_draw(line))
+        if line.type not in ("LINE", "AREA") or is_internal(line.value):
+            continue
+        for label, function in LEGEND_VALUES:
+            name = internal_name(f"{label}{i}")
+            vdefs.append(f"VDEF:{name}={line.value},{function}")
+            end = "\\l" if label == "last" else ""
+            draws.append(f"GPRINT:{name}:{label} %.2lf%s{end}")
+    return vdefs + draws
+
+
 def graph_args(req: RenderRequest, files: Files, daemon: str | None = None) -> list[str]:
     """Arguments for ``rrdtool.graphv('-', *args)`` drawing ``req``."""
-    graph = req.graph
+    graph = with_past(req.graph)
     args = ["--imgformat", req.format.upper(), "--start", str(req.start), "--end", str(req.end)]
     args += ["--width", str(req.width), "--height", str(req.height), "--full-size-mode"]
     if daemon:
@@ -200,8 +243,8 @@ def graph_args(req: RenderRequest, files: Files, daemon: str | None = None) -> l
         args.append(f"--upper-limit={graph.ymax!r}")
     if graph.ymin is not None or graph.ymax is not None:
         args.append("--rigid")
-    args += def_args(graph, files)
-    args += [_draw(line) for line in graph.lines]
+    args += def_args(graph, files, (req.start, req.end))
+    args += _drawing(graph)
     args += [f"GPRINT:{g.value}:{escape(g.format)}" for g in graph.gprints]
     return args
 
@@ -213,8 +256,9 @@ def xport_args(req: RenderRequest, files: Files, daemon: str | None = None) -> l
         args += ["--daemon", daemon]
     if req.step:
         args += ["--step", str(req.step)]
-    args += def_args(req.graph, files)
-    args += [f"XPORT:{line.value}:{escape(column_label(line))}" for line in req.graph.exports]
+    graph = with_past(req.graph)
+    args += def_args(graph, files, (req.start, req.end))
+    args += [f"XPORT:{line.value}:{escape(column_label(line))}" for line in graph.exports]
     return args
 
 
@@ -255,7 +299,7 @@ def render(req: RenderRequest, files: Files, args: Sequence[str]) -> Rendered:
         data = rrdtool.xport(*args)
     except rrdtool.OperationalError as exc:
         raise RenderError(f"rrdtool: {_clean_error(exc, files)}") from None
-    columns = [column_label(line) for line in req.graph.exports]
+    columns = [column_label(line) for line in with_past(req.graph).exports]
     meta = data["meta"]
     rows = table(int(meta["start"]), int(meta["step"]), data["data"])
     if req.format == "csv":

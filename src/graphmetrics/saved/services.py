@@ -26,8 +26,17 @@ DEFAULT_PAGE = "default"
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_GRAPHS = 100
-MAX_DEFINITION_BYTES = 32_000
-VIEW_KEYS: dict[str, type | tuple[type, ...]] = {"start": str, "end": str, "trail": (int, float)}
+# as much as /render takes in graph= (graphdef.MAX_GRAPH_JSON): a fleet-wide total
+# of a few hundred series must fit
+MAX_DEFINITION_BYTES = 65_536
+VIEW_KEYS: dict[str, type | tuple[type, ...]] = {
+    "start": str,
+    "end": str,
+    "trail": (int, float),
+    "step": int,  # seconds per data point asked of /render
+    "height": int,  # image height in pixels
+}
+VIEW_BOUNDS = {"step": (1, 366 * 86400), "height": (80, 2000)}
 
 
 class InvalidInput(ValueError):
@@ -86,7 +95,7 @@ def check_view(view: Any, where: str) -> dict[str, Any]:
     for key, value in view.items():
         kind = VIEW_KEYS.get(key)
         if kind is None:
-            raise InvalidInput(f"{where}.view: unknown key {key!r} (start, end, trail)")
+            raise InvalidInput(f"{where}.view: unknown key {key!r} ({', '.join(VIEW_KEYS)})")
         if value is None:
             continue
         if not _has_type(value, kind):
@@ -95,6 +104,9 @@ def check_view(view: Any, where: str) -> dict[str, Any]:
             raise InvalidInput(f"{where}.view.{key}: longer than 64 characters")
         if key == "trail" and not 0 < value <= 24 * 400:
             raise InvalidInput(f"{where}.view.trail: hours between 0 and 9600")
+        if key in VIEW_BOUNDS and not VIEW_BOUNDS[key][0] <= value <= VIEW_BOUNDS[key][1]:
+            low, high = VIEW_BOUNDS[key]
+            raise InvalidInput(f"{where}.view.{key}: between {low} and {high}")
         clean[key] = value
     return clean
 
@@ -249,6 +261,23 @@ class SavedGraphService:
             ordered.append(graph)
         page.graphs = ordered
         self.session.commit()
+        self.session.refresh(page)
+        return page
+
+    def rename_page(self, page: Page, generation: int, name: str) -> Page:
+        """Give ``page`` a new name (not the default page, not a name its owner uses)."""
+        check_page_name(name)
+        if page.name == DEFAULT_PAGE:
+            raise InvalidInput("the default page cannot be renamed; duplicate it instead")
+        if name != page.name and self.page(page.owner.name, page.section, name) is not None:
+            raise InvalidInput(f"{page.owner.name} already has a page named {name!r}")
+        self._bump(page, generation)
+        page.name = name
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            self.session.rollback()
+            raise InvalidInput(f"{page.owner.name} already has a page named {name!r}") from exc
         self.session.refresh(page)
         return page
 

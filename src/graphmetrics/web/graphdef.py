@@ -16,7 +16,7 @@ Query parameters (both forms)
 ``format``           ``png`` (default), ``svg``, ``csv`` or ``json``
 Parameters starting with ``_`` are ignored (cache busters); others are refused.
 
-Simple form: ``series=PATH:DS[:CF]``, repeatable (at most 50), one line per series,
+Simple form: ``series=PATH:DS[:CF]``, repeatable (at most 500), one line per series,
 legend and CSV/JSON column = the parameter text.  ``PATH`` is the RRD file relative
 to the RRD directory without ``.rrd``; ``CF`` is AVERAGE (default), MAX, MIN or
 LAST.  ``title``, ``vlabel``, ``ymin``, ``ymax``, ``logarithmic`` may be added.
@@ -29,12 +29,17 @@ Full form: ``graph=<URL-encoded JSON>``, an object with these keys (only
       "vlabel": "requests/min",         // y-axis label
       "logarithmic": false,             // log y-axis
       "ymin": null, "ymax": null,       // y limits (numbers); either makes the axis rigid
-      "series": [                       // rrdtool DEFs (1..50)
+      "compare": 604800,                // also draw each LINE/AREA as it was this many
+                                        // seconds before (rrdtool SHIFT), dashed
+      "legend_values": true,            // min/avg/max/last of each LINE/AREA in the legend
+      "series": [                       // rrdtool DEFs (1..500)
         {"name": "rpm", "path": "tracelog/app1__acme__inst1", "ds": "rpm", "cf": "AVERAGE"},
-        {"name": "spr", "path": "tracelog/app1__acme__inst1", "ds": "spr"}
+        {"name": "spr", "path": "tracelog/app1__acme__inst1", "ds": "spr"},
+        {"name": "restarts", "path": "tracelog/app1__acme__inst1", "ds": "start", "cf": "MAX"}
       ],
       "cdefs": [                        // computed series, RPN over earlier names
-        {"name": "headroom", "rpn": "spr,rpm,-,spr,/,100,*"}
+        {"name": "headroom", "rpn": "spr,rpm,-,spr,/,100,*"},
+        {"name": "both", "aggregate": "TOTAL", "of": ["rpm", "spr"]}
       ],
       "vdefs": [                        // single values: name,FUNCTION or name,N,PERCENT
         {"name": "peak", "rpn": "rpm,MAXIMUM"}
@@ -44,7 +49,8 @@ Full form: ``graph=<URL-encoded JSON>``, an object with these keys (only
          "stack": false},
         {"value": "headroom", "type": "LINE", "width": 2, "color": "#d62728cc",
          "legend": "headroom %", "dash": true},
-        {"value": "peak", "type": "HRULE", "color": "#999999", "legend": "peak"}
+        {"value": "peak", "type": "HRULE", "color": "#999999", "legend": "peak"},
+        {"value": "restarts", "type": "TICK", "color": "#9467bd59", "fraction": 1}
       ],
       "gprints": [{"value": "peak", "format": "max %6.1lf%s"}]   // legend values
     }
@@ -52,15 +58,23 @@ Full form: ``graph=<URL-encoded JSON>``, an object with these keys (only
 Names are identifiers (letter or ``_`` first, at most 63 characters, not an RPN
 operator) and unique across series, cdefs and vdefs.  ``cf`` defaults to AVERAGE.
 Tracelog files also offer the virtual DS ``headroom`` ((spr-rpm)/spr*100), expanded
-into DEFs plus a CDEF under the series' name.  Line keys: ``value`` (required; a
-series/cdef name, or for HRULE a vdef name or a number), ``type`` LINE (default),
-AREA or HRULE, ``width`` 0.1..20 (LINE, default 1), ``color`` ``#rrggbb`` or
-``#rrggbbaa`` (default: a 10-colour palette by position), ``legend`` text (default
-none), ``dash`` false / true / list of on,off pixel lengths (LINE and HRULE),
-``stack`` on the previous LINE/AREA.  When ``lines`` is omitted or empty every series is
-drawn as a LINE with its name as legend.  CSV and JSON columns are the LINE and AREA
-lines in order, labelled by their legend (or value name).  ``gprints`` print a vdef
-in the legend with one ``%lf``/``%le``/``%lg`` and an optional ``%s`` (SI prefix).
+into DEFs plus a CDEF under the series' name.  A cdef is either ``rpn`` or an
+``aggregate`` (TOTAL, AVERAGE, MIN or MAX) ``of`` earlier names, unknown values left
+out (TOTAL folds with ``ADDNAN``, MIN/MAX with ``MINNAN``/``MAXNAN``, AVERAGE is
+``AVG``): a fleet-wide total needs no RPN of hundreds of tokens.
+
+Line keys: ``value`` (required; a series/cdef name, or for HRULE a vdef name or a
+number), ``type`` LINE (default), AREA, HRULE or TICK (a mark where the value is
+non-zero, e.g. restarts), ``width`` 0.1..20 (LINE, default 1), ``color`` ``#rrggbb``
+or ``#rrggbbaa`` (default: a 10-colour palette by position), ``legend`` text
+(default none), ``dash`` false / true / list of on,off pixel lengths (LINE and
+HRULE), ``stack`` on the previous LINE/AREA, ``fraction`` of the plot's height a
+TICK spans (0..1, default 1).  When ``lines`` is omitted or empty every series is
+drawn as a LINE with its name as legend.  CSV and JSON columns are the LINE, AREA
+and TICK lines in order, labelled by their legend (or value name), then with
+``compare`` the LINE/AREA lines in the past ("rpm (1 week ago)").  ``gprints`` print
+a vdef in the legend with one ``%lf``/``%le``/``%lg`` and an optional ``%s`` (SI
+prefix).
 """
 
 from __future__ import annotations

@@ -19,8 +19,13 @@ from graphmetrics.rrd import rpn
 from graphmetrics.rrd.graph import PALETTE, TRACELOG_VIRTUAL, Cdef, Gprint, Graph, Line, Series
 
 CONSOLIDATIONS = ("AVERAGE", "MAX", "MIN", "LAST")
-LINE_TYPES = ("LINE", "AREA", "HRULE")
-MAX_SERIES = 50
+LINE_TYPES = ("LINE", "AREA", "HRULE", "TICK")
+# A fleet-wide total reads a few hundred files; past this a graph is refused with a
+# message saying so (every DEF is a file rrdtool opens for each drawing).
+MAX_SERIES = 500
+# aggregate -> RPN operator folding two values, unknowns ignored (as ADDNAN does)
+AGGREGATES = {"TOTAL": "ADDNAN", "MIN": "MINNAN", "MAX": "MAXNAN", "AVERAGE": "AVG"}
+MAX_COMPARE = 366 * 86400
 MAX_CDEFS = 50
 MAX_VDEFS = 20
 MAX_LINES = 100
@@ -87,11 +92,19 @@ def _bool(param: str, value: Any) -> bool:
     raise GraphDefError(param, f"must be true or false, got {value!r}")
 
 
+# rrdtool 1.7 reads ``DEF:start=...`` as the DEF's start= option, not as a name
+DEF_KEYS = frozenset(("rrd", "vname", "ds", "cf", "step", "start", "end", "reduce", "daemon",
+                      "dashes"))  # fmt: skip
+
+
 def _name(param: str, value: Any) -> str:
     try:
-        return rpn.check_name(value)
+        name = rpn.check_name(value)
     except rpn.RPNError as exc:
         raise GraphDefError(param, str(exc)) from None
+    if name in DEF_KEYS:
+        raise GraphDefError(param, f"bad variable name {name!r}: rrdtool takes it for an option")
+    return name
 
 
 def _object(param: str, value: Any, allowed: Iterable[str], required: Iterable[str]) -> dict:
@@ -147,7 +160,7 @@ def series_defs(
 
 
 def _line(param: str, raw: Any, index: int, drawable: set[str], vdefs: set[str]) -> Line:
-    keys = ("value", "type", "width", "color", "legend", "dash", "stack")
+    keys = ("value", "type", "width", "color", "legend", "dash", "stack", "fraction")
     raw = _object(param, raw, keys, ("value",))
     kind = raw.get("type", "LINE")
     if kind not in LINE_TYPES:
@@ -176,13 +189,17 @@ def _line(param: str, raw: Any, index: int, drawable: set[str], vdefs: set[str])
         dashes = tuple(read_int(f"{param}.dash", d, 1, 100) for d in dash)
     elif dash is not False and dash is not None:
         raise GraphDefError(f"{param}.dash", "must be true, false or a list of 1..8 lengths")
-    if dashes and kind == "AREA":
+    if dashes and kind in ("AREA", "TICK"):
         raise GraphDefError(f"{param}.dash", "only LINE and HRULE can be dashed")
     stack = _bool(f"{param}.stack", raw.get("stack", False))
-    if stack and kind == "HRULE":
-        raise GraphDefError(f"{param}.stack", "an HRULE cannot be stacked")
+    if stack and kind in ("HRULE", "TICK"):
+        raise GraphDefError(f"{param}.stack", f"a {kind} cannot be stacked")
+    fraction = raw.get("fraction")
+    fraction = 1.0 if fraction is None else read_number(f"{param}.fraction", fraction)
+    if not 0 < fraction <= 1:
+        raise GraphDefError(f"{param}.fraction", "must be above 0 and at most 1")
     legend = _text(f"{param}.legend", raw.get("legend", ""))
-    return Line(str(value), kind, width, color.lower(), legend, dashes, stack)
+    return Line(str(value), kind, width, color.lower(), legend, dashes, stack, fraction)
 
 
 def _gprint(param: str, raw: Any, vdefs: set[str]) -> Gprint:
@@ -206,7 +223,7 @@ def _gprint(param: str, raw: Any, vdefs: set[str]) -> Gprint:
 def parse_graph(raw: Any, param: str = "graph") -> Graph:
     """The full form's JSON object (already decoded) as a :class:`Graph`."""
     keys = ("title", "vlabel", "logarithmic", "ymin", "ymax", "series", "cdefs", "vdefs",
-            "lines", "gprints")  # fmt: skip
+            "lines", "gprints", "compare", "legend_values")  # fmt: skip
     raw = _object(param, raw, keys, ("series",))
     names: set[str] = set()
 
@@ -219,7 +236,14 @@ def parse_graph(raw: Any, param: str = "graph") -> Graph:
 
     series: list[Series] = []
     cdefs: list[Cdef] = []
-    raw_series = _list(f"{param}.series", raw["series"], MAX_SERIES)
+    raw_series = raw["series"]
+    if isinstance(raw_series, list) and len(raw_series) > MAX_SERIES:
+        raise GraphDefError(
+            f"{param}.series",
+            f"{len(raw_series)} series, a graph reads at most {MAX_SERIES}: "
+            "narrow the search or split the series over several graphs",
+        )
+    raw_series = _list(f"{param}.series", raw_series, MAX_SERIES)
     if not raw_series:
         raise GraphDefError(f"{param}.series", "needs at least one series")
     for i, item in enumerate(raw_series):
@@ -235,14 +259,19 @@ def parse_graph(raw: Any, param: str = "graph") -> Graph:
     drawable = set(names)
     for i, item in enumerate(_list(f"{param}.cdefs", raw.get("cdefs", []), MAX_CDEFS)):
         where = f"{param}.cdefs[{i}]"
-        item = _object(where, item, ("name", "rpn"), ("name", "rpn"))
+        item = _object(where, item, ("name", "rpn", "aggregate", "of"), ("name",))
         known = set(names)
         name = new_name(f"{where}.name", item["name"])
-        try:
-            rpn.validate_cdef(item["rpn"], known)
-        except rpn.RPNError as exc:
-            raise GraphDefError(f"{where}.rpn", str(exc)) from None
-        cdefs.append(Cdef(name, item["rpn"]))
+        if "aggregate" in item or "of" in item:
+            cdefs.append(Cdef(name, _aggregate(where, item, drawable)))
+        else:
+            if "rpn" not in item:
+                raise GraphDefError(f"{where}.rpn", "is required (or aggregate and of)")
+            try:
+                rpn.validate_cdef(item["rpn"], known)
+            except rpn.RPNError as exc:
+                raise GraphDefError(f"{where}.rpn", str(exc)) from None
+            cdefs.append(Cdef(name, item["rpn"]))
         drawable.add(name)
     vdefs: list[Cdef] = []
     for i, item in enumerate(_list(f"{param}.vdefs", raw.get("vdefs", []), MAX_VDEFS)):
@@ -269,10 +298,36 @@ def parse_graph(raw: Any, param: str = "graph") -> Graph:
         _gprint(f"{param}.gprints[{i}]", item, vdef_names)
         for i, item in enumerate(_list(f"{param}.gprints", raw.get("gprints", []), MAX_LINES))
     ]
+    compare = raw.get("compare") or 0
+    if compare:
+        compare = read_int(f"{param}.compare", str(compare), 60, MAX_COMPARE)
     return Graph(
         tuple(series), tuple(cdefs), tuple(vdefs), tuple(lines), tuple(gprints),
         **axis_options(f"{param}.", raw),
+        compare=compare,
+        legend_values=_bool(f"{param}.legend_values", raw.get("legend_values", False)),
     )  # fmt: skip
+
+
+def _aggregate(param: str, item: dict[str, Any], drawable: set[str]) -> str:
+    """The RPN of ``{"aggregate": "TOTAL", "of": [names]}``: unknown values are left
+    out (a total of known values, as the original's ``ADDNAN``), unknown only when
+    every value is."""
+    kind = item.get("aggregate")
+    if kind not in AGGREGATES:
+        raise GraphDefError(f"{param}.aggregate", f"must be one of {', '.join(AGGREGATES)}")
+    of = item.get("of")
+    if not isinstance(of, list) or not of:
+        raise GraphDefError(f"{param}.of", "must be a non-empty list of series or cdef names")
+    if len(of) > MAX_SERIES:
+        raise GraphDefError(f"{param}.of", f"at most {MAX_SERIES} names, got {len(of)}")
+    for i, name in enumerate(of):
+        if not isinstance(name, str) or name not in drawable:
+            raise GraphDefError(f"{param}.of[{i}]", f"{name!r} is not an earlier series or cdef")
+    if kind == "AVERAGE":
+        return ",".join([*of, str(len(of)), "AVG"])
+    operator = AGGREGATES[kind]
+    return ",".join([of[0], *(f"{name},{operator}" for name in of[1:])])
 
 
 def axis_options(prefix: str, raw: dict[str, Any]) -> dict[str, Any]:

@@ -59,7 +59,9 @@ def compile_query(query: str) -> Callable[[str], bool]:
     a shell pattern matching the whole name or the name after ``tracelog/`` or
     ``metrics/``.  Without a prefix, a query with ``*``, ``?`` or ``[`` and nothing
     that only a regular expression would contain (``^ $ ( ) | + { } \\ .* .+ .?``)
-    is a glob; anything else is a regular expression.  Empty matches everything.
+    is a glob; anything else is a regular expression.  Without a prefix the case is
+    ignored and spaces mean "anything between" (``acme inst1`` finds
+    ``tracelog/app1__acme__inst1``).  Empty matches everything.
     """
     if len(query) > MAX_QUERY:
         raise SearchError("q", f"longer than {MAX_QUERY} characters")
@@ -67,21 +69,22 @@ def compile_query(query: str) -> Callable[[str], bool]:
         return _glob(query[5:])
     if query.startswith("re:"):
         return _regex(query[3:])
+    words = query.split()
     if any(c in query for c in "*?[") and not _REGEX_ONLY.search(query):
-        return _glob(query)
-    return _regex(query)
+        return _glob("*".join(words), re.IGNORECASE)
+    return _regex(".*".join(words), re.IGNORECASE)
 
 
-def _regex(pattern: str) -> Callable[[str], bool]:
+def _regex(pattern: str, flags: int = 0) -> Callable[[str], bool]:
     try:
-        compiled = re.compile(pattern)
+        compiled = re.compile(pattern, flags)
     except re.error as exc:
         raise SearchError("q", f"bad regular expression {pattern!r}: {exc}") from None
     return lambda name: compiled.search(name) is not None
 
 
-def _glob(pattern: str) -> Callable[[str], bool]:
-    compiled = re.compile(fnmatch.translate(pattern))
+def _glob(pattern: str, flags: int = 0) -> Callable[[str], bool]:
+    compiled = re.compile(fnmatch.translate(pattern), flags)
 
     def match(name: str) -> bool:
         return compiled.match(name) is not None or compiled.match(name.split("/", 1)[1]) is not None

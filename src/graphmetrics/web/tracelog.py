@@ -17,13 +17,21 @@ PALETTE = (
     "#1f77b4", "#d62728", "#ff7f0e", "#2ca02c", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )  # fmt: skip
+# Beyond the palette, lines differ by dash and then width: 10 x 3 x 2 distinct styles.
+DASHES: tuple[Any, ...] = (False, [6, 3], [2, 2])
+WIDTHS = (1, 2)
+# Instances per comparison graph; a bigger pool is split over several graphs.
 MAX_POOL = 40
+# Instances in one pool-total graph (5 files read per instance).
+MAX_TOTAL = 100
+RESTART_COLOR = "#9467bd59"
 
 POOL_KINDS = {
     "all": "All instances",
     "compare-rpm": "Compare requests/min",
     "compare-max": "Compare est. max rpm",
     "headroom": "Headroom %",
+    "pool-headroom": "Pool headroom (%)",
 }
 
 
@@ -102,8 +110,34 @@ def _line(value: str, color: str, legend: str, **style: Any) -> dict[str, Any]:
     return line
 
 
+def line_style(i: int) -> dict[str, Any]:
+    """Colour, dash and width of the ``i``-th line: distinct for 60 lines."""
+    n = len(PALETTE)
+    return {
+        "color": PALETTE[i % n],
+        "dash": DASHES[(i // n) % len(DASHES)],
+        "width": WIDTHS[(i // (n * len(DASHES))) % len(WIDTHS)],
+    }
+
+
+def restart_ticks(value: str) -> dict[str, Any]:
+    """Restarts (the ``start`` DS, 1 in a minute of a restart) as full-height ticks."""
+    return {"value": value, "type": "TICK", "color": RESTART_COLOR, "legend": "restart",
+            "fraction": 1}  # fmt: skip
+
+
+def _traffic_lines(rpm: str, epm: str, bl: str, spr: str) -> list[dict[str, Any]]:
+    return [
+        _line(rpm, "#1f77b4", "requests/min", width=2),
+        _line(epm, "#d62728", "errors/min"),
+        _line(bl, "#ff7f0e", "backlog"),
+        _line(spr, "#2ca02c", "est. max rpm", dash=True),
+    ]
+
+
 def instance_graph(inst: Instance) -> dict[str, Any]:
-    """Requests/min, errors/min, backlog and estimated max rpm of one instance."""
+    """Requests/min, errors/min, backlog and estimated max rpm of one instance, and
+    its restarts."""
     return {
         "title": f"{inst.customer} {inst.host}/{inst.name}",
         "vlabel": "per minute",
@@ -115,39 +149,98 @@ def instance_graph(inst: Instance) -> dict[str, Any]:
             _series("epm", inst, "epm"),
             _series("bl", inst, "bl"),
             _series("spr", inst, "spr"),
+            _series("restarts", inst, "start", "MAX"),
         ],
         "cdefs": [],
-        "lines": [
-            _line("rpm", "#1f77b4", "requests/min", width=2),
-            _line("epm", "#d62728", "errors/min"),
-            _line("bl", "#ff7f0e", "backlog"),
-            _line("spr", "#2ca02c", "est. max rpm", dash=True),
-        ],
+        "lines": [*_traffic_lines("rpm", "epm", "bl", "spr"), restart_ticks("restarts")],
     }
 
 
-def pool_graph(kind: str, customer: str, host: str | None, insts: list[Instance]) -> dict[str, Any]:
-    """One line per instance of ``insts`` (a customer's, or one host's of a customer)."""
+def _totals(kinds: tuple[str, ...], insts: list[Instance]) -> tuple[list, list]:
+    """Series of ``kinds`` for every instance and a CDEF per kind aggregating them:
+    the sum, or for ``start`` whether any instance restarted."""
+    series = []
+    cdefs = []
+    for ds in kinds:
+        names = [f"{ds}{i}" for i in range(len(insts))]
+        cf = "MAX" if ds == "start" else "AVERAGE"
+        series += [_series(n, inst, ds, cf) for n, inst in zip(names, insts, strict=True)]
+        aggregate = "MAX" if ds == "start" else "TOTAL"
+        cdefs.append({"name": f"{ds}_all", "aggregate": aggregate, "of": names})
+    return series, cdefs
+
+
+def total_graph(kind: str, scope: str, insts: list[Instance]) -> dict[str, Any]:
+    """The pool as one instance: totals of rpm, epm, bl, spr and any restart, or the
+    pool's headroom (Σspr − Σrpm)/Σspr × 100 as one line."""
+    if kind == "all":
+        series, cdefs = _totals(("rpm", "epm", "bl", "spr", "start"), insts)
+        lines = [
+            *_traffic_lines("rpm_all", "epm_all", "bl_all", "spr_all"),
+            restart_ticks("start_all"),
+        ]
+    else:
+        series, cdefs = _totals(("rpm", "spr"), insts)
+        cdefs.append({"name": "headroom", "rpn": "spr_all,rpm_all,-,spr_all,/,100,*"})
+        lines = [_line("headroom", "#1f77b4", "pool headroom %", width=2)]
+    return {
+        "title": f"{POOL_KINDS[kind]}: {scope} ({len(insts)} instances)",
+        "vlabel": "% headroom" if kind == "pool-headroom" else "per minute",
+        "logarithmic": False,
+        "ymin": None if kind == "pool-headroom" else 0,
+        "ymax": None,
+        "series": series,
+        "cdefs": cdefs,
+        "lines": lines,
+    }
+
+
+def pool_graphs(
+    kind: str, customer: str, host: str | None, insts: list[Instance]
+) -> list[dict[str, Any]]:
+    """The graphs of a pool (a customer's instances, or one host's of a customer):
+    one, or for a big pool one per slice of at most :data:`MAX_POOL` (or
+    :data:`MAX_TOTAL` for totals) instances, each title saying which slice it is."""
     if kind not in POOL_KINDS:
         raise ValueError(f"unknown graph kind {kind!r}: instance, {', '.join(POOL_KINDS)}")
-    insts = insts[:MAX_POOL]
     scope = f"{customer} {host}" if host else customer
+    size = MAX_TOTAL if kind in ("all", "pool-headroom") else MAX_POOL
+    slices = [insts[i : i + size] for i in range(0, len(insts), size)]
+    graphs = []
+    for n, part in enumerate(slices):
+        where = scope
+        if len(slices) > 1:
+            first = n * size + 1
+            where = f"{scope}, instances {first}–{first + len(part) - 1} of {len(insts)}"
+        if kind in ("all", "pool-headroom"):
+            graphs.append(total_graph(kind, where, part))
+        else:
+            graphs.append(compare_graph(kind, where, bool(host), part))
+    return graphs
+
+
+def pool_graph(kind: str, customer: str, host: str | None, insts: list[Instance]) -> dict[str, Any]:
+    """The first of :func:`pool_graphs`."""
+    return pool_graphs(kind, customer, host, insts)[0]
+
+
+def compare_graph(kind: str, scope: str, in_host: bool, insts: list[Instance]) -> dict[str, Any]:
+    """One line per instance of ``insts``, each in its own style."""
     series: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     for i, inst in enumerate(insts):
-        color = PALETTE[i % len(PALETTE)]
-        legend = inst.name if host else inst.label
-        if kind in ("all", "compare-rpm"):
+        style = line_style(i)
+        color = style.pop("color")
+        legend = inst.name if in_host else inst.label
+        if kind == "compare-rpm":
             series.append(_series(f"r{i}", inst, "rpm"))
-            stacked = kind == "all"
-            kind_style = {"type": "AREA" if stacked else "LINE", "stack": stacked and i > 0}
-            lines.append(_line(f"r{i}", color, legend, **kind_style))
+            lines.append(_line(f"r{i}", color, legend, **style))
         elif kind == "compare-max":
             series.append(_series(f"s{i}", inst, "spr"))
-            lines.append(_line(f"s{i}", color, legend))
+            lines.append(_line(f"s{i}", color, legend, **style))
         else:  # the render API's virtual DS: (spr - rpm) / spr * 100
             series.append(_series(f"h{i}", inst, "headroom"))
-            lines.append(_line(f"h{i}", color, legend))
+            lines.append(_line(f"h{i}", color, legend, **style))
     return {
         "title": f"{POOL_KINDS[kind]}: {scope}",
         "vlabel": "% headroom" if kind == "headroom" else "per minute",
@@ -168,16 +261,29 @@ def graph_for(
     customer: str | None = None,
     host: str | None = None,
 ) -> dict[str, Any]:
-    """The definition of a ``kind`` graph; :class:`UnknownInstance` when nothing matches."""
+    """The definition of a ``kind`` graph (a big pool's first); :class:`UnknownInstance`
+    when nothing matches."""
+    return graphs_for(instances, kind, instance=instance, customer=customer, host=host)[0]
+
+
+def graphs_for(
+    instances: list[Instance],
+    kind: str,
+    *,
+    instance: str | None = None,
+    customer: str | None = None,
+    host: str | None = None,
+) -> list[dict[str, Any]]:
+    """The definitions of a ``kind`` graph: one, or a big pool's slices."""
     if kind == "instance":
         match = next((i for i in instances if i.stem == instance), None)
         if match is None:
             raise UnknownInstance(f"no tracelog instance {instance!r}")
-        return instance_graph(match)
+        return [instance_graph(match)]
     if not customer:
         raise ValueError("a pool graph needs customer= (and optionally host=)")
     pool = [i for i in instances if i.customer == customer and (not host or i.host == host)]
     if not pool:
         where = f"customer {customer!r}" + (f", host {host!r}" if host else "")
         raise UnknownInstance(f"no tracelog instances for {where}")
-    return pool_graph(kind, customer, host, pool)
+    return pool_graphs(kind, customer, host, pool)

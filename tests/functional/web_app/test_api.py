@@ -75,9 +75,12 @@ def test_bad_save_bodies_are_400_with_the_reason(signed_in: SignIn) -> None:
         ({"generation": 1, "graphs": [{"definition": {"series": 3}}]}, "definition.series"),
         ({"generation": 1, "graphs": [{"definition": {}, "view": {"when": 1}}]}, "unknown key"),
         ({"generation": 1, "graphs": [{"definition": {}, "view": {"trail": -1}}]}, "trail"),
+        ({"generation": 1, "graphs": [{"definition": {}, "view": {"height": 5}}]}, "view.height"),
+        ({"generation": 1, "graphs": [{"definition": {}, "view": {"step": 0}}]}, "view.step"),
+        ({"generation": 1, "graphs": [{"definition": {}, "view": {"step": "60"}}]}, "wrong type"),
         ({"generation": 1, "graphs": [{"definition": {}, "id": "x"}]}, "id must be"),
         ({"generation": 1, "graphs": [{"definition": {}}] * 101}, "at most 100"),
-        ({"generation": 1, "graphs": [{"definition": {"t": "x" * 40000}}]}, "larger than"),
+        ({"generation": 1, "graphs": [{"definition": {"t": "x" * 70000}}]}, "larger than"),
         ([1, 2], "must be a JSON object"),
     ]
     for body, reason in cases:
@@ -112,6 +115,34 @@ def test_create_and_delete_pages(signed_in: SignIn) -> None:
     alice.get("/alice/ops/", status=404)
     res = alice.delete(alice.page_api(), {"generation": 1}, status=400)
     assert "default page cannot be deleted" in res.json["error"]
+
+
+def test_rename_page(signed_in: SignIn) -> None:
+    alice = signed_in("alice")
+    alice.post("/api/pages/tracelog/alice", {"name": "ops"}, status=201)
+    alice.post("/api/pages/tracelog/alice", {"name": "taken"}, status=201)
+    alice.save([graph(alice)], page="ops")
+
+    def rename(page: str, body: Any, status: int = 200) -> Any:
+        return alice.app.patch_json(
+            alice.page_api(page=page), body, headers=alice.headers, status=status
+        ).json
+
+    assert "already has a page" in rename("ops", {"generation": 2, "name": "taken"}, 400)["error"]
+    assert "bad page name" in rename("ops", {"generation": 2, "name": "../x"}, 400)["error"]
+    rename("ops", {"generation": 1, "name": "war-room"}, 409)
+    renamed = rename("ops", {"generation": 2, "name": "war-room"})
+    assert renamed["url"] == "http://localhost/alice/war-room/"
+    assert (renamed["name"], renamed["generation"], len(renamed["graphs"])) == ("war-room", 3, 1)
+    alice.get("/alice/ops/", status=404)
+    assert "cannot be renamed" in rename("default", {"generation": 1, "name": "x"}, 400)["error"]
+    bob = signed_in("bob")
+    bob.app.patch_json(
+        alice.page_api(page="war-room"),
+        {"generation": 3, "name": "mine"},
+        headers=bob.headers,
+        status=403,
+    )
 
 
 def test_sections_keep_separate_pages(signed_in: SignIn) -> None:
@@ -157,13 +188,17 @@ def test_tracelog_graph_definitions(signed_in: SignIn) -> None:
     inst = alice.get("/api/tracelog/graph?kind=instance&instance=app1__acme__inst1").json[
         "definition"
     ]
-    assert [s["ds"] for s in inst["series"]] == ["rpm", "epm", "bl", "spr"]
+    assert [s["ds"] for s in inst["series"]] == ["rpm", "epm", "bl", "spr", "start"]
+    assert inst["lines"][-1]["type"] == "TICK"
     pool = alice.get("/api/tracelog/graph?kind=headroom&customer=acme").json["definition"]
     assert {s["ds"] for s in pool["series"]} == {"headroom"}
     assert len(pool["series"]) == 3
-    host = alice.get("/api/tracelog/graph?kind=all&customer=acme&host=app1").json["definition"]
-    assert [line["type"] for line in host["lines"]] == ["AREA", "AREA"]
-    assert [line["stack"] for line in host["lines"]] == [False, True]
+    host = alice.get("/api/tracelog/graph?kind=all&customer=acme&host=app1").json
+    assert host["definitions"] == [host["definition"]]
+    totals = host["definition"]
+    assert [c["aggregate"] for c in totals["cdefs"]] == ["TOTAL", "TOTAL", "TOTAL", "TOTAL", "MAX"]
+    assert [c["of"] for c in totals["cdefs"]][0] == ["rpm0", "rpm1"]
+    assert [line["type"] for line in totals["lines"]] == ["LINE"] * 4 + ["TICK"]
     alice.get("/api/tracelog/graph?kind=instance&instance=nope__x__y", status=404)
     alice.get("/api/tracelog/graph?kind=compare-rpm&customer=nobody", status=404)
     assert "customer=" in alice.get("/api/tracelog/graph?kind=headroom", status=400).json["error"]
@@ -178,5 +213,5 @@ def test_saved_graph_is_a_render_request(signed_in: SignIn) -> None:
     saved = alice.save([graph(alice, trail=1)]).json["graphs"][0]
     url = "/render?graph=" + quote(json.dumps(saved["definition"])) + "&trail=1&format=json"
     data = alice.get(url, status=200).json
-    assert data["columns"] == ["requests/min", "errors/min", "backlog", "est. max rpm"]
+    assert data["columns"] == ["requests/min", "errors/min", "backlog", "est. max rpm", "restart"]
     assert any(row[1] is not None for row in data["rows"])

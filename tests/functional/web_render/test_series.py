@@ -72,6 +72,10 @@ def test_everything_with_ds(series_app: webtest.TestApp) -> None:
         ("*__acme__inst?", [INST1, INST2]),
         ("host.example/cfg/*/metric", [METRIC]),
         ("nothing-like-this", []),
+        ("ACME INST1", [INST1]),
+        ("app1 inst", [INST1]),
+        ("App* Inst2", [INST2]),
+        ("re:ACME", []),
     ],
 )
 def test_regex_and_glob(series_app: webtest.TestApp, q: str, expected: list[str]) -> None:

@@ -93,6 +93,18 @@ def save_page(request: Request) -> dict[str, Any]:
     return page_data(request, service(request).save_graphs(page, generation, graphs))
 
 
+@view_config(route_name="api_page", request_method="PATCH", renderer="json", permission="edit")
+def rename_page(request: Request) -> dict[str, Any]:
+    """``{"generation": N, "name": "new-name"}``: the page under its new name (and URL)."""
+    body = json_body(request)
+    generation = int_field(body, "generation")
+    name = body.get("name")
+    if not isinstance(name, str):
+        raise json_error(HTTPBadRequest, "'name' must be the page's new name")
+    page = find_page(request, request.matchdict["section"], api=True)
+    return page_data(request, service(request).rename_page(page, generation, name))
+
+
 @view_config(route_name="api_page", request_method="DELETE", renderer="json", permission="edit")
 def delete_page(request: Request) -> dict[str, Any]:
     generation = int_field(json_body(request), "generation")
@@ -152,7 +164,7 @@ def tracelog_graph(request: Request) -> dict[str, Any]:
     params = request.params
     kind = params.get("kind", "instance")
     try:
-        definition = tracelog.graph_for(
+        definitions = tracelog.graphs_for(
             tracelog.scan_instances(settings.rrd_dir),
             kind,
             instance=params.get("instance"),
@@ -163,4 +175,5 @@ def tracelog_graph(request: Request) -> dict[str, Any]:
         raise json_error(HTTPNotFound, str(exc)) from exc
     except ValueError as exc:
         raise json_error(HTTPBadRequest, str(exc)) from exc
-    return {"definition": definition}
+    # a big pool comes as several graphs ("definitions"), each title saying its slice
+    return {"definition": definitions[0], "definitions": definitions}

@@ -1,0 +1,55 @@
+// Pure helpers of the metrics builder: default colours and legends, and keeping a
+// definition consistent after a series or CDEF is removed.
+
+// The render API's palette (rrd/graph.py), in its order: a line without a colour is drawn in
+// PALETTE[its index], so the editor shows that colour too.
+export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+function tokens(s) {
+  return [...s.path.split("/"), s.ds];
+}
+
+function commonPrefix(lists) {
+  const shortest = Math.min(...lists.map((l) => l.length));
+  let n = 0;
+  while (n < shortest - 1 && lists.every((l) => l[n] === lists[0][n])) n += 1;
+  return n;
+}
+
+/**
+ * A default legend per series ({path, ds}): the last path segment and the DS
+ * ("load1:data") when those differ between the series; otherwise the shortest part of
+ * the names that tells them apart: the segments left when those every name starts
+ * and ends with are cut ("web1", "web2").
+ */
+export function autoLabels(series) {
+  const simple = series.map((s) => `${s.path.split("/").pop()}:${s.ds}`);
+  if (new Set(simple).size === simple.length) return simple;
+  const lists = series.map(tokens);
+  const head = commonPrefix(lists);
+  const tail = commonPrefix(lists.map((l) => l.slice(head).reverse()));
+  return series.map((s, i) => {
+    const list = lists[i];
+    const middle = list.slice(head, list.length - tail);
+    if (!middle.length) return `${s.path}:${s.ds}`;
+    const dsInside = list.length - tail === list.length;
+    const path = dsInside ? middle.slice(0, -1) : middle;
+    const text = path.join("/");
+    return dsInside ? `${text}${text ? ":" : ""}${s.ds}` : text;
+  });
+}
+
+/** After a removal: aggregates forget removed names (and go when none is left); lines of
+ * removed series or CDEFs go. */
+export function pruneDefinition(def) {
+  const known = new Set(def.series.map((s) => s.name));
+  def.cdefs = (def.cdefs || []).filter((c) => {
+    if (c.of) {
+      c.of = c.of.filter((n) => known.has(n));
+      if (!c.of.length) return false;
+    }
+    known.add(c.name);
+    return true;
+  });
+  def.lines = (def.lines || []).filter((l) => l.type === "HRULE" || l.value === "" || known.has(l.value));
+}
