@@ -8,6 +8,7 @@ is customers → hosts → instances.  Each graph kind here yields a render defi
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ PALETTE = (
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )  # fmt: skip
 MAX_POOL = 40
+# entries one menu request answers at most (customers, hosts or instances)
+MENU_LIMIT = 200
 
 POOL_KINDS = {
     "all": "All instances",
@@ -72,6 +75,78 @@ def scan_instances(rrd_dir: Path) -> list[Instance]:
             if instance is not None:
                 found.append(instance)
     return sorted(found)
+
+
+class InstanceIndex:
+    """:func:`scan_instances`, done again only when the tracelog folder changes.
+
+    Adding or removing a file changes the folder's mtime; updating one does not, so
+    a dashboard load with 20 000 instances costs one ``stat``, not one scan.
+    """
+
+    def __init__(self, rrd_dir: Path) -> None:
+        self.folder = rrd_dir / "tracelog"
+        self.rrd_dir = rrd_dir
+        self._stamp: tuple[int, int, int] | None = None
+        self._instances: list[Instance] = []
+        self._lock = threading.Lock()
+
+    def instances(self) -> list[Instance]:
+        try:
+            st = os.stat(self.folder)
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            return []
+        if stamp != self._stamp:
+            with self._lock:
+                if stamp != self._stamp:
+                    self._instances = scan_instances(self.rrd_dir)
+                    self._stamp = stamp
+        return self._instances
+
+
+def menu_level(
+    instances: list[Instance],
+    *,
+    customer: str | None = None,
+    host: str | None = None,
+    query: str | None = None,
+    limit: int = MENU_LIMIT,
+) -> dict[str, Any]:
+    """One level of the instance menu, for the dashboard to load as it is opened.
+
+    No argument: the customers; ``customer``: its hosts; ``customer`` and ``host``:
+    that host's instances; ``query``: instances whose ``host/customer/instance``
+    names contain it (any case).  At most ``limit`` entries, ``more`` says if some
+    were left out, ``total`` how many there are.
+    """
+    entries: list[dict[str, Any]]
+    if query:
+        needle = query.lower()
+        found = [
+            i for i in instances if needle in f"{i.customer} {i.host} {i.name} {i.stem}".lower()
+        ]
+        entries = [
+            {"name": i.name, "stem": i.stem, "customer": i.customer, "host": i.host} for i in found
+        ]
+    elif customer is None:
+        counts: dict[str, int] = {}
+        for inst in instances:
+            counts[inst.customer] = counts.get(inst.customer, 0) + 1
+        entries = [{"name": name, "instances": n} for name, n in counts.items()]
+    elif host is None:
+        hosts: dict[str, int] = {}
+        for inst in instances:
+            if inst.customer == customer:
+                hosts[inst.host] = hosts.get(inst.host, 0) + 1
+        entries = [{"name": name, "instances": n} for name, n in hosts.items()]
+    else:
+        entries = [
+            {"name": i.name, "stem": i.stem}
+            for i in instances
+            if i.customer == customer and i.host == host
+        ]
+    return {"items": entries[:limit], "more": len(entries) > limit, "total": len(entries)}
 
 
 def menu(instances: Iterable[Instance]) -> list[dict[str, Any]]:
