@@ -28,6 +28,7 @@ from pyramid.request import Request
 
 from graphmetrics.saved.interfaces import ISavedGraphs
 from graphmetrics.saved.services import USER_NAME, SavedGraphService
+from graphmetrics.settings import SettingsError
 from graphmetrics.web.config import WebSettings
 
 log = logging.getLogger(__name__)
@@ -230,6 +231,11 @@ class CookieSecurityPolicy:
 
 def includeme(config: Configurator) -> None:
     settings: WebSettings = config.get_settings()["graphmetrics"]
+    if settings.auth_reissue_time >= settings.auth_timeout:
+        raise SettingsError(
+            f"auth_reissue_time ({settings.auth_reissue_time:g} s) must be less than "
+            f"auth_timeout ({settings.auth_timeout:g} s), or sign-ins in use would expire"
+        )
     secret = settings.auth_secret
     if not secret:
         secret = secrets.token_urlsafe(32)

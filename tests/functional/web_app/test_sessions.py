@@ -15,6 +15,7 @@ from pyramid.authentication import AuthTicket
 from webtest import TestApp
 
 from graphmetrics.cli.web import main as web_cli
+from graphmetrics.settings import SettingsError
 from tests.conftest import REPO
 from tests.helpers import sign_out
 
@@ -78,6 +79,13 @@ def test_a_ticket_in_use_is_reissued(make_app: Callable[..., TestApp]) -> None:
     assert len(fresh) == 1 and "Max-Age=3600" in fresh[0]
     assert browser.cookies["graphmetrics_auth"] != ticket_cookie("alice", time.time() - 400)
     browser.get("/api/users", status=200)
+
+
+def test_reissue_time_must_be_shorter_than_the_timeout(
+    make_app: Callable[..., TestApp],
+) -> None:
+    with pytest.raises(SettingsError, match="auth_reissue_time"):
+        make_app(auth_timeout="600", auth_reissue_time="600")
 
 
 def test_the_auth_cookie_is_host_only(testapp: TestApp) -> None:
