@@ -1,15 +1,15 @@
 """Tracelog instances found in the RRD directory, and the graph definitions drawn for them.
 
 An instance file is ``<rrd_dir>/tracelog/<host>__<customer>__<instance>.rrd``; the menu
-is customers → hosts → instances.  Each graph kind here yields a render definition
-(the JSON ``/render?graph=`` takes), so the dashboard saves exactly what it draws.
+is customers → hosts → instances, answered a level at a time (:func:`menu_level`).
+Each graph kind here yields a render definition (the JSON ``/render?graph=`` takes),
+so the dashboard saves exactly what it draws.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,23 +147,6 @@ def menu_level(
             if i.customer == customer and i.host == host
         ]
     return {"items": entries[:limit], "more": len(entries) > limit, "total": len(entries)}
-
-
-def menu(instances: Iterable[Instance]) -> list[dict[str, Any]]:
-    """``[{"name": customer, "hosts": [{"name": host, "instances": [stem, ...]}]}]``."""
-    tree: dict[str, dict[str, list[Instance]]] = {}
-    for inst in sorted(instances):
-        tree.setdefault(inst.customer, {}).setdefault(inst.host, []).append(inst)
-    return [
-        {
-            "name": customer,
-            "hosts": [
-                {"name": host, "instances": [{"name": i.name, "stem": i.stem} for i in insts]}
-                for host, insts in hosts.items()
-            ],
-        }
-        for customer, hosts in tree.items()
-    ]
 
 
 def _series(name: str, inst: Instance, ds: str, cf: str = "AVERAGE") -> dict[str, Any]:
