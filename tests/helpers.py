@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -28,3 +28,9 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or check}")
         time.sleep(interval)
+
+
+def sign_out(app: Any) -> Any:
+    """Sign out as a person does: the sign-out page's form, POSTed with its CSRF token."""
+    page = app.get("/logout", status=200)
+    return page.forms["logout-form"].submit(status=302)

@@ -2,6 +2,7 @@
 
 import { api } from "./api.js";
 import { GraphSettings } from "./graphsettings.js";
+import { InstanceMenu } from "./menu.js";
 import { PageApp } from "./page.js";
 import { DEFAULT_VIEW } from "./timerange.js";
 
@@ -20,8 +21,17 @@ app.remove = (card) => {
   }
   originalRemove(card);
 };
+const menuRoot = document.getElementById("menu");
 
-document.getElementById("menu")?.addEventListener("click", async (ev) => {
+if (menuRoot) {
+  new InstanceMenu(menuRoot, {
+    url: app.config.urls.tracelog_menu,
+    poolKinds: app.config.pool_kinds,
+    onError: (err) => app.say(`Cannot load the instance menu: ${err.message}`, "error"),
+  }).start();
+}
+
+menuRoot?.addEventListener("click", async (ev) => {
   const button = ev.target.closest("button.add");
   if (!button) return;
   const params = new URLSearchParams();

@@ -120,6 +120,14 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+def csp_violations(message: Any) -> list[str]:
+    """Chromium reports what the Content-Security-Policy blocked as console errors."""
+    text = str(message.text)
+    if message.type == "error" and "Content Security Policy" in text:
+        return [text]
+    return []
+
+
 @pytest.fixture
 def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Any]]:
     """``new_page("alice")``: a fresh browser context signed in as alice, at her dashboard."""
@@ -133,6 +141,7 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., An
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.extend(csp_violations(msg)))
         page.js_errors = errors
         page.goto(f"{live_server.url}/login?user={user}")
         return page

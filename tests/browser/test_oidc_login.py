@@ -55,6 +55,11 @@ def test_sign_in_with_the_provider_lands_on_the_dashboard(
         expect(page).to_have_url(f"{oidc_server.url}/heidi/default/")
         expect(page.locator(".account .who")).to_have_text("Signed in as heidi")
         expect(page.locator("#empty")).to_be_visible()
+
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(f"{oidc_server.url}/login")
+        page.goto(f"{oidc_server.url}/heidi/default/")
+        expect(page).to_have_url(re.compile(re.escape(f"{oidc_server.url}/login?next=")))
     finally:
         context.close()
 

@@ -52,7 +52,7 @@ def test_missing_file_directory_and_rrd_dir_are_404(rrd_dir: Path, tmp_path: Pat
     touch(rrd_dir / "tracelog" / "a.rrd")
     files = RRDFiles(rrd_dir)
     assert refused(files, "tracelog/none").status == 404
-    assert refused(files, "nodir/a").status == 404
+    assert refused(files, "metrics/nodir/a").status == 404
     assert refused(files, "tracelog/a/deeper").status == 404
     (rrd_dir / "tracelog" / "d.rrd").mkdir()
     assert refused(files, "tracelog/d").status == 404
@@ -90,12 +90,21 @@ def test_symlinks_inside_are_followed_and_out_refused(rrd_dir: Path, tmp_path: P
     os.symlink(tmp_path / "outside.rrd", rrd_dir / "store" / "c.rrd")
     files = RRDFiles(rrd_dir)
     real = os.path.realpath(rrd_dir)
-    assert resolve(files, "tracelog/a", "store/b") == {
+    assert resolve(files, "tracelog/a", "tracelog/b") == {
         "tracelog/a": f"{real}/store/a.rrd",
-        "store/b": f"{real}/store/a.rrd",
+        "tracelog/b": f"{real}/store/a.rrd",
     }
-    assert refused(files, "store/c").status == 400
     assert refused(files, "tracelog/c").status == 400
+
+
+def test_only_the_known_kinds_are_read(rrd_dir: Path) -> None:
+    touch(rrd_dir / "store" / "a.rrd")
+    touch(rrd_dir / "top.rrd")
+    files = RRDFiles(rrd_dir)
+    for rel in ("store/a", "top", "tracelogx/a"):
+        error = refused(files, rel)
+        assert error.status == 400 and "is not under metrics/, tracelog/" in str(error)
+    assert resolve(RRDFiles(rrd_dir, kinds=("store",)), "store/a")
 
 
 def test_rrd_dir_symlink_retargeted(tmp_path: Path) -> None:

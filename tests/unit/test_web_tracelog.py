@@ -1,4 +1,4 @@
-"""Tracelog instances from file names, the menu tree and the graph definitions."""
+"""Tracelog instances from file names, the menu levels and the graph definitions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from graphmetrics.web.tracelog import (
     UnknownInstance,
     graph_for,
     graphs_for,
-    menu,
+    menu_level,
     parse_stem,
 )
 
@@ -41,15 +41,31 @@ def test_scan_instances_skips_other_files(tmp_path: Path) -> None:
     assert tracelog.scan_instances(tmp_path / "missing") == []
 
 
-def test_menu_groups_customers_hosts_instances() -> None:
-    insts = [parse_stem(s) for s in ("h2__acme__i1", "h1__acme__i2", "h1__acme__i1", "h1__beta__x")]
-    tree = menu(i for i in insts if i)
-    assert [c["name"] for c in tree] == ["acme", "beta"]
-    assert [h["name"] for h in tree[0]["hosts"]] == ["h1", "h2"]
-    assert tree[0]["hosts"][0]["instances"] == [
+def test_menu_levels_customers_hosts_instances_and_search(tmp_path: Path) -> None:
+    folder = tmp_path / "tracelog"
+    folder.mkdir()
+    for stem in ("h2__acme__i1", "h1__acme__i2", "h1__acme__i1", "h1__beta__x"):
+        (folder / f"{stem}.rrd").touch()
+    insts = tracelog.InstanceIndex(tmp_path).instances()
+    assert menu_level(insts)["items"] == [
+        {"name": "acme", "instances": 3},
+        {"name": "beta", "instances": 1},
+    ]
+    assert [h["name"] for h in menu_level(insts, customer="acme")["items"]] == ["h1", "h2"]
+    assert menu_level(insts, customer="acme", host="h1")["items"] == [
         {"name": "i1", "stem": "h1__acme__i1"},
         {"name": "i2", "stem": "h1__acme__i2"},
     ]
+    found = menu_level(insts, query="H1 I")["items"]  # "acme h1 i1 ..." matches, any case
+    assert [i["stem"] for i in found] == ["h1__acme__i1", "h1__acme__i2"]
+    assert [i["stem"] for i in menu_level(insts, query="h1__")["items"]] == [
+        "h1__acme__i1",
+        "h1__acme__i2",
+        "h1__beta__x",
+    ]
+    limited = menu_level(insts, query="__", limit=2)
+    assert len(limited["items"]) == 2 and limited["more"] and limited["total"] == 4
+    assert menu_level(insts, customer="nobody") == {"items": [], "more": False, "total": 0}
 
 
 INSTANCES = [

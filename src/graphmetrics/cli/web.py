@@ -3,6 +3,10 @@
 The ini file is a paste deploy file (``[app:main]``, ``[server:main]``, logging
 sections), the same one ``pserve`` reads; ``--host``/``--port`` override the
 ``listen`` address of ``[server:main]``.
+
+``graphmetrics-web signout USER --config FILE`` signs a user out everywhere: every
+sign-in ticket issued to USER so far is refused (by the running app within its
+``auth_recheck`` seconds).
 """
 
 from __future__ import annotations
@@ -16,10 +20,15 @@ from pathlib import Path
 from types import FrameType
 
 import waitress
-from pyramid.paster import get_app, setup_logging
+from pyramid.paster import get_app, get_appsettings, setup_logging
+from sqlalchemy.orm import Session
 
+from graphmetrics import settings as gm_settings
+from graphmetrics.saved.db import make_engine, upgrade
+from graphmetrics.saved.services import SavedGraphService
 from graphmetrics.settings import SettingsError
 from graphmetrics.signals import on_signals
+from graphmetrics.web.config import WebSettings
 
 DEFAULT_LISTEN = "127.0.0.1:6543"
 
@@ -49,7 +58,8 @@ def make_parser() -> argparse.ArgumentParser:
         "with waitress.",
         epilog="Settings come from [app:main] of the ini file; GRAPHMETRICS_<OPTION> "
         "environment variables (GRAPHMETRICS_RRD_DIR, GRAPHMETRICS_DB_URL, ...) win over it. "
-        "API tokens: graphmetrics-web token create|list|revoke USER --config FILE.",
+        "API tokens: graphmetrics-web token create|list|revoke USER --config FILE; "
+        "'graphmetrics-web signout USER --config FILE' signs a user out everywhere.",
     )
     parser.add_argument(
         "--config", required=True, metavar="FILE", help="paste ini file, e.g. etc/development.ini"
@@ -59,12 +69,51 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def make_signout_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="graphmetrics-web signout",
+        description="Sign a user out everywhere: every sign-in ticket issued to the user "
+        "so far is refused (the running app notices within auth_recheck seconds).",
+    )
+    parser.add_argument("user", help="the user name")
+    parser.add_argument(
+        "--config", required=True, metavar="FILE", help="paste ini file, e.g. etc/production.ini"
+    )
+    return parser
+
+
+def signout(argv: Sequence[str]) -> int:
+    parser = make_signout_parser()
+    args = parser.parse_args(argv)
+    config = Path(args.config)
+    if not config.is_file():
+        parser.error(f"config file not found: {config}")
+    try:
+        web = gm_settings.from_mapping(WebSettings, get_appsettings(str(config), name="main"))
+    except SettingsError as exc:
+        parser.error(f"{config}: {exc}")
+    engine = make_engine(web.db_url)
+    try:
+        upgrade(engine)
+        with Session(engine) as session:
+            generation = SavedGraphService(session).end_sign_ins(args.user)
+    finally:
+        engine.dispose()
+    if generation is None:
+        print(f"there is no user {args.user!r} in {web.db_url}", file=sys.stderr)
+        return 1
+    print(f"signed {args.user} out everywhere", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["token"]:  # graphmetrics-web token create|list|revoke USER --config FILE
         from graphmetrics.cli.web_tokens import main as token_main
 
         return token_main(argv[1:])
+    if argv[:1] == ["signout"]:
+        return signout(argv[1:])
     parser = make_parser()
     args = parser.parse_args(argv)
     config = Path(args.config)

@@ -31,6 +31,9 @@ import rrdtool
 
 # Directories remembered per RRD directory; beyond that the memory is cleared.
 MAX_DIRECTORIES = 4096
+# The folders the collectors write: a series path must start with one of them, so
+# nothing else an operator keeps under the RRD directory can be read through /render.
+KINDS = ("tracelog", "metrics")
 
 Stamp = tuple[tuple[str, int, int], ...]
 
@@ -66,8 +69,9 @@ def check_relative(rel: str, name: str) -> list[str]:
 class RRDFiles:
     """Resolves series paths inside one RRD directory, remembering its directories."""
 
-    def __init__(self, rrd_dir: Path | str) -> None:
+    def __init__(self, rrd_dir: Path | str, kinds: Iterable[str] = KINDS) -> None:
         self.rrd_dir = str(rrd_dir)
+        self.kinds = frozenset(kinds)
         self._lock = threading.Lock()
         self._base = ""
         self._base_id = (-1, -1)
@@ -76,8 +80,8 @@ class RRDFiles:
     def resolve(self, rels: Iterable[tuple[str, str]]) -> GraphFiles:
         """``rels`` are (series path, series name) pairs; the name is for messages.
 
-        Raises :class:`FileError` 400 for a bad path or one leaving the directory,
-        404 for a missing file.
+        Raises :class:`FileError` 400 for a bad path, one outside the known kinds'
+        folders or one leaving the directory, 404 for a missing file.
         """
         base = self._real_base()
         paths: dict[str, str] = {}
@@ -87,6 +91,9 @@ class RRDFiles:
             if rel in paths:
                 continue
             parts = check_relative(rel, name)
+            if len(parts) < 2 or parts[0] not in self.kinds:
+                known = ", ".join(f"{kind}/" for kind in sorted(self.kinds))
+                raise FileError(f"RRD path {rel!r} is not under {known} (series {name})")
             if base is None:
                 raise FileError(f"no RRD file {rel!r} (series {name})", status=404)
             head = "/".join(parts[:-1])

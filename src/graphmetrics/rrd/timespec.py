@@ -47,9 +47,7 @@ _EPOCH = re.compile(r"\d{1,11}")
 _OFFSETS = re.compile(r"(?:[+-](?:\d{1,9}[a-z]+)+)+")
 _OFFSET = re.compile(r"([+-])((?:\d{1,9}[a-z]+)+)")
 _AMOUNT = re.compile(r"(\d{1,9})([a-z]+)")
-_HEAD = re.compile(
-    r"^(\d{4}-\d\d-\d\d[^+-]*(?:[+-]\d\d:?\d\d)?|now|start|end|n|s|e|\d{1,11})?(.*)$"
-)
+_HEAD = re.compile(r"(\d{4}-\d\d-\d\d[^+-]*(?:[+-]\d\d:?\d\d)?|now|start|end|n|s|e|\d{1,11})?(.*)")
 # A "+" left unencoded in a query string arrives as a space: "end 2h" means "end+2h".
 _SPACE_PLUS = re.compile(r"(?<![+-])\s+(?=\d)")
 
@@ -107,7 +105,7 @@ def parse_time(text: str) -> TimeSpec:
     lowered = text.lower()
     if lowered[0] in "+-":
         return TimeSpec("now", _parse_offsets(lowered, original))
-    match = _HEAD.match(lowered)
+    match = _HEAD.fullmatch(lowered)
     head, rest = (match.group(1), match.group(2)) if match else (None, lowered)
     if head is None:
         raise TimeSpecError(f"cannot parse time {original!r}")

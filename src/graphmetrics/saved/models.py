@@ -38,6 +38,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     created: Mapped[datetime] = mapped_column(default=utcnow)
+    # moved on by signing out: sign-in tickets carrying an older one are refused
+    sign_in_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     pages: Mapped[list[Page]] = relationship(
         back_populates="owner", order_by="Page.position", cascade="all, delete-orphan"

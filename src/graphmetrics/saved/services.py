@@ -23,8 +23,9 @@ from graphmetrics.saved.interfaces import ISavedGraphs
 from graphmetrics.saved.models import SECTIONS, Graph, Page, User, utcnow
 
 DEFAULT_PAGE = "default"
-USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# whole names only (fullmatch): "alice\n" must not pass as "alice"
+USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
+PAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_GRAPHS = 100
 # as much as /render takes in graph= (graphdef.MAX_GRAPH_JSON): a fleet-wide total
 # of a few hundred series must fit
@@ -52,6 +53,14 @@ class StaleGeneration(Exception):
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How much one user may store (settings ``max_pages_per_user``, ``max_page_bytes``)."""
+
+    pages_per_user: int = 200
+    page_bytes: int = 256_000
+
+
+@dataclass(frozen=True)
 class GraphInput:
     definition: dict[str, Any]
     view: dict[str, Any]
@@ -59,7 +68,7 @@ class GraphInput:
 
 
 def check_user_name(name: str) -> str:
-    if not USER_NAME.match(name):
+    if not USER_NAME.fullmatch(name):
         raise InvalidInput(
             f"bad user name {name!r}: 1-64 letters, digits, '_', '.', '@' or '-', "
             "starting with a letter or digit"
@@ -68,7 +77,7 @@ def check_user_name(name: str) -> str:
 
 
 def check_page_name(name: str) -> str:
-    if not isinstance(name, str) or not PAGE_NAME.match(name):
+    if not isinstance(name, str) or not PAGE_NAME.fullmatch(name):
         raise InvalidInput(
             f"bad page name {name!r}: 1-64 letters, digits, '_', '.' or '-', "
             "starting with a letter or digit"
@@ -150,10 +159,15 @@ def page_json(page: Page) -> dict[str, Any]:
     }
 
 
+def graph_bytes(definition: dict[str, Any], view: dict[str, Any] | None) -> int:
+    return len(json.dumps(definition)) + len(json.dumps(view or {}))
+
+
 @implementer(ISavedGraphs)
 class SavedGraphService:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, limits: Limits | None = None) -> None:
         self.session = session
+        self.limits = limits or Limits()
 
     # -- reading -----------------------------------------------------------------
     def user(self, name: str) -> User | None:
@@ -168,6 +182,19 @@ class SavedGraphService:
             .order_by(User.name)
         )
         return [(name, count) for name, count in rows]
+
+    def listing(self) -> list[tuple[str, str | None, str | None, int]]:
+        """Every user's pages with their graph counts, in one query: (user, section,
+        page, graphs) by user, then section and page order; (user, None, None, 0) for a
+        user without pages."""
+        rows = self.session.execute(
+            select(User.name, Page.section, Page.name, func.count(Graph.id))
+            .outerjoin(Page, Page.user_id == User.id)
+            .outerjoin(Graph, Graph.page_id == Page.id)
+            .group_by(User.id, Page.id)
+            .order_by(User.name, Page.section, (Page.name != DEFAULT_PAGE), Page.position, Page.id)
+        )
+        return [(name, section, page, count) for name, section, page, count in rows]
 
     def pages(self, user: str, section: str) -> list[Page]:
         """The user's pages in ``section``, ``default`` first, then in creation order."""
@@ -189,6 +216,22 @@ class SavedGraphService:
 
     def graph(self, page: Page, graph_id: int) -> Graph | None:
         return next((g for g in page.graphs if g.id == graph_id), None)
+
+    # -- signing out ---------------------------------------------------------------
+    def sign_in_generation(self, name: str) -> int | None:
+        """The user's sign-in generation (tickets carry it); None: no such user."""
+        return self.session.scalar(select(User.sign_in_generation).where(User.name == name))
+
+    def end_sign_ins(self, name: str) -> int | None:
+        """Move the user's sign-in generation on: every earlier ticket is refused."""
+        self.session.execute(
+            update(User)
+            .where(User.name == name)
+            .values(sign_in_generation=User.sign_in_generation + 1),
+            execution_options={"synchronize_session": False},
+        )
+        self.session.commit()
+        return self.sign_in_generation(name)
 
     # -- writing -----------------------------------------------------------------
     def ensure_user(self, name: str) -> User:
@@ -217,6 +260,8 @@ class SavedGraphService:
         owner = self.ensure_user(user)
         if self.page(user, section, name) is not None:
             raise InvalidInput(f"{user} already has a page named {name!r}")
+        if name != DEFAULT_PAGE:
+            self._check_page_count(owner)
         position = self.session.scalar(
             select(func.coalesce(func.max(Page.position), -1)).where(
                 Page.user_id == owner.id, Page.section == section
@@ -230,6 +275,21 @@ class SavedGraphService:
             self.session.rollback()
             raise InvalidInput(f"{user} already has a page named {name!r}") from exc
         return page
+
+    def _check_page_count(self, owner: User) -> None:
+        count = self.session.scalar(select(func.count(Page.id)).where(Page.user_id == owner.id))
+        if (count or 0) >= self.limits.pages_per_user:
+            raise InvalidInput(
+                f"{owner.name} already has {count} pages, the most allowed here "
+                f"(max_pages_per_user = {self.limits.pages_per_user}): delete one first"
+            )
+
+    def _check_page_bytes(self, page: Page, size: int) -> None:
+        if size > self.limits.page_bytes:
+            raise InvalidInput(
+                f"page {page.name!r} would hold {size} bytes of graphs, more than allowed "
+                f"(max_page_bytes = {self.limits.page_bytes})"
+            )
 
     def _bump(self, page: Page, generation: int | None) -> None:
         """Move the page to the next generation, refusing if ``generation`` is not current."""
@@ -247,6 +307,7 @@ class SavedGraphService:
 
     def save_graphs(self, page: Page, generation: int, graphs: Sequence[GraphInput]) -> Page:
         """Replace the graphs (kept by id, in this order) if ``generation`` is current."""
+        self._check_page_bytes(page, sum(graph_bytes(g.definition, g.view) for g in graphs))
         self._bump(page, generation)
         existing = {g.id: g for g in page.graphs}
         ordered: list[Graph] = []
@@ -302,6 +363,8 @@ class SavedGraphService:
         """Append a copy of ``graph`` to ``target`` (moves ``target`` to a new generation)."""
         if len(target.graphs) >= MAX_GRAPHS:
             raise InvalidInput(f"page {target.name!r} already has {MAX_GRAPHS} graphs")
+        size = sum(graph_bytes(g.definition, g.view) for g in [*target.graphs, graph])
+        self._check_page_bytes(target, size)
         self._bump(target, None)
         copy = Graph(
             definition=graph.definition,
@@ -314,4 +377,9 @@ class SavedGraphService:
 
 
 def service_factory(context: Any, request: Any) -> SavedGraphService:
-    return SavedGraphService(request.dbsession)
+    settings = request.registry.settings.get("graphmetrics")
+    limits = Limits(
+        getattr(settings, "max_pages_per_user", Limits.pages_per_user),
+        getattr(settings, "max_page_bytes", Limits.page_bytes),
+    )
+    return SavedGraphService(request.dbsession, limits)

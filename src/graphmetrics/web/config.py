@@ -14,6 +14,7 @@ from graphmetrics.settings import (
     parse_optional_str,
     parse_path,
     positive_float,
+    positive_int,
 )
 
 # src/graphmetrics/web/config.py -> the repository (or source tree) root
@@ -56,6 +57,28 @@ class WebSettings:
         parse=parse_optional_str,
     )
     cookie_secure: bool = option(False, "send the login cookie over HTTPS only", parse=parse_bool)
+    auth_timeout: float = option(
+        86400.0,
+        "seconds a sign-in lasts without being used; the server refuses older tickets",
+        parse=positive_float,
+    )
+    auth_reissue_time: float = option(
+        600.0,
+        "seconds after which a ticket in use is replaced by a fresh one (less than auth_timeout)",
+        parse=positive_float,
+    )
+    auth_recheck: float = option(
+        10.0,
+        "seconds a user's sign-out state is remembered: a sign-out from elsewhere "
+        "(graphmetrics-web signout) takes effect within this time; 0 checks every request",
+        parse=non_negative_float,
+    )
+    max_pages_per_user: int = option(
+        200, "pages one user may have (both sections together)", parse=positive_int
+    )
+    max_page_bytes: int = option(
+        256_000, "bytes of graph definitions and views one saved page may hold", parse=positive_int
+    )
     static_dir: Path = option(
         SOURCE_ROOT / "static", "folder of the CSS/JS files", parse=parse_path
     )

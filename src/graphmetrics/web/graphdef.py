@@ -245,3 +245,5 @@ def _decode_json(text: str) -> Any:
         return json.loads(text, parse_constant=no_constants)
     except json.JSONDecodeError as exc:
         raise GraphDefError("graph", f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise GraphDefError("graph", "JSON nested too deeply") from None

@@ -59,7 +59,16 @@ def _text(param: str, value: Any, limit: int = MAX_TEXT) -> str:
         raise GraphDefError(param, f"longer than {limit} characters")
     if _TEXT_BAD.search(value):
         raise GraphDefError(param, "must not contain control characters or backslashes")
+    _no_surrogates(param, value)
     return value
+
+
+def _no_surrogates(param: str, value: str) -> None:
+    """Refuse a lone surrogate (JSON's ``"\\ud800"``): it has no UTF-8 form."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise GraphDefError(param, "contains a lone surrogate (not a character)") from None
 
 
 def read_number(param: str, value: Any) -> float:
@@ -138,6 +147,7 @@ def parse_series_path(param: str, path: Any) -> str:
         raise GraphDefError(param, f"bad character in RRD path {path!r}")
     if _SEGMENT_BAD.search(path):
         raise GraphDefError(param, f"RRD path {path!r} has an empty, '.' or '..' segment")
+    _no_surrogates(param, path)
     return path
 
 

@@ -1,14 +1,15 @@
 """Tracelog instances found in the RRD directory, and the graph definitions drawn for them.
 
 An instance file is ``<rrd_dir>/tracelog/<host>__<customer>__<instance>.rrd``; the menu
-is customers → hosts → instances.  Each graph kind here yields a render definition
-(the JSON ``/render?graph=`` takes), so the dashboard saves exactly what it draws.
+is customers → hosts → instances, answered a level at a time (:func:`menu_level`).
+Each graph kind here yields a render definition (the JSON ``/render?graph=`` takes),
+so the dashboard saves exactly what it draws.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ MAX_POOL = 40
 # Instances in one pool-total graph (5 files read per instance).
 MAX_TOTAL = 100
 RESTART_COLOR = "#9467bd59"
+# entries one menu request answers at most (customers, hosts or instances)
+MENU_LIMIT = 200
 
 POOL_KINDS = {
     "all": "All instances",
@@ -82,21 +85,76 @@ def scan_instances(rrd_dir: Path) -> list[Instance]:
     return sorted(found)
 
 
-def menu(instances: Iterable[Instance]) -> list[dict[str, Any]]:
-    """``[{"name": customer, "hosts": [{"name": host, "instances": [stem, ...]}]}]``."""
-    tree: dict[str, dict[str, list[Instance]]] = {}
-    for inst in sorted(instances):
-        tree.setdefault(inst.customer, {}).setdefault(inst.host, []).append(inst)
-    return [
-        {
-            "name": customer,
-            "hosts": [
-                {"name": host, "instances": [{"name": i.name, "stem": i.stem} for i in insts]}
-                for host, insts in hosts.items()
-            ],
-        }
-        for customer, hosts in tree.items()
-    ]
+class InstanceIndex:
+    """:func:`scan_instances`, done again only when the tracelog folder changes.
+
+    Adding or removing a file changes the folder's mtime; updating one does not, so
+    a dashboard load with 20 000 instances costs one ``stat``, not one scan.
+    """
+
+    def __init__(self, rrd_dir: Path) -> None:
+        self.folder = rrd_dir / "tracelog"
+        self.rrd_dir = rrd_dir
+        self._stamp: tuple[int, int, int] | None = None
+        self._instances: list[Instance] = []
+        self._lock = threading.Lock()
+
+    def instances(self) -> list[Instance]:
+        try:
+            st = os.stat(self.folder)
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            return []
+        if stamp != self._stamp:
+            with self._lock:
+                if stamp != self._stamp:
+                    self._instances = scan_instances(self.rrd_dir)
+                    self._stamp = stamp
+        return self._instances
+
+
+def menu_level(
+    instances: list[Instance],
+    *,
+    customer: str | None = None,
+    host: str | None = None,
+    query: str | None = None,
+    limit: int = MENU_LIMIT,
+) -> dict[str, Any]:
+    """One level of the instance menu, for the dashboard to load as it is opened.
+
+    No argument: the customers; ``customer``: its hosts; ``customer`` and ``host``:
+    that host's instances; ``query``: instances whose ``host/customer/instance``
+    names contain it (any case).  At most ``limit`` entries, ``more`` says if some
+    were left out, ``total`` how many there are.
+    """
+    entries: list[dict[str, Any]]
+    if query:
+        needle = query.lower()
+        found = [
+            i for i in instances if needle in f"{i.customer} {i.host} {i.name} {i.stem}".lower()
+        ]
+        entries = [
+            {"name": i.name, "stem": i.stem, "customer": i.customer, "host": i.host} for i in found
+        ]
+    elif customer is None:
+        counts: dict[str, int] = {}
+        for inst in instances:
+            counts[inst.customer] = counts.get(inst.customer, 0) + 1
+        entries = [{"name": name, "instances": n} for name, n in counts.items()]
+    elif host is None:
+        hosts: dict[str, int] = {}
+        for inst in instances:
+            if inst.customer == customer:
+                hosts[inst.host] = hosts.get(inst.host, 0) + 1
+        entries = [{"name": name, "instances": n} for name, n in hosts.items()]
+    else:
+        entries = [
+            {"name": i.name, "stem": i.stem}
+            for i in instances
+            if i.customer == customer and i.host == host
+        ]
+    return {"items": entries[:limit], "more": len(entries) > limit, "total": len(entries)}
 
 
 def _series(name: str, inst: Instance, ds: str, cf: str = "AVERAGE") -> dict[str, Any]:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from webtest import TestApp
 
+from tests.helpers import sign_out
+
 
 def test_home_sends_anonymous_visitors_to_login(testapp: TestApp) -> None:
     res = testapp.get("/", status=302)
@@ -65,7 +67,8 @@ def test_api_answers_401_json_when_signed_out(testapp: TestApp) -> None:
 
 def test_logout_forgets_the_user(testapp: TestApp) -> None:
     testapp.get("/login?user=alice")
-    testapp.get("/logout", status=302)
+    res = sign_out(testapp)
+    assert res.location.endswith("/login")
     testapp.get("/alice/default/", status=302)
 
 

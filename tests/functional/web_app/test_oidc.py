@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 from webtest import TestApp
 
-from tests.helpers import free_port
+from tests.helpers import free_port, sign_out
 from tests.oidc_provider import ProviderServer
 
 CLIENT_ID = "graphmetrics"
@@ -104,7 +104,7 @@ def test_full_login_through_the_provider(
     assert app.get("/", status=302).location.endswith("/alice/default/")
     assert "Signed in as <b>alice</b>" in app.get("/alice/default/").text
 
-    app.get("/logout", status=302)
+    sign_out(app)
     app.get("/alice/default/", status=302)
 
 
@@ -175,7 +175,7 @@ def test_replayed_callback_is_refused(
     app = oidc_app()
     back = oidc_provider.authorize(leave_for_provider(app), "u-4002")
     app.get(back, status=302)
-    app.get("/logout")
+    sign_out(app)
     res = app.get(back, status=400)
     assert "was not started here" in res.text
 
@@ -200,7 +200,7 @@ def test_token_signed_by_another_provider_instance_is_refused(
     provider.set_user("u-6001", preferred_username="gina")
     app = oidc_app(provider)
     sign_in(app, provider, "u-6001")
-    app.get("/logout")
+    sign_out(app)
 
     provider.swap()
     provider.set_user("u-6001", preferred_username="gina")

@@ -19,19 +19,22 @@ def page_config(html: str) -> dict[str, Any]:
     return json.loads(match.group(1))
 
 
-def test_dashboard_menu_lists_customers_hosts_instances(
-    signed_in: Callable[[str], Browser],
-) -> None:
+def test_dashboard_menu_comes_from_the_menu_api(signed_in: Callable[[str], Browser]) -> None:
     alice = signed_in("alice")
     html = alice.get("/alice/default/").text
-    assert 'data-instance="app1__acme__inst1"' in html
-    assert 'data-instance="app3__beta__web1"' in html
-    assert html.index("<summary>acme</summary>") < html.index("<summary>beta</summary>")
-    assert 'data-kind="headroom" data-customer="acme" data-host="app1"' in html
+    assert 'id="menu-tree"' in html
+    assert "app1__acme__inst1" not in html
     config = page_config(html)
     assert config["editable"] is True
     assert config["page"]["graphs"] == []
     assert config["urls"]["render"] == "http://localhost/render"
+    assert config["pool_kinds"]["headroom"] == "Headroom %"
+    url = config["urls"]["tracelog_menu"]
+    assert [c["name"] for c in alice.get(url).json["items"]] == ["acme", "beta"]
+    hosts = alice.get(url, params={"customer": "acme"}).json["items"]
+    assert hosts == [{"name": "app1", "instances": 2}, {"name": "app2", "instances": 1}]
+    insts = alice.get(url, params={"customer": "beta", "host": "app3"}).json["items"]
+    assert insts == [{"name": "web1", "stem": "app3__beta__web1"}]
 
 
 def test_dashboard_without_rrds_says_where_they_go(

@@ -12,6 +12,7 @@ import pytest
 import webtest
 
 from tests.functional.web_render.conftest import INST1, T0, anonymous_app, make_app, minute
+from tests.helpers import sign_out
 
 RANGE = {"series": f"{INST1}:rpm", "start": str(T0), "end": str(minute(60))}
 REFUSAL = "sign in first (/login)"
@@ -72,7 +73,7 @@ def test_signing_out_or_a_forged_cookie_ends_access(data_dir: Path) -> None:
     app = make_app(data_dir)
     app.get("/render", RANGE, status=200)
     cookie = app.cookies["graphmetrics_auth"]
-    app.get("/logout", status=302)
+    sign_out(app)
     app.get("/render", RANGE, status=403)
     app.get("/series", status=403)
     forged = cookie.replace(cookie[:8], "0" * 8)

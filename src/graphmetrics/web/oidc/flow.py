@@ -13,13 +13,15 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from graphmetrics.web.views.helpers import valid_user
 
 FALLBACK_CLAIMS = ("email", "sub")
 # how long a sign-in may take, from leaving for the provider to coming back
 TRANSACTION_SECONDS = 600
+# characters kept as they are when a came_from path is percent-encoded
+URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 
 
 class OIDCError(Exception):
@@ -103,7 +105,8 @@ def safe_came_from(target: str | None) -> str | None:
 
     Refused: absolute URLs, scheme-relative ``//host``, backslashes (browsers read
     ``/\\host`` as ``//host``) and control characters (browsers drop a tab or
-    newline, turning ``/\\t/host`` into ``//host``).
+    newline, turning ``/\\t/host`` into ``//host``).  Characters outside ASCII are
+    percent-encoded (UTF-8), as a browser would send them.
     """
     if not target or not target.startswith("/") or target.startswith("//"):
         return None
@@ -112,7 +115,13 @@ def safe_came_from(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None
-    return target
+    if target.isascii():
+        return target
+    # A Location header is Latin-1 at most: other characters go percent-encoded.
+    try:
+        return quote(target, safe=URL_SAFE)
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
 
 
 def user_claim_order(user_claim: str) -> list[str]:

@@ -14,12 +14,12 @@ from pyramid.view import view_config
 
 from graphmetrics.saved.services import (
     DEFAULT_PAGE,
+    GraphInput,
     InvalidInput,
     StaleGeneration,
     parse_graphs,
 )
-from graphmetrics.web import tracelog
-from graphmetrics.web.config import WebSettings
+from graphmetrics.web import graphjson, tracelog
 from graphmetrics.web.views.helpers import (
     find_page,
     int_field,
@@ -28,6 +28,7 @@ from graphmetrics.web.views.helpers import (
     page_data,
     page_url,
     service,
+    tracelog_instances,
     valid_user,
 )
 
@@ -89,6 +90,7 @@ def save_page(request: Request) -> dict[str, Any]:
     body = json_body(request)
     generation = int_field(body, "generation")
     graphs = parse_graphs(body.get("graphs"))
+    check_definitions(graphs)
     page = find_page(request, request.matchdict["section"], api=True)
     return page_data(request, service(request).save_graphs(page, generation, graphs))
 
@@ -103,6 +105,16 @@ def rename_page(request: Request) -> dict[str, Any]:
         raise json_error(HTTPBadRequest, "'name' must be the page's new name")
     page = find_page(request, request.matchdict["section"], api=True)
     return page_data(request, service(request).rename_page(page, generation, name))
+
+
+def check_definitions(graphs: list[GraphInput]) -> None:
+    """Each definition as ``/render`` would read it: a page never saves a graph it
+    could not draw."""
+    for i, graph in enumerate(graphs):
+        try:
+            graphjson.parse_graph(graph.definition, f"graphs[{i}].definition")
+        except graphjson.GraphDefError as exc:
+            raise InvalidInput(str(exc)) from None
 
 
 @view_config(route_name="api_page", request_method="DELETE", renderer="json", permission="edit")
@@ -160,12 +172,11 @@ def clone_graph(request: Request) -> dict[str, Any]:
 @view_config(route_name="api_tracelog_graph", renderer="json", permission="view")
 def tracelog_graph(request: Request) -> dict[str, Any]:
     """The definition of a tracelog graph: ``kind=instance&instance=STEM`` or a pool."""
-    settings: WebSettings = request.registry.settings["graphmetrics"]
     params = request.params
     kind = params.get("kind", "instance")
     try:
         definitions = tracelog.graphs_for(
-            tracelog.scan_instances(settings.rrd_dir),
+            tracelog_instances(request),
             kind,
             instance=params.get("instance"),
             customer=params.get("customer"),
@@ -177,3 +188,16 @@ def tracelog_graph(request: Request) -> dict[str, Any]:
         raise json_error(HTTPBadRequest, str(exc)) from exc
     # a big pool comes as several graphs ("definitions"), each title saying its slice
     return {"definition": definitions[0], "definitions": definitions}
+
+
+@view_config(route_name="api_tracelog_menu", renderer="json", permission="view")
+def tracelog_menu(request: Request) -> dict[str, Any]:
+    """One level of the dashboard's instance menu (see :func:`tracelog.menu_level`):
+    ``?customer=C``, ``?customer=C&host=H`` or ``?q=TEXT``; nothing: the customers."""
+    params = request.params
+    return tracelog.menu_level(
+        tracelog_instances(request),
+        customer=params.get("customer"),
+        host=params.get("host"),
+        query=(params.get("q") or "").strip()[:100] or None,
+    )

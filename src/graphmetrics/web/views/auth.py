@@ -69,8 +69,15 @@ def login(request: Request) -> Any:
     return HTTPFound(location=next_url or request.route_url("home"), headers=headers)
 
 
-@view_config(route_name="logout", request_method=("GET", "POST"), require_csrf=False)
+@view_config(route_name="logout", request_method="GET", renderer="logout.jinja2")
+def logout_page(request: Request) -> dict[str, Any]:
+    """A page asking to sign out: a GET (a link, an ``<img>``) never signs anyone out."""
+    return {"section": None}
+
+
+@view_config(route_name="logout", request_method="POST")
 def logout(request: Request) -> Response:
+    """Sign out (a form POST with the CSRF token): every earlier ticket of the user ends."""
     return HTTPFound(location=request.route_url("login"), headers=forget(request))
 
 

@@ -16,6 +16,7 @@ from graphmetrics.saved.services import (
     SavedGraphService,
     page_json,
 )
+from graphmetrics.web import tracelog
 
 RESERVED_USERS = frozenset(
     {
@@ -32,6 +33,7 @@ RESERVED_USERS = frozenset(
     }
 )
 SECTION_ROUTES = {"tracelog": "dashboard", "metrics": "metrics_page"}
+INSTANCE_INDEX = "graphmetrics.tracelog_index"
 
 
 def json_error(cls: type[HTTPException], message: str, **extra: Any) -> HTTPException:
@@ -43,6 +45,8 @@ def json_body(request: Request) -> dict[str, Any]:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
         raise json_error(HTTPBadRequest, f"the request body is not JSON: {exc}") from exc
+    except RecursionError:
+        raise json_error(HTTPBadRequest, "the request body's JSON is nested too deeply") from None
     if not isinstance(body, dict):
         raise json_error(HTTPBadRequest, "the request body must be a JSON object")
     return body
@@ -61,7 +65,7 @@ def service(request: Request) -> SavedGraphService:
 
 
 def valid_user(name: str) -> bool:
-    return bool(USER_NAME.match(name)) and name.lower() not in RESERVED_USERS
+    return bool(USER_NAME.fullmatch(name)) and name.lower() not in RESERVED_USERS
 
 
 def page_url(request: Request, section: str, user: str, page: str) -> str:
@@ -103,3 +107,12 @@ def page_data(request: Request, page: Page) -> dict[str, Any]:
             "api_graph_clone", section=section, user=user, page=name, graph=graph["id"]
         )
     return data
+
+
+def tracelog_instances(request: Request) -> list[tracelog.Instance]:
+    """The tracelog instances, from an index kept by the app (one per registry)."""
+    index: tracelog.InstanceIndex | None = request.registry.get(INSTANCE_INDEX)
+    if index is None:
+        index = tracelog.InstanceIndex(request.registry.settings["graphmetrics"].rrd_dir)
+        request.registry[INSTANCE_INDEX] = index
+    return index.instances()

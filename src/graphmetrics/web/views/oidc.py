@@ -114,9 +114,20 @@ def checked_transaction(request: Request) -> Transaction:
     """The sign-in this callback belongs to, after the provider's answer and ``state``."""
     params = request.GET
     if "error" in params:
-        description = params.get("error_description")
-        reason = str(params["error"]) + (f": {description}" if description else "")
-        raise OIDCError(f"The identity provider did not sign you in ({reason}).", 403)
+        # The provider's words are logged, never shown: anyone can send a victim a
+        # callback URL whose error_description reads like instructions from us.
+        log.warning(
+            "the identity provider refused the sign-in: error=%r error_description=%r",
+            str(params["error"])[:200],
+            str(params.get("error_description", ""))[:500],
+        )
+        code = str(params["error"])
+        reason = code if code.isascii() and code.replace("_", "").isalpha() else "error"
+        raise OIDCError(
+            f"The identity provider did not sign you in ({reason[:40]}). Try again, or ask "
+            "your administrator if it keeps happening.",
+            403,
+        )
     transaction = Transaction.from_dict(oidc.transaction_cookie(request).get_value())
     if transaction is None:
         raise OIDCError(

@@ -12,7 +12,6 @@ from pyramid.view import view_config
 from graphmetrics.saved.models import Page
 from graphmetrics.saved.services import DEFAULT_PAGE
 from graphmetrics.web import tracelog
-from graphmetrics.web.config import WebSettings
 from graphmetrics.web.views.helpers import find_page, page_data, page_url, service, valid_user
 
 
@@ -60,10 +59,11 @@ def page_view(request: Request, page: Page) -> dict[str, Any]:
 
 @view_config(route_name="dashboard", renderer="dashboard.jinja2", permission="view")
 def dashboard(request: Request) -> dict[str, Any]:
-    settings: WebSettings = request.registry.settings["graphmetrics"]
+    """The page; its instance menu is loaded by the script as it is opened or searched
+    (``/api/tracelog/menu``), so the HTML stays small with any number of instances."""
     info = page_view(request, find_page(request, "tracelog", api=False))
-    info["menu"] = tracelog.menu(tracelog.scan_instances(settings.rrd_dir))
-    info["pool_kinds"] = tracelog.POOL_KINDS
+    info["config"]["urls"]["tracelog_menu"] = request.route_url("api_tracelog_menu")
+    info["config"]["pool_kinds"] = tracelog.POOL_KINDS
     return info
 
 
@@ -92,20 +92,14 @@ def metrics_home(request: Request) -> Response:
 
 @view_config(route_name="users", renderer="users.jinja2", permission="view")
 def users(request: Request) -> dict[str, Any]:
-    svc = service(request)
-    listing = []
-    for name, _count in svc.users():
-        listing.append(
-            {
-                "name": name,
-                "sections": {
-                    section: [
-                        {"name": p.name, "url": page_url(request, section, name, p.name),
-                         "graphs": len(p.graphs)}
-                        for p in svc.pages(name, section)
-                    ]
-                    for section in ("tracelog", "metrics")
-                },
-            }
-        )  # fmt: skip
-    return {"users": listing, "section": "users"}
+    """Every user's pages, from one query whatever their number."""
+    listing: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for name, section, page, graphs in service(request).listing():
+        sections = listing.setdefault(name, {"tracelog": [], "metrics": []})
+        if section in sections and page is not None:
+            url = page_url(request, section, name, page)
+            sections[section].append({"name": page, "url": url, "graphs": graphs})
+    return {
+        "users": [{"name": name, "sections": sections} for name, sections in listing.items()],
+        "section": "users",
+    }
