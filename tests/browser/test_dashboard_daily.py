@@ -164,7 +164,9 @@ def test_page_range_in_the_url_and_per_graph_reload(
     width = cards.nth(0).locator("img").evaluate("img => img.naturalWidth")
     page.set_viewport_size({"width": 900, "height": 1000})
     page.wait_for_function(
-        f"document.querySelector('article.card img').naturalWidth !== {width}", timeout=5000
+        "w => document.querySelector('article.card img').naturalWidth !== w",
+        arg=width,
+        timeout=5000,
     )
 
 

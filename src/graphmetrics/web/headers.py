@@ -11,7 +11,7 @@
   by a proxy or the browser's history cache.
 * ``Strict-Transport-Security`` when the request came over HTTPS.
 
-Methods other than GET, HEAD, POST, PUT and DELETE (``OPTIONS``, ``TRACE``...) get
+Methods other than GET, HEAD, POST, PUT, PATCH and DELETE (``OPTIONS``, ``TRACE``...) get
 a 405: the app answers no CORS preflight and echoes nothing back.
 """
 
@@ -45,7 +45,7 @@ ALWAYS = (
 )
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
 NO_STORE = "private, no-store"
-ALLOWED_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")
+ALLOWED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 NO_STORE_TYPES = ("text/html", "application/json")
 
 
