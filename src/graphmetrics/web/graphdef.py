@@ -14,6 +14,10 @@ Query parameters (both forms)
 ``step``             seconds per data point wanted (rrdtool may use a coarser one)
 ``width``/``height`` image size in pixels, 10..4000, default 800×300
 ``format``           ``png`` (default), ``svg``, ``csv`` or ``json``
+The range, size and definition together may ask rrdtool for at most about
+``render_max_work`` values (default :data:`~graphmetrics.rrd.graph.MAX_WORK`, see
+``estimated_work``): a longer range
+or a heavier CDEF (PREDICT shifts × window) is refused with a 400 naming the limit.
 Parameters starting with ``_`` are ignored (cache busters); others are refused.
 
 Simple form: ``series=PATH:DS[:CF]``, repeatable (at most 50), one line per series,
@@ -75,6 +79,7 @@ from graphmetrics.rrd import timespec
 from graphmetrics.rrd.graph import (
     DEFAULT_SIZE,
     FORMATS,
+    MAX_WORK,
     PALETTE,
     Cdef,
     Gprint,
@@ -82,6 +87,7 @@ from graphmetrics.rrd.graph import (
     Line,
     RenderRequest,
     Series,
+    estimated_work,
 )
 from graphmetrics.web.graphjson import (
     MAX_SERIES,
@@ -161,8 +167,12 @@ def _definition(
     return _simple_graph(list(series), given)
 
 
-def parse_request(params: Iterable[tuple[str, str]], now: int) -> RenderRequest:
-    """The ``/render`` query parameters as a :class:`RenderRequest`; ``now`` in epoch s."""
+def parse_request(
+    params: Iterable[tuple[str, str]], now: int, max_work: int = MAX_WORK
+) -> RenderRequest:
+    """The ``/render`` query parameters as a :class:`RenderRequest`; ``now`` in epoch s.
+
+    Refuses a request whose :func:`estimated_work` is over ``max_work``."""
     single: dict[str, str] = {}
     series_params: list[str] = []
     for key, value in params:
@@ -209,7 +219,7 @@ def parse_request(params: Iterable[tuple[str, str]], now: int) -> RenderRequest:
     if "step" in single:
         step = read_int("step", single["step"], 1, end - start)
     low, high = SIZE_RANGE
-    return RenderRequest(
+    req = RenderRequest(
         graph=graph,
         start=start,
         end=end,
@@ -218,6 +228,15 @@ def parse_request(params: Iterable[tuple[str, str]], now: int) -> RenderRequest:
         height=read_int("height", single.get("height", str(DEFAULT_SIZE[1])), low, high),
         format=fmt,
     )
+    work = estimated_work(req)
+    if work > max_work:
+        raise GraphDefError(
+            "graph" if "graph" in single else "series",
+            f"too much work for one graph: about {work:.3g} values for rrdtool "
+            f"(at most {max_work:.3g}); shorten the range, lower the width, or use "
+            "fewer PREDICT shifts or a smaller window",
+        )
+    return req
 
 
 def _decode_json(text: str) -> Any:
