@@ -10,6 +10,7 @@ from __future__ import annotations
 import reprlib
 
 MAX_QUOTED = 80
+MAX_MESSAGE = 500
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = MAX_QUOTED
@@ -26,3 +27,11 @@ def quoted(value: object) -> str:
     if len(text) > 2 * MAX_QUOTED:  # reprlib bounds each part, not the whole
         text = text[:MAX_QUOTED] + "..." + text[-8:]
     return text
+
+
+def brief(message: str) -> str:
+    """An error message cut to :data:`MAX_MESSAGE` characters: the last guard for
+    messages built elsewhere, whose quoted values may not have been cut."""
+    if len(message) <= MAX_MESSAGE:
+        return message
+    return f"{message[: MAX_MESSAGE - 40]}... ({len(message)} characters)"

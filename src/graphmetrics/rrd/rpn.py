@@ -77,17 +77,17 @@ def check_name(name: str) -> str:
     """A variable name usable in DEF/CDEF/VDEF: identifier-like, not an operator."""
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise RPNError(
-            f"bad variable name {name!r}: use a letter or '_' then letters, digits, '_' "
+            f"bad variable name {quoted(name)}: use a letter or '_' then letters, digits, '_' "
             "(at most 63)"
         )
     if name in RESERVED:
-        raise RPNError(f"bad variable name {name!r}: it is an RPN operator")
+        raise RPNError(f"bad variable name {quoted(name)}: it is an RPN operator")
     return name
 
 
 def _tokens(expr: str) -> list[str]:
     if not isinstance(expr, str):
-        raise RPNError(f"RPN expression must be a string, got {expr!r}")
+        raise RPNError(f"RPN expression must be a string, got {quoted(expr)}")
     if not expr:
         raise RPNError("empty RPN expression")
     if len(expr) > MAX_RPN_LENGTH:
@@ -138,7 +138,7 @@ def _simulate(tokens: list[str], variables: Collection[str]) -> Cost:
             stack.append(None)
         elif (prev := PREV_RE.fullmatch(token)) is not None:
             if prev.group(1) not in variables:
-                raise RPNError(f"{where}: PREV of unknown variable {prev.group(1)!r}")
+                raise RPNError(f"{where}: PREV of unknown variable {quoted(prev.group(1))}")
             stack.append(None)
         elif token in _FIXED:
             _apply_fixed(stack, token, where)
@@ -250,7 +250,7 @@ def validate_vdef(expr: str, variables: Collection[str]) -> list[str]:
     """Check a VDEF expression: ``name,FUNCTION`` or ``name,N,PERCENT[NAN]``."""
     tokens = _tokens(expr)
     if tokens[0] not in variables:
-        raise RPNError(f"VDEF must start with a DEF or CDEF name, got {tokens[0]!r}")
+        raise RPNError(f"VDEF must start with a DEF or CDEF name, got {quoted(tokens[0])}")
     if len(tokens) == 2 and tokens[1] in VDEF_FUNCTIONS:
         return tokens
     if (

@@ -89,6 +89,7 @@ from graphmetrics.rrd.graph import (
     Series,
     estimated_work,
 )
+from graphmetrics.text import quoted
 from graphmetrics.web.graphjson import (
     MAX_SERIES,
     GraphDefError,
@@ -136,13 +137,13 @@ def _simple_graph(series_params: list[str], single: dict[str, str]) -> Graph:
     for i, text in enumerate(series_params):
         parts = text.split(":")
         if len(parts) not in (2, 3):
-            raise GraphDefError("series", f"expected PATH:DS or PATH:DS:CF, got {text!r}")
+            raise GraphDefError("series", f"expected PATH:DS or PATH:DS:CF, got {quoted(text)}")
         cf = parts[2].upper() if len(parts) == 3 else "AVERAGE"
         try:
             defs, extra = series_defs("series", f"s{i}", parts[0], parts[1], cf)
         except GraphDefError as exc:
             reason = str(exc).split(": ", 1)[1]
-            raise GraphDefError("series", f"{text!r}: {reason}") from None
+            raise GraphDefError("series", f"{quoted(text)}: {reason}") from None
         series += defs
         cdefs += extra
         lines.append(Line(f"s{i}", color=PALETTE[i % len(PALETTE)], legend=text))
@@ -188,7 +189,7 @@ def parse_request(
             single[key] = value
     fmt = single.get("format", "png").lower()
     if fmt not in FORMATS:
-        raise GraphDefError("format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise GraphDefError("format", f"must be one of {', '.join(FORMATS)}, got {quoted(fmt)}")
     if "graph" in single:
         if series_params:
             raise GraphDefError("series", "use either series= or graph=, not both")
