@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-ALL = ["tracelog", "kinesis", "render", "dashboard"]
+ALL = ["tracelog", "kinesis", "render", "dashboard", "load"]
 
 
 def main(argv: list[str]) -> int:

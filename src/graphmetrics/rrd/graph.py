@@ -37,11 +37,14 @@ from graphmetrics.rrd.schema import METRICS, TRACELOG
 
 MAX_ROWS = 10000
 # Cairo/pango font handling in librrd is not known to be thread-safe and the binding
-# releases the GIL: graphs are drawn by single-threaded worker processes, and the
-# only images drawn in the web process, the small error images, one at a time.
-_ERROR_IMAGE_LOCK = threading.Lock()
+# releases the GIL: what the web process draws itself (light graphs, error images)
+# it draws one at a time; everything else is drawn by single-threaded workers.
+GRAPH_LOCK = threading.Lock()
 # The bound of estimated_work: at most about a second of one core's rrdtool time.
 MAX_WORK = 200_000_000
+# A light graph (a few milliseconds) may be drawn in the web process: see is_light.
+LIGHT_WORK = 2_000_000
+LIGHT_PIXELS = 1_000_000
 # Data steps rrdtool can choose from: the finest and the coarsest archive of the schemas
 FINEST_STEP = min(s.step for s in (TRACELOG, METRICS))
 COARSEST_STEP = max(s.step * a.steps for s in (TRACELOG, METRICS) for a in s.archives)
@@ -310,6 +313,11 @@ def estimated_work(req: RenderRequest) -> int:
     return int(span / step * per_row)
 
 
+def is_light(req: RenderRequest) -> bool:
+    """Small enough to draw in the web process (milliseconds: no deadline needed)."""
+    return req.width * req.height <= LIGHT_PIXELS and estimated_work(req) <= LIGHT_WORK
+
+
 @functools.lru_cache(maxsize=512)
 def _graph_cost(series: tuple[Series, ...], cdefs: tuple[Cdef, ...]) -> tuple[int, float]:
     names = {s.name for s in series} | {c.name for c in cdefs}
@@ -386,7 +394,7 @@ def _error_image(message: str, fmt: str) -> Rendered:
     args += ["--disable-rrdtool-tag", "--x-grid", "none", "--y-grid", "none", "HRULE:0#00000000"]
     args += [f"COMMENT:{escape(line)}\\l" for line in _wrap(message, width)[:6]]
     try:
-        with _ERROR_IMAGE_LOCK:
+        with GRAPH_LOCK:
             image = rrdtool.graphv("-", *args)["image"]
     except rrdtool.OperationalError:
         image = _blank_png(width, height)

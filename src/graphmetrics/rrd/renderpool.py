@@ -9,6 +9,12 @@ past it the worker is killed (a graph cannot be interrupted otherwise), a new on
 is started by the next request that needs it, and the request gets
 :class:`RenderTimeout` (504); no worker free in time is :class:`RenderBusy` (503).
 
+A light graph (:func:`~graphmetrics.rrd.graph.is_light`: milliseconds of work) is
+drawn in the web process itself when no other is being drawn there: handing it to
+a worker would cost more than drawing it (two context switches, more on a busy
+machine).  A light graph never waits for that lock; when it is taken, the graph
+goes to a worker like any other.
+
 Workers come from multiprocessing's *forkserver*, a clean single-threaded process
 that has imported rrdtool: forking the web process itself, with its threads and
 their locks, is not safe.  A worker exits when the web process goes away.
@@ -25,7 +31,7 @@ import weakref
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from graphmetrics.rrd.graph import Job, Rendered, RenderError, draw
+from graphmetrics.rrd.graph import GRAPH_LOCK, Job, Rendered, RenderError, draw
 
 
 class RenderBusy(RenderError):
@@ -110,6 +116,7 @@ class RenderPool:
         self.size = size
         self.deadline = deadline
         self.started = 0  # workers started so far, replacements included
+        self.drawn_here = 0  # light graphs drawn in this process
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["graphmetrics.rrd.graph"])
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
@@ -120,9 +127,16 @@ class RenderPool:
     def __len__(self) -> int:
         return len(self._workers)
 
-    def render(self, job: Job) -> Rendered:
-        """Draw ``job`` in a worker; :class:`RenderError` for rrdtool's complaints,
-        :class:`RenderBusy` / :class:`RenderTimeout` past the deadline."""
+    def render(self, job: Job, light: bool = False) -> Rendered:
+        """Draw ``job`` in a worker (a ``light`` one here if nothing else is drawn here);
+        :class:`RenderError` for rrdtool's complaints, :class:`RenderBusy` /
+        :class:`RenderTimeout` past the deadline."""
+        if light and GRAPH_LOCK.acquire(blocking=False):
+            try:
+                self.drawn_here += 1
+                return draw(job)
+            finally:
+                GRAPH_LOCK.release()
         worker, until = self._acquire(time.monotonic() + self.deadline)
         try:
             worker.conn.send(job)

@@ -185,7 +185,8 @@ def render_view(request: Request) -> Response:
     rendered = state.cache.get(etag)
     if rendered is None:
         try:
-            rendered = state.pool.render(graph.make_job(req, found.paths, args))
+            job = graph.make_job(req, found.paths, args)
+            rendered = state.pool.render(job, light=graph.is_light(req))
         except graph.RenderError as exc:
             return error_response(request, str(exc), exc.status)
         state.cache.put(etag, rendered)
