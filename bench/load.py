@@ -13,7 +13,7 @@ once) and the heaviest graph still allowed (PREDICTs just under the work bound).
 The others' p99 must stay within 2x of the first run's: the exit status is 1 when
 it does not, or when any request failed.
 
-    .venv/bin/python bench/load.py [--clients 50] [--loads 2]
+    .venv/bin/python bench/load.py [--clients 50] [--loads 1]
 """
 
 from __future__ import annotations
@@ -86,13 +86,13 @@ class Client:
 
 
 @contextmanager
-def web_server(root: Path) -> Iterator[tuple[int, int]]:
-    """graphmetrics-web on a free port over ``root``; (port, pid)."""
+def web_server(root: Path, name: str) -> Iterator[tuple[int, int]]:
+    """graphmetrics-web on a free port over ``root`` with a new database; (port, pid)."""
     port = free_port()
-    ini = root / "load.ini"
+    ini = root / f"{name}.ini"
     ini.write_text(
         f"[app:main]\nuse = egg:graphmetrics\nrrd_dir = {root}/rrd\n"
-        f"db_url = sqlite:///{root}/saved.sqlite\ndev_login = true\nauth_secret = bench\n"
+        f"db_url = sqlite:///{root}/{name}.sqlite\ndev_login = true\nauth_secret = bench\n"
         "render_cache_entries = 0\n"
         f"[server:main]\nuse = egg:waitress#main\nlisten = 127.0.0.1:{port}\nthreads = 8\n"
     )
@@ -229,7 +229,7 @@ def workers_rss_mb(pid: int) -> float:
 
 
 def load_run(root: Path, stems: list[str], clients: int, loads: int, slow: bool) -> Run:
-    with web_server(root) as (port, pid):
+    with web_server(root, "slow" if slow else "base") as (port, pid):
         first, urls = dashboard_urls(port, stems)
         one_client(port, first.cookie, urls, 1, Run())  # warm up: workers started, pages cached
         run, stop = Run(), threading.Event()
@@ -272,7 +272,7 @@ def load_run(root: Path, stems: list[str], clients: int, loads: int, slow: bool)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--loads", type=int, default=2, help="dashboard loads per client")
+    parser.add_argument("--loads", type=int, default=1, help="dashboard loads per client")
     args = parser.parse_args(argv or [])  # python -m bench passes none
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -4,10 +4,12 @@ librrd's graph code is not thread-safe (fonts), so a web process drawing in its 
 threads must draw one graph at a time: one slow graph then holds every user's.
 Here each graph goes to one of ``size`` single-threaded worker processes instead
 (started on demand, at most ``size``, which also puts every core to work).  A
-request waits for an idle worker, then for its answer, ``deadline`` seconds in all:
-past it the worker is killed (a graph cannot be interrupted otherwise), a new one
-is started by the next request that needs it, and the request gets
-:class:`RenderTimeout` (504); no worker free in time is :class:`RenderBusy` (503).
+request waits at most ``deadline`` seconds for an idle worker (else
+:class:`RenderBusy`, 503: waiting costs nothing, so a busy moment is not cut
+short by another request's drawing time), then at most ``deadline`` seconds for
+its graph: past it the worker is killed (a graph cannot be interrupted otherwise),
+a new one is started by the next request that needs it, and the request gets
+:class:`RenderTimeout` (504).
 
 A light graph (:func:`~graphmetrics.rrd.graph.is_light`: milliseconds of work) is
 drawn in the web process itself when no other is being drawn there: handing it to
@@ -137,7 +139,8 @@ class RenderPool:
                 return draw(job)
             finally:
                 GRAPH_LOCK.release()
-        worker, until = self._acquire(time.monotonic() + self.deadline)
+        worker = self._acquire(time.monotonic() + self.deadline)
+        until = time.monotonic() + self.deadline
         try:
             worker.conn.send(job)
             if not worker.conn.poll(max(until - time.monotonic(), 0)):
@@ -156,11 +159,10 @@ class RenderPool:
             return rendered
         raise RenderError(answer[1], answer[2])
 
-    def _acquire(self, until: float) -> tuple[_Worker, float]:
-        """An idle worker, or a new one while there are fewer than ``size``; and the
-        deadline, moved on by the time a new worker took to start."""
+    def _acquire(self, until: float) -> _Worker:
+        """An idle worker, or a new one while there are fewer than ``size``, by ``until``."""
         try:
-            return self._idle.get_nowait(), until
+            return self._idle.get_nowait()
         except queue.Empty:
             pass
         with self._lock:
@@ -170,13 +172,12 @@ class RenderPool:
                 self._workers.add(worker)
                 self.started += 1
         if new:
-            started = time.monotonic()
             if not worker.ready():
                 self._discard(worker)
                 raise RenderBusy("a render worker failed to start; try again")
-            return worker, until + time.monotonic() - started
+            return worker
         try:
-            return self._idle.get(timeout=max(until - time.monotonic(), 0)), until
+            return self._idle.get(timeout=max(until - time.monotonic(), 0))
         except queue.Empty:
             raise RenderBusy(
                 f"all {self.size} render workers stayed busy for {self.deadline:g} s; "

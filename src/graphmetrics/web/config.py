@@ -85,8 +85,9 @@ class WebSettings:
     )
     render_deadline: float = option(
         10.0,
-        "seconds a /render request may wait for a worker and its graph; past it the "
-        "worker is killed and replaced and the request gets a 504",
+        "seconds a /render request may wait for a render worker (then a 503), and then "
+        "for its graph: past it the worker is killed and replaced and the request gets "
+        "a 504",
         parse=positive_float,
     )
     render_max_work: int = option(
