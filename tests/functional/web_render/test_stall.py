@@ -55,8 +55,15 @@ class InBackground:
         return self.result
 
 
+# A name of only [a-z0-9/]: a backtracking engine tries 3^n ways of splitting it.
+LONG_NAME = "metrics/" + "abcdefghijklmnopqrstuvwxyz0123456789" + "/abcdefghijklmnop"
+
+
 @pytest.fixture
 def served(data_dir: Path, tmp_path: Path) -> Iterator[Served]:
+    long_file = data_dir / f"{LONG_NAME}.rrd"
+    long_file.parent.mkdir(parents=True)
+    long_file.write_bytes(b"")  # the index lists files, it never opens them
     with serve(
         data_dir, tmp_path, render_deadline="3", render_workers="2", render_max_work=str(10**15)
     ) as app:
@@ -70,6 +77,8 @@ def test_catastrophic_regex_answers_and_others_too(served: Served) -> None:
     answer = redos.answer()
     assert answer.status == 200
     assert json.loads(answer.body)["total"] == 0
+    found = json.loads(served.get("/series", {"q": "re:^(([a-z0-9/]+)+)+p$"}).body)
+    assert [s["name"] for s in found["series"]] == [LONG_NAME]
 
 
 def test_slow_graph_is_stopped_at_the_deadline_and_holds_nobody(served: Served) -> None:
