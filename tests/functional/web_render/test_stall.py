@@ -19,13 +19,14 @@ from tests.functional.web_render.served import Answer, Served, serve
 
 REDOS = "re:^(([a-z0-9/]+)+)+X"  # exponential for a backtracking engine
 NORMAL = {"series": f"{INST1}:rpm", "start": str(T0), "end": str(minute(60))}
-# Allowed by the RPN bounds, and by render_max_work raised below: 10+ s of rrdtool.
+# Allowed by the RPN bounds, and by render_max_work raised below: 30+ s of rrdtool
+# (each CDEF reads 100 shifted week-long windows per minute of the day).
 SLOW = {
     "graph": json.dumps(
         {
             "series": [{"name": "s0", "path": INST1, "ds": "rpm"}],
-            "cdefs": [{"name": f"t{i}", "rpn": "86400,-100,604800,s0,PREDICT"} for i in range(2)],
-            "lines": [{"value": f"t{i}"} for i in range(2)],
+            "cdefs": [{"name": f"t{i}", "rpn": "86400,-100,604800,s0,PREDICT"} for i in range(12)],
+            "lines": [{"value": f"t{i}"} for i in range(12)],
         }
     ),
     "start": str(minute(120) - 86400),

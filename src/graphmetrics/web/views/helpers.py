@@ -38,15 +38,13 @@ def json_error(cls: type[HTTPException], message: str, **extra: Any) -> HTTPExce
 
 def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object; a 413 past :data:`MAX_JSON_BODY` bytes, read no further."""
-    too_big = json_error(
-        HTTPRequestEntityTooLarge, f"the request body is larger than {MAX_JSON_BODY} bytes"
-    )
     length = request.content_length
-    if length is not None and length > MAX_JSON_BODY:
-        raise too_big
-    raw = request.body_file.read(MAX_JSON_BODY + 1) if length != 0 else b""
-    if len(raw) > MAX_JSON_BODY:
-        raise too_big
+    raw = b""
+    if length is None or 0 < length <= MAX_JSON_BODY:
+        raw = request.body_file.read(MAX_JSON_BODY + 1)
+    if len(raw) > MAX_JSON_BODY or (length or 0) > MAX_JSON_BODY:
+        message = f"the request body is larger than {MAX_JSON_BODY} bytes"
+        raise json_error(HTTPRequestEntityTooLarge, message)
     try:
         body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
