@@ -109,3 +109,57 @@ def test_operator_table_matches_rrdtool_vocabulary() -> None:
     ):
         assert op in rpn.OPERATORS
     assert "MAXIMUM" not in rpn.OPERATORS  # a VDEF function, not a CDEF operator
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "86400,-7,1800,a,PREDICT",
+        "172800,86400,2,1800,a,PREDICTSIGMA",
+        "86400,-4,3600,95,a,PREDICTPERC",
+        "a,b,a,3,SMAX",
+        "a,b,95,2,PERCENT",
+        "a,b,2,COPY,+,+,+",
+        "a,b,2,INDEX,+,+",
+        "a,b,a,3,1,ROLL,+,+",
+        "a,b,2,REV,-",
+        "a,3600,TRENDNAN",
+    ],
+)
+def test_variable_arity_operators_are_followed(expr: str) -> None:
+    assert rpn.validate_cdef(expr, VARS) == expr.split(",")
+
+
+@pytest.mark.parametrize(
+    ("expr", "reason"),
+    [
+        # the 45-second CDEF: a five-year window, 1000 shifts
+        ("86400,-1000,157000000,a,PREDICT", "window (seconds) must be between 1 and 604800"),
+        ("86400,-1000,1800,a,PREDICT", "shift count must be between -100 and 100"),
+        ("86400,0,1800,a,PREDICT", "non-zero whole number"),
+        ("86400,-1.5,1800,a,PREDICT", "non-zero whole number"),
+        ("86400,2,*,-7,1800,a,PREDICT", "shift multiplier (seconds) must be a plain number"),
+        ("86400,-7,a,a,PREDICT", "window (seconds) must be a plain number"),
+        ("999999999,-7,1800,a,PREDICT", "shift multiplier (seconds) must be between"),
+        ("1,2,3,1800,a,PREDICT", "needs 1 value(s)"),
+        ("86400,-7,1800,101,a,PREDICTPERC", "percentile must be between 0 and 100"),
+        ("a,9999999,TREND", "window (seconds) must be between"),
+        ("a,a,TREND", "window (seconds) must be a plain number"),
+        ("a,b,5,AVG", "count must be between 1 and 2"),
+        ("a,b,a,b,+,SORT", "count must be a plain number"),
+        ("a,1,COPY,2,COPY,4,COPY,8,COPY,16,COPY,32,COPY,64,COPY,128,COPY,256,COPY,512,COPY",
+         "more than 1000 values"),
+        ("a,b,2,SORT", "leaves 2 values"),
+    ],
+)  # fmt: skip
+def test_variable_arity_bounds(expr: str, reason: str) -> None:
+    with pytest.raises(rpn.RPNError) as info:
+        rpn.validate_cdef(expr, VARS)
+    assert reason in str(info.value)
+
+
+def test_cdef_cost_counts_predict_windows() -> None:
+    assert rpn.cdef_cost("a,b,+", VARS) == rpn.Cost(3, 0.0)
+    cost = rpn.cdef_cost("86400,-7,1800,a,PREDICT", VARS)
+    assert cost.window_seconds == 7 * 1800
+    assert rpn.cdef_cost("a,600,TREND", VARS).window_seconds == 600

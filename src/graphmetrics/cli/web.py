@@ -2,7 +2,8 @@
 
 The ini file is a paste deploy file (``[app:main]``, ``[server:main]``, logging
 sections), the same one ``pserve`` reads; ``--host``/``--port`` override the
-``listen`` address of ``[server:main]``.
+``listen`` address of ``[server:main]``.  Request bodies are limited to
+``max_request_body_size`` of ``[server:main]`` (4 MiB when not set).
 
 ``graphmetrics-web signout USER --config FILE`` signs a user out everywhere: every
 sign-in ticket issued to USER so far is refused (by the running app within its
@@ -31,6 +32,9 @@ from graphmetrics.signals import on_signals
 from graphmetrics.web.config import WebSettings
 
 DEFAULT_LISTEN = "127.0.0.1:6543"
+# waitress refuses (413) a request body bigger than this unless [server:main] says
+# otherwise; waitress's own default, 1 GB, lets one request take the memory
+DEFAULT_MAX_BODY = 4 * 1024 * 1024
 
 
 def server_options(path: Path) -> dict[str, str]:
@@ -131,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.pop("host", None)
     options.pop("port", None)
     options["listen"] = listen_address(options, args.host, args.port)
+    options.setdefault("max_request_body_size", str(DEFAULT_MAX_BODY))
     server = waitress.create_server(app, **options)
     print(f"graphmetrics web app on http://{options['listen']}/", file=sys.stderr, flush=True)
 

@@ -5,7 +5,8 @@ the renderer; :mod:`graphmetrics.web.graphdef` builds them from requests and
 documents the JSON form.
 
 Images come from ``rrdtool.graphv('-', ...)`` and data from ``rrdtool.xport``, both
-in-process through the binding (never a shell, every argument a separate string).
+through the binding (never a shell, every argument a separate string), run by
+:func:`draw` in a render worker process (:mod:`graphmetrics.rrd.renderpool`).
 Text from the definition is escaped for rrdtool's ``:`` field separator; RPN and
 names were validated by :mod:`graphmetrics.web.graphdef` before they get here, and
 file paths are resolved strictly inside the RRD directory by :mod:`graphmetrics.rrd.files`.
@@ -15,6 +16,7 @@ With rrdcached, ``--daemon`` makes rrdtool flush a file before reading it.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -30,13 +32,25 @@ from pathlib import Path
 
 import rrdtool
 
+from graphmetrics.rrd import rpn
 from graphmetrics.rrd.files import RRDFiles
 from graphmetrics.rrd.overlays import internal_name, is_internal, with_past
+from graphmetrics.rrd.schema import METRICS, TRACELOG
 
 MAX_ROWS = 10000
-# Cairo/pango font handling in librrd is not known to be thread-safe; the binding
-# releases the GIL, so images are drawn one at a time.  xport needs no fonts.
-_GRAPH_LOCK = threading.Lock()
+# Cairo/pango font handling in librrd is not known to be thread-safe and the binding
+# releases the GIL: what the web process draws itself (light graphs, error images)
+# it draws one at a time; everything else is drawn by single-threaded workers.
+GRAPH_LOCK = threading.Lock()
+# The bound of estimated_work: at most about a second of one core's rrdtool time.
+MAX_WORK = 200_000_000
+# A light graph (a few milliseconds) may be drawn in the web process: see is_light.
+LIGHT_WORK = 2_000_000
+LIGHT_PIXELS = 1_000_000
+# Data steps rrdtool can choose from: the finest and the coarsest archive of the schemas
+FINEST_STEP = min(s.step for s in (TRACELOG, METRICS))
+COARSEST_STEP = max(s.step * a.steps for s in (TRACELOG, METRICS) for a in s.archives)
+ERROR_SIZE = (400, 150)
 
 # series path (without .rrd) -> the file rrdtool reads, from graphmetrics.rrd.files
 Files = Mapping[str, str]
@@ -285,26 +299,76 @@ def render_args(req: RenderRequest, files: Files, daemon: str | None = None) -> 
     return xport_args(req, files, daemon)
 
 
+@dataclass(frozen=True)
+class Job:
+    """What a render worker needs to answer one request (small, picklable)."""
+
+    format: str
+    args: tuple[str, ...]
+    columns: tuple[str, ...]
+    files: tuple[tuple[str, str], ...]
+
+
+def make_job(req: RenderRequest, files: Files, args: Sequence[str]) -> Job:
+    columns = tuple(column_label(line) for line in with_past(req.graph).exports)
+    return Job(req.format, tuple(args), columns, tuple(files.items()))
+
+
 def render(req: RenderRequest, files: Files, args: Sequence[str]) -> Rendered:
-    """Draw or export ``req`` with its :func:`render_args`; rrdtool's complaints become
-    :class:`RenderError` 400."""
+    """Draw or export ``req`` with its :func:`render_args` in this process."""
+    return draw(make_job(req, files, args))
+
+
+def draw(job: Job) -> Rendered:
+    """Run rrdtool for ``job``; its complaints become :class:`RenderError` 400.
+
+    Not thread-safe for images (librrd's fonts): one call at a time per process.
+    """
     try:
-        if req.format in IMAGE_FORMATS:
-            with _GRAPH_LOCK:
-                result = rrdtool.graphv("-", *args)
+        if job.format in IMAGE_FORMATS:
+            result = rrdtool.graphv("-", *job.args)
             geometry = tuple(
                 (header, str(result[key])) for key, header in GEOMETRY_HEADERS if key in result
             )
-            return Rendered(bytes(result["image"]), FORMATS[req.format], geometry)
-        data = rrdtool.xport(*args)
+            return Rendered(bytes(result["image"]), FORMATS[job.format], geometry)
+        data = rrdtool.xport(*job.args)
     except rrdtool.OperationalError as exc:
-        raise RenderError(f"rrdtool: {_clean_error(exc, files)}") from None
-    columns = [column_label(line) for line in with_past(req.graph).exports]
+        raise RenderError(f"rrdtool: {_clean_error(exc, dict(job.files))}") from None
+    columns = list(job.columns)
     meta = data["meta"]
     rows = table(int(meta["start"]), int(meta["step"]), data["data"])
-    if req.format == "csv":
+    if job.format == "csv":
         return Rendered(to_csv(columns, rows), FORMATS["csv"])
     return Rendered(to_json(int(meta["step"]), columns, rows), FORMATS["json"])
+
+
+def estimated_work(req: RenderRequest) -> int:
+    """About how many values rrdtool computes or reads for ``req`` (see :data:`MAX_WORK`).
+
+    rrdtool computes every DEF and CDEF at the step of the archive it reads, between
+    the finest and the coarsest of the schemas' archives, for about ``width`` rows
+    (images) or :data:`MAX_ROWS` (CSV/JSON) over the range; a sliding window
+    (PREDICT's shifts × window, TREND's window) reads window / step values per row.
+    """
+    span = max(req.end - req.start, 1)
+    rows = req.width if req.format in IMAGE_FORMATS else MAX_ROWS
+    step = min(max(span / rows, req.step or 0, FINEST_STEP), COARSEST_STEP)
+    graph = with_past(req.graph)  # a comparison with the past reads everything twice
+    ops, window = _graph_cost(graph.series, graph.cdefs)
+    per_row = ops + window / step + len(graph.lines)
+    return int(span / step * per_row)
+
+
+def is_light(req: RenderRequest) -> bool:
+    """Small enough to draw in the web process (milliseconds: no deadline needed)."""
+    return req.width * req.height <= LIGHT_PIXELS and estimated_work(req) <= LIGHT_WORK
+
+
+@functools.lru_cache(maxsize=512)
+def _graph_cost(series: tuple[Series, ...], cdefs: tuple[Cdef, ...]) -> tuple[int, float]:
+    names = {s.name for s in series} | {c.name for c in cdefs}
+    costs = [rpn.cdef_cost(c.rpn, names) for c in cdefs]
+    return len(series) + sum(c.ops for c in costs), sum(c.window_seconds for c in costs)
 
 
 Row = tuple[int, list[float | None]]
@@ -357,19 +421,29 @@ def _wrap(message: str, width: int) -> list[str]:
     return lines[:20]
 
 
-def error_image(message: str, fmt: str, width: int, height: int) -> Rendered:
-    """An image of ``width``×``height`` stating ``message`` (drawn by rrdtool)."""
+def error_image(message: str, fmt: str) -> Rendered:
+    """A small image (:data:`ERROR_SIZE`) stating ``message``, whatever size was asked.
+
+    Cheap whoever asks: a few milliseconds for a new message, nothing for one seen
+    lately (a refusal's text is always the same), and never a render worker.
+    """
+    return _error_image(message[:500], fmt)
+
+
+@functools.lru_cache(maxsize=64)
+def _error_image(message: str, fmt: str) -> Rendered:
+    width, height = ERROR_SIZE
     if fmt == "svg":
         return Rendered(_error_svg(message, width, height), FORMATS["svg"])
     args = ["--imgformat", "PNG", "--width", str(width), "--height", str(height)]
     args += ["--full-size-mode", "--title=Error", "--start", "end-1h", "--end", "now"]
     args += ["--disable-rrdtool-tag", "--x-grid", "none", "--y-grid", "none", "HRULE:0#00000000"]
-    args += [f"COMMENT:{escape(line)}\\l" for line in _wrap(message, width)]
+    args += [f"COMMENT:{escape(line)}\\l" for line in _wrap(message, width)[:6]]
     try:
-        with _GRAPH_LOCK:
+        with GRAPH_LOCK:
             image = rrdtool.graphv("-", *args)["image"]
     except rrdtool.OperationalError:
-        image = _blank_png(min(width, 400), min(height, 200))
+        image = _blank_png(width, height)
     return Rendered(bytes(image), FORMATS["png"])
 
 
@@ -461,7 +535,7 @@ def draw_lines(
             color = PALETTE[i % len(PALETTE)]
             args += [f"DEF:s{i}={escape(path)}:v:AVERAGE", f"LINE1:s{i}{color}:{escape(label)}"]
         try:
-            with _GRAPH_LOCK:
+            with GRAPH_LOCK:
                 return bytes(rrdtool.graphv("-", *args)["image"])
         except rrdtool.OperationalError as exc:
             raise RenderError(f"rrdtool graph: {exc}", 500) from None

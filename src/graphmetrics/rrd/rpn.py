@@ -4,18 +4,33 @@ An expression is a comma separated list of tokens.  Each token must be a plain
 number, one of rrdtool's RPN operators (rrdgraph_rpn(1) of rrdtool 1.7), one of the
 graph's own variable names, or ``PREV(name)`` of one.  Nothing else gets through, so
 a ``:``, a newline, a space, a file name or an option can never be smuggled into the
-rrdtool arguments built from the expression.  The stack depth is simulated for the
-fixed-arity operators, so ``a,+`` is refused here with a clear message instead of by
-rrdtool with an obscure one.
+rrdtool arguments built from the expression.  The stack is simulated, so ``a,+`` is
+refused here with a clear message instead of by rrdtool with an obscure one.
+
+Operators whose arity or cost comes from the stack (``n,SORT``, ``n,AVG``,
+``x,window,TREND``, the PREDICT family ...) must be given those counts, windows and
+shifts as plain numbers, which are bounded: rrdtool's work for one output row of
+``<shift>,-n,<window>,x,PREDICT`` is n × window / step values, so
+``86400,-1000,157000000,s0,PREDICT`` over five years would take a render worker
+for minutes.  :func:`cdef_cost` reports what an expression costs per row, for the
+per-request work bound of :func:`graphmetrics.rrd.graph.estimated_work`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
+
+from graphmetrics.text import quoted
 
 MAX_RPN_LENGTH = 1000
 MAX_TOKENS = 200
+MAX_STACK = 1000
+# PREDICT family: shifts per operator, the sliding window, and how far back a shift goes
+MAX_PREDICT_SHIFTS = 100
+MAX_WINDOW = 7 * 86400
+MAX_SHIFT = 10 * 366 * 86400
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 NUMBER_RE = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?")
@@ -27,7 +42,6 @@ for _ops, _pop, _push in (
     ("LT LE GT GE EQ NE MIN MAX MINNAN MAXNAN + - * / % ADDNAN POW ATAN2", 2, 1),
     ("UN ISINF SIN COS LOG EXP SQRT ATAN FLOOR CEIL DEG2RAD RAD2DEG ABS", 1, 1),
     ("IF LIMIT", 3, 1),
-    ("TREND TRENDNAN", 2, 1),
     ("UNKN INF NEGINF PREV COUNT NOW STEPWIDTH NEWDAY NEWWEEK NEWMONTH NEWYEAR", 0, 1),
     ("TIME LTIME DEPTH", 0, 1),
     ("DUP", 1, 2),
@@ -37,10 +51,10 @@ for _ops, _pop, _push in (
     for _op in _ops.split():
         _FIXED[_op] = (_pop, _push)
 
-# Operators whose arity depends on values on the stack: the depth check stops there.
+# Operators whose arity or cost depends on numbers on the stack (see _apply_variable).
 _VARIABLE = frozenset(
     ("SORT", "REV", "AVG", "SMIN", "SMAX", "MEDIAN", "STDEV", "PERCENT", "PREDICT",
-     "PREDICTSIGMA", "PREDICTPERC", "COPY", "INDEX", "ROLL")
+     "PREDICTSIGMA", "PREDICTPERC", "COPY", "INDEX", "ROLL", "TREND", "TRENDNAN")
 )  # fmt: skip
 
 OPERATORS: frozenset[str] = frozenset(_FIXED) | _VARIABLE
@@ -63,17 +77,17 @@ def check_name(name: str) -> str:
     """A variable name usable in DEF/CDEF/VDEF: identifier-like, not an operator."""
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise RPNError(
-            f"bad variable name {name!r}: use a letter or '_' then letters, digits, '_' "
+            f"bad variable name {quoted(name)}: use a letter or '_' then letters, digits, '_' "
             "(at most 63)"
         )
     if name in RESERVED:
-        raise RPNError(f"bad variable name {name!r}: it is an RPN operator")
+        raise RPNError(f"bad variable name {quoted(name)}: it is an RPN operator")
     return name
 
 
 def _tokens(expr: str) -> list[str]:
     if not isinstance(expr, str):
-        raise RPNError(f"RPN expression must be a string, got {expr!r}")
+        raise RPNError(f"RPN expression must be a string, got {quoted(expr)}")
     if not expr:
         raise RPNError("empty RPN expression")
     if len(expr) > MAX_RPN_LENGTH:
@@ -84,45 +98,159 @@ def _tokens(expr: str) -> list[str]:
     return tokens
 
 
+@dataclass(frozen=True)
+class Cost:
+    """What one CDEF costs rrdtool per output row: ``ops`` stack operations, plus
+    ``window_seconds`` of data read by sliding windows (divide by the step)."""
+
+    ops: int
+    window_seconds: float
+
+
+Stack = list[float | None]  # plain numbers known; None for data
+
+
 def validate_cdef(expr: str, variables: Collection[str]) -> list[str]:
     """Check a CDEF expression over ``variables``; returns its tokens.
 
-    Raises :class:`RPNError` for unknown tokens, empty tokens and a stack that
-    underflows or does not end with exactly one value.
+    Raises :class:`RPNError` for unknown tokens, empty tokens, a stack that
+    underflows or does not end with exactly one value, and counts, windows or shifts
+    that are not plain numbers within bounds.
     """
-    depth: int | None = 0
     tokens = _tokens(expr)
+    _simulate(tokens, variables)
+    return tokens
+
+
+def cdef_cost(expr: str, variables: Collection[str]) -> Cost:
+    """The per-row :class:`Cost` of a CDEF expression (validated as :func:`validate_cdef`)."""
+    return _simulate(_tokens(expr), variables)
+
+
+def _simulate(tokens: list[str], variables: Collection[str]) -> Cost:
+    stack: Stack = []
+    ops, window = 0, 0.0
     for position, token in enumerate(tokens, 1):
-        where = f"token {position} {token!r}"
-        if token in variables or NUMBER_RE.fullmatch(token):
-            pop, push = 0, 1
+        where = f"token {position} {quoted(token)}"
+        if NUMBER_RE.fullmatch(token):
+            stack.append(float(token))
+        elif token in variables:
+            stack.append(None)
         elif (prev := PREV_RE.fullmatch(token)) is not None:
             if prev.group(1) not in variables:
-                raise RPNError(f"{where}: PREV of unknown variable {prev.group(1)!r}")
-            pop, push = 0, 1
+                raise RPNError(f"{where}: PREV of unknown variable {quoted(prev.group(1))}")
+            stack.append(None)
         elif token in _FIXED:
-            pop, push = _FIXED[token]
+            _apply_fixed(stack, token, where)
         elif token in _VARIABLE:
-            depth = None
-            continue
+            op_cost, op_window = _apply_variable(stack, token, where)
+            ops += op_cost
+            window += op_window
         elif not token:
             raise RPNError(f"empty token at position {position} (two commas in a row?)")
         else:
             raise RPNError(f"{where} is neither a number, an operator nor a variable")
-        if depth is not None:
-            if depth < pop:
-                raise RPNError(f"{where} needs {pop} value(s) on the stack, has {depth}")
-            depth += push - pop
-    if depth is not None and depth != 1:
-        raise RPNError(f"RPN expression leaves {depth} values on the stack instead of 1")
-    return tokens
+        if len(stack) > MAX_STACK:
+            raise RPNError(f"{where}: more than {MAX_STACK} values on the stack")
+        ops += 1
+    if len(stack) != 1:
+        raise RPNError(f"RPN expression leaves {len(stack)} values on the stack instead of 1")
+    return Cost(ops, window)
+
+
+def _need(stack: Stack, count: int, where: str) -> None:
+    if len(stack) < count:
+        raise RPNError(f"{where} needs {count} value(s) on the stack, has {len(stack)}")
+
+
+def _apply_fixed(stack: Stack, token: str, where: str) -> None:
+    pop, push = _FIXED[token]
+    _need(stack, pop, where)
+    if token == "DUP":
+        stack.append(stack[-1])
+    elif token == "EXC":
+        stack[-2:] = stack[-1:-3:-1]
+    else:
+        del stack[len(stack) - pop :]
+        stack.extend([None] * push)
+
+
+def _number(stack: Stack, where: str, what: str, low: float, high: float) -> float:
+    """Pop a plain number between ``low`` and ``high`` (a count, window or shift)."""
+    _need(stack, 1, where)
+    value = stack.pop()
+    if value is None:
+        raise RPNError(f"{where}: its {what} must be a plain number, not computed")
+    if not low <= value <= high:
+        raise RPNError(f"{where}: its {what} must be between {low:g} and {high:g}, got {value:g}")
+    return value
+
+
+def _count(stack: Stack, where: str, low: int = 1) -> int:
+    value = _number(stack, where, "count", low, max(low, len(stack) - 1))
+    if not value.is_integer():
+        raise RPNError(f"{where}: its count must be a whole number, got {value:g}")
+    return int(value)
+
+
+def _apply_variable(stack: Stack, token: str, where: str) -> tuple[int, float]:
+    """Apply one variable-arity operator to ``stack``; its (ops, window seconds)."""
+    if token in ("TREND", "TRENDNAN"):
+        window = _number(stack, where, "window (seconds)", 1, MAX_WINDOW)
+        _need(stack, 1, where)
+        stack[-1] = None
+        return 1, window
+    if token.startswith("PREDICT"):
+        return _apply_predict(stack, token, where)
+    if token == "COPY":
+        n = _count(stack, where)
+        stack.extend(stack[-n:])
+        return n, 0.0
+    if token == "INDEX":
+        n = _count(stack, where)
+        stack.append(stack[-n])
+        return 1, 0.0
+    if token == "ROLL":
+        _number(stack, where, "rotation", -MAX_STACK, MAX_STACK)
+        n = _count(stack, where)
+        stack[-n:] = [None] * n
+        return n, 0.0
+    percent = token == "PERCENT"
+    n = _count(stack, where)
+    if percent:
+        _number(stack, where, "percentile", 0, 100)
+    _need(stack, n, where)
+    del stack[len(stack) - n :]
+    stack.extend([None] * (n if token in ("SORT", "REV") else 1))
+    return n * max(1, n.bit_length()), 0.0
+
+
+def _apply_predict(stack: Stack, token: str, where: str) -> tuple[int, float]:
+    """``<shifts>,n,<window>,[percentile,]x,PREDICT*``: reads n × window per row."""
+    _need(stack, 1, where)
+    stack.pop()  # x, the data
+    if token == "PREDICTPERC":
+        _number(stack, where, "percentile", 0, 100)
+    window = _number(stack, where, "window (seconds)", 1, MAX_WINDOW)
+    n = _number(stack, where, "shift count", -MAX_PREDICT_SHIFTS, MAX_PREDICT_SHIFTS)
+    if n == 0 or not n.is_integer():
+        raise RPNError(f"{where}: its shift count must be a non-zero whole number, got {n:g}")
+    shifts = int(abs(n))
+    if n > 0:
+        for _ in range(shifts):
+            _number(stack, where, "shift (seconds)", -MAX_SHIFT, MAX_SHIFT)
+    else:
+        limit = MAX_SHIFT // shifts
+        _number(stack, where, "shift multiplier (seconds)", -limit, limit)
+    stack.append(None)
+    return shifts, shifts * window
 
 
 def validate_vdef(expr: str, variables: Collection[str]) -> list[str]:
     """Check a VDEF expression: ``name,FUNCTION`` or ``name,N,PERCENT[NAN]``."""
     tokens = _tokens(expr)
     if tokens[0] not in variables:
-        raise RPNError(f"VDEF must start with a DEF or CDEF name, got {tokens[0]!r}")
+        raise RPNError(f"VDEF must start with a DEF or CDEF name, got {quoted(tokens[0])}")
     if len(tokens) == 2 and tokens[1] in VDEF_FUNCTIONS:
         return tokens
     if (

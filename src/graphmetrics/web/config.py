@@ -17,6 +17,14 @@ from graphmetrics.settings import (
     positive_int,
 )
 
+MIN_RENDER_WORKERS = 2
+
+
+def render_worker_count(configured: int, cores: int | None) -> int:
+    """``render_workers``, where 0 means one per core (at least 2)."""
+    return configured or max(cores or 1, MIN_RENDER_WORKERS)
+
+
 # src/graphmetrics/web/config.py -> the repository (or source tree) root
 SOURCE_ROOT = Path(__file__).resolve().parents[3]
 
@@ -95,6 +103,25 @@ class WebSettings:
         256,
         "rendered graphs kept in memory (LRU) by /render; 0 turns the cache off",
         parse=non_negative_int,
+    )
+    render_workers: int = option(
+        0,
+        "worker processes drawing graphs for /render, started as needed; 0 = one per "
+        "CPU core (at least 2)",
+        parse=non_negative_int,
+    )
+    render_deadline: float = option(
+        10.0,
+        "seconds a /render request may wait for a render worker (then a 503), and then "
+        "for its graph: past it the worker is killed and replaced and the request gets "
+        "a 504",
+        parse=positive_float,
+    )
+    render_max_work: int = option(
+        200_000_000,
+        "most values rrdtool may compute or read for one /render request (estimated from "
+        "the range, size, series and CDEFs, PREDICT windows included); more is a 400",
+        parse=positive_int,
     )
     series_check_interval: float = option(
         5.0,

@@ -14,6 +14,10 @@ Query parameters (both forms)
 ``step``             seconds per data point wanted (rrdtool may use a coarser one)
 ``width``/``height`` image size in pixels, 10..4000, default 800×300
 ``format``           ``png`` (default), ``svg``, ``csv`` or ``json``
+The range, size and definition together may ask rrdtool for at most about
+``render_max_work`` values (default :data:`~graphmetrics.rrd.graph.MAX_WORK`, see
+``estimated_work``): a longer range
+or a heavier CDEF (PREDICT shifts × window) is refused with a 400 naming the limit.
 Parameters starting with ``_`` are ignored (cache busters); others are refused.
 
 Simple form: ``series=PATH:DS[:CF]``, repeatable (at most 500), one line per series,
@@ -89,6 +93,7 @@ from graphmetrics.rrd import timespec
 from graphmetrics.rrd.graph import (
     DEFAULT_SIZE,
     FORMATS,
+    MAX_WORK,
     PALETTE,
     Cdef,
     Gprint,
@@ -96,7 +101,9 @@ from graphmetrics.rrd.graph import (
     Line,
     RenderRequest,
     Series,
+    estimated_work,
 )
+from graphmetrics.text import quoted
 from graphmetrics.web.graphjson import (
     MAX_SERIES,
     GraphDefError,
@@ -144,13 +151,13 @@ def _simple_graph(series_params: list[str], single: dict[str, str]) -> Graph:
     for i, text in enumerate(series_params):
         parts = text.split(":")
         if len(parts) not in (2, 3):
-            raise GraphDefError("series", f"expected PATH:DS or PATH:DS:CF, got {text!r}")
+            raise GraphDefError("series", f"expected PATH:DS or PATH:DS:CF, got {quoted(text)}")
         cf = parts[2].upper() if len(parts) == 3 else "AVERAGE"
         try:
             defs, extra = series_defs("series", f"s{i}", parts[0], parts[1], cf)
         except GraphDefError as exc:
             reason = str(exc).split(": ", 1)[1]
-            raise GraphDefError("series", f"{text!r}: {reason}") from None
+            raise GraphDefError("series", f"{quoted(text)}: {reason}") from None
         series += defs
         cdefs += extra
         lines.append(Line(f"s{i}", color=PALETTE[i % len(PALETTE)], legend=text))
@@ -175,8 +182,12 @@ def _definition(
     return _simple_graph(list(series), given)
 
 
-def parse_request(params: Iterable[tuple[str, str]], now: int) -> RenderRequest:
-    """The ``/render`` query parameters as a :class:`RenderRequest`; ``now`` in epoch s."""
+def parse_request(
+    params: Iterable[tuple[str, str]], now: int, max_work: int = MAX_WORK
+) -> RenderRequest:
+    """The ``/render`` query parameters as a :class:`RenderRequest`; ``now`` in epoch s.
+
+    Refuses a request whose :func:`estimated_work` is over ``max_work``."""
     single: dict[str, str] = {}
     series_params: list[str] = []
     for key, value in params:
@@ -192,7 +203,7 @@ def parse_request(params: Iterable[tuple[str, str]], now: int) -> RenderRequest:
             single[key] = value
     fmt = single.get("format", "png").lower()
     if fmt not in FORMATS:
-        raise GraphDefError("format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise GraphDefError("format", f"must be one of {', '.join(FORMATS)}, got {quoted(fmt)}")
     if "graph" in single:
         if series_params:
             raise GraphDefError("series", "use either series= or graph=, not both")
@@ -223,7 +234,7 @@ def parse_request(params: Iterable[tuple[str, str]], now: int) -> RenderRequest:
     if "step" in single:
         step = read_int("step", single["step"], 1, end - start)
     low, high = SIZE_RANGE
-    return RenderRequest(
+    req = RenderRequest(
         graph=graph,
         start=start,
         end=end,
@@ -232,6 +243,15 @@ def parse_request(params: Iterable[tuple[str, str]], now: int) -> RenderRequest:
         height=read_int("height", single.get("height", str(DEFAULT_SIZE[1])), low, high),
         format=fmt,
     )
+    work = estimated_work(req)
+    if work > max_work:
+        raise GraphDefError(
+            "graph" if "graph" in single else "series",
+            f"too much work for one graph: about {work:.3g} values for rrdtool "
+            f"(at most {max_work:.3g}); shorten the range, lower the width, or use "
+            "fewer PREDICT shifts or a smaller window",
+        )
+    return req
 
 
 def _decode_json(text: str) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 
 from graphmetrics.rrd import rpn
 from graphmetrics.rrd.graph import PALETTE, TRACELOG_VIRTUAL, Cdef, Gprint, Graph, Line, Series
+from graphmetrics.text import quoted
 
 CONSOLIDATIONS = ("AVERAGE", "MAX", "MIN", "LAST")
 LINE_TYPES = ("LINE", "AREA", "HRULE", "TICK")
@@ -54,7 +55,7 @@ class GraphDefError(ValueError):
 
 def _text(param: str, value: Any, limit: int = MAX_TEXT) -> str:
     if not isinstance(value, str):
-        raise GraphDefError(param, f"must be a string, got {value!r}")
+        raise GraphDefError(param, f"must be a string, got {quoted(value)}")
     if len(value) > limit:
         raise GraphDefError(param, f"longer than {limit} characters")
     if _TEXT_BAD.search(value):
@@ -76,9 +77,9 @@ def read_number(param: str, value: Any) -> float:
         try:
             value = float(value)
         except ValueError:
-            raise GraphDefError(param, f"must be a number, got {value!r}") from None
+            raise GraphDefError(param, f"must be a number, got {quoted(value)}") from None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise GraphDefError(param, f"must be a finite number, got {value!r}")
+        raise GraphDefError(param, f"must be a finite number, got {quoted(value)}")
     return float(value)
 
 
@@ -86,7 +87,7 @@ def read_int(param: str, text: str, low: int, high: int) -> int:
     try:
         value = int(text)
     except (TypeError, ValueError):
-        raise GraphDefError(param, f"must be an integer, got {text!r}") from None
+        raise GraphDefError(param, f"must be an integer, got {quoted(text)}") from None
     if not low <= value <= high:
         raise GraphDefError(param, f"must be between {low} and {high}, got {value}")
     return value
@@ -98,7 +99,7 @@ def _bool(param: str, value: Any) -> bool:
     text = value.lower() if isinstance(value, str) else None
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
-    raise GraphDefError(param, f"must be true or false, got {value!r}")
+    raise GraphDefError(param, f"must be true or false, got {quoted(value)}")
 
 
 # rrdtool 1.7 reads ``DEF:start=...`` as the DEF's start= option, not as a name
@@ -112,7 +113,9 @@ def _name(param: str, value: Any) -> str:
     except rpn.RPNError as exc:
         raise GraphDefError(param, str(exc)) from None
     if name in DEF_KEYS:
-        raise GraphDefError(param, f"bad variable name {name!r}: rrdtool takes it for an option")
+        raise GraphDefError(
+            param, f"bad variable name {quoted(name)}: rrdtool takes it for an option"
+        )
     return name
 
 
@@ -144,9 +147,9 @@ def parse_series_path(param: str, path: Any) -> str:
     if not isinstance(path, str) or not path or len(path) > 1000:
         raise GraphDefError(param, "must be a non-empty RRD path of at most 1000 characters")
     if _PATH_BAD.search(path):
-        raise GraphDefError(param, f"bad character in RRD path {path!r}")
+        raise GraphDefError(param, f"bad character in RRD path {quoted(path)}")
     if _SEGMENT_BAD.search(path):
-        raise GraphDefError(param, f"RRD path {path!r} has an empty, '.' or '..' segment")
+        raise GraphDefError(param, f"RRD path {quoted(path)} has an empty, '.' or '..' segment")
     _no_surrogates(param, path)
     return path
 
@@ -156,10 +159,10 @@ def series_defs(
 ) -> tuple[list[Series], list[Cdef]]:
     path = parse_series_path(f"{param}.path", path)
     if not isinstance(ds, str) or not _DS_RE.fullmatch(ds):
-        raise GraphDefError(f"{param}.ds", f"bad DS name {ds!r}")
+        raise GraphDefError(f"{param}.ds", f"bad DS name {quoted(ds)}")
     if cf not in CONSOLIDATIONS:
         raise GraphDefError(
-            f"{param}.cf", f"must be one of {', '.join(CONSOLIDATIONS)}, got {cf!r}"
+            f"{param}.cf", f"must be one of {', '.join(CONSOLIDATIONS)}, got {quoted(cf)}"
         )
     if ds in TRACELOG_VIRTUAL and path.startswith("tracelog/"):
         needs, template = TRACELOG_VIRTUAL[ds]
@@ -180,14 +183,16 @@ def _line(param: str, raw: Any, index: int, drawable: set[str], vdefs: set[str])
         if value not in vdefs:
             if isinstance(value, str) and not rpn.NUMBER_RE.fullmatch(value):
                 raise GraphDefError(
-                    f"{param}.value", f"{value!r} is neither a vdef name nor a number"
+                    f"{param}.value", f"{quoted(value)} is neither a vdef name nor a number"
                 )
             value = repr(read_number(f"{param}.value", value))
     elif value not in drawable:
-        raise GraphDefError(f"{param}.value", f"{value!r} is not a series or cdef name")
+        raise GraphDefError(f"{param}.value", f"{quoted(value)} is not a series or cdef name")
     color = raw.get("color", PALETTE[index % len(PALETTE)])
     if not isinstance(color, str) or not _COLOR_RE.fullmatch(color):
-        raise GraphDefError(f"{param}.color", f"must be '#rrggbb' or '#rrggbbaa', got {color!r}")
+        raise GraphDefError(
+            f"{param}.color", f"must be '#rrggbb' or '#rrggbbaa', got {quoted(color)}"
+        )
     width = read_number(f"{param}.width", raw.get("width", 1))
     if not 0.1 <= width <= 20:
         raise GraphDefError(f"{param}.width", "must be between 0.1 and 20")
@@ -215,7 +220,7 @@ def _line(param: str, raw: Any, index: int, drawable: set[str], vdefs: set[str])
 def _gprint(param: str, raw: Any, vdefs: set[str]) -> Gprint:
     raw = _object(param, raw, ("value", "format"), ("value", "format"))
     if raw["value"] not in vdefs:
-        raise GraphDefError(f"{param}.value", f"{raw['value']!r} is not a vdef name")
+        raise GraphDefError(f"{param}.value", f"{quoted(raw['value'])} is not a vdef name")
     fmt = _text(f"{param}.format", raw["format"])
     conversions = _GPRINT_PERCENT.findall(fmt)
     values = [c for c in conversions if c.endswith(("f", "F", "e", "E", "g", "G"))]
@@ -240,7 +245,7 @@ def parse_graph(raw: Any, param: str = "graph") -> Graph:
     def new_name(where: str, value: Any) -> str:
         name = _name(where, value)
         if name in names:
-            raise GraphDefError(where, f"duplicate name {name!r}")
+            raise GraphDefError(where, f"duplicate name {quoted(name)}")
         names.add(name)
         return name
 

@@ -7,11 +7,18 @@ directories, re-listing only those whose mtime changed (a file created, renamed 
 removed changes its directory's mtime; data updates do not, and need not).
 DS names come from the schemas (the collectors create every file), so no RRD file
 is opened.  Tracelog instances also offer their virtual series (``headroom``).
+
+Queries are matched by RE2 (``google-re2``), whose time is linear in the name's
+length whatever the pattern: Python's backtracking ``re`` takes exponential time on
+a pattern such as ``^(([a-z0-9/]+)+)+X`` and holds the GIL meanwhile, freezing every
+other request.  RE2 has no backreferences or lookaround; a pattern using them is a
+400 saying so.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import bisect
+import itertools
 import os
 import re
 import threading
@@ -22,8 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import re2
+
 from graphmetrics.rrd.graph import TRACELOG_VIRTUAL
 from graphmetrics.rrd.schema import METRICS, TRACELOG
+from graphmetrics.text import quoted
 
 PER_PAGE = 100
 MAX_QUERY = 200
@@ -35,6 +45,18 @@ KINDS: dict[str, tuple[str, ...]] = {
 # A directory changed this recently may change again within its mtime's resolution.
 _SETTLE_NS = 2_000_000_000
 _REGEX_ONLY = re.compile(r"[\^$()|+{}\\]|\.[*+?]")
+_TEXT_ANCHOR = re.compile(r"(?<!\\)(?:\\\\)*\\[Az]")
+# RE2's memory for one compiled query: enough for any 200-character pattern but a
+# few nested counted repetitions, which RE2 then refuses ("pattern too large").
+_RE2_MAX_MEM = 8 << 20
+
+
+def _re2_options() -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False  # refusals are the user's 400, not the server's log
+    options.never_nl = True  # one name per line of Names.text: no match spans two
+    options.max_mem = _RE2_MAX_MEM
+    return options
 
 
 class SearchError(ValueError):
@@ -52,8 +74,8 @@ class _Dir:
     subdirs: list[str]
 
 
-def compile_query(query: str) -> Callable[[str], bool]:
-    """A predicate over series names for ``query``.
+def compile_query(query: str) -> re2._Regexp | None:
+    """The RE2 program finding ``query``'s names in :class:`Names` text; None for all.
 
     ``re:...`` is a regular expression (searched anywhere in the name), ``glob:...``
     a shell pattern matching the whole name or the name after ``tracelog/`` or
@@ -65,31 +87,98 @@ def compile_query(query: str) -> Callable[[str], bool]:
     """
     if len(query) > MAX_QUERY:
         raise SearchError("q", f"longer than {MAX_QUERY} characters")
+    if not query:
+        return None
     if query.startswith("glob:"):
         return _glob(query[5:])
     if query.startswith("re:"):
         return _regex(query[3:])
     words = query.split()
     if any(c in query for c in "*?[") and not _REGEX_ONLY.search(query):
-        return _glob("*".join(words), re.IGNORECASE)
-    return _regex(".*".join(words), re.IGNORECASE)
+        return _glob("*".join(words), ignore_case=True)
+    return _regex(".*".join(words), ignore_case=True)
 
 
-def _regex(pattern: str, flags: int = 0) -> Callable[[str], bool]:
+def _compile(regex: str, what: str, text: str, ignore_case: bool = False) -> re2._Regexp:
+    """``regex`` for :meth:`Names.matching`: one name per line, ``^``/``$`` at its ends,
+    and no match across a newline."""
+    flags = "mi" if ignore_case else "m"
     try:
-        compiled = re.compile(pattern, flags)
-    except re.error as exc:
-        raise SearchError("q", f"bad regular expression {pattern!r}: {exc}") from None
-    return lambda name: compiled.search(name) is not None
+        return re2.compile(f"(?{flags}:{regex})".encode(), _re2_options())
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        reason = reason.replace(f"(?{flags}:{regex})", text)
+        raise SearchError("q", f"bad {what} {quoted(text)}: {reason} (RE2 syntax)") from None
 
 
-def _glob(pattern: str, flags: int = 0) -> Callable[[str], bool]:
-    compiled = re.compile(fnmatch.translate(pattern), flags)
+def _regex(pattern: str, ignore_case: bool = False) -> re2._Regexp:
+    if _TEXT_ANCHOR.search(pattern):
+        raise SearchError("q", "use ^ and $ for the start and end of a name, not \\A, \\z")
+    return _compile(pattern, "regular expression", pattern, ignore_case)
 
-    def match(name: str) -> bool:
-        return compiled.match(name) is not None or compiled.match(name.split("/", 1)[1]) is not None
 
-    return match
+def _glob(pattern: str, ignore_case: bool = False) -> re2._Regexp:
+    # the whole name, or the name after its first "/" (tracelog/, metrics/)
+    return _compile(f"^(?:[^/]*/)?{glob_to_regex(pattern)}$", "glob", pattern, ignore_case)
+
+
+class Names:
+    """Sorted series names, also as one UTF-8 text of a name per line, which RE2
+    searches at its own speed (a call per name would cost more than the search)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        # a name with a newline (a strange file name) cannot be a line of the text
+        self._lines = [name for name in names if "\n" not in name]
+        self._odd = [name for name in names if "\n" in name]
+        encoded = [name.encode() for name in self._lines]
+        self.text = b"\n".join(encoded)
+        self._starts = list(itertools.accumulate((len(e) + 1 for e in encoded), initial=0))
+
+    def matching(self, program: re2._Regexp) -> list[str]:
+        found, pos = [], 0
+        while pos <= len(self.text) and (match := program.search(self.text, pos)) is not None:
+            line = bisect.bisect_right(self._starts, match.start()) - 1
+            found.append(self._lines[line])
+            pos = self._starts[line + 1]
+        if self._odd:
+            found = sorted(found + [n for n in self._odd if program.search(n.encode())])
+        return found
+
+
+def glob_to_regex(pattern: str) -> str:
+    """A shell pattern as an RE2 regular expression matching the same whole names.
+
+    ``*`` any run of characters, ``?`` one, ``[abc]``/``[a-z]``/``[!abc]`` one of (or
+    none of) a set; a ``[`` without its ``]`` is itself.  (``fnmatch.translate``
+    emits lookaheads and backreferences, which RE2 has not.)
+    """
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        i += 1
+        if c == "*":
+            out.append(".*")
+        elif c == "?":
+            out.append(".")
+        elif c == "[" and (end := _class_end(pattern, i)) > 0:
+            body = pattern[i:end]
+            i = end + 1
+            negate = body.startswith("!")
+            body = body[1:] if negate else body
+            escaped = "".join("\\" + ch if ch in "\\^[]" else ch for ch in body)
+            out.append(f"[{'^' if negate else ''}{escaped}]")
+        else:
+            out.append(re.escape(c))
+    return "(?s:" + "".join(out) + ")"
+
+
+def _class_end(pattern: str, i: int) -> int:
+    """Where the ``]`` closing a ``[`` before ``i`` is (a leading ``!`` or ``]`` is in
+    the set), or -1."""
+    j = i + 1 if pattern.startswith("!", i) else i
+    j = j + 1 if pattern.startswith("]", j) else j
+    return pattern.find("]", j)
 
 
 class SeriesIndex:
@@ -106,7 +195,7 @@ class SeriesIndex:
         self.clock = clock
         self.listings = 0  # directories listed so far: tells tests the tree is not re-walked
         self._dirs: dict[Path, _Dir] = {}
-        self._names: list[str] = []
+        self._names = Names([])
         self._generation = 0
         self._checked: float | None = None
         self._lock = threading.Lock()
@@ -127,7 +216,7 @@ class SeriesIndex:
             for kind in KINDS:
                 changed |= self._sync(self.root / kind)
             if changed:
-                self._names = sorted(self._collect())
+                self._names = Names(sorted(self._collect()))
                 self._generation += 1
                 self._results.clear()
 
@@ -179,7 +268,7 @@ class SeriesIndex:
 
     def matching(self, query: str) -> list[str]:
         """Sorted names matching ``query`` (see :func:`compile_query`)."""
-        predicate = compile_query(query)
+        program = compile_query(query)
         self.refresh()
         with self._lock:
             key = (self._generation, query)
@@ -187,7 +276,7 @@ class SeriesIndex:
                 self._results.move_to_end(key)
                 return self._results[key]
             names = self._names
-        found = names if not query else [name for name in names if predicate(name)]
+        found = names.names if program is None else names.matching(program)
         with self._lock:
             self._results[key] = found
             while len(self._results) > 32:

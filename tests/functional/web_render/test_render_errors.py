@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import webtest
 
+from graphmetrics.rrd.graph import ERROR_SIZE
+from graphmetrics.web.views.render import render_state
 from tests.functional.web_render.conftest import INST1, T0, minute
 
 
@@ -160,6 +162,14 @@ def test_error_as_svg_and_csv(app: webtest.TestApp) -> None:
     assert text.text == "error: series: expected PATH:DS or PATH:DS:CF, got 'x'\n"
 
 
+def test_error_images_are_small_whatever_the_size_asked(app: webtest.TestApp) -> None:
+    for params in ({"series": "x"}, {"series": "tracelog/x:rpm"}, {"colour": "red"}):
+        res = app.get("/render", {**params, "width": "4000", "height": "4000"}, status="4*")
+        assert int.from_bytes(res.body[16:20], "big") == ERROR_SIZE[0]
+        assert int.from_bytes(res.body[20:24], "big") == ERROR_SIZE[1]
+    assert render_state(app.app.registry).pool.started == 0  # no worker drew them
+
+
 def test_tiny_error_image_still_an_image(app: webtest.TestApp) -> None:
     res = app.get(
         "/render", {"series": "tracelog/x:rpm", "width": "10", "height": "10"}, status=404
@@ -206,3 +216,27 @@ def test_error_header_cannot_be_split(app: webtest.TestApp) -> None:
     header = res.headers["X-Graphmetrics-Error"]
     assert "\r" not in header and "\n" not in header
     assert res.json["param"] == "x\r\nSet-Cookie: evil"
+
+
+def predict_graph(rpn: str, count: int = 1) -> str:
+    return graph(
+        cdefs=[{"name": f"t{i}", "rpn": rpn} for i in range(count)],
+        lines=[{"value": f"t{i}"} for i in range(count)],
+    )
+
+
+def test_the_issues_45_second_predict_is_refused(app: webtest.TestApp) -> None:
+    body = json_error(app, 400, graph=predict_graph("86400,-1000,157000000,a,PREDICT"), start="-5y")
+    assert body["param"] == "graph.cdefs[0].rpn"
+    assert "window (seconds) must be between 1 and 604800" in body["error"]
+
+
+def test_too_much_work_for_one_request_is_refused(app: webtest.TestApp) -> None:
+    heavy = predict_graph("86400,-100,604800,a,PREDICT", count=3)
+    body = json_error(app, 400, graph=heavy, start="-1d", width="4000")
+    assert body["param"] == "graph"
+    assert "too much work for one graph" in body["error"]
+    # the same CDEFs over a shorter range, or a light PREDICT, are drawn
+    app.get("/render", {"graph": heavy, "start": str(T0), "end": str(T0 + 600)}, status=200)
+    light = predict_graph("86400,-7,1800,a,PREDICT")
+    app.get("/render", {"graph": light, "start": "-7d", "format": "csv"}, status=200)

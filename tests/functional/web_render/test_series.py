@@ -86,7 +86,9 @@ def test_regex_and_glob(series_app: webtest.TestApp, q: str, expected: list[str]
     ("params", "param", "reason"),
     [
         ({"q": "(unclosed"}, "q", "bad regular expression '(unclosed': missing )"),
-        ({"q": "re:*"}, "q", "nothing to repeat"),
+        ({"q": "re:*"}, "q", "no argument for repetition operator"),
+        ({"q": r"re:(a)\1"}, "q", "invalid escape sequence"),
+        ({"q": "re:(?=a)"}, "q", "invalid perl operator"),
         ({"q": "x" * 201}, "q", "longer than 200"),
         ({"page": "0"}, "page", "between 1 and"),
         ({"page": "two"}, "page", "must be an integer"),

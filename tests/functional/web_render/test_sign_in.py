@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import webtest
 
+from graphmetrics.rrd.graph import ERROR_SIZE
+from graphmetrics.web.views.render import render_state
 from tests.functional.web_render.conftest import INST1, T0, anonymous_app, make_app, minute
 from tests.helpers import sign_out
 
@@ -37,6 +39,28 @@ def test_anonymous_render_gets_an_error_image(
     refused(res)
     assert res.content_type == content_type
     assert res.headers["X-Graphmetrics-Error"] == REFUSAL
+
+
+def png_size(body: bytes) -> tuple[int, int]:
+    assert body[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(body[16:20], "big"), int.from_bytes(body[20:24], "big")
+
+
+def test_anonymous_refusal_is_small_fixed_and_never_drawn_by_a_worker(
+    anonymous: webtest.TestApp,
+) -> None:
+    """4000x4000 refusals cost the server nothing: one small image, drawn once."""
+    bodies = set()
+    for size in ("4000", "10", "800"):
+        res = anonymous.get("/render", {"width": size, "height": size}, status=403)
+        refused(res)
+        assert png_size(res.body) == ERROR_SIZE
+        bodies.add(res.body)
+    assert len(bodies) == 1
+    assert len(bodies.pop()) < 20_000
+    svg = anonymous.get("/render", {"width": "4000", "format": "svg"}, status=403)
+    assert f'width="{ERROR_SIZE[0]}" height="{ERROR_SIZE[1]}"'.encode() in svg.body
+    assert render_state(anonymous.app.registry).pool.started == 0
 
 
 def test_anonymous_render_as_json_and_csv(anonymous: webtest.TestApp) -> None:

@@ -19,6 +19,7 @@ from graphmetrics.saved.services import (
     StaleGeneration,
     parse_graphs,
 )
+from graphmetrics.text import brief
 from graphmetrics.web import graphjson, tracelog
 from graphmetrics.web.views.helpers import (
     find_page,
@@ -36,7 +37,7 @@ from graphmetrics.web.views.helpers import (
 @view_config(context=InvalidInput, renderer="json")
 def invalid_input(exc: InvalidInput, request: Request) -> dict[str, Any]:
     request.response.status = 400
-    return {"error": str(exc)}
+    return {"error": brief(str(exc))}
 
 
 @view_config(context=StaleGeneration, renderer="json")

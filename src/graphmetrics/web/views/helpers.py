@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pyramid.httpexceptions import HTTPBadRequest, HTTPException, HTTPNotFound
+from pyramid.httpexceptions import (
+    HTTPBadRequest,
+    HTTPException,
+    HTTPNotFound,
+    HTTPRequestEntityTooLarge,
+)
 from pyramid.request import Request
 
 from graphmetrics.saved.interfaces import ISavedGraphs
@@ -16,8 +21,12 @@ from graphmetrics.saved.services import (
     SavedGraphService,
     page_json,
 )
+from graphmetrics.text import brief, quoted
 from graphmetrics.web import tracelog
 
+# The largest JSON body read (a page of 100 graphs is far less); waitress refuses
+# bigger bodies before the app sees them (max_request_body_size in the ini files).
+MAX_JSON_BODY = 4 * 1024 * 1024
 RESERVED_USERS = frozenset(
     {
         "api",
@@ -37,12 +46,20 @@ INSTANCE_INDEX = "graphmetrics.tracelog_index"
 
 
 def json_error(cls: type[HTTPException], message: str, **extra: Any) -> HTTPException:
-    return cls(json_body={"error": message, **extra})
+    return cls(json_body={"error": brief(message), **extra})
 
 
 def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object; a 413 past :data:`MAX_JSON_BODY` bytes, read no further."""
+    length = request.content_length
+    raw = b""
+    if length is None or 0 < length <= MAX_JSON_BODY:
+        raw = request.body_file.read(MAX_JSON_BODY + 1)
+    if len(raw) > MAX_JSON_BODY or (length or 0) > MAX_JSON_BODY:
+        message = f"the request body is larger than {MAX_JSON_BODY} bytes"
+        raise json_error(HTTPRequestEntityTooLarge, message)
     try:
-        body = json.loads(request.body or b"{}")
+        body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
         raise json_error(HTTPBadRequest, f"the request body is not JSON: {exc}") from exc
     except RecursionError:
@@ -55,7 +72,7 @@ def json_body(request: Request) -> dict[str, Any]:
 def int_field(body: dict[str, Any], name: str) -> int:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise json_error(HTTPBadRequest, f"'{name}' must be an integer, got {value!r}")
+        raise json_error(HTTPBadRequest, f"'{name}' must be an integer, got {quoted(value)}")
     return value
 
 
@@ -90,7 +107,7 @@ def find_page(request: Request, section: str, *, api: bool) -> Page:
     if page is None and name == DEFAULT_PAGE and known:
         page = svc.ensure_default_page(user, section)
     if page is None:
-        message = f"{user} has no {section} page named {name!r}"
+        message = f"{user} has no {section} page named {quoted(name)}"
         raise json_error(HTTPNotFound, message) if api else HTTPNotFound(message)
     return page
 

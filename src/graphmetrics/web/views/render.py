@@ -8,8 +8,11 @@ Cache-Control (per user: a shared proxy must not hand them to anyone) whose max-
 is short when the range ends near now and long for the past; ``If-None-Match`` gets
 a 304.  A small LRU cache, keyed the same way, holds recent answers (setting
 ``render_cache_entries``, default 256, 0 turns it off).  Every problem is a 4xx
-whose body states it: an image for png/svg (and the ``X-Graphmetrics-Error``
-header), ``{"error", "param"}`` for json, text for csv.  Images carry the plot
+whose body states it: a small image of a fixed size for png/svg (and the
+``X-Graphmetrics-Error`` header), ``{"error", "param"}`` for json, text for csv.
+Graphs are drawn by a pool of worker processes (:mod:`graphmetrics.rrd.renderpool`;
+settings ``render_workers``, ``render_deadline``): a graph not drawn by the deadline
+is a 504, no worker free by then a 503.  Images carry the plot
 area's geometry for drag-to-zoom: ``X-Graph-Left``, ``X-Graph-Top``,
 ``X-Graph-Width``, ``X-Graph-Height`` (pixels) and ``X-Graph-Start``,
 ``X-Graph-End`` (epoch seconds of the x-axis).
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -30,8 +34,9 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from graphmetrics.rrd import files, graph
+from graphmetrics.rrd.renderpool import RenderPool
 from graphmetrics.web import graphdef
-from graphmetrics.web.config import WebSettings
+from graphmetrics.web.config import WebSettings, render_worker_count
 
 NEAR_NOW = 2 * 3600
 SHORT_MAX_AGE = 30
@@ -75,12 +80,15 @@ _CREATE_LOCK = threading.Lock()
 
 
 class RenderState:
-    """What ``/render`` keeps between requests: the answer cache and the file resolver."""
+    """What ``/render`` keeps between requests: the answer cache, the file resolver and
+    the render workers."""
 
     def __init__(self, registry: Registry) -> None:
         self.web: WebSettings = registry.settings["graphmetrics"]
         self.cache = RenderCache(self.web.render_cache_entries)
         self.files = files.RRDFiles(self.web.rrd_dir)
+        workers = render_worker_count(self.web.render_workers, os.cpu_count())
+        self.pool = RenderPool(workers, self.web.render_deadline)
 
 
 def render_state(registry: Registry) -> RenderState:
@@ -99,7 +107,8 @@ def render_cache(registry: Registry) -> RenderCache:
 
 
 def error_response(request: Request, message: str, status: int, param: str = "") -> Response:
-    """The error in the format asked for (png when that is unreadable too)."""
+    """The error in the format asked for (json when that is unreadable); images are
+    small and of a fixed size whatever was asked, and never drawn by a render worker."""
     params = dict(query_items(request) or [])
     fmt = params.get("format", "png").lower()
     fmt = fmt if fmt in graphdef.FORMATS else "json"
@@ -107,11 +116,7 @@ def error_response(request: Request, message: str, status: int, param: str = "")
     headers = {"X-Graphmetrics-Error": printable}
     response = Response(status=status, headers=headers, cache_control="no-store")
     if fmt in ("png", "svg"):
-        width, height = (
-            _size(params, name, default)
-            for name, default in zip(("width", "height"), graphdef.DEFAULT_SIZE, strict=True)
-        )
-        image = graph.error_image(message, fmt, width, height)
+        image = graph.error_image(message, fmt)
         response.body, response.content_type = image.body, image.content_type
     elif fmt == "json":
         response.content_type = "application/json"
@@ -141,15 +146,6 @@ def query_items(request: Request) -> list[tuple[str, str]] | None:
     return items
 
 
-def _size(params: dict[str, str], name: str, default: int) -> int:
-    try:
-        value = int(params.get(name, default))
-    except ValueError:
-        return default
-    low, high = graphdef.SIZE_RANGE
-    return value if low <= value <= high else default
-
-
 def _etag(fmt: str, args: list[str], stamp: files.Stamp) -> str:
     """Hash of what decides the answer: format, rrdtool arguments and the data's stamp."""
     text = "\n".join((fmt, *args, repr(stamp)))
@@ -173,7 +169,7 @@ def render_view(request: Request) -> Response:
     if items is None:
         return error_response(request, "query: not valid UTF-8", 400, "query")
     try:
-        req = graphdef.parse_request(items, now)
+        req = graphdef.parse_request(items, now, state.web.render_max_work)
     except graphdef.GraphDefError as exc:
         return error_response(request, str(exc), 400, exc.param)
     try:
@@ -189,7 +185,8 @@ def render_view(request: Request) -> Response:
     rendered = state.cache.get(etag)
     if rendered is None:
         try:
-            rendered = graph.render(req, found.paths, args)
+            job = graph.make_job(req, found.paths, args)
+            rendered = state.pool.render(job, light=graph.is_light(req))
         except graph.RenderError as exc:
             return error_response(request, str(exc), exc.status)
         state.cache.put(etag, rendered)

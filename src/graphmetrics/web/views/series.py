@@ -12,6 +12,7 @@ from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.view import view_config
 
+from graphmetrics.text import quoted
 from graphmetrics.web.config import WebSettings
 from graphmetrics.web.series_index import SearchError, SeriesIndex
 
@@ -42,7 +43,7 @@ def series_view(request: Request) -> dict[str, Any]:
         try:
             page = int(params.get("page", "1"))
         except ValueError:
-            raise SearchError("page", f"must be an integer, got {params['page']!r}") from None
+            raise SearchError("page", f"must be an integer, got {quoted(params['page'])}") from None
         found = series_index(request.registry).search(query, page)
         # new files show up within the index's check interval: no reuse without asking
         request.response.headers["Cache-Control"] = "private, no-cache"

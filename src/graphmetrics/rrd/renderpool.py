@@ -1,0 +1,195 @@
+"""Render worker processes: graphs drawn beside the web process, each under a deadline.
+
+librrd's graph code is not thread-safe (fonts), so a web process drawing in its own
+threads must draw one graph at a time: one slow graph then holds every user's.
+Here each graph goes to one of ``size`` single-threaded worker processes instead
+(started on demand, at most ``size``, which also puts every core to work).  A
+request waits at most ``deadline`` seconds for an idle worker (else
+:class:`RenderBusy`, 503: waiting costs nothing, so a busy moment is not cut
+short by another request's drawing time), then at most ``deadline`` seconds for
+its graph: past it the worker is killed (a graph cannot be interrupted otherwise),
+a new one is started by the next request that needs it, and the request gets
+:class:`RenderTimeout` (504).
+
+A light graph (:func:`~graphmetrics.rrd.graph.is_light`: milliseconds of work) is
+drawn in the web process itself when no other is being drawn there: handing it to
+a worker would cost more than drawing it (two context switches, more on a busy
+machine).  A light graph never waits for that lock; when it is taken, the graph
+goes to a worker like any other.
+
+Workers come from multiprocessing's *forkserver*, a clean single-threaded process
+that has imported rrdtool: forking the web process itself, with its threads and
+their locks, is not safe.  A worker exits when the web process goes away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import queue
+import threading
+import time
+import weakref
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from graphmetrics.rrd.graph import GRAPH_LOCK, Job, Rendered, RenderError, draw
+
+
+class RenderBusy(RenderError):
+    """Every worker stayed busy until the request's deadline."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status=503)
+
+
+class RenderTimeout(RenderError):
+    """The graph was not drawn by the deadline; its worker was killed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status=504)
+
+
+def _serve(conn: Connection) -> None:
+    """A worker's loop: a :class:`Job` in, ``("ok", Rendered)`` or ``("error", ...)`` out.
+
+    It first draws a small image (loading fonts takes a while the first time) and
+    says it is ready: starting up is not counted in a request's deadline.
+    """
+    with contextlib.suppress(RenderError):
+        draw(_WARM_UP)
+    conn.send(("ready",))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer: tuple = ("ok", draw(job))
+        except RenderError as exc:
+            answer = ("error", str(exc), exc.status)
+        except Exception as exc:  # a bug: the request gets a 503, the worker goes on
+            answer = ("error", f"render worker failed: {type(exc).__name__}: {exc}", 503)
+        conn.send(answer)
+
+
+_WARM_UP = Job(
+    "png", ("--start", "end-1h", "--end", "now", "--width", "50", "HRULE:0#000000"), (), ()
+)
+# Seconds a new worker may take to start and warm up before it counts as broken.
+START_TIMEOUT = 60.0
+
+
+class _Worker:
+    def __init__(self, ctx: multiprocessing.context.BaseContext) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process: BaseProcess = ctx.Process(  # type: ignore[attr-defined]
+            target=_serve, args=(child,), name="graphmetrics-render", daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def ready(self) -> bool:
+        """Wait until the worker has started and warmed up."""
+        try:
+            return self.conn.poll(START_TIMEOUT) and self.conn.recv() == ("ready",)
+        except (EOFError, OSError):
+            return False
+
+    def stop(self) -> None:
+        self.conn.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+
+
+def _stop_all(workers: set[_Worker]) -> None:
+    for worker in list(workers):
+        worker.stop()
+    workers.clear()
+
+
+class RenderPool:
+    """Up to ``size`` worker processes; :meth:`render` answers within ``deadline`` s."""
+
+    def __init__(self, size: int, deadline: float) -> None:
+        if size < 1 or deadline <= 0:
+            raise ValueError(f"need size >= 1 and deadline > 0, got {size}, {deadline}")
+        self.size = size
+        self.deadline = deadline
+        self.started = 0  # workers started so far, replacements included
+        self.drawn_here = 0  # light graphs drawn in this process
+        self._ctx = multiprocessing.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["graphmetrics.rrd.graph"])
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._workers: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, _stop_all, self._workers)
+
+    def __len__(self) -> int:
+        return len(self._workers)
+
+    def render(self, job: Job, light: bool = False) -> Rendered:
+        """Draw ``job`` in a worker (a ``light`` one here if nothing else is drawn here);
+        :class:`RenderError` for rrdtool's complaints, :class:`RenderBusy` /
+        :class:`RenderTimeout` past the deadline."""
+        if light and GRAPH_LOCK.acquire(blocking=False):
+            try:
+                self.drawn_here += 1
+                return draw(job)
+            finally:
+                GRAPH_LOCK.release()
+        worker = self._acquire(time.monotonic() + self.deadline)
+        until = time.monotonic() + self.deadline
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(max(until - time.monotonic(), 0)):
+                self._discard(worker)
+                raise RenderTimeout(
+                    f"the graph took longer than {self.deadline:g} s to draw and was stopped: "
+                    "shorten the range or use fewer or lighter CDEFs"
+                )
+            answer = worker.conn.recv()
+        except (EOFError, OSError):
+            self._discard(worker)
+            raise RenderBusy("the render worker stopped unexpectedly; try again") from None
+        self._idle.put(worker)
+        if answer[0] == "ok":
+            rendered: Rendered = answer[1]
+            return rendered
+        raise RenderError(answer[1], answer[2])
+
+    def _acquire(self, until: float) -> _Worker:
+        """An idle worker, or a new one while there are fewer than ``size``, by ``until``."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            new = len(self._workers) < self.size
+            if new:
+                worker = _Worker(self._ctx)
+                self._workers.add(worker)
+                self.started += 1
+        if new:
+            if not worker.ready():
+                self._discard(worker)
+                raise RenderBusy("a render worker failed to start; try again")
+            return worker
+        try:
+            return self._idle.get(timeout=max(until - time.monotonic(), 0))
+        except queue.Empty:
+            raise RenderBusy(
+                f"all {self.size} render workers stayed busy for {self.deadline:g} s; "
+                "try again shortly"
+            ) from None
+
+    def _discard(self, worker: _Worker) -> None:
+        with self._lock:
+            self._workers.discard(worker)
+        worker.stop()
+
+    def close(self) -> None:
+        """Stop every worker (they also stop on their own when this process ends)."""
+        with self._lock:
+            self._finalizer()
