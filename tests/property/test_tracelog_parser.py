@@ -83,7 +83,7 @@ def test_any_bytes_read_from_a_file_are_parsed_and_aggregated_without_raising(
     aggregator = Aggregator(MinuteClock())
     skipped = aggregator.feed_lines(Parser(DEFAULT), lines)
     assert all(isinstance(error, MalformedLine) for _, error in skipped)
-    aggregator.flush_idle(2e9, 0)
+    aggregator.close_quiet(2e9, 0, 2e9)  # every pending minute: the input went quiet
     aggregator.take_rows()
 
 
@@ -106,7 +106,7 @@ def test_lines_parse_the_same_whatever_the_parser_has_seen(lines: list[str]) -> 
 def test_line_shaped_text_is_aggregated_without_raising(lines: list[str]) -> None:
     aggregator = Aggregator(MinuteClock())
     aggregator.feed_lines(Parser(DEFAULT), lines)
-    aggregator.flush_idle(2e9, 0)
+    aggregator.close_quiet(2e9, 0, 2e9)  # every pending minute: the input went quiet
     for rows in aggregator.take_rows().values():
         for _, (rpm, epm, backlog, spr, start) in rows:
             assert rpm >= epm >= 0 and backlog >= 0 and start in (0, 1)

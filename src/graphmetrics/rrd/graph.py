@@ -353,10 +353,11 @@ def estimated_work(req: RenderRequest) -> int:
     span = max(req.end - req.start, 1)
     rows = req.width if req.format in IMAGE_FORMATS else MAX_ROWS
     step = min(max(span / rows, req.step or 0, FINEST_STEP), COARSEST_STEP)
-    graph = with_past(req.graph)  # a comparison with the past reads everything twice
+    graph = req.graph
     ops, window = _graph_cost(graph.series, graph.cdefs)
     per_row = ops + window / step + len(graph.lines)
-    return int(span / step * per_row)
+    # a comparison with the past (rrd.overlays) reads and computes everything twice
+    return int(span / step * per_row) * (2 if graph.compare else 1)
 
 
 def is_light(req: RenderRequest) -> bool:
