@@ -1,7 +1,7 @@
 // One graph on a page: the image from /render, its time controls, drag-to-zoom, links.
 
 import { el } from "./api.js";
-import { PRESETS, bounds, describe, fromLocalInput, normalise, rangeParams, toLocalInput } from "./timerange.js";
+import { PRESETS, bounds, describe, fromLocalInput, normalise, rangeParams, toLocalInput, zoomView } from "./timerange.js";
 
 const HEIGHT = 260;
 // Per-graph "compare with the past" choices: seconds earlier.
@@ -319,11 +319,8 @@ export class GraphCard {
       origin = null;
       this.selection.hidden = true;
       if (b - a < 5) return;
-      const area = this.plotArea();
-      const at = (px) => area.start + ((Math.min(Math.max(px - area.left, 0), area.width)) / area.width) * (area.end - area.start);
-      const start = Math.round(at(a));
-      const end = Math.round(at(b));
-      if (end - start >= 60) this.setView({ start: String(start), end: String(end) });
+      const view = zoomView(this.plotArea(), a, b);
+      if (view) this.setView(view);
     };
     this.plot.addEventListener("pointerup", finish);
     this.plot.addEventListener("pointercancel", () => { origin = null; this.selection.hidden = true; });

@@ -4,7 +4,7 @@
 import { api, el } from "./api.js";
 import { PageApp } from "./page.js";
 import { DEFAULT_VIEW } from "./timerange.js";
-import { PALETTE, autoLabels, pruneDefinition } from "./builder.js";
+import { PALETTE, addAggregate, autoLabels, freshName, names, pruneDefinition } from "./builder.js";
 
 const CFS = ["AVERAGE", "MAX", "MIN", "LAST"];
 const LINE_TYPES = ["LINE", "AREA", "TICK"];
@@ -12,7 +12,6 @@ const LINE_TYPES = ["LINE", "AREA", "TICK"];
 const MAX_SERIES = 500;
 const MAX_LINES = 100;
 const AGGREGATES = [["TOTAL", "Total"], ["AVERAGE", "Average"], ["MIN", "Min"], ["MAX", "Max"]];
-const RESTART_COLOR = "#9467bd59";
 const REDRAW_MS = 400;
 
 let editor = null;
@@ -20,15 +19,6 @@ const app = new PageApp({ onEdit: (card) => editor.open(card) });
 
 function blankGraph() {
   return { title: "New graph", vlabel: "", logarithmic: false, ymin: null, ymax: null, series: [], cdefs: [], lines: [] };
-}
-
-function names(def) {
-  return [...def.series.map((s) => s.name), ...(def.cdefs || []).map((c) => c.name)];
-}
-
-function freshName(def, stem) {
-  const taken = new Set(names(def));
-  for (let i = 1; ; i += 1) if (!taken.has(`${stem}${i}`)) return `${stem}${i}`;
 }
 
 class Editor {
@@ -186,29 +176,9 @@ class Editor {
 
   /** Replace the chosen series' lines by one line of their aggregate (or a custom RPN). */
   aggregate(kind, label) {
-    const def = this.def;
     const chosen = this.chosen();
     if (!chosen.length) return;
-    const of = chosen.map((s) => s.name);
-    const dss = [...new Set(chosen.map((s) => s.ds))];
-    const leaves = [...new Set(chosen.map((s) => s.path.split("/").pop()))];
-    const what = leaves.length === 1 && chosen.length > 1 ? leaves[0] : dss.length === 1 ? dss[0] : "series";
-    let name;
-    if (kind === "RPN") {
-      name = freshName(def, "expr");
-      def.cdefs.push({ name, rpn: [of[0], ...of.slice(1).map((n) => `${n},ADDNAN`)].join(",") });
-    } else {
-      name = freshName(def, kind.toLowerCase());
-      def.cdefs.push({ name, aggregate: kind, of });
-    }
-    const dropped = new Set(of);
-    def.lines = def.lines.filter((l) => !dropped.has(l.value));
-    const legend = kind === "RPN" ? `${name}` : `${label} ${what} (${of.length} series)`;
-    if (dss.length === 1 && dss[0] === "start") {
-      def.lines.push({ value: name, type: "TICK", color: RESTART_COLOR, legend: "restart", fraction: 1 });
-    } else {
-      def.lines.push({ value: name, type: "LINE", width: 2, color: PALETTE[def.lines.length % PALETTE.length], legend, dash: false, stack: false });
-    }
+    addAggregate(this.def, chosen, kind, label);
     this.selected.clear();
     this.changed({ rebuild: true });
   }
