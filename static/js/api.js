@@ -29,7 +29,7 @@ export async function api(url, { method = "GET", body, keepalive = false } = {})
   try {
     data = await resp.json();
   } catch {
-    data = null;
+    // not JSON: no data
   }
   if (!resp.ok) {
     throw new ApiError(resp.status, data?.error ?? `${resp.status} ${resp.statusText}`, data);
