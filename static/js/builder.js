@@ -3,7 +3,18 @@
 
 // The render API's palette (rrd/graph.py), in its order: a line without a colour is drawn in
 // PALETTE[its index], so the editor shows that colour too.
-export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+export const PALETTE = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
 
 // an aggregate of restart ticks ("start" data sources) is drawn as ticks too
 const RESTART_COLOR = "#9467bd59";
@@ -54,7 +65,9 @@ export function pruneDefinition(def) {
     known.add(c.name);
     return true;
   });
-  def.lines = (def.lines || []).filter((l) => l.type === "HRULE" || l.value === "" || known.has(l.value));
+  def.lines = (def.lines || []).filter(
+    (l) => l.type === "HRULE" || l.value === "" || known.has(l.value),
+  );
 }
 
 /** The names a line or CDEF of `def` can draw: its series', then its CDEFs'. */
@@ -77,7 +90,8 @@ export function addAggregate(def, chosen, kind, label) {
   const of = chosen.map((s) => s.name);
   const dss = [...new Set(chosen.map((s) => s.ds))];
   const leaves = [...new Set(chosen.map((s) => s.path.split("/").pop()))];
-  const what = leaves.length === 1 && chosen.length > 1 ? leaves[0] : dss.length === 1 ? dss[0] : "series";
+  const what =
+    leaves.length === 1 && chosen.length > 1 ? leaves[0] : dss.length === 1 ? dss[0] : "series";
   let name;
   if (kind === "RPN") {
     name = freshName(def, "expr");
@@ -90,9 +104,23 @@ export function addAggregate(def, chosen, kind, label) {
   def.lines = def.lines.filter((l) => !dropped.has(l.value));
   const legend = kind === "RPN" ? `${name}` : `${label} ${what} (${of.length} series)`;
   if (dss.length === 1 && dss[0] === "start") {
-    def.lines.push({ value: name, type: "TICK", color: RESTART_COLOR, legend: "restart", fraction: 1 });
+    def.lines.push({
+      value: name,
+      type: "TICK",
+      color: RESTART_COLOR,
+      legend: "restart",
+      fraction: 1,
+    });
   } else {
-    def.lines.push({ value: name, type: "LINE", width: 2, color: PALETTE[def.lines.length % PALETTE.length], legend, dash: false, stack: false });
+    def.lines.push({
+      value: name,
+      type: "LINE",
+      width: 2,
+      color: PALETTE[def.lines.length % PALETTE.length],
+      legend,
+      dash: false,
+      stack: false,
+    });
   }
   return name;
 }

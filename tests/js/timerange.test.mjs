@@ -98,13 +98,17 @@ test("resolve: now, epochs and relative specs", () => {
 test("resolve: dates, and NaN for what it does not understand", () => {
   assert.equal(resolve("2027-01-15T08:00:00Z", NOW), Date.UTC(2027, 0, 15, 8) / 1000);
   assert.equal(resolve("2027-01-15T08:00", NOW), local(2027, 1, 15, 8, 0));
-  for (const spec of ["yesterday", "-3x", "-h", "1d"]) assert.ok(Number.isNaN(resolve(spec, NOW)), spec);
+  for (const spec of ["yesterday", "-3x", "-h", "1d"])
+    assert.ok(Number.isNaN(resolve(spec, NOW)), spec);
 });
 
 test("bounds: a trail ends now, a start is relative to the end", () => {
   assert.deepEqual(bounds({ trail: 6 }, NOW), [NOW - 6 * 3600, NOW]);
   assert.deepEqual(bounds({}, NOW), [NOW - 86400, NOW]);
-  assert.deepEqual(bounds({ start: "-1h", end: "1700000000" }, NOW), [1_699_996_400, 1_700_000_000]);
+  assert.deepEqual(
+    bounds({ start: "-1h", end: "1700000000" }, NOW),
+    [1_699_996_400, 1_700_000_000],
+  );
   assert.deepEqual(bounds({ start: "-2h", end: "-1h" }, NOW), [NOW - 3 * 3600, NOW - 3600]);
   const [start, end] = bounds({ start: "soon", end: "now" }, NOW);
   assert.ok(Number.isNaN(start));
@@ -112,12 +116,16 @@ test("bounds: a trail ends now, a start is relative to the end", () => {
 });
 
 test("describe: presets, trails, and the range's local times", () => {
-  for (const [label, start] of PRESETS) assert.equal(describe({ start, end: "now" }), `last ${label}`);
+  for (const [label, start] of PRESETS)
+    assert.equal(describe({ start, end: "now" }), `last ${label}`);
   assert.equal(describe({}), "last 1d");
   assert.equal(describe({ trail: 6 }), "trail: last 6 h, follows now");
   const from = local(2027, 3, 4, 5, 6);
   const to = local(2027, 3, 5, 17, 45);
-  assert.equal(describe({ start: String(from), end: String(to) }), "2027-03-04 05:06 → 2027-03-05 17:45");
+  assert.equal(
+    describe({ start: String(from), end: String(to) }),
+    "2027-03-04 05:06 → 2027-03-05 17:45",
+  );
   assert.equal(describe({ start: "-1d", end: String(to) }), "2027-03-04 17:45 → 2027-03-05 17:45");
   assert.equal(describe({ start: "soon", end: "later" }), "soon → later");
 });
