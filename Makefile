@@ -8,6 +8,8 @@ APT_RUN := rrdtool librrd-dev pkg-config python3-dev build-essential rrdcached f
 APT_TEST := syslog-ng-core chromium graphite-web
 # graphmetrics-kcl (several consumer hosts): the KCL MultiLangDaemon runs on Java 17.
 APT_CLUSTER := openjdk-17-jre-headless
+# the browser's ES modules and their Node tests (node --test)
+JS := static/js tests/js
 
 .PHONY: help install install-test install-cluster demo test bench lint screenshots clean
 
@@ -45,7 +47,8 @@ node_modules/.installed: package.json
 demo: install  ## start the whole stack on local defaults and print the URL
 	$(BIN)/python -m graphmetrics.demo
 
-test: install-test  ## run the full test suite (unit, functional, browser)
+test: install-test  ## run the full test suite (JS under Node, then unit, functional, browser)
+	node --test --test-reporter=spec tests/js/*.test.mjs
 	@# pytest exits 5 when it collected no test (e.g. a -k that matches nothing): not a failure
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
@@ -53,10 +56,12 @@ test: install-test  ## run the full test suite (unit, functional, browser)
 bench: install-test  ## run the benchmarks; each prints ratios measured side by side
 	$(BIN)/python -m bench
 
-lint: install-test  ## ruff and mypy
+lint: install-test  ## ruff and mypy; ESLint and Prettier over the JavaScript
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	npx eslint $(JS)
+	npx prettier --check $(JS)
 
 screenshots: install-test  ## README screenshots of / and /metrics from the demo (docs/screenshots)
 	$(BIN)/python scripts/screenshots.py --out docs/screenshots

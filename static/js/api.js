@@ -13,7 +13,12 @@ export function csrfToken() {
 }
 
 export async function api(url, { method = "GET", body, keepalive = false } = {}) {
-  const init = { method, credentials: "same-origin", keepalive, headers: { Accept: "application/json" } };
+  const init = {
+    method,
+    credentials: "same-origin",
+    keepalive,
+    headers: { Accept: "application/json" },
+  };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -29,7 +34,7 @@ export async function api(url, { method = "GET", body, keepalive = false } = {})
   try {
     data = await resp.json();
   } catch {
-    data = null;
+    // not JSON: no data
   }
   if (!resp.ok) {
     throw new ApiError(resp.status, data?.error ?? `${resp.status} ${resp.statusText}`, data);

@@ -1,9 +1,23 @@
-// Pure helpers of the metrics builder: default colours and legends, and keeping a
-// definition consistent after a series or CDEF is removed.
+// Pure helpers of the metrics builder: default colours, names and legends, aggregate lines,
+// and keeping a definition consistent after a series or CDEF is removed.
 
 // The render API's palette (rrd/graph.py), in its order: a line without a colour is drawn in
 // PALETTE[its index], so the editor shows that colour too.
-export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+export const PALETTE = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
+
+// an aggregate of restart ticks ("start" data sources) is drawn as ticks too
+const RESTART_COLOR = "#9467bd59";
 
 function tokens(s) {
   return [...s.path.split("/"), s.ds];
@@ -51,5 +65,62 @@ export function pruneDefinition(def) {
     known.add(c.name);
     return true;
   });
-  def.lines = (def.lines || []).filter((l) => l.type === "HRULE" || l.value === "" || known.has(l.value));
+  def.lines = (def.lines || []).filter(
+    (l) => l.type === "HRULE" || l.value === "" || known.has(l.value),
+  );
+}
+
+/** The names a line or CDEF of `def` can draw: its series', then its CDEFs'. */
+export function names(def) {
+  return [...def.series.map((s) => s.name), ...(def.cdefs || []).map((c) => c.name)];
+}
+
+/** `stem` followed by the first number that makes a name `def` does not use yet. */
+export function freshName(def, stem) {
+  const taken = new Set(names(def));
+  for (let i = 1; ; i += 1) if (!taken.has(`${stem}${i}`)) return `${stem}${i}`;
+}
+
+/**
+ * Replace the lines of the `chosen` series of `def` by one line of their aggregate: a CDEF
+ * {aggregate: kind, of} (kind TOTAL, AVERAGE, MIN or MAX, `label` its word in the legend),
+ * or with kind "RPN" a CDEF adding them up to edit. Returns the new CDEF's name.
+ */
+export function addAggregate(def, chosen, kind, label) {
+  const of = chosen.map((s) => s.name);
+  const dss = [...new Set(chosen.map((s) => s.ds))];
+  const leaves = [...new Set(chosen.map((s) => s.path.split("/").pop()))];
+  const what =
+    leaves.length === 1 && chosen.length > 1 ? leaves[0] : dss.length === 1 ? dss[0] : "series";
+  let name;
+  if (kind === "RPN") {
+    name = freshName(def, "expr");
+    def.cdefs.push({ name, rpn: [of[0], ...of.slice(1).map((n) => `${n},ADDNAN`)].join(",") });
+  } else {
+    name = freshName(def, kind.toLowerCase());
+    def.cdefs.push({ name, aggregate: kind, of });
+  }
+  const dropped = new Set(of);
+  def.lines = def.lines.filter((l) => !dropped.has(l.value));
+  const legend = kind === "RPN" ? `${name}` : `${label} ${what} (${of.length} series)`;
+  if (dss.length === 1 && dss[0] === "start") {
+    def.lines.push({
+      value: name,
+      type: "TICK",
+      color: RESTART_COLOR,
+      legend: "restart",
+      fraction: 1,
+    });
+  } else {
+    def.lines.push({
+      value: name,
+      type: "LINE",
+      width: 2,
+      color: PALETTE[def.lines.length % PALETTE.length],
+      legend,
+      dash: false,
+      stack: false,
+    });
+  }
+  return name;
 }

@@ -40,10 +40,15 @@ menuRoot?.addEventListener("click", async (ev) => {
   }
   button.disabled = true;
   try {
-    const { definition, definitions = [definition] } = await api(`${app.config.urls.tracelog_graph}?${params}`);
-    for (const def of definitions) app.add({ id: null, definition: def, view: { ...DEFAULT_VIEW } });
+    const { definition, definitions = [definition] } = await api(
+      `${app.config.urls.tracelog_graph}?${params}`,
+    );
+    for (const def of definitions)
+      app.add({ id: null, definition: def, view: { ...DEFAULT_VIEW } });
     if (definitions.length > 1) {
-      app.say(`That pool is too big for one graph: it was split over ${definitions.length} graphs, each title says which instances it shows.`);
+      app.say(
+        `That pool is too big for one graph: it was split over ${definitions.length} graphs, each title says which instances it shows.`,
+      );
     }
   } catch (err) {
     app.say(`Cannot add the graph: ${err.message}`, "error");

@@ -1,16 +1,32 @@
 // One graph on a page: the image from /render, its time controls, drag-to-zoom, links.
 
 import { el } from "./api.js";
-import { PRESETS, bounds, describe, fromLocalInput, normalise, rangeParams, toLocalInput } from "./timerange.js";
+import {
+  PRESETS,
+  bounds,
+  describe,
+  fromLocalInput,
+  normalise,
+  rangeParams,
+  toLocalInput,
+  zoomView,
+} from "./timerange.js";
 
 const HEIGHT = 260;
 // Per-graph "compare with the past" choices: seconds earlier.
-export const COMPARE = [["", "No comparison"], ["86400", "vs 1 day ago"], ["604800", "vs 1 week ago"]];
+export const COMPARE = [
+  ["", "No comparison"],
+  ["86400", "vs 1 day ago"],
+  ["604800", "vs 1 week ago"],
+];
 // Plot area inside a --full-size-mode rrdtool image when the server sends no geometry.
 const FALLBACK = { left: 66, right: 24 };
 
 export function renderUrl(base, graph, { format = "png", width, height } = {}) {
-  const params = new URLSearchParams({ graph: JSON.stringify(graph.definition), ...rangeParams(graph.view) });
+  const params = new URLSearchParams({
+    graph: JSON.stringify(graph.definition),
+    ...rangeParams(graph.view),
+  });
   if (format !== "png") params.set("format", format);
   if (width) params.set("width", String(width));
   if (height) params.set("height", String(height));
@@ -42,59 +58,186 @@ export class GraphCard {
     const h = this.hooks;
     const actions = [];
     if (this.editable) {
-      if (h.onEdit) actions.push(el("button", { type: "button", class: "ghost", text: "Edit", onclick: () => h.onEdit(this) }));
+      if (h.onEdit)
+        actions.push(
+          el("button", {
+            type: "button",
+            class: "ghost",
+            text: "Edit",
+            onclick: () => h.onEdit(this),
+          }),
+        );
       actions.push(
-        el("button", { type: "button", class: "icon", title: "Move up", "aria-label": "Move up", text: "↑", onclick: () => h.onMove?.(this, -1) }),
-        el("button", { type: "button", class: "icon", title: "Move down", "aria-label": "Move down", text: "↓", onclick: () => h.onMove?.(this, 1) }),
-        el("button", { type: "button", class: "icon danger", title: "Remove graph", "aria-label": "Remove graph", text: "✕", onclick: () => h.onRemove?.(this) }),
+        el("button", {
+          type: "button",
+          class: "icon",
+          title: "Move up",
+          "aria-label": "Move up",
+          text: "↑",
+          onclick: () => h.onMove?.(this, -1),
+        }),
+        el("button", {
+          type: "button",
+          class: "icon",
+          title: "Move down",
+          "aria-label": "Move down",
+          text: "↓",
+          onclick: () => h.onMove?.(this, 1),
+        }),
+        el("button", {
+          type: "button",
+          class: "icon danger",
+          title: "Remove graph",
+          "aria-label": "Remove graph",
+          text: "✕",
+          onclick: () => h.onRemove?.(this),
+        }),
       );
     } else if (h.onClone && this.graph.clone_url) {
-      actions.push(el("button", { type: "button", class: "primary small clone", text: "Clone to my page", onclick: () => h.onClone(this) }));
+      actions.push(
+        el("button", {
+          type: "button",
+          class: "primary small clone",
+          text: "Clone to my page",
+          onclick: () => h.onClone(this),
+        }),
+      );
     }
-    actions.unshift(el("button", { type: "button", class: "icon reload", title: "Reload this graph", "aria-label": "Reload graph", text: "↻",
-      onclick: () => this.load({ fresh: true }) }));
-    this.titleEl = el("h3", { text: this.title });
-    this.compareSelect = el("select", { class: "compare", "aria-label": "Compare with the past",
-      onchange: (ev) => this.setOption("compare", Number(ev.target.value) || null) },
-      COMPARE.map(([value, label]) => el("option", { value, text: label })));
-    this.valuesCheck = el("input", { type: "checkbox", class: "legend-values",
-      onchange: (ev) => this.setOption("legend_values", ev.target.checked) });
-    const options = el("div", { class: "options" }, this.compareSelect,
-      el("label", { title: "min, avg, max and last value of each line in the legend" }, this.valuesCheck, "Legend values"));
-    this.presetButtons = PRESETS.map(([label, start]) =>
-      el("button", { type: "button", class: "preset", "data-start": start, text: label, onclick: () => this.setView({ start, end: "now" }) }),
+    actions.unshift(
+      el("button", {
+        type: "button",
+        class: "icon reload",
+        title: "Reload this graph",
+        "aria-label": "Reload graph",
+        text: "↻",
+        onclick: () => this.load({ fresh: true }),
+      }),
     );
-    this.trailInput = el("input", { type: "number", min: "1", max: "9600", value: "6", "aria-label": "Trail hours", class: "hours" });
-    this.trailButton = el("button", { type: "button", class: "preset trail", text: "Trail", title: "Show the last N hours and follow now",
-      onclick: () => this.setView({ trail: Math.max(1, Number(this.trailInput.value) || 6) }) });
+    this.titleEl = el("h3", { text: this.title });
+    this.compareSelect = el(
+      "select",
+      {
+        class: "compare",
+        "aria-label": "Compare with the past",
+        onchange: (ev) => this.setOption("compare", Number(ev.target.value) || null),
+      },
+      COMPARE.map(([value, label]) => el("option", { value, text: label })),
+    );
+    this.valuesCheck = el("input", {
+      type: "checkbox",
+      class: "legend-values",
+      onchange: (ev) => this.setOption("legend_values", ev.target.checked),
+    });
+    const options = el(
+      "div",
+      { class: "options" },
+      this.compareSelect,
+      el(
+        "label",
+        { title: "min, avg, max and last value of each line in the legend" },
+        this.valuesCheck,
+        "Legend values",
+      ),
+    );
+    this.presetButtons = PRESETS.map(([label, start]) =>
+      el("button", {
+        type: "button",
+        class: "preset",
+        "data-start": start,
+        text: label,
+        onclick: () => this.setView({ start, end: "now" }),
+      }),
+    );
+    this.trailInput = el("input", {
+      type: "number",
+      min: "1",
+      max: "9600",
+      value: "6",
+      "aria-label": "Trail hours",
+      class: "hours",
+    });
+    this.trailButton = el("button", {
+      type: "button",
+      class: "preset trail",
+      text: "Trail",
+      title: "Show the last N hours and follow now",
+      onclick: () => this.setView({ trail: Math.max(1, Number(this.trailInput.value) || 6) }),
+    });
     this.fromInput = el("input", { type: "datetime-local", "aria-label": "From" });
     this.toInput = el("input", { type: "datetime-local", "aria-label": "To" });
-    const custom = el("form", { class: "custom", onsubmit: (ev) => { ev.preventDefault(); this.applyCustom(); } },
-      this.fromInput, el("span", { text: "→" }), this.toInput, el("button", { type: "submit", class: "ghost", text: "Go" }));
+    const custom = el(
+      "form",
+      {
+        class: "custom",
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          this.applyCustom();
+        },
+      },
+      this.fromInput,
+      el("span", { text: "→" }),
+      this.toInput,
+      el("button", { type: "submit", class: "ghost", text: "Go" }),
+    );
     this.rangeText = el("span", { class: "range" });
     this.pngLink = el("a", { target: "_blank", rel: "noopener", text: "PNG" });
     this.csvLink = el("a", { target: "_blank", rel: "noopener", text: "CSV" });
-    this.shareLink = el("a", { class: "share", text: "Link", title: "Link to this graph with this time range" });
+    this.shareLink = el("a", {
+      class: "share",
+      text: "Link",
+      title: "Link to this graph with this time range",
+    });
     this.img = el("img", { alt: `graph: ${this.title}`, draggable: "false" });
     this.selection = el("div", { class: "selection", hidden: true });
     this.cursor = el("div", { class: "cursor", hidden: true });
     this.readout = el("div", { class: "readout", hidden: true, role: "status" });
     this.message = el("p", { class: "graph-error", hidden: true, role: "alert" });
-    this.plot = el("div", { class: "plot", title: "Drag across the graph to zoom in" }, this.img, this.selection, this.cursor, this.readout);
+    this.plot = el(
+      "div",
+      { class: "plot", title: "Drag across the graph to zoom in" },
+      this.img,
+      this.selection,
+      this.cursor,
+      this.readout,
+    );
     this.bindZoom();
     this.bindCursor();
-    const card = el("article", { class: "card", "data-graph-id": this.graph.id ?? "" },
+    const card = el(
+      "article",
+      { class: "card", "data-graph-id": this.graph.id ?? "" },
       el("header", {}, this.titleEl, el("div", { class: "actions" }, actions)),
-      el("div", { class: "controls" },
-        el("div", { class: "presets", role: "group", "aria-label": "Time range" }, this.presetButtons, this.trailInput, this.trailButton),
-        custom, options),
+      el(
+        "div",
+        { class: "controls" },
+        el(
+          "div",
+          { class: "presets", role: "group", "aria-label": "Time range" },
+          this.presetButtons,
+          this.trailInput,
+          this.trailButton,
+        ),
+        custom,
+        options,
+      ),
       this.plot,
       this.message,
-      el("footer", {}, this.rangeText, el("span", { class: "spacer" }),
-        el("button", { type: "button", class: "ghost small apply-all", text: "Apply this range to all graphs",
-          title: "Copy this graph's time range, step, y limits and log scale to every graph of the page",
-          onclick: () => h.onApplyAll?.(this.graph.view, this) }),
-        this.shareLink, this.pngLink, this.csvLink),
+      el(
+        "footer",
+        {},
+        this.rangeText,
+        el("span", { class: "spacer" }),
+        el("button", {
+          type: "button",
+          class: "ghost small apply-all",
+          text: "Apply this range to all graphs",
+          title:
+            "Copy this graph's time range, step, y limits and log scale to every graph of the page",
+          onclick: () => h.onApplyAll?.(this.graph.view, this),
+        }),
+        this.shareLink,
+        this.pngLink,
+        this.csvLink,
+      ),
     );
     this.syncControls();
     return card;
@@ -103,7 +246,10 @@ export class GraphCard {
   syncControls() {
     const view = this.graph.view;
     for (const button of this.presetButtons) {
-      button.setAttribute("aria-pressed", String(!view.trail && view.end === "now" && button.dataset.start === view.start));
+      button.setAttribute(
+        "aria-pressed",
+        String(!view.trail && view.end === "now" && button.dataset.start === view.start),
+      );
     }
     this.trailButton.setAttribute("aria-pressed", String(Boolean(view.trail)));
     if (view.trail) this.trailInput.value = String(view.trail);
@@ -192,7 +338,10 @@ export class GraphCard {
     this.loading = token;
     this.el?.classList.add("loading");
     try {
-      const resp = await fetch(url, { cache: fresh ? "no-cache" : "default", credentials: "same-origin" });
+      const resp = await fetch(url, {
+        cache: fresh ? "no-cache" : "default",
+        credentials: "same-origin",
+      });
       if (this.loading !== token) return;
       const type = resp.headers.get("Content-Type") || "";
       if (type.startsWith("image/")) {
@@ -202,11 +351,17 @@ export class GraphCard {
         this.objectUrl = URL.createObjectURL(blob);
         this.img.src = this.objectUrl;
         this.geometry = readGeometry(resp.headers);
-        this.showMessage(resp.ok ? "" : `The graph cannot be drawn (${resp.status}); see the image.`);
+        this.showMessage(
+          resp.ok ? "" : `The graph cannot be drawn (${resp.status}); see the image.`,
+        );
       } else {
         const text = await resp.text();
         let message = text;
-        try { message = JSON.parse(text).error ?? text; } catch { /* plain text */ }
+        try {
+          message = JSON.parse(text).error ?? text;
+        } catch {
+          /* plain text */
+        }
         this.showMessage(`The graph cannot be drawn: ${message}`);
       }
       this.el?.setAttribute("data-loaded", String(Date.now()));
@@ -252,7 +407,11 @@ export class GraphCard {
       return;
     }
     const x = area.left + ((time - area.start) / (area.end - area.start)) * area.width;
-    Object.assign(this.cursor.style, { left: `${x}px`, top: `${area.top}px`, height: `${area.height}px` });
+    Object.assign(this.cursor.style, {
+      left: `${x}px`,
+      top: `${area.top}px`,
+      height: `${area.height}px`,
+    });
     this.cursor.hidden = false;
     this.el?.setAttribute("data-cursor-time", String(Math.round(time)));
     if (!readout) {
@@ -272,18 +431,27 @@ export class GraphCard {
       ...data.columns.map((name, i) => {
         const swatch = el("span", { class: "swatch" });
         swatch.style.background = colors[i] || "#999";
-        return el("div", { class: "value" }, swatch, el("span", { class: "name", text: name }),
-          el("span", { class: "number", text: formatValue(row[i + 1]) }));
+        return el(
+          "div",
+          { class: "value" },
+          swatch,
+          el("span", { class: "name", text: name }),
+          el("span", { class: "number", text: formatValue(row[i + 1]) }),
+        );
       }),
     );
     const flip = x > area.left + area.width / 2;
-    Object.assign(this.readout.style, { top: `${area.top + 4}px`, left: flip ? "" : `${x + 10}px`,
-      right: flip ? `${this.plot.clientWidth - x + 10}px` : "" });
+    Object.assign(this.readout.style, {
+      top: `${area.top + 4}px`,
+      left: flip ? "" : `${x + 10}px`,
+      right: flip ? `${this.plot.clientWidth - x + 10}px` : "",
+    });
     this.readout.hidden = false;
   }
 
   bindCursor() {
-    const hover = (time) => (this.hooks.onHover ? this.hooks.onHover(this, time) : this.mark(time, { readout: true }));
+    const hover = (time) =>
+      this.hooks.onHover ? this.hooks.onHover(this, time) : this.mark(time, { readout: true });
     this.plot.addEventListener("pointermove", (ev) => {
       if (!this.img.src) return;
       const area = this.plotArea();
@@ -310,7 +478,10 @@ export class GraphCard {
     this.plot.addEventListener("pointermove", (ev) => {
       if (origin === null) return;
       const now = x(ev);
-      Object.assign(this.selection.style, { left: `${Math.min(origin, now)}px`, width: `${Math.abs(now - origin)}px` });
+      Object.assign(this.selection.style, {
+        left: `${Math.min(origin, now)}px`,
+        width: `${Math.abs(now - origin)}px`,
+      });
     });
     const finish = (ev) => {
       if (origin === null) return;
@@ -319,14 +490,14 @@ export class GraphCard {
       origin = null;
       this.selection.hidden = true;
       if (b - a < 5) return;
-      const area = this.plotArea();
-      const at = (px) => area.start + ((Math.min(Math.max(px - area.left, 0), area.width)) / area.width) * (area.end - area.start);
-      const start = Math.round(at(a));
-      const end = Math.round(at(b));
-      if (end - start >= 60) this.setView({ start: String(start), end: String(end) });
+      const view = zoomView(this.plotArea(), a, b);
+      if (view) this.setView(view);
     };
     this.plot.addEventListener("pointerup", finish);
-    this.plot.addEventListener("pointercancel", () => { origin = null; this.selection.hidden = true; });
+    this.plot.addEventListener("pointercancel", () => {
+      origin = null;
+      this.selection.hidden = true;
+    });
   }
 
   destroy() {
@@ -339,7 +510,9 @@ export class GraphCard {
 /** Taller images for longer legends (a row of values per line, the past's legends), so
  * the plot keeps its height. */
 function imageHeight(def) {
-  const drawn = (def.lines?.length ? def.lines : def.series || []).filter((l) => !l.type || l.type === "LINE" || l.type === "AREA").length;
+  const drawn = (def.lines?.length ? def.lines : def.series || []).filter(
+    (l) => !l.type || l.type === "LINE" || l.type === "AREA",
+  ).length;
   const rows = (def.legend_values ? drawn : 0) + (def.compare ? Math.ceil(drawn / 2) : 0);
   return Math.min(1200, HEIGHT + 16 * rows);
 }
@@ -349,8 +522,14 @@ function readGeometry(headers) {
   const left = num("X-Graph-Left");
   const width = num("X-Graph-Width");
   if (!left || !width) return null;
-  return { left, width, top: num("X-Graph-Top"), height: num("X-Graph-Height") || null,
-    start: num("X-Graph-Start") || null, end: num("X-Graph-End") || null };
+  return {
+    left,
+    width,
+    top: num("X-Graph-Top"),
+    height: num("X-Graph-Height") || null,
+    start: num("X-Graph-Start") || null,
+    end: num("X-Graph-End") || null,
+  };
 }
 
 function nearestRow(data, time) {
@@ -366,9 +545,25 @@ function nearestRow(data, time) {
 
 /** Colours of the render API's columns: LINE/AREA/TICK lines, then the past's copies. */
 export function lineColors(def) {
-  const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-  const lines = def.lines?.length ? def.lines : def.series.map((s, i) => ({ value: s.name, color: palette[i % palette.length] }));
-  const colors = lines.map((l, i) => ({ type: l.type || "LINE", color: (l.color || palette[i % palette.length]).slice(0, 7) }));
+  const palette = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+  ];
+  const lines = def.lines?.length
+    ? def.lines
+    : def.series.map((s, i) => ({ value: s.name, color: palette[i % palette.length] }));
+  const colors = lines.map((l, i) => ({
+    type: l.type || "LINE",
+    color: (l.color || palette[i % palette.length]).slice(0, 7),
+  }));
   const drawn = colors.filter((c) => c.type !== "HRULE");
   const past = def.compare ? drawn.filter((c) => c.type === "LINE" || c.type === "AREA") : [];
   return [...drawn, ...past].map((c) => c.color);

@@ -3,7 +3,13 @@
 
 import { api, el } from "./api.js";
 
-const STEPS = [["", "auto"], ["60", "1 min"], ["300", "5 min"], ["3600", "1 h"], ["86400", "1 day"]];
+const STEPS = [
+  ["", "auto"],
+  ["60", "1 min"],
+  ["300", "5 min"],
+  ["3600", "1 h"],
+  ["86400", "1 day"],
+];
 const REDRAW_MS = 400;
 
 /** The tracelog instance an instance graph shows ("tracelog/STEM" for every series), or null. */
@@ -11,7 +17,9 @@ export function instanceOf(def) {
   const paths = new Set((def.series || []).map((s) => s.path));
   if (paths.size !== 1) return null;
   const [path] = paths;
-  return path.startsWith("tracelog/") && path.split("__").length === 3 ? path.slice("tracelog/".length) : null;
+  return path.startsWith("tracelog/") && path.split("__").length === 3
+    ? path.slice("tracelog/".length)
+    : null;
 }
 
 export class GraphSettings {
@@ -77,7 +85,9 @@ export class GraphSettings {
     if (this.stems) return this.stems;
     const stems = [];
     for (let page = 1; page <= 50; page += 1) {
-      const data = await api(`${this.app.config.urls.series}?${new URLSearchParams({ q: "glob:tracelog/*", page: String(page) })}`);
+      const data = await api(
+        `${this.app.config.urls.series}?${new URLSearchParams({ q: "glob:tracelog/*", page: String(page) })}`,
+      );
       stems.push(...data.series.map((s) => s.name.slice("tracelog/".length)));
       if (page * data.per_page >= data.total) break;
     }
@@ -89,28 +99,54 @@ export class GraphSettings {
    * (empty: left out). */
   number(obj, key, label, attrs = {}) {
     const inView = obj === this.card.graph.view;
-    return el("label", {}, label, el("input", { type: "number", step: "any", class: "medium", value: obj[key] ?? "", ...attrs,
-      oninput: (ev) => {
-        const value = ev.target.value === "" ? null : Number(ev.target.value);
-        if (value === null && inView) delete obj[key];
-        else obj[key] = value;
-        this.changed();
-      } }));
+    return el(
+      "label",
+      {},
+      label,
+      el("input", {
+        type: "number",
+        step: "any",
+        class: "medium",
+        value: obj[key] ?? "",
+        ...attrs,
+        oninput: (ev) => {
+          const value = ev.target.value === "" ? null : Number(ev.target.value);
+          if (value === null && inView) delete obj[key];
+          else obj[key] = value;
+          this.changed();
+        },
+      }),
+    );
   }
 
   /** Checkboxes of the instance graph's lines: which data sources are drawn. */
   sources(def) {
     const drawn = new Set(def.lines.map((l) => l.value));
-    return el("div", { class: "row", role: "group", "aria-label": "Data sources drawn" },
+    return el(
+      "div",
+      { class: "row", role: "group", "aria-label": "Data sources drawn" },
       el("span", { class: "hint", text: "Draw:" }),
-      this.template.lines.map((line) => el("label", {}, el("input", { type: "checkbox", checked: drawn.has(line.value),
-        onchange: (ev) => {
-          if (ev.target.checked) drawn.add(line.value);
-          else drawn.delete(line.value);
-          const mine = new Map(def.lines.map((l) => [l.value, l]));
-          def.lines = this.template.lines.filter((l) => drawn.has(l.value)).map((l) => mine.get(l.value) || { ...l });
-          this.changed();
-        } }), line.legend || line.value)));
+      this.template.lines.map((line) =>
+        el(
+          "label",
+          {},
+          el("input", {
+            type: "checkbox",
+            checked: drawn.has(line.value),
+            onchange: (ev) => {
+              if (ev.target.checked) drawn.add(line.value);
+              else drawn.delete(line.value);
+              const mine = new Map(def.lines.map((l) => [l.value, l]));
+              def.lines = this.template.lines
+                .filter((l) => drawn.has(l.value))
+                .map((l) => mine.get(l.value) || { ...l });
+              this.changed();
+            },
+          }),
+          line.legend || line.value,
+        ),
+      ),
+    );
   }
 
   /** Show another instance in this graph, keeping its settings. */
@@ -132,29 +168,78 @@ export class GraphSettings {
     const def = this.card.graph.definition;
     const view = this.card.graph.view;
     const stem = instanceOf(def);
-    const stepSelect = el("select", { "aria-label": "Step",
-      onchange: (ev) => {
-        if (ev.target.value) view.step = Number(ev.target.value);
-        else delete view.step;
-        this.changed();
-      } }, STEPS.map(([value, label]) => el("option", { value, text: label, selected: String(view.step || "") === value })));
+    const stepSelect = el(
+      "select",
+      {
+        "aria-label": "Step",
+        onchange: (ev) => {
+          if (ev.target.value) view.step = Number(ev.target.value);
+          else delete view.step;
+          this.changed();
+        },
+      },
+      STEPS.map(([value, label]) =>
+        el("option", { value, text: label, selected: String(view.step || "") === value }),
+      ),
+    );
     const rows = [
-      el("div", { class: "row" }, el("h2", { text: "Graph settings" }), el("span", { class: "spacer" }),
-        el("button", { type: "button", class: "ghost", text: "Done", onclick: () => this.close() })),
-      el("div", { class: "row" },
-        el("label", {}, "Title", el("input", { type: "text", size: 30, value: def.title || "",
-          oninput: (ev) => { def.title = ev.target.value; this.changed(); } })),
+      el(
+        "div",
+        { class: "row" },
+        el("h2", { text: "Graph settings" }),
+        el("span", { class: "spacer" }),
+        el("button", { type: "button", class: "ghost", text: "Done", onclick: () => this.close() }),
+      ),
+      el(
+        "div",
+        { class: "row" },
+        el(
+          "label",
+          {},
+          "Title",
+          el("input", {
+            type: "text",
+            size: 30,
+            value: def.title || "",
+            oninput: (ev) => {
+              def.title = ev.target.value;
+              this.changed();
+            },
+          }),
+        ),
         this.number(def, "ymin", "Y min"),
         this.number(def, "ymax", "Y max"),
-        el("label", {}, "Log scale", el("input", { type: "checkbox", checked: Boolean(def.logarithmic),
-          onchange: (ev) => { def.logarithmic = ev.target.checked; this.changed(); } })),
-        this.number(view, "height", "Height", { min: "80", max: "2000", step: "10", placeholder: "auto" }),
-        el("label", {}, "Step", stepSelect)),
+        el(
+          "label",
+          {},
+          "Log scale",
+          el("input", {
+            type: "checkbox",
+            checked: Boolean(def.logarithmic),
+            onchange: (ev) => {
+              def.logarithmic = ev.target.checked;
+              this.changed();
+            },
+          }),
+        ),
+        this.number(view, "height", "Height", {
+          min: "80",
+          max: "2000",
+          step: "10",
+          placeholder: "auto",
+        }),
+        el("label", {}, "Step", stepSelect),
+      ),
     ];
     if (stem && this.template) {
       rows.push(this.sources(def));
-      const choose = el("select", { "aria-label": "Instance", onchange: (ev) => this.moveTo(ev.target.value) },
-        (this.stemList || [stem]).map((s) => el("option", { value: s, text: s.split("__").join(" / "), selected: s === stem })));
+      const choose = el(
+        "select",
+        { "aria-label": "Instance", onchange: (ev) => this.moveTo(ev.target.value) },
+        (this.stemList || [stem]).map((s) =>
+          el("option", { value: s, text: s.split("__").join(" / "), selected: s === stem }),
+        ),
+      );
       rows.push(el("div", { class: "row" }, el("label", {}, "Instance", choose)));
     }
     this.root.replaceChildren(...rows);

@@ -47,18 +47,43 @@ export class InstanceMenu {
 
   note(more, total, what) {
     this.more.hidden = !more;
-    this.more.textContent = more ? `Showing some of ${total} ${what}: search to find the others.` : "";
+    this.more.textContent = more
+      ? `Showing some of ${total} ${what}: search to find the others.`
+      : "";
   }
 
   poolButtons(customer, host) {
-    return Object.entries(this.poolKinds).map(([kind, label]) => el("button", { type: "button", class: "add pool", "data-kind": kind, "data-customer": customer, "data-host": host, text: label }));
+    return Object.entries(this.poolKinds).map(([kind, label]) =>
+      el("button", {
+        type: "button",
+        class: "add pool",
+        "data-kind": kind,
+        "data-customer": customer,
+        "data-host": host,
+        text: label,
+      }),
+    );
   }
 
   instanceButton(inst, label = inst.name) {
     const text = `Add a graph of ${inst.stem}`;
-    return el("li", {},
-      el("button", { type: "button", class: "add instance", "data-kind": "instance", "data-instance": inst.stem, "aria-label": text, title: text },
-        label, el("span", { "aria-hidden": "true", text: "+" })));
+    return el(
+      "li",
+      {},
+      el(
+        "button",
+        {
+          type: "button",
+          class: "add instance",
+          "data-kind": "instance",
+          "data-instance": inst.stem,
+          "aria-label": text,
+          title: text,
+        },
+        label,
+        el("span", { "aria-hidden": "true", text: "+" }),
+      ),
+    );
   }
 
   /** A <details> whose body is loaded the first time it is opened. */
@@ -83,23 +108,57 @@ export class InstanceMenu {
   }
 
   customerNode(customer, open) {
-    return this.lazyDetails("customer", customer.name, async () => {
-      const { items, more, total } = await this.level({ customer: customer.name });
-      const nodes = [el("div", { class: "pools", "aria-label": `${customer.name} pools` }, this.poolButtons(customer.name))];
-      nodes.push(...items.map((h) => this.hostNode(customer.name, h)));
-      if (more) nodes.push(el("p", { class: "hint", text: `${total - items.length} more hosts: search to find them.` }));
-      return nodes;
-    }, open);
+    return this.lazyDetails(
+      "customer",
+      customer.name,
+      async () => {
+        const { items, more, total } = await this.level({ customer: customer.name });
+        const nodes = [
+          el(
+            "div",
+            { class: "pools", "aria-label": `${customer.name} pools` },
+            this.poolButtons(customer.name),
+          ),
+        ];
+        nodes.push(...items.map((h) => this.hostNode(customer.name, h)));
+        if (more)
+          nodes.push(
+            el("p", {
+              class: "hint",
+              text: `${total - items.length} more hosts: search to find them.`,
+            }),
+          );
+        return nodes;
+      },
+      open,
+    );
   }
 
   hostNode(customer, host) {
-    return this.lazyDetails("host", host.name, async () => {
-      const { items, more, total } = await this.level({ customer, host: host.name });
-      const nodes = [el("div", { class: "pools" }, this.poolButtons(customer, host.name)),
-        el("ul", { class: "instances" }, items.map((i) => this.instanceButton(i)))];
-      if (more) nodes.push(el("p", { class: "hint", text: `${total - items.length} more instances: search to find them.` }));
-      return nodes;
-    }, false);
+    return this.lazyDetails(
+      "host",
+      host.name,
+      async () => {
+        const { items, more, total } = await this.level({ customer, host: host.name });
+        const nodes = [
+          el("div", { class: "pools" }, this.poolButtons(customer, host.name)),
+          el(
+            "ul",
+            { class: "instances" },
+            items.map((i) => this.instanceButton(i)),
+          ),
+        ];
+        if (more)
+          nodes.push(
+            el("p", {
+              class: "hint",
+              text: `${total - items.length} more instances: search to find them.`,
+            }),
+          );
+        return nodes;
+      },
+      false,
+    );
   }
 
   async find(query) {
@@ -113,8 +172,11 @@ export class InstanceMenu {
     try {
       const { items, more, total } = await this.level({ q: query });
       if (seq !== this.searchSeq) return;
-      this.results.replaceChildren(...items.map((i) => this.instanceButton(i, `${i.customer} ${i.host}/${i.name}`)));
-      if (!items.length) this.results.append(el("li", { class: "empty", text: `Nothing matches “${query}”.` }));
+      this.results.replaceChildren(
+        ...items.map((i) => this.instanceButton(i, `${i.customer} ${i.host}/${i.name}`)),
+      );
+      if (!items.length)
+        this.results.append(el("li", { class: "empty", text: `Nothing matches “${query}”.` }));
       this.results.hidden = false;
       this.tree.hidden = true;
       this.note(more, total, "matches");

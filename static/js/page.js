@@ -49,13 +49,21 @@ export class PageApp {
     window.addEventListener("resize", () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        for (const card of this.cards) if (card.loadedWidth && card.size().width !== card.loadedWidth) card.load();
+        for (const card of this.cards)
+          if (card.loadedWidth && card.size().width !== card.loadedWidth) card.load();
       }, 250);
     });
   }
 
   snapshot() {
-    return JSON.stringify(this.store.graphs.map((g) => ({ id: g.id ?? null, definition: g.definition, view: g.view, clone_url: g.clone_url })));
+    return JSON.stringify(
+      this.store.graphs.map((g) => ({
+        id: g.id ?? null,
+        definition: g.definition,
+        view: g.view,
+        clone_url: g.clone_url,
+      })),
+    );
   }
 
   /** The page is about to be saved: remember how it was, for "Undo". */
@@ -109,7 +117,11 @@ export class PageApp {
       pageUrl: this.config.page.url,
     };
     if (this.onEdit) hooks.onEdit = (card) => this.onEdit(card);
-    return new GraphCard(graph, { renderBase: this.config.urls.render, editable: this.editable, hooks });
+    return new GraphCard(graph, {
+      renderBase: this.config.urls.render,
+      editable: this.editable,
+      hooks,
+    });
   }
 
   /** A share link (?graph=ID&start=&end= or &trail=) shows that graph in that range, unsaved. */
@@ -117,7 +129,9 @@ export class PageApp {
     const params = new URLSearchParams(window.location.search);
     const card = this.cards.find((c) => String(c.graph.id) === params.get("graph"));
     if (!card) return false;
-    const view = params.get("trail") ? { trail: Number(params.get("trail")) } : { start: params.get("start"), end: params.get("end") };
+    const view = params.get("trail")
+      ? { trail: Number(params.get("trail")) }
+      : { start: params.get("start"), end: params.get("end") };
     if (view.trail || view.start) card.setView(view, { quiet: true });
     card.el.classList.add("selected");
     requestAnimationFrame(() => card.el.scrollIntoView({ block: "center" }));
@@ -128,7 +142,9 @@ export class PageApp {
   openPageRange() {
     const params = new URLSearchParams(window.location.search);
     if (params.has("graph")) return;
-    const view = params.get("trail") ? { trail: Number(params.get("trail")) } : { start: params.get("start"), end: params.get("end") || "now" };
+    const view = params.get("trail")
+      ? { trail: Number(params.get("trail")) }
+      : { start: params.get("start"), end: params.get("end") || "now" };
     if (!view.trail && !view.start) return;
     this.pageRange = view;
     for (const card of this.cards) card.setView(view, { quiet: true });
@@ -138,8 +154,16 @@ export class PageApp {
   bindPageRange() {
     const root = document.getElementById("page-range");
     if (!root) return;
-    const buttons = PRESETS.map(([label, start]) => el("button", { type: "button", class: "preset", "data-start": start, text: label,
-      title: `Show every graph over the last ${label}`, onclick: () => this.setPageRange({ start, end: "now" }) }));
+    const buttons = PRESETS.map(([label, start]) =>
+      el("button", {
+        type: "button",
+        class: "preset",
+        "data-start": start,
+        text: label,
+        title: `Show every graph over the last ${label}`,
+        onclick: () => this.setPageRange({ start, end: "now" }),
+      }),
+    );
     this.pageRangeButtons = buttons;
     root.replaceChildren(el("span", { class: "hint", text: "All graphs:" }), ...buttons);
     this.syncPageRange();
@@ -158,7 +182,12 @@ export class PageApp {
   syncPageRange() {
     const view = this.pageRange;
     for (const button of this.pageRangeButtons || []) {
-      button.setAttribute("aria-pressed", String(Boolean(view && !view.trail && view.end === "now" && view.start === button.dataset.start)));
+      button.setAttribute(
+        "aria-pressed",
+        String(
+          Boolean(view && !view.trail && view.end === "now" && view.start === button.dataset.start),
+        ),
+      );
     }
   }
 
@@ -241,7 +270,10 @@ export class PageApp {
     const target = document.getElementById("clone-target")?.value || "default";
     try {
       const page = await api(card.graph.clone_url, { method: "POST", body: { page: target } });
-      this.say(`Cloned “${card.title}” into your page ${page.name}. `, "ok", { href: page.url, text: "Open it" });
+      this.say(`Cloned “${card.title}” into your page ${page.name}. `, "ok", {
+        href: page.url,
+        text: "Open it",
+      });
     } catch (err) {
       this.say(`Cannot clone the graph: ${err.message}`, "error");
     }
@@ -263,10 +295,14 @@ export class PageApp {
       }
     });
     document.getElementById("delete-page")?.addEventListener("click", async () => {
-      if (!window.confirm(`Delete the page “${page.name}” and its ${this.cards.length} graphs?`)) return;
+      if (!window.confirm(`Delete the page “${page.name}” and its ${this.cards.length} graphs?`))
+        return;
       await this.store.flush();
       try {
-        const done = await api(page.api, { method: "DELETE", body: { generation: this.store.generation } });
+        const done = await api(page.api, {
+          method: "DELETE",
+          body: { generation: this.store.generation },
+        });
         window.location.assign(done.url);
       } catch (err) {
         if (err.status === 409) this.conflict(err);
@@ -290,7 +326,10 @@ export class PageApp {
       if (!name || name === page.name) return;
       await this.store.flush();
       try {
-        const renamed = await api(page.api, { method: "PATCH", body: { generation: this.store.generation, name } });
+        const renamed = await api(page.api, {
+          method: "PATCH",
+          body: { generation: this.store.generation, name },
+        });
         window.location.assign(renamed.url);
       } catch (err) {
         if (err.status === 409) this.conflict(err);
@@ -316,7 +355,8 @@ export class PageApp {
       window.clearInterval(timer);
       timer = on
         ? window.setInterval(() => {
-            if (document.visibilityState === "visible") this.cards.forEach((c) => c.load({ fresh: true }));
+            if (document.visibilityState === "visible")
+              this.cards.forEach((c) => c.load({ fresh: true }));
           }, REFRESH_MS)
         : null;
       if (button) {

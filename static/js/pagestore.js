@@ -4,7 +4,16 @@
 import { api } from "./api.js";
 
 export class PageStore {
-  constructor(page, { editable, onStatus = () => {}, onConflict = () => {}, onSaved = () => {}, onChange = () => {} }) {
+  constructor(
+    page,
+    {
+      editable,
+      onStatus = () => {},
+      onConflict = () => {},
+      onSaved = () => {},
+      onChange = () => {},
+    },
+  ) {
     this.url = page.api;
     this.generation = page.generation;
     this.graphs = page.graphs.map((g) => ({ ...g }));
@@ -51,7 +60,10 @@ export class PageStore {
         this.generation = data.generation;
         data.graphs.forEach((g, i) => Object.assign(sent[i], { id: g.id, clone_url: g.clone_url }));
         this.onSaved();
-        this.onStatus(this.dirty ? "pending" : "saved", this.dirty ? "Unsaved changes…" : "All changes saved");
+        this.onStatus(
+          this.dirty ? "pending" : "saved",
+          this.dirty ? "Unsaved changes…" : "All changes saved",
+        );
       })
       .catch((err) => {
         if (err.status === 409) {

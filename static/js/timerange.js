@@ -10,7 +10,19 @@ export const PRESETS = [
 ];
 export const DEFAULT_VIEW = Object.freeze({ start: "-1d", end: "now" });
 
-const UNITS = { s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86400, w: 604800, mon: 2592000, y: 31536000 };
+// a drag-to-zoom narrower than this is taken for a click
+const MIN_ZOOM_S = 60;
+const UNITS = {
+  s: 1,
+  sec: 1,
+  m: 60,
+  min: 60,
+  h: 3600,
+  d: 86400,
+  w: 604800,
+  mon: 2592000,
+  y: 31536000,
+};
 
 /** The view with its range in one form, and its step and image height when set. */
 export function normalise(view) {
@@ -83,4 +95,18 @@ export function toLocalInput(epoch) {
 export function fromLocalInput(text) {
   const ms = new Date(text).getTime();
   return Number.isNaN(ms) ? null : String(Math.round(ms / 1000));
+}
+
+/**
+ * The view a drag from pixel `a` to pixel `b` (a <= b, relative to the image) zooms to, over a
+ * plot `area` ({left, width} in pixels, {start, end} in epoch seconds); pixels outside the plot
+ * count as its edges. Null when the range would be under a minute.
+ */
+export function zoomView(area, a, b) {
+  const at = (px) =>
+    area.start +
+    (Math.min(Math.max(px - area.left, 0), area.width) / area.width) * (area.end - area.start);
+  const start = Math.round(at(a));
+  const end = Math.round(at(b));
+  return end - start >= MIN_ZOOM_S ? { start: String(start), end: String(end) } : null;
 }

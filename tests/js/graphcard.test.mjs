@@ -1,0 +1,59 @@
+// The pure exports of the graph card and settings modules: their imports touch no DOM.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { lineColors, renderUrl } from "../../static/js/graphcard.js";
+import { instanceOf } from "../../static/js/graphsettings.js";
+
+const definition = { title: "cpu", series: [{ name: "s1", path: "metrics/web1/cpu", ds: "data" }] };
+
+test("renderUrl: the definition as JSON and the view's range", () => {
+  const url = renderUrl("/render", { definition, view: { trail: 6, step: 60 } }, { width: 800 });
+  const [base, query] = url.split("?");
+  assert.equal(base, "/render");
+  const params = new URLSearchParams(query);
+  assert.deepEqual(JSON.parse(params.get("graph")), definition);
+  assert.equal(params.get("trail"), "6");
+  assert.equal(params.get("step"), "60");
+  assert.equal(params.get("width"), "800");
+  assert.equal(params.get("format"), null);
+  assert.equal(params.get("height"), null);
+});
+
+test("renderUrl: another format, and the default range", () => {
+  const params = new URLSearchParams(
+    renderUrl("/r", { definition, view: {} }, { format: "csv", height: 300 }).split("?")[1],
+  );
+  assert.equal(params.get("format"), "csv");
+  assert.equal(params.get("start"), "-1d");
+  assert.equal(params.get("end"), "now");
+  assert.equal(params.get("height"), "300");
+});
+
+test("lineColors: drawn lines' colours, then the past's copies", () => {
+  assert.deepEqual(lineColors(definition), ["#1f77b4"]);
+  const def = {
+    series: [],
+    compare: 86400,
+    lines: [
+      { value: "a", color: "#11223380" },
+      { value: "b", type: "HRULE", color: "#000000" },
+      { value: "c", type: "TICK" },
+      { value: "d", type: "AREA", color: "#445566" },
+    ],
+  };
+  assert.deepEqual(lineColors(def), ["#112233", "#2ca02c", "#445566", "#112233", "#445566"]);
+});
+
+test("instanceOf: the tracelog instance a graph shows, or null", () => {
+  const one = (path) => ({ series: [{ path }, { path }] });
+  assert.equal(instanceOf(one("tracelog/web1__acme__api")), "web1__acme__api");
+  assert.equal(instanceOf(one("tracelog/web1__acme")), null);
+  assert.equal(instanceOf(one("metrics/a__b__c")), null);
+  assert.equal(
+    instanceOf({ series: [{ path: "tracelog/a__b__c" }, { path: "tracelog/a__b__d" }] }),
+    null,
+  );
+  assert.equal(instanceOf({}), null);
+});
