@@ -120,15 +120,13 @@ def non_negative_derivative(
     min_value: float | None = None,
 ) -> list[Series]:
     """Like derivative, with counter wraps (a decrease) as null or wrapped at maxValue."""
-    result = []
-    for s in series:
-        values: list[Value] = []
-        prev: Value = None
-        for v in s:
-            delta, prev = _non_negative_delta(v, prev, max_value, min_value)
-            values.append(delta)
-        result.append(s.copy_with(name=f"nonNegativeDerivative({s.name})", values=values))
-    return result
+    return [
+        s.copy_with(
+            name=f"nonNegativeDerivative({s.name})",
+            values=_non_negative_deltas(s, max_value, min_value),
+        )
+        for s in series
+    ]
 
 
 @function("perSecond", "Transform", ONE_SERIES, *LIMITS)
@@ -141,13 +139,22 @@ def per_second(
     """nonNegativeDerivative divided by the step in seconds."""
     result = []
     for s in series:
-        values: list[Value] = []
-        prev: Value = None
-        for v in s:
-            delta, prev = _non_negative_delta(v, prev, max_value, min_value)
-            values.append(None if delta is None else round(delta / s.step, 6))
+        deltas = _non_negative_deltas(s, max_value, min_value)
+        values = [None if d is None else round(d / s.step, 6) for d in deltas]
         result.append(s.copy_with(name=f"perSecond({s.name})", values=values))
     return result
+
+
+def _non_negative_deltas(
+    s: Series, max_value: float | None, min_value: float | None
+) -> list[Value]:
+    """Each value's :func:`_non_negative_delta` from the one before it."""
+    deltas: list[Value] = []
+    prev: Value = None
+    for v in s:
+        delta, prev = _non_negative_delta(v, prev, max_value, min_value)
+        deltas.append(delta)
+    return deltas
 
 
 @function("integral", "Transform", ONE_SERIES)
