@@ -184,13 +184,19 @@ def run_web(config: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, capture_output=True, text=True, timeout=60, env=engines.clean_env())
 
 
-def test_two_processes_without_auth_secret_are_refused(
-    postgres: engines.Postgres, tmp_path: Path
+@pytest.mark.parametrize(
+    ("processes", "why"),
+    [(2, "web_processes = 2"), (1, "db_url is a shared postgresql database")],
+)
+def test_processes_without_auth_secret_are_refused(
+    postgres: engines.Postgres, tmp_path: Path, processes: int, why: str
 ) -> None:
-    ini = engines.write_app_ini(tmp_path / "web.ini", tmp_path, postgres.url(), auth_secret=None)
+    ini = engines.write_app_ini(
+        tmp_path / "web.ini", tmp_path, postgres.url(), auth_secret=None, processes=processes
+    )
     done = run_web(ini)
     assert done.returncode == 2
-    assert "web_processes = 2: set auth_secret" in done.stderr
+    assert f"{why}: set auth_secret (GRAPHMETRICS_AUTH_SECRET)" in done.stderr
     assert "Traceback" not in done.stderr
 
 

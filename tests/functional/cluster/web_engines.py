@@ -98,7 +98,7 @@ rrd_dir = {rrd_dir}
 db_url = {db_url}
 dev_login = true
 {secret}
-web_processes = 2
+web_processes = {processes}
 db_pool_size = 2
 db_max_overflow = 2
 
@@ -142,10 +142,15 @@ format = %(levelname)s [%(name)s] %(message)s
 
 
 def write_app_ini(
-    path: Path, rrd_dir: Path, db_url: str, auth_secret: str | None = "cluster-secret"
+    path: Path,
+    rrd_dir: Path,
+    db_url: str,
+    auth_secret: str | None = "cluster-secret",
+    processes: int = 2,
 ) -> Path:
     secret = f"auth_secret = {auth_secret}" if auth_secret else ""
-    path.write_text(APP_INI.format(rrd_dir=rrd_dir, db_url=db_url, secret=secret))
+    text = APP_INI.format(rrd_dir=rrd_dir, db_url=db_url, secret=secret, processes=processes)
+    path.write_text(text)
     return path
 
 
