@@ -57,3 +57,14 @@ def test_the_app_refuses_to_start_before_opening_the_database(tmp_path: Path) ->
     unreachable = "postgresql+psycopg://graphs@127.0.0.1:1/graphs"
     with pytest.raises(SettingsError, match="web_processes = 2: set auth_secret"):
         configure({"rrd_dir": str(tmp_path), "db_url": unreachable, "web_processes": "2"})
+
+
+def test_pool_sizes_reach_the_engine() -> None:
+    from graphmetrics.saved.db import Pool, make_engine
+
+    engine = make_engine(PG, Pool(size=2, max_overflow=3, timeout=4.5))
+    pool = engine.pool
+    assert (pool.size(), pool.timeout()) == (2, 4.5)  # type: ignore[attr-defined]
+    assert pool._max_overflow == 3  # type: ignore[attr-defined]
+    assert pool._pre_ping
+    engine.dispose()

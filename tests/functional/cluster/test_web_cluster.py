@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from graphmetrics.saved.db import make_engine, upgrade
+from graphmetrics.saved.db import lock_for_migrations, make_engine, upgrade
+from tests.conftest import REPO
 from tests.functional.cluster import web_engines as engines
 from tests.functional.cluster.harness import stop, wait_until
 from tests.functional.web_app.data import write_tracelog
@@ -97,6 +98,24 @@ def test_concurrent_upgrades_wait_for_the_advisory_lock(postgres: engines.Postgr
         thread.join(60)
     assert errors == []
     assert postgres.execute("SELECT count(*) FROM alembic_version", "race") == [(1,)]
+
+
+def test_alembic_by_hand_takes_the_same_lock(postgres: engines.Postgres) -> None:
+    url = postgres.create_database("by_hand")
+    argv = [str(engines.BIN / "alembic"), "-c", str(REPO / "etc" / "alembic.ini")]
+    env = {**engines.clean_env(), "GRAPHMETRICS_DB_URL": url}
+    holder = make_engine(url)
+    try:
+        with holder.begin() as connection:  # another process is migrating
+            lock_for_migrations(connection)
+            waiting = subprocess.Popen([*argv, "upgrade", "head"], env=env, text=True)
+            with pytest.raises(subprocess.TimeoutExpired):
+                waiting.wait(3)
+        assert waiting.wait(30) == 0
+    finally:
+        holder.dispose()
+    rows = postgres.execute("SELECT version_num FROM alembic_version", "by_hand")
+    assert rows == [(HEAD,)]
 
 
 def sign_in(client: engines.Client, port: int, user: str) -> None:
