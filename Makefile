@@ -8,6 +8,8 @@ APT_RUN := rrdtool librrd-dev pkg-config python3-dev build-essential rrdcached f
 APT_TEST := syslog-ng-core chromium graphite-web
 # graphmetrics-kcl (several consumer hosts): the KCL MultiLangDaemon runs on Java 17.
 APT_CLUSTER := openjdk-17-jre-headless
+# Several web processes: PostgreSQL shared by them, haproxy in front (the tests start both).
+APT_WEB_CLUSTER := postgresql haproxy
 # the browser's ES modules and their Node tests (node --test)
 JS := static/js tests/js
 
@@ -35,8 +37,8 @@ $(BIN)/.installed: pyproject.toml setup.py $(HOT)
 	@touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
-	@scripts/apt-ensure $(APT_TEST) $(APT_CLUSTER)
-	$(BIN)/python -m pip install -q -e '.[test,cluster]'
+	@scripts/apt-ensure $(APT_TEST) $(APT_CLUSTER) $(APT_WEB_CLUSTER)
+	$(BIN)/python -m pip install -q -e '.[test,cluster,postgres]'
 	@touch $@
 
 node_modules/.installed: package.json

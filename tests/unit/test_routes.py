@@ -31,6 +31,7 @@ def test_routes(tmp_path: Path) -> None:
         "graphite_render": "/graphite/render",
         "graphite_functions": "/graphite/functions",
         "graphite_version": "/graphite/version",
+        "healthz": "/healthz",
         "home": "/",
         "login": "/login",
         "oidc_login": "/login/oidc",

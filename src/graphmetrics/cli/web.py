@@ -22,6 +22,8 @@ from types import FrameType
 
 import waitress
 from pyramid.paster import get_app, get_appsettings, setup_logging
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from graphmetrics import settings as gm_settings
@@ -53,6 +55,20 @@ def listen_address(options: dict[str, str], host: str | None, port: int | None) 
     if "port" in options:
         default_port = options["port"]
     return f"{host or default_host}:{port or default_port}"
+
+
+def database_error(config: Path, exc: DBAPIError) -> str:
+    """What went wrong opening the saved-graph database, naming the setting to fix."""
+    try:
+        web = gm_settings.from_mapping(WebSettings, get_appsettings(str(config), name="main"))
+        where = make_url(web.db_url).render_as_string(hide_password=True)
+    except Exception:  # the message stays useful without the URL
+        where = "db_url"
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    return (
+        f"cannot open the saved-graph database {where} (db_url in {config} or "
+        f"GRAPHMETRICS_DB_URL): {reason}"
+    )
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -131,6 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = get_app(str(config), "main")
     except SettingsError as exc:
         parser.error(f"{config}: {exc}")
+    except DBAPIError as exc:  # the database is unreachable, refuses us, or has no such db
+        print(f"graphmetrics-web: {database_error(config, exc)}", file=sys.stderr)
+        return 1
     options = server_options(config)
     options.pop("host", None)
     options.pop("port", None)

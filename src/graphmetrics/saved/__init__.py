@@ -13,7 +13,7 @@ from pyramid.config import Configurator
 from pyramid.request import Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from graphmetrics.saved.db import make_engine, upgrade
+from graphmetrics.saved.db import Pool, make_engine, upgrade
 from graphmetrics.saved.interfaces import ISavedGraphs
 from graphmetrics.saved.services import service_factory
 
@@ -32,7 +32,8 @@ def _dbsession(request: Request) -> Session:
 def includeme(config: Configurator) -> None:
     config.include("pyramid_services")
     settings = config.get_settings()["graphmetrics"]
-    engine = make_engine(settings.db_url)
+    pool = Pool(settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout)
+    engine = make_engine(settings.db_url, pool)
     upgrade(engine)
     config.registry["graphmetrics.engine"] = engine
     config.registry["graphmetrics.session_factory"] = sessionmaker(bind=engine)

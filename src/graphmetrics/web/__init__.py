@@ -73,6 +73,7 @@ def configure(settings: dict[str, Any] | None = None) -> Configurator:
     config.include(".headers")
     config.include(".oidc")
     config.include("graphmetrics.saved")
+    config.include(".health")
     config.include(".routes")
     config.scan(".views")
     config.scan(".graphite.views")

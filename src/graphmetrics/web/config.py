@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
 from graphmetrics.settings import (
     REQUIRED,
+    SettingsError,
     non_negative_float,
     non_negative_int,
     option,
@@ -52,6 +56,26 @@ class WebSettings:
     db_url: str = option(
         "sqlite:///var/graphmetrics.sqlite", "SQLAlchemy URL of the saved-graph database"
     )
+    db_pool_size: int = option(
+        5,
+        "database connections each process keeps open (PostgreSQL; give pool_size plus "
+        "db_max_overflow at least waitress's threads)",
+        parse=positive_int,
+    )
+    db_max_overflow: int = option(
+        10,
+        "connections opened beyond db_pool_size under load, closed after",
+        parse=non_negative_int,
+    )
+    db_pool_timeout: float = option(
+        30.0, "seconds a request waits for a free database connection", parse=positive_float
+    )
+    web_processes: int = option(
+        1,
+        "how many web processes serve the same users (behind a load balancer); more than "
+        "one needs an explicit auth_secret, the same in every process, and a shared database",
+        parse=positive_int,
+    )
     rrdcached: str | None = option(
         None, "rrdcached address to flush before reading", parse=parse_optional_str
     )
@@ -61,7 +85,8 @@ class WebSettings:
     auth_secret: str | None = option(
         None,
         "secret signing the login cookie (a random one per process when unset: "
-        "everyone is signed out on restart)",
+        "everyone is signed out on restart); required with web_processes > 1 or a "
+        "database other than SQLite",
         parse=parse_optional_str,
     )
     cookie_secure: bool = option(False, "send the login cookie over HTTPS only", parse=parse_bool)
@@ -181,3 +206,46 @@ class WebSettings:
         "let anyone the provider signs in in (without it, OpenID Connect needs an allow-list)",
         parse=parse_bool,
     )
+
+
+def database_url(settings: WebSettings) -> URL:
+    try:
+        return make_url(settings.db_url)
+    except ArgumentError as exc:
+        raise SettingsError(f"bad value for db_url: {exc}") from None
+
+
+def shared_secret_problem(settings: WebSettings) -> str | None:
+    """Why these settings cannot run without an explicit ``auth_secret`` (None: they can).
+
+    Sign-in and OpenID Connect state cookies are signed with ``auth_secret``; a random
+    one per process signs a user out as soon as the load balancer sends the next
+    request to another process.  A shared database (anything but SQLite) means
+    several processes, whatever ``web_processes`` says.
+    """
+    if settings.auth_secret:
+        return None
+    backend = database_url(settings).get_backend_name()
+    if settings.web_processes > 1:
+        why = f"web_processes = {settings.web_processes}"
+    elif backend != "sqlite":
+        why = f"db_url is a shared {backend} database"
+    else:
+        return None
+    return (
+        f"{why}: set auth_secret (GRAPHMETRICS_AUTH_SECRET) to one long random value, "
+        "the same in every web process, or sign-ins break when requests change process"
+    )
+
+
+def shared_database_problem(settings: WebSettings) -> str | None:
+    """Why ``db_url`` cannot be shared by ``web_processes`` processes (None: it can)."""
+    url = database_url(settings)
+    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    if settings.web_processes > 1 and in_memory:
+        return (
+            f"web_processes = {settings.web_processes} with db_url = {settings.db_url}: an "
+            "in-memory database is private to each process; use PostgreSQL "
+            "(postgresql+psycopg://USER:PASSWORD@HOST/DB)"
+        )
+    return None

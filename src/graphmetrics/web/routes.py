@@ -41,6 +41,7 @@ def includeme(config: Configurator) -> None:
     config.add_route("graphite_functions", graphite + "/functions", factory=SIGNED_IN)
     config.add_route("graphite_version", graphite + "/version", factory=SIGNED_IN)
 
+    config.add_route("healthz", "/healthz")  # for load balancers: no sign-in
     config.add_route("home", "/")
     config.add_route("login", "/login")
     config.add_route("oidc_login", "/login/oidc")

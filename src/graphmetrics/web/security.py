@@ -29,7 +29,11 @@ from pyramid.request import Request
 from graphmetrics.saved.interfaces import ISavedGraphs
 from graphmetrics.saved.services import USER_NAME, SavedGraphService
 from graphmetrics.settings import SettingsError
-from graphmetrics.web.config import WebSettings
+from graphmetrics.web.config import (
+    WebSettings,
+    shared_database_problem,
+    shared_secret_problem,
+)
 from graphmetrics.web.tokens import token_identity
 
 log = logging.getLogger(__name__)
@@ -242,6 +246,9 @@ def includeme(config: Configurator) -> None:
             f"auth_reissue_time ({settings.auth_reissue_time:g} s) must be less than "
             f"auth_timeout ({settings.auth_timeout:g} s), or sign-ins in use would expire"
         )
+    for problem in (shared_secret_problem(settings), shared_database_problem(settings)):
+        if problem:
+            raise SettingsError(problem)
     secret = settings.auth_secret
     if not secret:
         secret = secrets.token_urlsafe(32)

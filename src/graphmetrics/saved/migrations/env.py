@@ -1,4 +1,5 @@
-"""Alembic environment: the app passes its connection; the CLI uses ``sqlalchemy.url``."""
+"""Alembic environment: the app passes its connection (already holding the migration
+lock on PostgreSQL); the CLI uses ``sqlalchemy.url`` and takes the lock here."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
+from graphmetrics.saved.db import lock_for_migrations
 from graphmetrics.saved.models import Base
 
 config = context.config
@@ -36,6 +38,7 @@ def run_online() -> None:
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
+            lock_for_migrations(conn)
             context.run_migrations()
     engine.dispose()
 

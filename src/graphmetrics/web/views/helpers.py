@@ -31,6 +31,7 @@ RESERVED_USERS = frozenset(
     {
         "api",
         "graphite",
+        "healthz",
         "login",
         "logout",
         "metrics",
