@@ -140,7 +140,7 @@ def _start_observer(cfg: TracelogSettings, wake: threading.Event) -> BaseObserve
 
 
 class Status:
-    """The periodic status line: throughput and skips since the last one."""
+    """The periodic status line: throughput since the last one, counters since the start."""
 
     def __init__(self, collector: TracelogCollector, interval: float) -> None:
         self.collector = collector
