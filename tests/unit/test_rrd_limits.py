@@ -77,3 +77,20 @@ def test_the_floor_counts_the_new_file_and_looks_at_an_existing_directory(
     tight = DiskFloor(bytes=free - file_bytes(METRICS) + (64 << 20))
     reason = CreationGate(CreateLimits(min_free=tight)).refusal(deep, METRICS)
     assert reason is not None and "below the floor" in reason and str(tmp_path) in reason
+
+
+@pytest.mark.parametrize("text", ["0", "5%", "2.5%", "2G", "1048576"])
+def test_a_floor_handed_on_as_a_setting_reads_back_the_same(text: str) -> None:
+    floor = DiskFloor.parse(text)
+    assert DiskFloor.parse(floor.setting()) == floor
+
+
+def test_kcl_record_processors_get_the_creation_limits() -> None:
+    from graphmetrics.cli.kcl import ProcessorSettings, processor_values
+
+    config = ProcessorSettings(
+        rrd_dir=Path("/r"), max_new_files_per_minute=7, min_free_disk=DiskFloor.parse("5%")
+    )
+    values = processor_values(config)
+    assert values["max_new_files_per_minute"] == "7" and values["min_free_disk"] == "5%"
+    assert ProcessorSettings(rrd_dir=Path("/r")).create_limits() == CreateLimits(1000, DiskFloor())

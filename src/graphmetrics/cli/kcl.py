@@ -14,7 +14,7 @@ import shlex
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from graphmetrics import settings
@@ -32,6 +32,7 @@ from graphmetrics.collect.kcl_daemon import (
     resolve_region,
     write_atomically,
 )
+from graphmetrics.rrd.limits import CreateLimitSettings, DiskFloor
 
 log = logging.getLogger("graphmetrics.kcl")
 
@@ -59,7 +60,7 @@ sets). Exit 2: a setting or the setup is wrong (the message says what to fix).""
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProcessorSettings:
+class ProcessorSettings(CreateLimitSettings):
     rrd_dir: Path = settings.option(
         settings.REQUIRED, "directory of the RRD files", parse=settings.parse_path, metavar="DIR"
     )
@@ -212,10 +213,14 @@ def processor_command() -> list[str]:
 
 
 def processor_values(config: ProcessorSettings) -> dict[str, str | None]:
-    values = asdict(config)
+    values = {name: getattr(config, name) for name in ProcessorSettings.__dataclass_fields__}
     return {
-        name: None if values[name] is None else str(values[name])
-        for name in (f.name for f in ProcessorSettings.__dataclass_fields__.values())
+        name: None
+        if value is None
+        else value.setting()
+        if isinstance(value, DiskFloor)
+        else str(value)
+        for name, value in values.items()
     }
 
 
@@ -297,7 +302,7 @@ def process(args: Sequence[str]) -> int:
     # whole process group must not interrupt a write.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    store = RRDStore(config.rrd_dir, rrdcached=config.rrdcached)
+    store = RRDStore(config.rrd_dir, rrdcached=config.rrdcached, limits=config.create_limits())
     run_processor(MetricRecordProcessor(store, status_interval=config.status_interval))
     return 0
 

@@ -20,7 +20,7 @@ from graphmetrics.collect.checkpoint import CheckpointError, CheckpointStore
 from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable, WritesFailing
 from graphmetrics.collect.kinesis_wire import fast_get_records
 from graphmetrics.metrics.writer import ProcessWriter, WriterFailed
-from graphmetrics.rrd.limits import CreateLimits, DiskFloor
+from graphmetrics.rrd.limits import CreateLimitSettings
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.signals import on_signals
 
@@ -44,7 +44,7 @@ checkpoint and exit 0."""
 
 
 @dataclass(frozen=True)
-class KinesisSettings:
+class KinesisSettings(CreateLimitSettings):
     stream: str = settings.option(settings.REQUIRED, "Kinesis stream name", metavar="NAME")
     rrd_dir: Path = settings.option(
         settings.REQUIRED, "directory of the RRD files", parse=settings.parse_path, metavar="DIR"
@@ -86,24 +86,6 @@ class KinesisSettings:
         parse=settings.parse_optional_str,
         metavar="ADDR",
     )
-    max_new_files_per_minute: int = settings.option(
-        1000,
-        "create at most N new RRD files in any minute (0: no limit); samples of a new "
-        "file refused are dropped and counted (refused_files, refused_samples)",
-        parse=settings.non_negative_int,
-        metavar="N",
-    )
-    min_free_disk: DiskFloor = settings.option(
-        DiskFloor(),
-        "create no RRD file that would leave less free space than this on its file "
-        "system: bytes (K M G T suffixes) or a percentage such as 5%% (0: no floor); "
-        "samples of a new file refused are dropped and counted",
-        parse=DiskFloor.parse,
-        metavar="SIZE",
-    )
-
-    def create_limits(self) -> CreateLimits:
-        return CreateLimits(self.max_new_files_per_minute, self.min_free_disk)
 
 
 def tune_gc() -> None:

@@ -214,10 +214,11 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
         rate = (self.stats.records - self._status_records) / max(now - self._status_time, 1e-9)
         self._status_time, self._status_records = now, self.stats.records
         self._status_due = now + self.status_interval
-        s, bad = self.stats, self.bad.counts
+        s, bad, store = self.stats, self.bad.counts, self.store.stats
         log.info(
             "%s: shard %s records=%d (%.1f/s) written=%d skipped_old=%d failed_files=%d "
-            "write_retries=%d checkpoints=%d bad=%d {%s} millis_behind_latest=%s",
+            "write_retries=%d created=%d refused_files=%d refused_samples=%d unverified=%d "
+            "checkpoints=%d bad=%d {%s} millis_behind_latest=%s",
             "finished" if final else "status",
             self.shard_id,
             s.records,
@@ -226,6 +227,10 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
             s.skipped_old,
             s.failed_files,
             s.write_retries,
+            store.created,
+            store.refused,
+            store.refused_samples,
+            store.unverified,
             s.checkpoints,
             sum(bad.values()),
             ", ".join(f"{reason}: {n}" for reason, n in sorted(bad.items())),

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graphmetrics import settings
 from graphmetrics.rrd.schema import Schema
 from graphmetrics.settings import parse_byte_size
 
@@ -48,6 +49,10 @@ class DiskFloor:
         if self.percent:
             return f"{self.percent:g}%"
         return f"{self.bytes} bytes" if self.bytes else "0"
+
+    def setting(self) -> str:
+        """The floor as :meth:`parse` reads it (handed to a child process's settings)."""
+        return f"{self.percent:g}%" if self.percent else str(self.bytes)
 
 
 @dataclass(frozen=True)
@@ -106,3 +111,27 @@ class CreationGate:
                 f"system, below the floor of {floor}"
             )
         return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateLimitSettings:
+    """The caps on new RRD files, for every collector of Kinesis records."""
+
+    max_new_files_per_minute: int = settings.option(
+        1000,
+        "create at most N new RRD files in any minute (0: no limit); samples of a new "
+        "file refused are dropped and counted (refused_files, refused_samples)",
+        parse=settings.non_negative_int,
+        metavar="N",
+    )
+    min_free_disk: DiskFloor = settings.option(
+        DiskFloor(),
+        "create no RRD file that would leave less free space than this on its file "
+        "system: bytes (K M G T suffixes) or a percentage such as 5%% (0: no floor); "
+        "samples of a new file refused are dropped and counted",
+        parse=DiskFloor.parse,
+        metavar="SIZE",
+    )
+
+    def create_limits(self) -> CreateLimits:
+        return CreateLimits(self.max_new_files_per_minute, self.min_free_disk)
