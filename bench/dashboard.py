@@ -4,14 +4,13 @@ What a browser asks for when it opens a saved dashboard — ``GET /<user>/defaul
 (the HTML with the saved graphs) and one ``GET /render?graph=...`` per graph, each a
 day of rpm/epm/backlog/max-rpm of one instance — timed through the whole WSGI stack
 (WebTest → Pyramid → views → SQLite / rrdtool), render cache off so every render
-draws.  Target: < 0.5 s per dashboard.  Run: ``.venv/bin/python bench/dashboard.py``.
+draws.  Target: < 0.5 s per dashboard.  Run: ``.venv/bin/python -m bench dashboard``.
+The app, its data and its client are the tests' own (:mod:`tests.webapp`).
 """
 
 from __future__ import annotations
 
 import json
-import math
-import os
 import statistics
 import sys
 import tempfile
@@ -22,9 +21,14 @@ from urllib.parse import urlencode
 
 from webtest import TestApp
 
-from graphmetrics.rrd.schema import TRACELOG
-from graphmetrics.rrd.store import RRDStore
-from graphmetrics.web import configure, tracelog
+from tests.functional.web_app.data import write_tracelog
+from tests.webapp import (
+    Browser,
+    instance_graph,
+    testapp,
+    testing_settings,
+    without_graphmetrics_env,
+)
 
 GRAPHS = 12
 ROUNDS = 15
@@ -33,43 +37,31 @@ WIDTH, HEIGHT = 560, 260
 
 
 def write_instances(rrd_dir: Path) -> list[str]:
-    end = int(time.time()) // 60 * 60
-    store = RRDStore(rrd_dir)
+    """A day of minutes of :data:`GRAPHS` instances; their file stems."""
     stems = [f"app{n % 4}__cust{n % 3}__inst{n}" for n in range(GRAPHS)]
-    for n, stem in enumerate(stems):
-        samples = [
-            (end - (1440 - i) * 60, (100 + 50 * math.sin(i / 50 + n), i % 5, i % 3, 240.0, 0))
-            for i in range(1440)
-        ]
-        store.write(f"tracelog/{stem}", TRACELOG, samples)
+    write_tracelog(rrd_dir, hours=24, instances=tuple(stems))
     return stems
 
 
 def make_app(root: Path) -> TestApp:
-    for key in [k for k in os.environ if k.startswith("GRAPHMETRICS_")]:
-        del os.environ[key]
-    settings = {
-        "rrd_dir": str(root / "rrd"),
-        "db_url": f"sqlite:///{root}/saved.sqlite",
-        "dev_login": "true",
-        "auth_secret": "bench",
-        "render_cache_entries": "0",
-    }
-    return TestApp(configure(settings).make_wsgi_app())
+    """testing.ini's app over ``root``, render cache off so every render draws."""
+    settings = testing_settings(
+        rrd_dir=str(root / "rrd"),
+        db_url=f"sqlite:///{root}/saved.sqlite",
+        auth_secret="bench",
+        render_cache_entries="0",
+    )
+    with without_graphmetrics_env():
+        return testapp(settings)
+
+
+def dashboard_graphs(stems: list[str]) -> list[dict[str, Any]]:
+    view = {"start": "-1d", "end": "now"}
+    return [{"definition": instance_graph(stem), "view": view} for stem in stems]
 
 
 def save_dashboard(app: TestApp, stems: list[str]) -> None:
-    app.get("/login?user=bench")
-    app.get("/bench/default/")
-    graphs = [
-        {"definition": tracelog.instance_graph(inst), "view": {"start": "-1d", "end": "now"}}
-        for inst in (tracelog.parse_stem(s) for s in stems)
-        if inst is not None
-    ]
-    headers = {"X-CSRF-Token": app.cookies["csrf_token"]}
-    app.put_json(
-        "/api/pages/tracelog/bench/default", {"generation": 1, "graphs": graphs}, headers=headers
-    )
+    Browser(app, "bench").save(dashboard_graphs(stems))
 
 
 def open_dashboard(app: TestApp) -> int:

@@ -24,22 +24,18 @@ exit status is 1 when the live end-to-end ratio, or either decode + write ratio,
 below 0.70; the catching-up end-to-end ratio is printed but not judged, as it is
 bounded by kinesalite (about 25k records/s) far below the bare loop (about 150k).
 
-    .venv/bin/python bench/kinesis.py [--names 10000] [--shards 4] [--rounds 5]
+    .venv/bin/python -m bench kinesis     (or: .venv/bin/python -m bench.kinesis --names 2000)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -53,8 +49,8 @@ from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import ProcessWriter, Writer
 from graphmetrics.rrd.schema import METRICS
 from graphmetrics.rrd.store import RRDStore
+from tests.kinesalite import create_stream, put_all, record, running_kinesalite
 
-REPO = Path(__file__).resolve().parent.parent
 T0 = 1_700_000_100
 STREAM = "bench"
 TARGET = 0.70
@@ -62,34 +58,6 @@ TARGET = 0.70
 #: interleaved, so with 4 in flight every response arrives late and writing cannot
 #: start early; one at a time they arrive staggered and writing overlaps fetching.
 KINESALITE_IN_FLIGHT = 1
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def kinesalite() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        ["node", str(REPO / "scripts" / "kinesalite.js"), str(port)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        if "listening" not in proc.stdout.readline():
-            sys.exit("kinesalite did not start (run `npm install` at the repository root)")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        proc.wait(timeout=10)
 
 
 def make_names(count: int) -> list[str]:
@@ -103,32 +71,9 @@ def make_samples(names: list[str], steps: range) -> list[tuple[str, int, float]]
     ]
 
 
-def encode(name: str, ts: int, value: float) -> bytes:
-    stamp = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return json.dumps({"timestamp": stamp, "name": name, "value": value, "units": "rpm"}).encode()
-
-
-def create_stream(client: Any, shards: int) -> None:
-    client.create_stream(StreamName=STREAM, ShardCount=shards)
-    while (
-        client.describe_stream_summary(StreamName=STREAM)["StreamDescriptionSummary"][
-            "StreamStatus"
-        ]
-        != "ACTIVE"
-    ):
-        time.sleep(0.05)
-
-
 def put(client: Any, samples: list[tuple[str, int, float]]) -> float:
     started = time.perf_counter()
-    for start in range(0, len(samples), 500):
-        chunk = samples[start : start + 500]
-        response = client.put_records(
-            StreamName=STREAM,
-            Records=[{"PartitionKey": n, "Data": encode(n, t, v)} for n, t, v in chunk],
-        )
-        if response.get("FailedRecordCount"):
-            sys.exit(f"kinesalite refused {response['FailedRecordCount']} records")
+    put_all(client, STREAM, [(n, record(n, t, v, units="rpm")) for n, t, v in samples])
     return time.perf_counter() - started
 
 
@@ -299,14 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     names = make_names(args.names)
     first = make_samples(names, range(1))
     with ExitStack() as stack:
-        endpoint = stack.enter_context(kinesalite())
+        endpoint = stack.enter_context(running_kinesalite())
         root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gm-bench-")))
         # Both write as graphmetrics-kinesis does: from a process of their own.
         writers = [ProcessWriter(root / where / "rrd") for where in ("consumer", "dw")]
         for writer in writers:
             stack.callback(writer.close)
         client = kinesis_client(endpoint, "us-east-1")
-        create_stream(client, args.shards)
+        create_stream(client, STREAM, args.shards)
 
         # Warm-up, untimed: the first sample of every name creates its file everywhere.
         put(client, first)

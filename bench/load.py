@@ -13,7 +13,7 @@ once) and the heaviest graph still allowed (PREDICTs just under the work bound).
 The others' p99 must stay within 2x of the first run's: the exit status is 1 when
 it does not, or when any request failed.
 
-    .venv/bin/python bench/load.py [--clients 50] [--loads 1]
+    .venv/bin/python -m bench load        (or: .venv/bin/python -m bench.load --clients 50)
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,17 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.dashboard import GRAPHS, HEIGHT, WIDTH, write_instances
-from graphmetrics.web import tracelog
+from bench.dashboard import GRAPHS, HEIGHT, WIDTH, dashboard_graphs, write_instances
+from tests.webapp import testing_settings, web_process
 
 TARGET_RATIO = 2.0
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -88,32 +79,14 @@ class Client:
 @contextmanager
 def web_server(root: Path, name: str) -> Iterator[tuple[int, int]]:
     """graphmetrics-web on a free port over ``root`` with a new database; (port, pid)."""
-    port = free_port()
-    ini = root / f"{name}.ini"
-    ini.write_text(
-        f"[app:main]\nuse = egg:graphmetrics\nrrd_dir = {root}/rrd\n"
-        f"db_url = sqlite:///{root}/{name}.sqlite\ndev_login = true\nauth_secret = bench\n"
-        "render_cache_entries = 0\n"
-        f"[server:main]\nuse = egg:waitress#main\nlisten = 127.0.0.1:{port}\nthreads = 8\n"
+    settings = testing_settings(
+        rrd_dir=f"{root}/rrd",
+        db_url=f"sqlite:///{root}/{name}.sqlite",
+        auth_secret="bench",
+        render_cache_entries="0",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRAPHMETRICS_")}
-    proc = subprocess.Popen(
-        [str(BIN / "graphmetrics-web"), "--config", str(ini)], stderr=subprocess.DEVNULL, env=env
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    sys.exit("graphmetrics-web did not start")
-                time.sleep(0.05)
+    with web_process(settings, root / f"{name}.ini") as (port, proc):
         yield port, proc.pid
-    finally:
-        proc.kill()
-        proc.wait(10)
 
 
 def dashboard_urls(port: int, stems: list[str]) -> tuple[Client, list[str]]:
@@ -121,11 +94,7 @@ def dashboard_urls(port: int, stems: list[str]) -> tuple[Client, list[str]]:
     client = Client(port)
     client.send("GET", "/login?user=bench")
     client.send("GET", "/bench/default/")
-    graphs = [
-        {"definition": tracelog.instance_graph(inst), "view": {"start": "-1d", "end": "now"}}
-        for inst in (tracelog.parse_stem(s) for s in stems)
-        if inst is not None
-    ]
+    graphs = dashboard_graphs(stems)
     body = json.dumps({"generation": 1, "graphs": graphs}).encode()
     status, _ = client.send("PUT", "/api/pages/tracelog/bench/default", body)
     assert status == 200, status

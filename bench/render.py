@@ -16,7 +16,7 @@ pixels while the CLI's start-up cost stays fixed, so no renderer reaches 3× the
 CLI / graphv, from the third pair, is the ceiling of CLI / WSGI: what /render would
 reach with no overhead at all (each CLI run evicts the CPU caches, so even a bare
 graphv call right after one is slower than in the WSGI/graphv pair).
-Run: ``.venv/bin/python bench/render.py`` (exit status 1 when below target).
+Run: ``.venv/bin/python -m bench render`` (exit status 1 when below target).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.web import main as web_main
 from graphmetrics.web.graphdef import parse_request
+from tests.webapp import testing_settings, without_graphmetrics_env
 
 END = 1_700_000_000 // 3600 * 3600
 INSTANCES = [f"tracelog/app{n}__acme__inst{n}" for n in range(1, 5)]
@@ -82,9 +83,9 @@ def measure(rrd_dir: Path, width: int, height: int) -> tuple[dict[str, float], i
     params += [("start", str(END - 86400)), ("end", str(END)), ("title", "rpm")]
     params += [("width", str(width)), ("height", str(height))]
     url = "/render?" + urlencode(params)
-    settings = {"rrd_dir": str(rrd_dir), "db_url": "sqlite://", "render_cache_entries": "0"}
-    settings |= {"dev_login": "true", "auth_secret": "bench"}
-    app = web_main({}, **settings)  # the production paste factory
+    settings = testing_settings(rrd_dir=str(rrd_dir), auth_secret="bench", render_cache_entries="0")
+    with without_graphmetrics_env():
+        app = web_main({}, **settings)  # the production paste factory
     cookie = sign_in(app)
     req = parse_request(params, END)
     args = graph_args(req, resolve_files(req.graph, rrd_dir))

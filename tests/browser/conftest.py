@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
@@ -16,16 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pyramid.paster import get_appsettings
 
 from graphmetrics.rrd.schema import METRICS
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.saved.db import make_engine
 from graphmetrics.saved.services import SavedGraphService
-from graphmetrics.web import configure, tracelog
-from tests.conftest import REPO
 from tests.functional.web_app.data import write_tracelog
-from tests.helpers import free_port
+from tests.helpers import REPO, free_port
+from tests.webapp import instance_graph as stem_graph
+from tests.webapp import testing_settings, wsgi_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -86,10 +84,7 @@ def serve(root: Path, **overrides: str) -> Iterator[LiveServer]:
     write_tracelog(rrd_dir, hours=6)
     write_metrics(rrd_dir)
     db_url = f"sqlite:///{root}/saved.sqlite"
-    settings = dict(get_appsettings(str(REPO / "etc" / "testing.ini"), name="main"))
-    settings.update(rrd_dir=str(rrd_dir), db_url=db_url, **overrides)
-    saved_env = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("GRAPHMETRICS_")}
-    app = configure(settings).make_wsgi_app()
+    app = wsgi_app(testing_settings(rrd_dir=str(rrd_dir), db_url=db_url, **overrides))
     port = free_port()
     server: Any = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
@@ -99,7 +94,6 @@ def serve(root: Path, **overrides: str) -> Iterator[LiveServer]:
     finally:
         server.close()
         thread.join(timeout=5)
-        os.environ.update(saved_env)
 
 
 @pytest.fixture(scope="session")
@@ -155,9 +149,4 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., An
 
 @pytest.fixture
 def instance_graph() -> Callable[[str], dict[str, Any]]:
-    def make(stem: str) -> dict[str, Any]:
-        inst = tracelog.parse_stem(stem)
-        assert inst is not None
-        return tracelog.instance_graph(inst)
-
-    return make
+    return stem_graph

@@ -11,9 +11,7 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -24,7 +22,8 @@ from typing import Any
 
 import boto3
 
-REPO = Path(__file__).resolve().parents[3]
+from tests.helpers import REPO, free_port, listening, wait_for
+
 BIN = REPO / ".venv" / "bin"
 KINESIS_LOCAL = REPO / "node_modules" / "kinesis-local"
 AWS_ENV = {
@@ -42,27 +41,8 @@ class EngineError(RuntimeError):
     """A local engine did not start; the message has the end of its log."""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 def wait_until(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(interval)
+    return wait_for(check, timeout, interval, what)
 
 
 def env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +14,10 @@ import pytest
 import rrdtool
 
 from graphmetrics.cli.kinesis import kinesis_client
-from tests.conftest import REPO
-from tests.helpers import free_port, wait_for
+from tests.helpers import REPO
+from tests.kinesalite import active, create_stream, put_all, record, running_kinesalite
+
+__all__ = ["active", "put_all", "record"]
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "test-key",
@@ -29,31 +29,10 @@ AWS_ENV = {
 @pytest.fixture(scope="session")
 def kinesalite() -> Iterator[str]:
     """The endpoint URL of a kinesalite bound to 127.0.0.1 on a free port."""
-    script = REPO / "scripts" / "kinesalite.js"
     if not (REPO / "node_modules" / "kinesalite").is_dir():
         pytest.fail("kinesalite is not installed: run `npm install` at the repository root")
-    port = free_port()
-    proc = subprocess.Popen(
-        ["node", str(script), str(port)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if "listening" not in line:
-            pytest.fail(f"kinesalite did not start: {line}{proc.stdout.read()}")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()  # the script exits when its stdin closes
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with running_kinesalite() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(autouse=True)
@@ -76,17 +55,9 @@ def make_stream(kinesis: Any) -> Callable[[int], str]:
     """Create a fresh ACTIVE stream with ``shards`` shards; returns its name."""
 
     def make(shards: int) -> str:
-        name = "test-" + uuid.uuid4().hex[:12]
-        kinesis.create_stream(StreamName=name, ShardCount=shards)
-        wait_for(lambda: active(kinesis, name), what=f"stream {name} ACTIVE")
-        return name
+        return create_stream(kinesis, "test-" + uuid.uuid4().hex[:12], shards)
 
     return make
-
-
-def active(kinesis: Any, stream: str) -> bool:
-    summary = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
-    return bool(summary["StreamStatus"] == "ACTIVE")
 
 
 T0 = 1_700_000_100
@@ -106,21 +77,6 @@ def series(names: list[str], steps: range) -> list[tuple[str, bytes]]:
         for s in steps
         for i, n in enumerate(names)
     ]
-
-
-def record(name: str, ts: int, value: float) -> bytes:
-    stamp = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return json.dumps({"timestamp": stamp, "name": name, "value": value, "units": "n"}).encode()
-
-
-def put_all(kinesis: Any, stream: str, items: list[tuple[str, bytes]]) -> None:
-    """PutRecords in chunks of 500, partition key first, failing on any rejected record."""
-    for start in range(0, len(items), 500):
-        chunk = items[start : start + 500]
-        response = kinesis.put_records(
-            StreamName=stream, Records=[{"PartitionKey": k, "Data": d} for k, d in chunk]
-        )
-        assert response.get("FailedRecordCount", 0) == 0, response
 
 
 def daemon_env(extra: dict[str, str] | None = None) -> dict[str, str]:

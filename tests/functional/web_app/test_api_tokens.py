@@ -18,14 +18,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pyramid.router import Router
 from webtest import TestApp
 from webtest.http import StopableWSGIServer
 
-from graphmetrics.web import configure
-from tests.conftest import REPO
 from tests.functional.web_app.conftest import Browser
 
 TOKEN = re.compile(r'<code class="token" id="new-token">(gmt_[A-Za-z0-9_-]{43})</code>')
@@ -155,9 +155,9 @@ def cli(*args: str, env_db: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_creates_lists_and_revokes(
-    make_app: Callable[..., TestApp], app_settings: dict[str, Any]
+    make_app: Callable[..., TestApp], app_settings: dict[str, Any], ini_file: Path
 ) -> None:
-    ini = str(REPO / "etc" / "testing.ini")
+    ini = str(ini_file)
     db = app_settings["db_url"]
     created = cli("create", "carol", "--name", "cron", "--config", ini, env_db=db)
     assert created.returncode == 0, created.stderr
@@ -179,9 +179,8 @@ def test_cli_creates_lists_and_revokes(
 
 # -- Grafana's way: find, then a POSTed render with maxDataPoints, Basic auth --------
 @pytest.fixture
-def served(app_settings: dict[str, Any]) -> Iterator[str]:
-    app = configure(dict(app_settings)).make_wsgi_app()
-    server = StopableWSGIServer.create(app, host="127.0.0.1")  # waitress, in a thread
+def served(router: Router) -> Iterator[str]:
+    server = StopableWSGIServer.create(router, host="127.0.0.1")  # waitress, in a thread
     try:
         yield server.application_url.rstrip("/")
     finally:

@@ -16,7 +16,6 @@ from webtest import TestApp
 
 from graphmetrics.cli.web import main as web_cli
 from graphmetrics.settings import SettingsError
-from tests.conftest import REPO
 from tests.helpers import sign_out
 
 
@@ -126,9 +125,9 @@ def test_cross_site_logout_post_is_refused(testapp: TestApp) -> None:
 
 
 @pytest.fixture
-def ini_for(app_settings: dict[str, Any], tmp_path: Path) -> Path:
+def ini_for(app_settings: dict[str, Any], ini_file: Path, tmp_path: Path) -> Path:
     """testing.ini with this test's database and RRD directory."""
-    text = (REPO / "etc" / "testing.ini").read_text()
+    text = ini_file.read_text()
     text = text.replace("db_url = sqlite://", f"db_url = {app_settings['db_url']}")
     path = tmp_path / "app.ini"
     path.write_text(text.replace("%(here)s/../var/test-rrd", app_settings["rrd_dir"]))

@@ -10,12 +10,12 @@ Data (written through :class:`RRDStore`, the collectors' writer), minute ``i`` =
   k in 1..24
 
 /render and /series need a signed-in user: :func:`make_app` signs its client in
-through ``/login?user=`` (:func:`anonymous_app` does not).
+through ``/login?user=`` (:func:`anonymous_app` does not).  Both are the chain of
+``tests/conftest.py`` (:mod:`tests.webapp`): testing.ini's settings on ``rrd_dir``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import webtest
 
 from graphmetrics.rrd.schema import METRICS, TRACELOG
 from graphmetrics.rrd.store import RRDStore
-from graphmetrics.web import configure
+from tests.webapp import sign_in, signed_in_app, testapp, testing_settings
 
 T0 = 1_700_000_000 // 3600 * 3600  # 2023-11-14T22:00:00Z, aligned for every RRA
 INST1 = "tracelog/app1__acme__inst1"
@@ -53,23 +53,25 @@ def data_dir(rrd_dir: Path) -> Path:
     return rrd_dir
 
 
+@pytest.fixture
+def app_rrd_dir(data_dir: Path) -> Path:
+    return data_dir
+
+
 USER = "renderer"
 
 
 def anonymous_app(rrd_dir: Path, **settings: Any) -> webtest.TestApp:
     """The app on ``rrd_dir`` with a client nobody signed in."""
-    base = {"rrd_dir": str(rrd_dir), "db_url": "sqlite://", "dev_login": "true"}
-    config = configure({**base, "auth_secret": "web-render-tests", **settings})
-    return webtest.TestApp(config.make_wsgi_app())
+    return testapp(testing_settings(rrd_dir=str(rrd_dir), **settings))
 
 
 def make_app(rrd_dir: Path, **settings: Any) -> webtest.TestApp:
     """The app on ``rrd_dir``, its client signed in through the real development login."""
-    app = anonymous_app(rrd_dir, **settings)
-    app.get("/login", {"user": USER}, status=302)
-    return app
+    return signed_in_app(rrd_dir, USER, **settings)
 
 
 @pytest.fixture
-def app(data_dir: Path) -> Iterator[webtest.TestApp]:
-    yield make_app(data_dir)
+def app(app_settings: dict[str, Any]) -> webtest.TestApp:
+    """The chain's app on :func:`data_dir`, its client signed in."""
+    return sign_in(testapp(app_settings), USER)

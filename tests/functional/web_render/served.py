@@ -7,15 +7,13 @@ the test only waits on sockets, with a deadline, and kills the server at the end
 from __future__ import annotations
 
 import http.client
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from tests.helpers import free_port, wait_for
+from tests.webapp import testing_settings, web_process
 
 USER = "staller"
 
@@ -58,40 +56,13 @@ class Served:
             conn.close()
 
 
-def _listening(port: int) -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
 @contextmanager
 def serve(rrd_dir: Path, tmp: Path, server: str = "", **settings: str) -> Iterator[Served]:
     """``graphmetrics-web`` on a free port over ``rrd_dir``, its client signed in."""
-    port = free_port()
-    app = {"rrd_dir": str(rrd_dir), "db_url": f"sqlite:///{tmp}/saved.sqlite"}
-    app |= {"dev_login": "true", "auth_secret": "stall-tests", **settings}
-    ini = tmp / "served.ini"
-    ini.write_text(
-        "[app:main]\nuse = egg:graphmetrics\n"
-        + "".join(f"{k} = {v}\n" for k, v in app.items())
-        + f"[server:main]\nuse = egg:waitress#main\nlisten = 127.0.0.1:{port}\nthreads = 8\n"
-        + server
-    )
-    bin_dir = Path(sys.executable).parent
-    proc = subprocess.Popen(
-        [str(bin_dir / "graphmetrics-web"), "--config", str(ini)], stderr=subprocess.DEVNULL
-    )
-    try:
-        wait_for(lambda: _listening(port) or proc.poll() is not None, 30, what="the server")
+    app = testing_settings(rrd_dir=str(rrd_dir), db_url=f"sqlite:///{tmp}/saved.sqlite", **settings)
+    with web_process(app, tmp / "served.ini", server) as (port, _):
         served = Served(port)
         login = served.get("/login", {"user": USER})
         assert login.status == 302, login.status
         served.cookie = "; ".join(login.cookies)
         yield served
-    finally:
-        proc.kill()  # a frozen server ignores SIGTERM (its handler needs the GIL)
-        proc.wait(10)
