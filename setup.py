@@ -19,6 +19,7 @@ HOT_MODULES = [
     "src/graphmetrics/metrics/records.py",
     "src/graphmetrics/metrics/batch.py",
     "src/graphmetrics/rrd/updates.py",
+    "src/graphmetrics/rrd/layout.py",
 ]
 
 
