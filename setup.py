@@ -17,9 +17,9 @@ HOT_MODULES = [
     "src/graphmetrics/tracelog/parser.py",
     "src/graphmetrics/tracelog/aggregate.py",
     "src/graphmetrics/metrics/records.py",
-    "src/graphmetrics/metrics/names.py",
     "src/graphmetrics/metrics/batch.py",
     "src/graphmetrics/rrd/updates.py",
+    "src/graphmetrics/rrd/layout.py",
 ]
 
 

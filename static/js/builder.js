@@ -1,23 +1,14 @@
 // Pure helpers of the metrics builder: default colours, names and legends, aggregate lines,
 // and keeping a definition consistent after a series or CDEF is removed.
 
-// The render API's palette (rrd/graph.py), in its order: a line without a colour is drawn in
-// PALETTE[its index], so the editor shows that colour too.
-export const PALETTE = [
-  "#1f77b4",
-  "#ff7f0e",
-  "#2ca02c",
-  "#d62728",
-  "#9467bd",
-  "#8c564b",
-  "#e377c2",
-  "#7f7f7f",
-  "#bcbd22",
-  "#17becf",
-];
+// Colours come from the server (rrd/layout.py) in the page config's `colors`: `palette` in
+// the render API's order, a line without a colour drawn in palette[its index] (so the
+// editor shows that colour too), and `restart` for restart ticks.
 
-// an aggregate of restart ticks ("start" data sources) is drawn as ticks too
-const RESTART_COLOR = "#9467bd59";
+/** The palette colour of the next line added to `def`. */
+export function nextColor(def, palette) {
+  return palette[def.lines.length % palette.length];
+}
 
 function tokens(s) {
   return [...s.path.split("/"), s.ds];
@@ -85,8 +76,9 @@ export function freshName(def, stem) {
  * Replace the lines of the `chosen` series of `def` by one line of their aggregate: a CDEF
  * {aggregate: kind, of} (kind TOTAL, AVERAGE, MIN or MAX, `label` its word in the legend),
  * or with kind "RPN" a CDEF adding them up to edit. Returns the new CDEF's name.
+ * `colors` is the page config's `colors` ({palette, restart}).
  */
-export function addAggregate(def, chosen, kind, label) {
+export function addAggregate(def, chosen, kind, label, colors) {
   const of = chosen.map((s) => s.name);
   const dss = [...new Set(chosen.map((s) => s.ds))];
   const leaves = [...new Set(chosen.map((s) => s.path.split("/").pop()))];
@@ -107,7 +99,7 @@ export function addAggregate(def, chosen, kind, label) {
     def.lines.push({
       value: name,
       type: "TICK",
-      color: RESTART_COLOR,
+      color: colors.restart, // an aggregate of restart ticks is drawn as ticks too
       legend: "restart",
       fraction: 1,
     });
@@ -116,7 +108,7 @@ export function addAggregate(def, chosen, kind, label) {
       value: name,
       type: "LINE",
       width: 2,
-      color: PALETTE[def.lines.length % PALETTE.length],
+      color: nextColor(def, colors.palette),
       legend,
       dash: false,
       stack: false,

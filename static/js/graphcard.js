@@ -38,11 +38,12 @@ export class GraphCard {
    * graph: {id, definition, view, clone_url}; hooks: onChange(card), onApplyAll(view),
    * onRemove(card), onMove(card, delta), onClone(card), onEdit(card) — each optional.
    */
-  constructor(graph, { renderBase, editable, hooks = {} }) {
+  constructor(graph, { renderBase, editable, palette, hooks = {} }) {
     this.graph = graph;
     this.graph.view = normalise(graph.view);
     this.renderBase = renderBase;
     this.editable = editable;
+    this.palette = palette;
     this.hooks = hooks;
     this.objectUrl = null;
     this.loading = null;
@@ -425,7 +426,7 @@ export class GraphCard {
       this.readout.hidden = true;
       return;
     }
-    const colors = lineColors(this.graph.definition);
+    const colors = lineColors(this.graph.definition, this.palette);
     this.readout.replaceChildren(
       el("div", { class: "time", text: formatTime(row[0]) }),
       ...data.columns.map((name, i) => {
@@ -544,19 +545,7 @@ function nearestRow(data, time) {
 }
 
 /** Colours of the render API's columns: LINE/AREA/TICK lines, then the past's copies. */
-export function lineColors(def) {
-  const palette = [
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-  ];
+export function lineColors(def, palette) {
   const lines = def.lines?.length
     ? def.lines
     : def.series.map((s, i) => ({ value: s.name, color: palette[i % palette.length] }));

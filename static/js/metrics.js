@@ -4,7 +4,14 @@
 import { api, el } from "./api.js";
 import { PageApp } from "./page.js";
 import { DEFAULT_VIEW } from "./timerange.js";
-import { PALETTE, addAggregate, autoLabels, freshName, names, pruneDefinition } from "./builder.js";
+import {
+  addAggregate,
+  autoLabels,
+  freshName,
+  names,
+  nextColor,
+  pruneDefinition,
+} from "./builder.js";
 
 const CFS = ["AVERAGE", "MAX", "MIN", "LAST"];
 const LINE_TYPES = ["LINE", "AREA", "TICK"];
@@ -258,7 +265,7 @@ class Editor {
   aggregate(kind, label) {
     const chosen = this.chosen();
     if (!chosen.length) return;
-    addAggregate(this.def, chosen, kind, label);
+    addAggregate(this.def, chosen, kind, label, app.config.colors);
     this.selected.clear();
     this.changed({ rebuild: true });
   }
@@ -285,6 +292,7 @@ class Editor {
   }
 
   lineRow(l, i, values) {
+    const { palette } = app.config.colors;
     const def = this.def;
     const tick = l.type === "TICK";
     return el(
@@ -320,7 +328,7 @@ class Editor {
         {},
         el("input", {
           type: "color",
-          value: (l.color || PALETTE[i % PALETTE.length]).slice(0, 7),
+          value: (l.color || palette[i % palette.length]).slice(0, 7),
           "aria-label": "Colour",
           oninput: (ev) => {
             l.color = ev.target.value + (l.color?.length === 9 ? l.color.slice(7) : "");
@@ -420,7 +428,7 @@ class Editor {
           value: values[0] ?? "",
           type: "LINE",
           width: 1,
-          color: PALETTE[def.lines.length % PALETTE.length],
+          color: nextColor(def, app.config.colors.palette),
           legend: "",
         });
         this.changed({ rebuild: true });
@@ -544,7 +552,7 @@ class Editor {
           value: name,
           type: "LINE",
           width: 1,
-          color: PALETTE[def.lines.length % PALETTE.length],
+          color: nextColor(def, app.config.colors.palette),
           legend: "",
           dash: false,
           stack: false,

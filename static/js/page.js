@@ -120,6 +120,7 @@ export class PageApp {
     return new GraphCard(graph, {
       renderBase: this.config.urls.render,
       editable: this.editable,
+      palette: this.config.colors.palette,
       hooks,
     });
   }

@@ -4,13 +4,16 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  PALETTE,
   addAggregate,
   autoLabels,
   freshName,
   names,
   pruneDefinition,
 } from "../../static/js/builder.js";
+
+// What the page config's `colors` holds (rrd/layout.py).
+const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"];
+const COLORS = { palette: PALETTE, restart: "#9467bd59" };
 
 const series = (name, path, ds = "data") => ({ name, path, ds, cf: "AVERAGE" });
 
@@ -58,7 +61,7 @@ test("addAggregate: one line of the total replaces the series' lines", () => {
   const list = ["web1", "web2", "db1"].map((h, i) => series(`s${i + 1}`, `metrics/${h}/cpu`));
   const def = graph(list);
   def.lines.push({ value: "", type: "HRULE" });
-  assert.equal(addAggregate(def, list.slice(0, 2), "TOTAL", "Total"), "total1");
+  assert.equal(addAggregate(def, list.slice(0, 2), "TOTAL", "Total", COLORS), "total1");
   assert.deepEqual(def.cdefs, [{ name: "total1", aggregate: "TOTAL", of: ["s1", "s2"] }]);
   assert.deepEqual(
     def.lines.map((l) => l.value),
@@ -78,11 +81,11 @@ test("addAggregate: one line of the total replaces the series' lines", () => {
 test("addAggregate: the legend names the DS when the leaves differ, else 'series'", () => {
   const byDs = [series("a", "metrics/web1/cpu", "user"), series("b", "metrics/web1/load", "user")];
   const def = graph(byDs);
-  addAggregate(def, byDs, "MAX", "Max");
+  addAggregate(def, byDs, "MAX", "Max", COLORS);
   assert.equal(def.lines.at(-1).legend, "Max user (2 series)");
   const mixed = [series("a", "metrics/web1/cpu", "user"), series("b", "metrics/web1/load", "x")];
   const other = graph(mixed);
-  addAggregate(other, mixed, "AVERAGE", "Average");
+  addAggregate(other, mixed, "AVERAGE", "Average", COLORS);
   assert.equal(other.lines.at(-1).legend, "Average series (2 series)");
   assert.equal(other.cdefs[0].name, "average1");
 });
@@ -90,7 +93,7 @@ test("addAggregate: the legend names the DS when the leaves differ, else 'series
 test("addAggregate: a custom RPN adds the series up, unknowns left out", () => {
   const list = [series("s1", "metrics/a"), series("s2", "metrics/b"), series("s3", "metrics/c")];
   const def = graph(list);
-  assert.equal(addAggregate(def, list, "RPN", ""), "expr1");
+  assert.equal(addAggregate(def, list, "RPN", "", COLORS), "expr1");
   assert.deepEqual(def.cdefs, [{ name: "expr1", rpn: "s1,s2,ADDNAN,s3,ADDNAN" }]);
   assert.equal(def.lines.length, 1);
   assert.equal(def.lines[0].legend, "expr1");
@@ -100,7 +103,7 @@ test("addAggregate: a custom RPN adds the series up, unknowns left out", () => {
 test("addAggregate: restarts (the 'start' DS) stay ticks", () => {
   const list = [series("s1", "tracelog/a", "start"), series("s2", "tracelog/b", "start")];
   const def = graph(list);
-  addAggregate(def, list, "TOTAL", "Total");
+  addAggregate(def, list, "TOTAL", "Total", COLORS);
   assert.deepEqual(def.lines, [
     { value: "total1", type: "TICK", color: "#9467bd59", legend: "restart", fraction: 1 },
   ]);

@@ -6,6 +6,9 @@ import { test } from "node:test";
 import { lineColors, renderUrl } from "../../static/js/graphcard.js";
 import { instanceOf } from "../../static/js/graphsettings.js";
 
+// The page config's `colors.palette` (rrd/layout.py).
+const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"];
+
 const definition = { title: "cpu", series: [{ name: "s1", path: "metrics/web1/cpu", ds: "data" }] };
 
 test("renderUrl: the definition as JSON and the view's range", () => {
@@ -32,7 +35,7 @@ test("renderUrl: another format, and the default range", () => {
 });
 
 test("lineColors: drawn lines' colours, then the past's copies", () => {
-  assert.deepEqual(lineColors(definition), ["#1f77b4"]);
+  assert.deepEqual(lineColors(definition, PALETTE), ["#1f77b4"]);
   const def = {
     series: [],
     compare: 86400,
@@ -43,7 +46,13 @@ test("lineColors: drawn lines' colours, then the past's copies", () => {
       { value: "d", type: "AREA", color: "#445566" },
     ],
   };
-  assert.deepEqual(lineColors(def), ["#112233", "#2ca02c", "#445566", "#112233", "#445566"]);
+  assert.deepEqual(lineColors(def, PALETTE), [
+    "#112233",
+    "#2ca02c",
+    "#445566",
+    "#112233",
+    "#445566",
+  ]);
 });
 
 test("instanceOf: the tracelog instance a graph shows, or null", () => {

@@ -16,7 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from graphmetrics.metrics.batch import PathCache
-from graphmetrics.metrics.names import BadMetricName, metric_path
+from graphmetrics.rrd.layout import BadMetricName, metric_path
 from graphmetrics.rrd.store import RRDStore
 
 SEGMENTS = [

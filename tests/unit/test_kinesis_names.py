@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from graphmetrics.metrics.batch import PathCache
-from graphmetrics.metrics.names import BadMetricName, metric_path, rrd_relative
+from graphmetrics.rrd.layout import BadMetricName, metric_path, metric_relative
 from graphmetrics.rrd.store import RRDStore
 
 
@@ -23,7 +23,7 @@ from graphmetrics.rrd.store import RRDStore
 )
 def test_names_map_to_paths(name: str, path: str) -> None:
     assert metric_path(name) == path
-    assert rrd_relative(name) == "metrics/" + path
+    assert metric_relative(name) == "metrics/" + path
 
 
 @pytest.mark.parametrize(

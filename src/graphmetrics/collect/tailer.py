@@ -30,6 +30,7 @@ from graphmetrics.collect.files import (
     refresh_fingerprint,
 )
 from graphmetrics.collect.state import read_json, write_json_atomic
+from graphmetrics.rrd.layout import instance_name, tracelog_instance, tracelog_relative
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDCreateRefused, RRDStore, RRDWriteError
 from graphmetrics.tracelog.aggregate import Aggregator, Row
@@ -169,7 +170,7 @@ class TracelogCollector:
         self.unwritten = {}
         for instance, rows in rows_by_instance.items():
             try:
-                self.stats.rows += self.store.write(f"tracelog/{instance}", TRACELOG, rows)
+                self.stats.rows += self.store.write(tracelog_relative(instance), TRACELOG, rows)
             except RRDCreateRefused:
                 continue  # counted and logged by the store
             except RRDWriteError as exc:
@@ -185,7 +186,7 @@ class TracelogCollector:
     def _take_back_lost_writes(self) -> None:
         """With rrdcached: flush, and keep to retry the minutes a file did not get."""
         for lost in self.store.flush():
-            instance = lost.relative.removeprefix("tracelog/")
+            instance = tracelog_instance(lost.relative)
             self.stats.rows -= len(lost.samples)
             self.stats.write_errors += 1
             rows = cast(list[Row], lost.samples)  # the rows given to the store
@@ -271,7 +272,7 @@ class TracelogCollector:
             stem = Path(state.path).name.split(".", 1)[0]
             default = None
             if valid_source_name(stem):
-                default = f"{self.default_host}__{self.default_customer}__{stem}"
+                default = instance_name(self.default_host, self.default_customer, stem)
             parser = self._parsers[state.key] = Parser(default)
         return parser
 

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphmetrics.metrics.names import METRICS_DIR, BadMetricName, rrd_relative
 from graphmetrics.metrics.records import Bad, decode
+from graphmetrics.rrd.layout import METRICS_DIR, BadMetricName, metric_relative, real_inside
 from graphmetrics.rrd.schema import METRICS
 from graphmetrics.rrd.store import (
     RRDCreateRefused,
@@ -71,7 +71,7 @@ class PathCache:
         # One ``except`` per exception variable: mypyc types a variable shared by
         # two clauses as the first clause's class, and the second then fails.
         try:
-            relative = rrd_relative(name)
+            relative = metric_relative(name)
         except BadMetricName as bad_name:
             return bad_name
         try:
@@ -80,7 +80,7 @@ class PathCache:
             return BadMetricName(str(bad_path))
         if self._real_root is None:
             self._real_root = os.path.realpath(self.store.root / METRICS_DIR)
-        if not path.startswith(self._real_root + os.sep):
+        if not real_inside(self._real_root, path):
             return BadMetricName(f"{relative!r} leaves {self._real_root} through a symlink")
         return relative
 

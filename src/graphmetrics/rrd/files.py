@@ -1,7 +1,8 @@
 """Where a graph's RRD files are: strictly inside the RRD directory, cheaply per request.
 
-The rule is :func:`graphmetrics.rrd.store.resolve_inside`'s: no empty, ``.`` or ``..``
-segment, and the real path, symlinks followed, strictly inside the directory.  Working
+The rule is :mod:`graphmetrics.rrd.layout`'s: no empty, ``.`` or ``..`` segment
+(:func:`~graphmetrics.rrd.layout.check_relative`), and the real path, symlinks followed,
+strictly inside the directory (:func:`~graphmetrics.rrd.layout.real_inside`).  Working
 it out with ``realpath`` for every file of every ``/render`` cost more than all the
 rest of the request around rrdtool, so :class:`RRDFiles` remembers per directory what
 it resolved to:
@@ -29,11 +30,13 @@ from pathlib import Path
 
 import rrdtool
 
+from graphmetrics.rrd import layout
+
 # Directories remembered per RRD directory; beyond that the memory is cleared.
 MAX_DIRECTORIES = 4096
 # The folders the collectors write: a series path must start with one of them, so
 # nothing else an operator keeps under the RRD directory can be read through /render.
-KINDS = ("tracelog", "metrics")
+KINDS = tuple(layout.KINDS)
 
 Stamp = tuple[tuple[str, int, int], ...]
 
@@ -60,10 +63,10 @@ class GraphFiles:
 
 def check_relative(rel: str, name: str) -> list[str]:
     """The segments of a series path; refuses absolute paths and empty/./.. segments."""
-    parts = rel.split("/")
-    if rel.startswith("/") or "\x00" in rel or any(p in ("", ".", "..") for p in parts):
-        raise FileError(f"bad RRD path {rel!r} (series {name})")
-    return parts
+    try:
+        return layout.check_relative(rel)
+    except layout.UnsafePath:
+        raise FileError(f"bad RRD path {rel!r} (series {name})") from None
 
 
 class RRDFiles:
@@ -155,7 +158,7 @@ class RRDFiles:
                 if not stat.S_ISLNK(st.st_mode):
                     return _regular(path, st, rel, name)
             path = os.path.realpath(os.path.join(base, *parts[:-1], leaf))
-            if not path.startswith(base + os.sep):
+            if not layout.real_inside(base, path):
                 raise FileError(f"RRD path {rel!r} leaves the RRD directory (series {name})")
             return _regular(path, os.stat(path), rel, name)
         except OSError:

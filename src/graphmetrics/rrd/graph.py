@@ -34,6 +34,7 @@ import rrdtool
 
 from graphmetrics.rrd import rpn
 from graphmetrics.rrd.files import RRDFiles
+from graphmetrics.rrd.layout import PALETTE
 from graphmetrics.rrd.overlays import internal_name, is_internal, with_past
 from graphmetrics.rrd.schema import METRICS, TRACELOG
 
@@ -63,10 +64,6 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
 }
-PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-)  # fmt: skip
 IMAGE_FORMATS = ("png", "svg")
 DEFAULT_SIZE = (800, 300)
 # Tracelog virtual data sources: the DEFs they need and the RPN over them.

@@ -28,6 +28,7 @@ from pathlib import Path
 import rrdtool
 
 from graphmetrics.rrd import cached
+from graphmetrics.rrd.layout import UnsafePath, resolve_inside
 from graphmetrics.rrd.limits import CreateLimits, CreationGate
 from graphmetrics.rrd.schema import Schema
 from graphmetrics.rrd.updates import format_updates
@@ -38,8 +39,8 @@ Value = float | int | None
 Sample = tuple[int, Sequence[Value]]
 
 
-class RRDPathError(ValueError):
-    """A relative RRD path that is empty, absolute, or leaves the RRD directory."""
+#: A relative RRD path that is empty, absolute, or leaves the RRD directory.
+RRDPathError = UnsafePath
 
 
 class RRDWriteError(RuntimeError):
@@ -98,22 +99,6 @@ REFUSAL_LOG_SECONDS = 10.0
 NAME_ERRNOS = frozenset(
     {errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENAMETOOLONG, errno.EINVAL}
 )
-
-
-def resolve_inside(root: Path, relative: str) -> Path:
-    """``root/relative``, refusing anything that would not stay strictly inside ``root``."""
-    if not relative or "\x00" in relative or relative.startswith("/"):
-        raise RRDPathError(f"bad RRD path {relative!r}")
-    parts = relative.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        raise RRDPathError(f"bad RRD path {relative!r}: empty, '.' or '..' segment")
-    # os.path.realpath on strings: pathlib's resolve() costs several times more, and
-    # this runs once per file per store.
-    base = os.path.realpath(root)
-    path = os.path.realpath(os.path.join(base, relative))
-    if not path.startswith(base.rstrip(os.sep) + os.sep):
-        raise RRDPathError(f"RRD path {relative!r} leaves {base}")
-    return Path(path)
 
 
 @dataclass

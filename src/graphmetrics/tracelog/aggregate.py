@@ -30,9 +30,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from graphmetrics.rrd.layout import INSTANCE_SEP
 from graphmetrics.tracelog.parser import Parser
 from graphmetrics.tracelog.records import MalformedLine, Record
 
@@ -42,6 +43,7 @@ Row = tuple[int, Values]
 #: longest quiet gap (minutes) filled with idle rows; beyond it the RRD stays unknown
 MAX_GAP_MINUTES = 24 * 60
 _CACHE_LIMIT = 100_000
+_SEP: Final = INSTANCE_SEP
 
 
 class MinuteClock:
@@ -327,4 +329,4 @@ class Aggregator:
 
 def host_of(instance: str) -> str:
     """The host part of ``host__customer__instance``: records of one host arrive in order."""
-    return instance.split("__", 1)[0]
+    return instance.split(_SEP, 1)[0]  # layout.instance_host, inlined

@@ -11,13 +11,17 @@ the fast path the new source and minute.  Both paths give the same records.
 from __future__ import annotations
 
 import re
+from typing import Final
 
+from graphmetrics.rrd.layout import INSTANCE_SEP
 from graphmetrics.tracelog.records import CODES, MalformedLine, Record
 
 _MINUTE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}\Z", re.ASCII)
 #: host, customer and instance become part of an RRD file name
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}\Z")
 _CACHE_LIMIT = 100_000
+#: Between host, customer and instance (``layout.INSTANCE_SEP``), a C static when compiled.
+_SEP: Final = INSTANCE_SEP
 
 
 def valid_second(sec: str) -> bool:
@@ -51,7 +55,7 @@ def no_space_at(text: str, start: int, end: int) -> bool:
 
 
 def valid_source_name(word: str) -> bool:
-    return _NAME.match(word) is not None and "__" not in word
+    return _NAME.match(word) is not None and _SEP not in word
 
 
 def _check_minute(minute: str) -> None:
@@ -169,7 +173,7 @@ class Parser:
     def _source(self, host: str, customer: str, name: str) -> str:
         if name[-1] == ":":
             name = name[:-1]
-        instance = f"{host}__{customer}__{name}"
+        instance = f"{host}{_SEP}{customer}{_SEP}{name}"  # layout.instance_name, inlined
         raw = f"{host} {customer} {name}"
         if raw not in self._sources:
             for word in (host, customer, name):

@@ -94,7 +94,6 @@ from graphmetrics.rrd.graph import (
     DEFAULT_SIZE,
     FORMATS,
     MAX_WORK,
-    PALETTE,
     Cdef,
     Gprint,
     Graph,
@@ -103,6 +102,7 @@ from graphmetrics.rrd.graph import (
     Series,
     estimated_work,
 )
+from graphmetrics.rrd.layout import PALETTE
 from graphmetrics.text import quoted
 from graphmetrics.web.graphjson import (
     MAX_SERIES,

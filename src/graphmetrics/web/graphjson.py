@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from graphmetrics.rrd import rpn
-from graphmetrics.rrd.graph import PALETTE, TRACELOG_VIRTUAL, Cdef, Gprint, Graph, Line, Series
+from graphmetrics.rrd.graph import TRACELOG_VIRTUAL, Cdef, Gprint, Graph, Line, Series
+from graphmetrics.rrd.layout import PALETTE, TRACELOG_DIR
 from graphmetrics.text import quoted
 
 CONSOLIDATIONS = ("AVERAGE", "MAX", "MIN", "LAST")
@@ -164,7 +165,7 @@ def series_defs(
         raise GraphDefError(
             f"{param}.cf", f"must be one of {', '.join(CONSOLIDATIONS)}, got {quoted(cf)}"
         )
-    if ds in TRACELOG_VIRTUAL and path.startswith("tracelog/"):
+    if ds in TRACELOG_VIRTUAL and path.startswith(f"{TRACELOG_DIR}/"):
         needs, template = TRACELOG_VIRTUAL[ds]
         parts = {need: f"{name}__{need}" for need in needs}
         defs = [Series(parts[need], path, need, cf) for need in needs]

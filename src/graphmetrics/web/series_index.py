@@ -32,15 +32,18 @@ from typing import Any
 import re2
 
 from graphmetrics.rrd.graph import TRACELOG_VIRTUAL
-from graphmetrics.rrd.schema import METRICS, TRACELOG
+from graphmetrics.rrd.layout import KINDS as LAYOUT_KINDS
+from graphmetrics.rrd.layout import TRACELOG_DIR
 from graphmetrics.text import quoted
 
 PER_PAGE = 100
 MAX_QUERY = 200
 MAX_PAGE = 100000
+#: Folder → the data sources a series in it offers (the tracelog's virtual ones too).
 KINDS: dict[str, tuple[str, ...]] = {
-    "tracelog": TRACELOG.data_sources + tuple(TRACELOG_VIRTUAL),
-    "metrics": METRICS.data_sources,
+    kind.folder: kind.schema.data_sources
+    + (tuple(TRACELOG_VIRTUAL) if kind.folder == TRACELOG_DIR else ())
+    for kind in LAYOUT_KINDS.values()
 }
 # A directory changed this recently may change again within its mtime's resolution.
 _SETTLE_NS = 2_000_000_000

@@ -14,10 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PALETTE = (
-    "#1f77b4", "#d62728", "#ff7f0e", "#2ca02c", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-)  # fmt: skip
+from graphmetrics.rrd.layout import (
+    BLUE,
+    GREEN,
+    ORANGE,
+    RED,
+    RESTART_COLOR,
+    RRD_SUFFIX,
+    TRACELOG_DIR,
+    TRACELOG_PALETTE,
+    instance_name,
+    parse_instance,
+    tracelog_relative,
+)
+
 # Beyond the palette, lines differ by dash and then width: 10 x 3 x 2 distinct styles.
 DASHES: tuple[Any, ...] = (False, [6, 3], [2, 2])
 WIDTHS = (1, 2)
@@ -25,7 +35,6 @@ WIDTHS = (1, 2)
 MAX_POOL = 40
 # Instances in one pool-total graph (5 files read per instance).
 MAX_TOTAL = 100
-RESTART_COLOR = "#9467bd59"
 # entries one menu request answers at most (customers, hosts or instances)
 MENU_LIMIT = 200
 
@@ -50,11 +59,11 @@ class Instance:
 
     @property
     def stem(self) -> str:
-        return f"{self.host}__{self.customer}__{self.name}"
+        return instance_name(self.host, self.customer, self.name)
 
     @property
     def path(self) -> str:
-        return f"tracelog/{self.stem}"
+        return tracelog_relative(self.stem)
 
     @property
     def label(self) -> str:
@@ -62,24 +71,23 @@ class Instance:
 
 
 def parse_stem(stem: str) -> Instance | None:
-    parts = stem.split("__")
-    if len(parts) != 3 or not all(parts):
+    parts = parse_instance(stem)
+    if parts is None:
         return None
-    host, customer, name = parts
-    return Instance(customer=customer, host=host, name=name)
+    return Instance(customer=parts.customer, host=parts.host, name=parts.name)
 
 
 def scan_instances(rrd_dir: Path) -> list[Instance]:
     """Every tracelog instance with an RRD file, sorted by customer, host, instance."""
-    folder = rrd_dir / "tracelog"
+    folder = rrd_dir / TRACELOG_DIR
     try:
         entries = list(os.scandir(folder))
     except FileNotFoundError:
         return []
     found = []
     for entry in entries:
-        if entry.name.endswith(".rrd") and entry.is_file():
-            instance = parse_stem(entry.name[: -len(".rrd")])
+        if entry.name.endswith(RRD_SUFFIX) and entry.is_file():
+            instance = parse_stem(entry.name[: -len(RRD_SUFFIX)])
             if instance is not None:
                 found.append(instance)
     return sorted(found)
@@ -93,7 +101,7 @@ class InstanceIndex:
     """
 
     def __init__(self, rrd_dir: Path) -> None:
-        self.folder = rrd_dir / "tracelog"
+        self.folder = rrd_dir / TRACELOG_DIR
         self.rrd_dir = rrd_dir
         self._stamp: tuple[int, int, int] | None = None
         self._instances: list[Instance] = []
@@ -170,9 +178,9 @@ def _line(value: str, color: str, legend: str, **style: Any) -> dict[str, Any]:
 
 def line_style(i: int) -> dict[str, Any]:
     """Colour, dash and width of the ``i``-th line: distinct for 60 lines."""
-    n = len(PALETTE)
+    n = len(TRACELOG_PALETTE)
     return {
-        "color": PALETTE[i % n],
+        "color": TRACELOG_PALETTE[i % n],
         "dash": DASHES[(i // n) % len(DASHES)],
         "width": WIDTHS[(i // (n * len(DASHES))) % len(WIDTHS)],
     }
@@ -186,10 +194,10 @@ def restart_ticks(value: str) -> dict[str, Any]:
 
 def _traffic_lines(rpm: str, epm: str, bl: str, spr: str) -> list[dict[str, Any]]:
     return [
-        _line(rpm, "#1f77b4", "requests/min", width=2),
-        _line(epm, "#d62728", "errors/min"),
-        _line(bl, "#ff7f0e", "backlog"),
-        _line(spr, "#2ca02c", "est. max rpm", dash=True),
+        _line(rpm, BLUE, "requests/min", width=2),
+        _line(epm, RED, "errors/min"),
+        _line(bl, ORANGE, "backlog"),
+        _line(spr, GREEN, "est. max rpm", dash=True),
     ]
 
 
@@ -240,7 +248,7 @@ def total_graph(kind: str, scope: str, insts: list[Instance]) -> dict[str, Any]:
     else:
         series, cdefs = _totals(("rpm", "spr"), insts)
         cdefs.append({"name": "headroom", "rpn": "spr_all,rpm_all,-,spr_all,/,100,*"})
-        lines = [_line("headroom", "#1f77b4", "pool headroom %", width=2)]
+        lines = [_line("headroom", BLUE, "pool headroom %", width=2)]
     return {
         "title": f"{POOL_KINDS[kind]}: {scope} ({len(insts)} instances)",
         "vlabel": "% headroom" if kind == "pool-headroom" else "per minute",

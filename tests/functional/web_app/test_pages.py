@@ -9,6 +9,7 @@ from typing import Any
 
 from webtest import TestApp
 
+from graphmetrics.rrd.layout import PALETTE, RESTART_COLOR
 from tests.conftest import REPO
 from tests.functional.web_app.conftest import Browser
 
@@ -29,6 +30,7 @@ def test_dashboard_menu_comes_from_the_menu_api(signed_in: Callable[[str], Brows
     assert config["page"]["graphs"] == []
     assert config["urls"]["render"] == "http://localhost/render"
     assert config["pool_kinds"]["headroom"] == "Headroom %"
+    assert config["colors"] == {"palette": list(PALETTE), "restart": RESTART_COLOR}
     url = config["urls"]["tracelog_menu"]
     assert [c["name"] for c in alice.get(url).json["items"]] == ["acme", "beta"]
     hosts = alice.get(url, params={"customer": "acme"}).json["items"]

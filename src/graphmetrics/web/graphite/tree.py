@@ -23,7 +23,9 @@ from dataclasses import dataclass
 
 import rrdtool
 
-ROOTS = ("tracelog", "metrics")
+from graphmetrics.rrd.layout import KINDS
+
+ROOTS = tuple(KINDS)
 MAX_DEPTH = 64
 MAX_VARIANTS = 1000
 _BRACES = re.compile(r".*(\{([^{}]*)\})")

@@ -9,6 +9,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from graphmetrics.rrd import layout
 from graphmetrics.saved.models import Page
 from graphmetrics.saved.services import DEFAULT_PAGE
 from graphmetrics.web import tracelog
@@ -28,6 +29,7 @@ def page_view(request: Request, page: Page) -> dict[str, Any]:
         "editable": editable,
         "me": me,
         "my_pages": [p.name for p in mine] or [DEFAULT_PAGE],
+        "colors": {"palette": list(layout.PALETTE), "restart": layout.RESTART_COLOR},
         "urls": {
             "render": request.route_url("render"),
             "series": request.route_url("series"),
