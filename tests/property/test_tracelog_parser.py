@@ -4,12 +4,13 @@ path gives what the general path gives."""
 from __future__ import annotations
 
 import math
+import re
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
-from graphmetrics.tracelog.parser import Parser
+from graphmetrics.tracelog.parser import Parser, seconds_at, valid_second
 from graphmetrics.tracelog.records import CODES, MalformedLine, Record
 
 DEFAULT = "host__cust__file"
@@ -111,3 +112,40 @@ def test_line_shaped_text_is_aggregated_without_raising(lines: list[str]) -> Non
         for _, (rpm, epm, backlog, spr, start) in rows:
             assert rpm >= epm >= 0 and backlog >= 0 and start in (0, 1)
             assert spr is None or (math.isfinite(spr) and spr > 0)
+
+
+@given(st.lists(tracelog_lines(), min_size=1, max_size=12))
+@example(["app1 acme inst1 I 1 2014-12-13 16:14:47", "app1 acme inst1 A 1 2014-12-13 16:14:48 5"])
+def test_the_hot_loop_aggregates_as_records_fed_one_by_one(lines: list[str]) -> None:
+    """``feed_lines`` (the fast path fed from offsets in the line, no Record) and
+    ``feed`` of each line's record from the general path give the same state and rows;
+    the lines go round twice so the second round takes the fast path."""
+    lines = lines + lines
+    hot = Aggregator(MinuteClock())
+    hot_skipped = hot.feed_lines(Parser(DEFAULT), lines)
+    one_by_one = Aggregator(MinuteClock())
+    skipped = []
+    for lineno, line in enumerate(lines, 1):
+        try:
+            rec = Parser(DEFAULT).parse_general(line)
+        except MalformedLine as exc:
+            skipped.append((lineno, exc.reason))
+            continue
+        one_by_one.feed(rec)
+    assert [(n, exc.reason) for n, exc in hot_skipped] == skipped
+    assert hot.dump() == one_by_one.dump()
+    hot.update_hosts(0.0)
+    one_by_one.update_hosts(0.0)
+    assert hot.hosts == one_by_one.hosts
+    assert hot.take_rows() == one_by_one.take_rows()
+
+
+@given(st.text(alphabet="0123456789.²x", max_size=10))
+@example("47.820000")
+@example("59.999999")
+def test_seconds_read_in_place_equal_float(text: str) -> None:
+    """``SS`` or ``SS.f`` to ``SS.ffffff`` in ASCII digits is read as ``float`` reads it;
+    anything else is refused."""
+    valid = re.fullmatch(r"[0-9]{2}(\.[0-9]{1,6})?", text) is not None
+    assert seconds_at(text, 0, len(text)) == (float(text) if valid else -1.0)
+    assert valid_second(text) == valid

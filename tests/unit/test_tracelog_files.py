@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphmetrics.collect.files import FileState, LineReader, new_state, read_head
+from graphmetrics.collect.files import READ_BYTES, FileState, LineReader, new_state, read_head
 
 LIMIT = 64
 
@@ -60,3 +60,18 @@ def test_short_lines_and_a_last_line_without_newline_when_final(tmp_path: Path) 
     assert read_all(reader) == [f"line {i}" for i in range(30)]
     assert read_all(reader, final=True) == ["tail"]
     assert reader.long_lines == 0
+
+
+def test_a_line_longer_than_one_read_but_under_the_limit_is_kept(tmp_path: Path) -> None:
+    """Reads are READ_BYTES long; a line may span several of them up to CHUNK_BYTES."""
+    long = "z" * (READ_BYTES * 2 + 17)
+    path = tmp_path / "t.log"
+    path.write_text(f"one\n{long}\ntwo\n{long}")
+    reader = LineReader(state_of(path), path)
+    got: list[str] = []
+    while lines := reader.read_lines():
+        got += lines
+    assert got == ["one", long, "two"]
+    assert reader.long_lines == 0
+    assert reader.read_lines(final=True) == [long]
+    assert reader.state.offset == path.stat().st_size

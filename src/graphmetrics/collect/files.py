@@ -18,7 +18,11 @@ from pathlib import Path
 from typing import IO, Any
 
 FINGERPRINT_BYTES = 256
+#: the longest line read; longer ones are refused (counted and skipped)
 CHUNK_BYTES = 4 << 20
+#: bytes read at a time: the lines of one read are still in the CPU's cache when the
+#: aggregator takes them (splitting 4 MiB at once costs twice as much per line)
+READ_BYTES = 256 << 10
 
 
 def fingerprint(data: bytes) -> str:
@@ -115,16 +119,17 @@ class LineReader:
         self.state.lineno = 0
 
     def read_lines(self, final: bool = False, limit: int = CHUNK_BYTES) -> list[str]:
-        """The next complete lines (about ``limit`` bytes at most); advances the offset.
+        """The next complete lines (about :data:`READ_BYTES` at most); advances the offset.
 
         A line of ``limit`` bytes or more is refused: the bytes up to its newline are
         skipped (even across reads and restarts) and :attr:`long_lines` counts it.
         """
         f = self._open()
         state = self.state
+        size = min(READ_BYTES, limit)
         while True:
-            data = self._read(f, limit)
-            eof = len(data) < limit
+            data = self._read(f, size)
+            eof = len(data) < size
             if state.skipping:
                 cut = data.find(b"\n") + 1
                 if cut == 0:
@@ -152,7 +157,9 @@ class LineReader:
                 end = len(data)
             self._partial = data[end:]
             if end == 0:
-                return []
+                if eof:
+                    return []
+                continue  # a line longer than one read, shorter than ``limit``
             state.offset += end
             lines = data[:end].decode("utf-8", "replace").split("\n")
             if lines[-1] == "":

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from mypy_extensions import i64
+
 from graphmetrics.rrd.layout import INSTANCE_SEP
 from graphmetrics.tracelog.records import CODES, MalformedLine, Record
 
@@ -20,37 +22,62 @@ _MINUTE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}\Z", re.ASCII)
 #: host, customer and instance become part of an RRD file name
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}\Z")
 _CACHE_LIMIT = 100_000
+#: what :meth:`Parser.scan` finds: (instance, code, rid_at, rid_end, minute, sec_at,
+#: sec_end, rest_at, seconds)
+Scan = tuple[str, int, int, int, str, int, int, int, float]
 #: Between host, customer and instance (``layout.INSTANCE_SEP``), a C static when compiled.
 _SEP: Final = INSTANCE_SEP
 
 
 def valid_second(sec: str) -> bool:
     """``SS`` or ``SS.f`` up to microseconds, in ASCII digits (``float`` must read it)."""
-    return second_at_ok(sec, 0, len(sec))
+    return seconds_at(sec, 0, len(sec)) >= 0.0
 
 
-def second_at_ok(text: str, start: int, end: int) -> bool:
-    """:func:`valid_second` on ``text[start:end]``, without cutting it out."""
-    n = end - start
-    if n != 2 and not (3 < n <= 9 and ord(text[start + 2]) == 46):  # "."
-        return False
-    for i in range(start, end):
-        c = ord(text[i])
-        if (c < 48 or c > 57) and i != start + 2:
-            return False
-    return True
+def seconds_at(text: str, start: i64, end: i64) -> float:
+    """``float(text[start:end])`` if it is ``SS`` or ``SS.f`` up to microseconds in ASCII
+    digits, else -1.0; without cutting the text out.
+
+    The digits are read as one integer and divided by a power of ten: both are exact
+    doubles and the division is correctly rounded, as ``float()`` of the text is, so
+    the two give the same number.
+    """
+    n: i64 = end - start
+    dot: i64 = start + 2
+    if n != 2 and not (3 < n <= 9 and ord(text[dot]) == 46):  # "."
+        return -1.0
+    digits: i64 = 0
+    scale: i64 = 1
+    i: i64 = start
+    while i < end:
+        if i != dot:
+            c: i64 = ord(text[i]) - 48
+            if c < 0 or c > 9:
+                return -1.0
+            digits = digits * 10 + c
+            if i > dot:
+                scale *= 10
+        i += 1
+    return float(digits) / float(scale)
 
 
-def no_space_at(text: str, start: int, end: int) -> bool:
+def is_code(c: int) -> bool:
+    """Whether character ``c`` (its ``ord``) is one of :data:`CODES`."""
+    return 65 <= c <= 69 or c == 73 or c == 83 or c == 84 or c == 88 or c == 45  # A-E I S T X -
+
+
+def no_space_at(text: str, start: i64, end: i64) -> bool:
     """Whether ``text[start:end]`` is one word for ``str.split``: no white space in it.
 
     Control characters count as white space here, which only sends such lines to
     the general path.
     """
-    for i in range(start, end):
-        c = ord(text[i])
+    i: i64 = start
+    while i < end:
+        c: i64 = ord(text[i])
         if c <= 32 or (c >= 127 and text[i].isspace()):
             return False
+        i += 1
     return True
 
 
@@ -83,45 +110,55 @@ class Parser:
 
     def parse(self, line: str) -> Record:
         """The record on ``line``, or :class:`MalformedLine` saying what is wrong."""
-        rec = self._parse_syslog(line)
-        if rec is None:
-            rec = self._parse_general(line)
-        return rec
+        instance, code, rid_at, rid_end, minute, sec_at, sec_end, rest_at, _ = self.scan(line)
+        if not instance:
+            return self.parse_general(line)
+        return Record(
+            instance, chr(code), line[rid_at:rid_end], minute, line, sec_at, sec_end, rest_at
+        )
 
-    def _parse_syslog(self, line: str) -> Record | None:
-        """The fast path for known sources and minutes, or None to take the general one."""
+    def scan(self, line: str) -> Scan:
+        """The fast path, for known sources and minutes: where the record's parts are.
+
+        Returns ``(instance, code, rid_at, rid_end, minute, sec_at, sec_end, rest_at,
+        seconds)``: the code as ``ord``, the id, seconds and arguments as offsets in
+        ``line``, and the seconds as a number too.  ``instance`` is empty when the line
+        must take :meth:`parse_general` instead.  Nothing but ``minute`` (when new) is
+        cut out of the line, so the aggregator's hot loop allocates only what it keeps.
+        """
         # single-character finds (memchr) and ord() of one character (a plain C read
-        # when compiled) are the cheapest ways to take the line apart
+        # when compiled) are the cheapest ways to take the line apart; the tuple is
+        # returned unboxed when compiled
         n = len(line)
         space = line.find(" ", line.find(" ", line.find(" ") + 1) + 1)
         if space < 0:
-            return None
+            return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
         at = space + 1  # the record code, unless a lone ":" word comes first
         if at + 1 < n and ord(line[at]) == 58:  # ":"
             if ord(line[at + 1]) != 32:
-                return None
+                return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
             at += 2
         if at + 1 >= n or ord(line[at + 1]) != 32:
-            return None
+            return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
+        code = ord(line[at])
+        if not is_code(code):
+            return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
         instance = self._sources.get(line[:space])
         if instance is None:
-            return None
-        code = line[at]
-        if code not in CODES:
-            return None
+            return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
         end_rid = line.find(" ", at + 2)
         time_colon = end_rid + 17
         if end_rid <= at + 2 or time_colon >= n or ord(line[time_colon]) != 58:
-            return None
+            return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
         if not no_space_at(line, at + 2, end_rid):
-            return None
+            return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
         minute = line[end_rid + 1 : time_colon]
         if minute == self._last_minute:
             minute = self._last_minute  # one string object: later comparisons are by identity
         elif minute in self._minutes:
             self._last_minute = minute
         else:
-            return None
+            return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
         start_sec = time_colon + 1
         end_sec = line.find(" ", start_sec)
         if end_sec < 0:
@@ -130,16 +167,23 @@ class Parser:
             rest_at = end_sec + 1
             # white space around the arguments: let the general path normalise it
             if rest_at >= n or not no_space_at(line, rest_at, rest_at + 1):
-                return None
+                return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
             if not no_space_at(line, n - 1, n):
-                return None
-        if not second_at_ok(line, start_sec, end_sec):
-            return None
-        return Record(
-            instance, code, line[at + 2 : end_rid], minute, line, start_sec, end_sec, rest_at
-        )
+                return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
+        seconds = seconds_at(line, start_sec, end_sec)
+        if seconds < 0.0:
+            return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
+        return (instance, code, at + 2, end_rid, minute, start_sec, end_sec, rest_at, seconds)
 
-    def _parse_general(self, line: str) -> Record:
+    def _parse_syslog(self, line: str) -> Record | None:
+        """The fast path's record, or None where the general path must take the line."""
+        if not self.scan(line)[0]:
+            return None
+        return self.parse(line)
+
+    def parse_general(self, line: str) -> Record:
+        """Any line: split on any white space, everything validated; on success the
+        source and minute are learnt, so the next such line takes :meth:`scan`."""
         parts = line.split()
         n = len(parts)
         if n < 4:
