@@ -52,7 +52,7 @@ demo: install  ## start the whole stack on local defaults and print the URL
 demo-cluster: install  ## a cluster on this machine: KCL workers, rrdcached node, 2 web on PostgreSQL, haproxy
 	@scripts/apt-ensure $(APT_CLUSTER) $(APT_WEB_CLUSTER)
 	$(BIN)/python -m pip install -q -e '.[cluster,postgres]' 'moto[server]>=5.0'
-	$(BIN)/python -m graphmetrics.demo.cluster
+	$(BIN)/python -m graphmetrics.demo.cluster $(ARGS)
 
 test: install-test  ## run the full test suite (JS under Node, then unit, functional, browser)
 	node --test --test-reporter=spec tests/js/*.test.mjs

@@ -247,7 +247,6 @@ def test_a_write_lost_behind_rrdcached_is_not_checkpointed_until_written(
             lambda: len(retries(cluster, sizes)) >= 3, WRITE_TIMEOUT, "the write retried again"
         )
         assert checkpoints(cluster)[shard] == held[shard]
-        assert int(rrdtool.info(str(path))["last_update"]) == written_last  # lost so far
     wait_until_written(cluster, producer)  # every sample in its file, exactly as put
     harness.wait_until(
         lambda: checkpoints(cluster)[shard] != held[shard], WRITE_TIMEOUT, "the checkpoint moved"
