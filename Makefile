@@ -49,10 +49,14 @@ node_modules/.installed: package.json
 demo: install  ## start the whole stack on local defaults and print the URL
 	$(BIN)/python -m graphmetrics.demo
 
-demo-cluster: install  ## a cluster on this machine: KCL workers, rrdcached node, 2 web on PostgreSQL, haproxy
+demo-cluster: install $(BIN)/.installed-demo-cluster  ## a cluster on this machine: KCL workers, rrdcached node, 2 web on PostgreSQL, haproxy
+	$(BIN)/python -m graphmetrics.demo.cluster $(ARGS)
+
+# Java 17 and the KCL jars, PostgreSQL, haproxy, psycopg and moto server (its DynamoDB)
+$(BIN)/.installed-demo-cluster: $(BIN)/.installed pyproject.toml
 	@scripts/apt-ensure $(APT_CLUSTER) $(APT_WEB_CLUSTER)
 	$(BIN)/python -m pip install -q -e '.[cluster,postgres]' 'moto[server]>=5.0'
-	$(BIN)/python -m graphmetrics.demo.cluster $(ARGS)
+	@touch $@
 
 test: install-test  ## run the full test suite (JS under Node, then unit, functional, browser)
 	node --test --test-reporter=spec tests/js/*.test.mjs
