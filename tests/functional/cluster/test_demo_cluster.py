@@ -27,6 +27,7 @@ import rrdtool
 
 from graphmetrics.demo.cluster import APPLICATION, SERVICES
 from graphmetrics.demo.engines import port_free
+from graphmetrics.rrd import cached
 from tests.functional.cluster import harness
 from tests.functional.cluster import web_engines as engines
 
@@ -172,6 +173,19 @@ def test_the_starter_dashboards_are_served_through_haproxy(demo: Demo) -> None:
         assert page.json()["graphs"], (section, page.text)
     for web in (demo.first_port, demo.first_port + 1):
         assert engines.request(web, "GET", "/healthz").status == 200
+
+
+def test_the_storage_node_s_tcp_socket_only_reads(demo: Demo) -> None:
+    """The web tier's socket: reads answered, writes refused (rrdcached's -P)."""
+    address = f"127.0.0.1:{demo.first_port + SERVICES.index('rrdcached-read')}"
+    path = f"{METRIC}.rrd"  # relative to the storage node's folder, as over TCP
+    assert cached.command(address, "PING") == "0 PONG"
+    status, last = cached.command(address, f"LAST {path}").split()
+    assert status == "0" and int(last) > time.time() - 3600
+    create = "CREATE x.rrd -s 300 DS:d:GAUGE:600:U:U RRA:LAST:0.5:1:10"
+    for write in (f"UPDATE {path} N:1", create):
+        assert cached.command(address, write) == "-1 Permission denied."
+    assert not (demo.var / "rrd" / "x.rrd").exists()
 
 
 def test_ctrl_c_stops_everything_and_removes_the_postgres_folder(demo: Demo) -> None:
