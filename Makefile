@@ -13,7 +13,7 @@ APT_WEB_CLUSTER := postgresql haproxy
 # the browser's ES modules and their Node tests (node --test)
 JS := static/js tests/js
 
-.PHONY: help install install-test install-cluster demo test bench lint screenshots clean
+.PHONY: help install install-test install-cluster demo demo-cluster test bench lint screenshots clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -48,6 +48,15 @@ node_modules/.installed: package.json
 
 demo: install  ## start the whole stack on local defaults and print the URL
 	$(BIN)/python -m graphmetrics.demo
+
+demo-cluster: install $(BIN)/.installed-demo-cluster  ## a cluster on this machine: KCL workers, rrdcached node, 2 web on PostgreSQL, haproxy
+	$(BIN)/python -m graphmetrics.demo.cluster $(ARGS)
+
+# Java 17 and the KCL jars, PostgreSQL, haproxy, psycopg and moto server (its DynamoDB)
+$(BIN)/.installed-demo-cluster: $(BIN)/.installed pyproject.toml
+	@scripts/apt-ensure $(APT_CLUSTER) $(APT_WEB_CLUSTER)
+	$(BIN)/python -m pip install -q -e '.[cluster,postgres]' 'moto[server]>=5.0'
+	@touch $@
 
 test: install-test  ## run the full test suite (JS under Node, then unit, functional, browser)
 	node --test --test-reporter=spec tests/js/*.test.mjs

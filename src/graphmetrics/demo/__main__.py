@@ -13,35 +13,15 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-from graphmetrics.demo.seed import seed
+from graphmetrics.demo.engines import SetupError, port_free, repo_root, wait_for_http
+from graphmetrics.demo.seed import seed_when_data_arrives
 
 STREAM = "graphmetrics-demo"
-
-
-def repo_root() -> Path:
-    """The checkout holding etc/ and scripts/ (the package is installed in place)."""
-    for candidate in (Path.cwd(), Path(__file__).resolve().parents[3]):
-        if (candidate / "etc" / "demo-supervisord.conf").is_file():
-            return candidate
-    raise SystemExit("run the demo from the graphmetrics checkout (etc/demo-supervisord.conf)")
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def demo_environment(root: Path, var: Path, args: argparse.Namespace) -> dict[str, str]:
@@ -71,33 +51,6 @@ def demo_environment(root: Path, var: Path, args: argparse.Namespace) -> dict[st
     return env
 
 
-def wait_for_web(url: str, proc: subprocess.Popen[bytes], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return True
-        except urllib.error.HTTPError:
-            return True  # it answers
-        except OSError:
-            time.sleep(0.3)
-    return False
-
-
-def seed_when_data_arrives(var: Path, db_url: str, proc: subprocess.Popen[bytes]) -> None:
-    """Give the demo user starter dashboards once both collectors have written RRDs."""
-    rrd_dir = var / "rrd"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        if any(rrd_dir.glob("tracelog/*.rrd")) and any(rrd_dir.glob("metrics/*/cimaa/load/*.rrd")):
-            break
-        time.sleep(0.5)
-    try:
-        seed(rrd_dir, db_url)
-    except Exception as exc:  # a demo nicety: never stop the stack for it
-        print(f"could not add the starter dashboards: {exc}", file=sys.stderr)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m graphmetrics.demo", description=__doc__)
     parser.add_argument("--port", type=int, default=6543, help="web app port on 127.0.0.1")
@@ -105,7 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--var-dir", type=Path, default=None, help="state folder (default var/)")
     parser.add_argument("--backfill-hours", type=float, default=24.0, help="tracelog history")
     args = parser.parse_args(argv)
-    root = repo_root()
+    try:
+        root = repo_root()
+    except SetupError as exc:
+        raise SystemExit(str(exc)) from None
     var = (args.var_dir or root / "var").resolve()
     for port in (args.port, args.kinesis_port):
         if not port_free(port):
@@ -128,8 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     url = f"http://127.0.0.1:{args.port}/"
-    if wait_for_web(url, proc, timeout=60):
-        seed_when_data_arrives(var, env["GRAPHMETRICS_DB_URL"], proc)
+    alive = lambda: proc.poll() is None  # noqa: E731
+    if wait_for_http(url, alive, timeout=60):
+        seed_when_data_arrives(var / "rrd", env["GRAPHMETRICS_DB_URL"], alive)
         print(
             f"\ngraphmetrics demo is up: {url}\n"
             f"  sign in (development login): {url}login?user=demo\n"

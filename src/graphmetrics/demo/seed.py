@@ -5,6 +5,9 @@ Only an empty ``default`` page is filled: once the user has changed it, it is th
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +63,19 @@ def seed(rrd_dir: Path, db_url: str, user: str = "demo") -> int:
                 added += len(graphs)
     engine.dispose()
     return added
+
+
+def seed_when_data_arrives(
+    rrd_dir: Path, db_url: str, alive: Callable[[], bool], timeout: float = 60.0
+) -> None:
+    """Give the demo user starter dashboards once both collectors have written RRDs
+    (waiting at most ``timeout`` seconds, while ``alive()``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and alive():
+        if any(rrd_dir.glob("tracelog/*.rrd")) and any(rrd_dir.glob("metrics/*/cimaa/load/*.rrd")):
+            break
+        time.sleep(0.5)
+    try:
+        seed(rrd_dir, db_url)
+    except Exception as exc:  # a demo nicety: never stop the stack for it
+        print(f"could not add the starter dashboards: {exc}", file=sys.stderr)

@@ -2,7 +2,8 @@
 moto server (DynamoDB), kinesis-local (Kinesis, with the ChildShards the KCL needs
 to follow a split) and ``graphmetrics-kcl run`` workers (the KCL MultiLangDaemon on
 Java 17), all on 127.0.0.1 (kinesis-local binds every interface: it has no host
-option).
+option).  Their command lines are :mod:`graphmetrics.demo.engines`', which
+``make demo-cluster`` runs too.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from typing import Any
 
 import boto3
 
+from graphmetrics.demo import engines
 from tests.helpers import REPO, free_port, listening, wait_for
 
 BIN = REPO / ".venv" / "bin"
-KINESIS_LOCAL = REPO / "node_modules" / "kinesis-local"
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "test-key",
     "AWS_SECRET_ACCESS_KEY": "test-secret",
@@ -84,7 +85,7 @@ def server(command: list[str], port: int, log_path: Path, what: str, **kw: Any) 
 def moto_server(root: Path) -> Iterator[str]:
     """DynamoDB for the KCL's tables; yields its endpoint URL."""
     port = free_port()
-    command = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
+    command = engines.moto_command(port)
     with server(command, port, root / "moto.log", "moto server", env=env()) as url:
         yield url
 
@@ -92,19 +93,15 @@ def moto_server(root: Path) -> Iterator[str]:
 @contextmanager
 def kinesis_local(root: Path) -> Iterator[str]:
     """kinesis-local, started from its package folder (it reads server.json there)."""
-    if not (KINESIS_LOCAL / "main.js").is_file():
-        raise EngineError(
-            "kinesis-local is not installed: run `npm install` at the repository root"
-        )
+    try:
+        folder = engines.kinesis_local_dir(REPO)
+    except engines.SetupError as exc:
+        raise EngineError(str(exc)) from None
     port = free_port()
-    durations = ("CREATE_STREAM", "DELETE_STREAM", "SPLIT_SHARD", "MERGE_SHARDS")
-    settings = {f"{name}_DURATION": "0ms" for name in durations}
-    settings.update(
-        KINESIS_MOCK_PLAIN_PORT=str(port), KINESIS_MOCK_TLS_PORT=str(free_port()), LOG_LEVEL="WARN"
-    )
-    command = ["node", "main.js"]
+    settings = engines.kinesis_local_env(port, free_port())
     log = root / "kinesis-local.log"
-    with server(command, port, log, "kinesis-local", cwd=KINESIS_LOCAL, env=env(settings)) as url:
+    command = ["node", "main.js"]
+    with server(command, port, log, "kinesis-local", cwd=folder, env=env(settings)) as url:
         yield url
 
 
@@ -174,6 +171,21 @@ def put_with_cli(endpoint: str, stream: str, items: list[tuple[str, str]], work:
         )
         request.unlink()
         assert json.loads(out.stdout).get("FailedRecordCount", 0) == 0, out.stdout
+
+
+def table(dynamodb_endpoint: str, name: str) -> list[dict[str, Any]]:
+    """The rows of a DynamoDB table, each attribute's value without its type."""
+    dynamodb = client("dynamodb", dynamodb_endpoint)
+    try:
+        items = dynamodb.scan(TableName=name, ConsistentRead=True)
+    except dynamodb.exceptions.ResourceNotFoundException:
+        return []
+    return [{k: next(iter(v.values())) for k, v in item.items()} for item in items["Items"]]
+
+
+def leases(dynamodb_endpoint: str, application: str) -> dict[str, dict[str, Any]]:
+    """A KCL application's lease table by shard id (leaseOwner, checkpoint...)."""
+    return {lease["leaseKey"]: lease for lease in table(dynamodb_endpoint, application)}
 
 
 @dataclass
@@ -269,16 +281,11 @@ class Cluster:
         return worker
 
     def table(self, suffix: str = "") -> list[dict[str, Any]]:
-        dynamodb = client("dynamodb", self.dynamodb_endpoint)
-        try:
-            items = dynamodb.scan(TableName=self.application + suffix, ConsistentRead=True)
-        except dynamodb.exceptions.ResourceNotFoundException:
-            return []
-        return [{k: next(iter(v.values())) for k, v in item.items()} for item in items["Items"]]
+        return table(self.dynamodb_endpoint, self.application + suffix)
 
     def leases(self) -> dict[str, dict[str, Any]]:
         """The lease table by shard id (leaseOwner, checkpoint, parentShardId...)."""
-        return {lease["leaseKey"]: lease for lease in self.table()}
+        return leases(self.dynamodb_endpoint, self.application)
 
     def owners(self) -> dict[str, str]:
         """Owner of every lease of a shard not finished yet ('' when unassigned)."""

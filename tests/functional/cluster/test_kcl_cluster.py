@@ -1,15 +1,18 @@
 """Two KCL workers (``graphmetrics-kcl run``: the MultiLangDaemon on Java 17) share a
 stream on kinesis-local, with their leases in moto server's DynamoDB.
 
-One cluster serves the module, in order: records put with the AWS CLI are written
-exactly once across the two workers; a shard split while records flow; a worker
-killed with SIGKILL, whose leases the other takes over.  A producer puts one sample
+One cluster serves the module, writing through an rrdcached (the storage node's
+daemon), in order: records put with the AWS CLI are written exactly once across the
+two workers; a shard split while records flow; a write lost behind rrdcached, not
+checkpointed until it is written; a worker killed with SIGKILL, whose leases the other
+takes over.  A producer puts one sample
 of every series per round, partition key = metric name (the producer contract), so
 every series is checked sample by sample at the end of each test.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -18,8 +21,10 @@ from pathlib import Path
 import pytest
 import rrdtool
 
+from tests.disk import locked_by_another_process
 from tests.functional.cluster import harness
 from tests.functional.cluster.harness import FAILOVER, LEASE_ASSIGNMENT, T0, Cluster
+from tests.rrdcached import running_rrdcached
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -78,13 +83,15 @@ def cluster(
 ) -> Iterator[Cluster]:
     kinesis = harness.client("kinesis", kinesis_local)
     stream = harness.create_stream(kinesis, 4)
-    c = Cluster(kinesis_local, moto_server, stream, tmp_path_factory.mktemp("kcl"))
-    try:
-        c.start("w1")
-        c.start("w2")
-        yield c
-    finally:
-        c.stop()
+    root = tmp_path_factory.mktemp("kcl")
+    with running_rrdcached(root / "rrd", root) as address:
+        c = Cluster(kinesis_local, moto_server, stream, root, options={"rrdcached": address})
+        try:
+            c.start("w1")
+            c.start("w2")
+            yield c
+        finally:
+            c.stop()
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +191,67 @@ def test_a_split_while_records_flow(cluster: Cluster, producer: Producer) -> Non
     assert child_times, "the children were never read"
     # Parents before children: the children's records follow every parent record.
     assert not parent_times or max(parent_times) <= min(child_times)
+    assert sum(b.written for b in batches) == len(NAMES) * (producer.rounds - first)
+
+
+RETRYING = re.compile(r"shard (\S+): \d+ files cannot be written for now")
+
+
+def log_sizes(cluster: Cluster) -> dict[str, int]:
+    return {
+        w.worker_id: w.processor_log.stat().st_size if w.processor_log.exists() else 0
+        for w in cluster.workers.values()
+    }
+
+
+def retries(cluster: Cluster, since: dict[str, int]) -> list[str]:
+    """The shards of the write retries logged since ``since`` (log sizes), in order."""
+    found = []
+    for worker in cluster.workers.values():
+        with open(worker.processor_log, "rb") as log:
+            log.seek(since.get(worker.worker_id, 0))
+            found += RETRYING.findall(log.read().decode(errors="replace"))
+    return found
+
+
+def checkpoints(cluster: Cluster) -> dict[str, str]:
+    return {key: lease.get("checkpoint", "") for key, lease in cluster.leases().items()}
+
+
+def test_a_write_lost_behind_rrdcached_is_not_checkpointed_until_written(
+    cluster: Cluster, producer: Producer
+) -> None:
+    """Another process holds the file's lock when rrdcached writes it: rrdcached takes
+    the update and reports the flush done; the worker finds the file's last update short
+    (INFO), keeps the samples and retries, and its shard's checkpoint in DynamoDB does
+    not move past them until they are in the file, written once."""
+    path = cluster.rrd_dir / "metrics" / NAMES[0] / "v.rrd"
+    before, first, sizes = cluster.batches(), producer.rounds, log_sizes(cluster)
+    written_last = T0 + 300 * (first - 1)
+    assert int(rrdtool.info(str(path))["last_update"]) == written_last
+    with locked_by_another_process(path):
+        producer.put_round()
+        shards = harness.wait_until(lambda: retries(cluster, sizes), WRITE_TIMEOUT, "a retry")
+        shard = shards[0]
+        assert set(shards) == {shard}
+        held = checkpoints(cluster)
+        producer.put_round()  # more records on every shard, this one's behind the retry
+
+        def others_moved() -> bool:
+            cluster.check_running()
+            now = checkpoints(cluster)
+            return any(now[key] != held.get(key) for key in now if key != shard)
+
+        harness.wait_until(others_moved, WRITE_TIMEOUT, "the other shards checkpointed")
+        harness.wait_until(
+            lambda: len(retries(cluster, sizes)) >= 3, WRITE_TIMEOUT, "the write retried again"
+        )
+        assert checkpoints(cluster)[shard] == held[shard]
+    wait_until_written(cluster, producer)  # every sample in its file, exactly as put
+    harness.wait_until(
+        lambda: checkpoints(cluster)[shard] != held[shard], WRITE_TIMEOUT, "the checkpoint moved"
+    )
+    batches = [b for b in cluster.batches() if b not in before]
     assert sum(b.written for b in batches) == len(NAMES) * (producer.rounds - first)
 
 

@@ -1,5 +1,7 @@
 """PostgreSQL, graphmetrics-web processes and haproxy on 127.0.0.1, for the web tier's
-cluster tests: each is the real program, started in a temporary folder.
+cluster tests: each is the real program, started in a temporary folder, from the
+command lines and configuration of :mod:`graphmetrics.demo.engines` (``make
+demo-cluster`` runs the same).
 
 ``initdb`` and ``postgres`` refuse to run as root: as root they run as the
 ``postgres`` user (``runuser``) on a folder that user owns.
@@ -19,13 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graphmetrics.demo import engines
+from graphmetrics.demo.engines import PG_BIN, as_postgres
 from tests.functional.cluster.harness import BIN, EngineError, free_port, stop, wait_until
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def as_postgres(argv: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
 
 
 @dataclass
@@ -40,7 +38,7 @@ class Postgres:
         return self.root / "data"
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+        return engines.postgres_url(self.port, database)
 
     def pg_ctl(self, *args: str) -> None:
         argv = as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", *args])
@@ -50,7 +48,7 @@ class Postgres:
             raise EngineError(f"pg_ctl {args[-1]} failed: {done.stderr}\n{log}")
 
     def start(self) -> None:
-        options = f"-k {self.root} -h 127.0.0.1 -p {self.port} -F -c max_connections=60"
+        options = engines.postgres_options(self.root, self.port)
         self.pg_ctl("-l", str(self.root / "postgres.log"), "-o", options, "start")
 
     def stop(self) -> None:
@@ -73,13 +71,10 @@ class Postgres:
 def postgres() -> Iterator[Postgres]:
     root = Path(tempfile.mkdtemp(prefix="graphmetrics-pg-"))
     try:
-        if os.geteuid() == 0:
-            shutil.chown(root, "postgres", "postgres")
-        initdb = [str(PG_BIN / "initdb"), "-D", str(root / "data"), "-A", "trust"]
-        initdb += ["-U", "postgres", "-E", "UTF8", "--no-sync", "--locale=C.UTF-8"]
-        done = subprocess.run(as_postgres(initdb), capture_output=True, text=True, timeout=120)
-        if done.returncode != 0:
-            raise EngineError(f"initdb failed: {done.stdout}{done.stderr}")
+        try:
+            engines.init_postgres(root)
+        except engines.SetupError as exc:
+            raise EngineError(str(exc)) from None
         server = Postgres(root, free_port())
         server.start()
         try:
@@ -188,30 +183,6 @@ def wait_serving(web: WebProcess, timeout: float = 30.0) -> None:
     wait_until(ready, timeout, f"graphmetrics-web on port {web.port}", interval=0.2)
 
 
-HAPROXY_CFG = """\
-global
-    stats socket {root}/haproxy.sock mode 600 level admin
-
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 30s
-    timeout server 30s
-
-frontend graphmetrics
-    bind 127.0.0.1:{port}
-    default_backend web
-
-backend web
-    balance roundrobin
-    option httpchk
-    http-check send meth GET uri /healthz
-    http-check expect status 200
-    default-server inter 500ms fall 2 rise 1
-{servers}
-"""
-
-
 @dataclass
 class Haproxy:
     proc: subprocess.Popen[bytes]
@@ -239,14 +210,11 @@ class Haproxy:
 def haproxy(root: Path, ports: list[int]) -> Iterator[Haproxy]:
     port = free_port()
     names = [f"web{n}" for n in range(1, len(ports) + 1)]
-    servers = "\n".join(
-        f"    server {name} 127.0.0.1:{p} check" for name, p in zip(names, ports, strict=True)
-    )
     cfg = root / "haproxy.cfg"
-    cfg.write_text(HAPROXY_CFG.format(root=root, port=port, servers=servers))
+    cfg.write_text(engines.haproxy_config(port, ports, root / "haproxy.sock", "500ms"))
     log = root / "haproxy.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(["haproxy", "-f", str(cfg), "-db"], stdout=out, stderr=out)
+        proc = subprocess.Popen(engines.haproxy_command(cfg), stdout=out, stderr=out)
     balancer = Haproxy(proc, port, root, names)
     try:
         wait_until(
