@@ -48,7 +48,7 @@ def parse_list(text: str) -> tuple[str, ...]:
     return tuple(v for v in text.replace(",", " ").split() if v)
 
 
-READERS = ("local",)
+READERS = ("local", "rrdcached")
 
 
 def parse_reader(text: str) -> str:
@@ -89,12 +89,14 @@ class WebSettings:
     )
     rrdcached: str | None = option(
         None,
-        "rrdcached address to flush before reading",
+        "rrdcached address: flushed before reading (reader = local), or the storage node "
+        "every read goes to (reader = rrdcached)",
         parse=parse_optional_str,
     )
     reader: str = option(
         "local",
-        "where RRD data is read: local (files under rrd_dir)",
+        "where RRD data is read: local (files under rrd_dir) or rrdcached (the storage "
+        "node at the rrdcached address, relative paths, no local disk)",
         parse=parse_reader,
     )
     dev_login: bool = option(

@@ -5,7 +5,8 @@ definition's series to files inside ``rrd_dir`` (:class:`~graphmetrics.rrd.files
 have rrdcached flush them first when ``rrdcached`` is set (then stamp them again, so
 the ETag tells the flushed data), build the rrdtool arguments and the ETag, and
 draw through the answer cache and the render worker pool.  :class:`Renderer` holds
-the steps any backend shares; a backend says how series are found and stamped.
+the steps any backend shares; a backend says how series are found and stamped (the
+storage-node reader, :mod:`graphmetrics.web.remote`, by rrdcached's ``LAST``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The web app's services, registered by interface with the backends the settings name.
 
-``reader = local`` (the default, and the only backend yet): RRD files under
-``rrd_dir`` (flushed through ``rrdcached`` first when that is set), the series index
-and the Graphite tree walking those folders.  Each service is one object shared by
+``reader = local`` (default): RRD files under ``rrd_dir`` (flushed through
+``rrdcached`` first when that is set), the series index and the Graphite tree
+walking those folders.  ``reader = rrdcached``: everything read from the storage
+node at the ``rrdcached`` address with relative paths, the listings from its
+``LIST`` (:mod:`graphmetrics.web.remote`).  Each service is one object shared by
 every request of the app (thread-safe); views find it with ``request.find_service``.
 """
 
@@ -12,6 +14,7 @@ from pyramid.config import Configurator
 from pyramid.registry import Registry
 from zope.interface import implementer
 
+from graphmetrics.settings import SettingsError
 from graphmetrics.web import tracelog
 from graphmetrics.web.config import WebSettings
 from graphmetrics.web.graphite.reader import Reader
@@ -41,6 +44,17 @@ class LocalSeries:
 
 def make_services(web: WebSettings) -> tuple[Renderer, object, Reader]:
     """The RRD reader, the series index and the Graphite finder for ``web``'s backend."""
+    if web.reader == "rrdcached":
+        if not web.rrdcached:
+            raise SettingsError(
+                "reader = rrdcached needs the storage node's address in rrdcached "
+                "(GRAPHMETRICS_RRDCACHED, e.g. 127.0.0.1:42218)"
+            )
+        from graphmetrics.web import remote
+
+        reader = remote.RRDCachedReader(web, web.rrdcached)
+        listing = remote.Listing(reader, web.series_check_interval)
+        return reader, remote.ListedSeries(listing), Reader(remote.ListedTree(listing), reader)
     local = LocalReader(web)
     return local, LocalSeries(web), Reader(MetricTree(str(web.rrd_dir)), local)
 

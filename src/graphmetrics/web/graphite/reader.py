@@ -27,7 +27,8 @@ MAX_POINTS = 500_000
 
 
 class Tree(Protocol):
-    """What finds Graphite names: :class:`~.tree.MetricTree` on local files."""
+    """What finds Graphite names: :class:`~.tree.MetricTree` (local files) or
+    :class:`~graphmetrics.web.remote.ListedTree` (an rrdcached storage node)."""
 
     def find(self, pattern: str) -> list[Node]: ...
 
