@@ -10,8 +10,12 @@ every request of the app (thread-safe); views find it with ``request.find_servic
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyramid.config import Configurator
 from pyramid.registry import Registry
+from pyramid.request import Request
+from pyramid_services import find_service_factory
 from zope.interface import implementer
 
 from graphmetrics.settings import SettingsError
@@ -22,6 +26,18 @@ from graphmetrics.web.graphite.tree import MetricTree
 from graphmetrics.web.interfaces import IGraphiteFinder, IRRDReader, ISeriesIndex
 from graphmetrics.web.reader import LocalReader, Renderer
 from graphmetrics.web.series_index import SeriesIndex
+
+
+def find(request: Request, iface: Any) -> Any:
+    """The service registered for ``iface``: ``request.find_service(iface)``, without
+    building pyramid_services' per-request container when the service is one shared
+    object (every service here but the saved graphs' session-bound one).
+
+    That container costs about as much as the rest of a cached ``/render``.
+    """
+    factory = find_service_factory(request, iface)
+    service = getattr(factory, "service", None)
+    return request.find_service(iface) if service is None else service
 
 
 @implementer(ISeriesIndex)

@@ -30,6 +30,7 @@ from graphmetrics.web.graphite.reader import ReadError
 from graphmetrics.web.graphite.series import Series
 from graphmetrics.web.graphite.tree import Node, PatternError
 from graphmetrics.web.interfaces import IGraphiteFinder
+from graphmetrics.web.services import find
 
 VERSION = "1.1.8"
 MAX_TARGETS = 100
@@ -77,7 +78,7 @@ def _flag(params: Any, name: str) -> bool:
 # -- find / expand -------------------------------------------------------------
 def _find(request: Request, query: str) -> list[Node]:
     try:
-        return list(request.find_service(IGraphiteFinder).find(query))
+        return list(find(request, IGraphiteFinder).find(query))
     except PatternError as exc:
         raise BadRequest(f"query: {exc}") from None
 
@@ -206,7 +207,7 @@ def evaluate(request: Request, params: Any) -> tuple[list[Series], int, int, Any
         factor = float(params.get("xFilesFactor", 0) or 0)
     except ValueError:
         raise BadRequest(f"xFilesFactor: not a number: {params.get('xFilesFactor')!r}") from None
-    read = request.find_service(IGraphiteFinder)
+    read = find(request, IGraphiteFinder)
 
     def fetch(pattern: str, s: int, e: int, n: int) -> list[Series]:
         return read.fetch(pattern, s, e, n, factor)

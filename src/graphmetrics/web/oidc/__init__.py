@@ -23,6 +23,7 @@ from graphmetrics.web.interfaces import IOIDCProvider
 from graphmetrics.web.oidc.allow import check_settings
 from graphmetrics.web.oidc.flow import TRANSACTION_SECONDS
 from graphmetrics.web.oidc.provider import Provider
+from graphmetrics.web.services import find
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def enabled(request: Request) -> bool:
 
 
 def provider(request: Request) -> Provider:
-    found: Provider = request.find_service(IOIDCProvider)
+    found: Provider = find(request, IOIDCProvider)
     return found
 
 

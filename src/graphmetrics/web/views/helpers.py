@@ -24,6 +24,7 @@ from graphmetrics.saved.services import (
 from graphmetrics.text import brief, quoted
 from graphmetrics.web import tracelog
 from graphmetrics.web.interfaces import ISeriesIndex
+from graphmetrics.web.services import find
 
 # The largest JSON body read (a page of 100 graphs is far less); waitress refuses
 # bigger bodies before the app sees them (max_request_body_size in the ini files).
@@ -129,5 +130,5 @@ def page_data(request: Request, page: Page) -> dict[str, Any]:
 
 def tracelog_instances(request: Request) -> list[tracelog.Instance]:
     """The tracelog instances, from the series index service."""
-    found: list[tracelog.Instance] = request.find_service(ISeriesIndex).tracelog_instances()
+    found: list[tracelog.Instance] = find(request, ISeriesIndex).tracelog_instances()
     return found

@@ -33,6 +33,7 @@ from graphmetrics.web import graphdef
 from graphmetrics.web.config import WebSettings
 from graphmetrics.web.errors import http_status
 from graphmetrics.web.interfaces import IRRDReader
+from graphmetrics.web.services import find
 
 NEAR_NOW = 2 * 3600
 SHORT_MAX_AGE = 30
@@ -90,7 +91,7 @@ def render_view(request: Request) -> Response:
         req = graphdef.parse_request(items, now, web.render_max_work)
     except graphdef.GraphDefError as exc:
         return error_response(request, str(exc), 400, exc.param)
-    reader = request.find_service(IRRDReader)
+    reader = find(request, IRRDReader)
     try:
         prepared = reader.prepare(req)
     except files.FileError as exc:

@@ -13,6 +13,7 @@ from pyramid.view import view_config
 from graphmetrics.text import quoted
 from graphmetrics.web.interfaces import ISeriesIndex
 from graphmetrics.web.series_index import SearchError
+from graphmetrics.web.services import find
 
 
 @view_config(route_name="series", request_method="GET", renderer="json", permission="view")
@@ -27,7 +28,7 @@ def series_view(request: Request) -> dict[str, Any]:
             page = int(params.get("page", "1"))
         except ValueError:
             raise SearchError("page", f"must be an integer, got {quoted(params['page'])}") from None
-        found: dict[str, Any] = request.find_service(ISeriesIndex).search(query, page)
+        found: dict[str, Any] = find(request, ISeriesIndex).search(query, page)
         # new files show up within the index's check interval: no reuse without asking
         request.response.headers["Cache-Control"] = "private, no-cache"
         return found
