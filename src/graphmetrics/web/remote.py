@@ -14,6 +14,7 @@ daemon only (librrd keeps one daemon connection per process).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +33,8 @@ from graphmetrics.web.reader import Renderer
 from graphmetrics.web.series_index import Names, SeriesIndex
 
 SUFFIX = ".rrd"
+# rrdcached's protocol is one command a line, words split at spaces
+_NOT_IN_PROTOCOL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def _unavailable(exc: Exception) -> files.StorageUnavailable:
@@ -61,6 +64,11 @@ class RRDCachedReader(Renderer):
             if rel in names:
                 continue
             parts = files.check_relative(rel, name)
+            if _NOT_IN_PROTOCOL.search(rel):
+                raise files.FileError(
+                    f"RRD path {rel!r} cannot be read from rrdcached: it has a space or "
+                    f"control character (series {name})"
+                )
             if len(parts) < 2 or parts[0] not in self.kinds:
                 known = ", ".join(f"{kind}/" for kind in sorted(self.kinds))
                 raise files.FileError(f"RRD path {rel!r} is not under {known} (series {name})")

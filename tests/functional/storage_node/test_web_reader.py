@@ -17,6 +17,7 @@ import pytest
 import webtest
 
 from graphmetrics.rrd import cached
+from graphmetrics.rrd.files import FileError
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.settings import SettingsError
 from graphmetrics.web.interfaces import IRRDReader
@@ -110,6 +111,9 @@ def test_render_errors_on_the_node(apps: tuple[webtest.TestApp, webtest.TestApp]
     assert missing.json["error"] == "no RRD file 'tracelog/none' (series s0)"
     bad = remote.get("/render", {"series": "elsewhere/x:rpm", "format": "json"}, status=400)
     assert "is not under metrics/, tracelog/" in bad.json["error"]
+    spaced = registered(remote, IRRDReader)
+    with pytest.raises(FileError, match="has a space or control character"):
+        spaced.resolve([("metrics/a b", "s0")])
 
 
 def test_graphite_finds_and_renders_the_node(
