@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.helpers import wait_for
+from tests.helpers import free_port, wait_for
+from tests.helpers import listening as tcp_listening
 
 
 def listening(sock: Path) -> bool:
@@ -42,6 +43,35 @@ def running_rrdcached(base: Path, work: Path) -> Iterator[str]:
     try:
         wait_listening(sock)
         yield f"unix:{sock}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+# SCALEOUT.md's storage node: the write socket takes everything, the TCP one only reads
+READ_ONLY = "FLUSH,FETCH,INFO,LAST,FIRST,LIST,PING,STATS"
+
+
+@contextmanager
+def storage_node(base: Path, work: Path) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+    """rrdcached as a storage node for files under ``base``: (write address on a UNIX
+    socket, read-only address on TCP 127.0.0.1, the process); writes only on FLUSH."""
+    base.mkdir(parents=True, exist_ok=True)
+    journal = work / "node-journal"
+    journal.mkdir(parents=True, exist_ok=True)
+    sock = work / "node-write.sock"
+    port = free_port()
+    proc = subprocess.Popen(
+        ["rrdcached", "-g", "-B", "-R", "-O", "-b", str(base), "-j", str(journal)]
+        + ["-p", str(work / "node.pid"), "-F", "-w", "3600", "-z", "1"]
+        + ["-l", f"unix:{sock}", "-P", READ_ONLY, "-l", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_listening(sock)
+        wait_for(lambda: tcp_listening(port), what=f"rrdcached listening on port {port}")
+        yield f"unix:{sock}", f"127.0.0.1:{port}", proc
     finally:
         proc.terminate()
         proc.wait(timeout=10)

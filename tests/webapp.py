@@ -22,6 +22,7 @@ from typing import Any
 
 from pyramid.paster import get_appsettings
 from pyramid.router import Router
+from pyramid_services import find_service_factory
 from webtest import TestApp
 
 from graphmetrics.web import configure, tracelog
@@ -58,6 +59,12 @@ def wsgi_app(settings: dict[str, Any]) -> Router:
 def testapp(settings: dict[str, Any]) -> TestApp:
     """A WebTest client of a new app; nobody signed in."""
     return TestApp(wsgi_app(settings))
+
+
+def registered(app: TestApp | Router, iface: Any) -> Any:
+    """The service the app registered for ``iface`` (one object shared by its requests)."""
+    router = app.app if isinstance(app, TestApp) else app
+    return find_service_factory(router, iface).service
 
 
 def sign_in(app: TestApp, user: str) -> TestApp:

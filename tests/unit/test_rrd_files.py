@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from graphmetrics.rrd.files import FileError, RRDFiles
+from graphmetrics.web.errors import http_status
 
 
 def touch(path: Path, data: bytes = b"rrd") -> Path:
@@ -45,18 +46,18 @@ def test_paths_and_stamp(rrd_dir: Path) -> None:
 
 @pytest.mark.parametrize("rel", ["/etc/passwd", "a/../b", "a//b", "./a", "a/.", "a\x00b"])
 def test_bad_paths_are_400(rrd_dir: Path, rel: str) -> None:
-    assert refused(RRDFiles(rrd_dir), rel).status == 400
+    assert http_status(refused(RRDFiles(rrd_dir), rel)) == 400
 
 
 def test_missing_file_directory_and_rrd_dir_are_404(rrd_dir: Path, tmp_path: Path) -> None:
     touch(rrd_dir / "tracelog" / "a.rrd")
     files = RRDFiles(rrd_dir)
-    assert refused(files, "tracelog/none").status == 404
-    assert refused(files, "metrics/nodir/a").status == 404
-    assert refused(files, "tracelog/a/deeper").status == 404
+    assert http_status(refused(files, "tracelog/none")) == 404
+    assert http_status(refused(files, "metrics/nodir/a")) == 404
+    assert http_status(refused(files, "tracelog/a/deeper")) == 404
     (rrd_dir / "tracelog" / "d.rrd").mkdir()
-    assert refused(files, "tracelog/d").status == 404
-    assert refused(RRDFiles(tmp_path / "absent"), "tracelog/a").status == 404
+    assert http_status(refused(files, "tracelog/d")) == 404
+    assert http_status(refused(RRDFiles(tmp_path / "absent"), "tracelog/a")) == 404
 
 
 def test_a_remembered_directory_swapped_for_a_symlink_out_is_refused(
@@ -69,7 +70,7 @@ def test_a_remembered_directory_swapped_for_a_symlink_out_is_refused(
     shutil.rmtree(rrd_dir / "metrics")
     os.symlink(tmp_path / "outside", rrd_dir / "metrics")
     error = refused(files, "metrics/host/m")
-    assert error.status == 400 and "leaves the RRD directory" in str(error)
+    assert http_status(error) == 400 and "leaves the RRD directory" in str(error)
 
 
 def test_a_remembered_directory_recreated_is_resolved_again(rrd_dir: Path) -> None:
@@ -77,7 +78,7 @@ def test_a_remembered_directory_recreated_is_resolved_again(rrd_dir: Path) -> No
     files = RRDFiles(rrd_dir)
     first = resolve(files, "tracelog/a")
     shutil.rmtree(rrd_dir / "tracelog")
-    assert refused(files, "tracelog/a").status == 404
+    assert http_status(refused(files, "tracelog/a")) == 404
     touch(rrd_dir / "tracelog" / "a.rrd")
     assert resolve(files, "tracelog/a") == first
 
@@ -94,7 +95,7 @@ def test_symlinks_inside_are_followed_and_out_refused(rrd_dir: Path, tmp_path: P
         "tracelog/a": f"{real}/store/a.rrd",
         "tracelog/b": f"{real}/store/a.rrd",
     }
-    assert refused(files, "tracelog/c").status == 400
+    assert http_status(refused(files, "tracelog/c")) == 400
 
 
 def test_only_the_known_kinds_are_read(rrd_dir: Path) -> None:
@@ -103,7 +104,7 @@ def test_only_the_known_kinds_are_read(rrd_dir: Path) -> None:
     files = RRDFiles(rrd_dir)
     for rel in ("store/a", "top", "tracelogx/a"):
         error = refused(files, rel)
-        assert error.status == 400 and "is not under metrics/, tracelog/" in str(error)
+        assert http_status(error) == 400 and "is not under metrics/, tracelog/" in str(error)
     assert resolve(RRDFiles(rrd_dir, kinds=("store",)), "store/a")
 
 

@@ -42,11 +42,15 @@ Stamp = tuple[tuple[str, int, int], ...]
 
 
 class FileError(Exception):
-    """A series path that cannot be read; ``status`` is the HTTP status to answer."""
+    """A series path that cannot be read: a bad one unless a subclass says otherwise."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+
+class SeriesNotFound(FileError):
+    """The series path is well formed but no RRD file is there."""
+
+
+class StorageUnavailable(FileError):
+    """The storage (rrdcached) could not be asked; trying again later may work."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,8 @@ class RRDFiles:
     def resolve(self, rels: Iterable[tuple[str, str]]) -> GraphFiles:
         """``rels`` are (series path, series name) pairs; the name is for messages.
 
-        Raises :class:`FileError` 400 for a bad path, one outside the known kinds'
-        folders or one leaving the directory, 404 for a missing file.
+        Raises :class:`FileError` for a bad path, one outside the known kinds'
+        folders or one leaving the directory, :class:`SeriesNotFound` for a missing file.
         """
         base = self._real_base()
         paths: dict[str, str] = {}
@@ -98,7 +102,7 @@ class RRDFiles:
                 known = ", ".join(f"{kind}/" for kind in sorted(self.kinds))
                 raise FileError(f"RRD path {rel!r} is not under {known} (series {name})")
             if base is None:
-                raise FileError(f"no RRD file {rel!r} (series {name})", status=404)
+                raise SeriesNotFound(f"no RRD file {rel!r} (series {name})")
             head = "/".join(parts[:-1])
             if head not in checked:
                 checked[head] = self._directory(base, head)
@@ -162,12 +166,12 @@ class RRDFiles:
                 raise FileError(f"RRD path {rel!r} leaves the RRD directory (series {name})")
             return _regular(path, os.stat(path), rel, name)
         except OSError:
-            raise FileError(f"no RRD file {rel!r} (series {name})", status=404) from None
+            raise SeriesNotFound(f"no RRD file {rel!r} (series {name})") from None
 
 
 def _regular(path: str, st: os.stat_result, rel: str, name: str) -> tuple[str, os.stat_result]:
     if not stat.S_ISREG(st.st_mode):
-        raise FileError(f"no RRD file {rel!r} (series {name})", status=404)
+        raise SeriesNotFound(f"no RRD file {rel!r} (series {name})")
     return path, st
 
 
@@ -177,7 +181,7 @@ def flush(paths: Iterable[str], daemon: str | None) -> None:
         try:
             rrdtool.flushcached("--daemon", daemon, *paths)
         except rrdtool.OperationalError as exc:
-            raise FileError(f"rrdcached: {exc}", status=503) from None
+            raise StorageUnavailable(f"rrdcached: {exc}") from None
 
 
 def restamp(files: GraphFiles) -> GraphFiles:
@@ -187,6 +191,6 @@ def restamp(files: GraphFiles) -> GraphFiles:
         try:
             st = os.stat(files.paths[rel])
         except OSError:
-            raise FileError(f"no RRD file {rel!r}", status=404) from None
+            raise SeriesNotFound(f"no RRD file {rel!r}") from None
         stamp.append((rel, st.st_mtime_ns, st.st_size))
     return GraphFiles(files.paths, tuple(stamp))

@@ -142,11 +142,11 @@ class RenderRequest:
 
 
 class RenderError(Exception):
-    """A definition rrdtool cannot draw; ``status`` is the HTTP status to answer."""
+    """A definition rrdtool cannot draw: the asker's to fix unless a subclass says otherwise."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+
+class ReadFailed(RenderError):
+    """rrdtool could not read or draw what the server gave it: the server's problem."""
 
 
 @dataclass(frozen=True)
@@ -317,7 +317,7 @@ def render(req: RenderRequest, files: Files, args: Sequence[str]) -> Rendered:
 
 
 def draw(job: Job) -> Rendered:
-    """Run rrdtool for ``job``; its complaints become :class:`RenderError` 400.
+    """Run rrdtool for ``job``; its complaints become :class:`RenderError`.
 
     Not thread-safe for images (librrd's fonts): one call at a time per process.
     """
@@ -496,7 +496,7 @@ def fetch(path: str, start: int, end: int, daemon: str | None = None) -> Fetched
     try:
         (first, _last, step), names, rows = rrdtool.fetch(*args)
     except rrdtool.OperationalError as exc:
-        raise RenderError(f"rrdtool fetch: {exc}", 500) from None
+        raise ReadFailed(f"rrdtool fetch: {exc}") from None
     return Fetched(int(first), int(step), tuple(names), list(rows))
 
 
@@ -536,4 +536,14 @@ def draw_lines(
             with GRAPH_LOCK:
                 return bytes(rrdtool.graphv("-", *args)["image"])
         except rrdtool.OperationalError as exc:
-            raise RenderError(f"rrdtool graph: {exc}", 500) from None
+            raise ReadFailed(f"rrdtool graph: {exc}") from None
+
+
+def data_sources(path: str, daemon: str | None = None) -> tuple[str, ...]:
+    """The data source names of one file, sorted (from ``rrdtool info``)."""
+    args = [path, "--daemon", daemon] if daemon else [path]
+    try:
+        info = rrdtool.info(*args)
+    except rrdtool.OperationalError as exc:
+        raise ReadFailed(f"rrdtool info: {exc}") from None
+    return tuple(sorted({key[3:].split("]")[0] for key in info if key.startswith("ds[")}))

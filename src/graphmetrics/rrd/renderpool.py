@@ -5,11 +5,11 @@ threads must draw one graph at a time: one slow graph then holds every user's.
 Here each graph goes to one of ``size`` single-threaded worker processes instead
 (started on demand, at most ``size``, which also puts every core to work).  A
 request waits at most ``deadline`` seconds for an idle worker (else
-:class:`RenderBusy`, 503: waiting costs nothing, so a busy moment is not cut
+:class:`RenderBusy`: waiting costs nothing, so a busy moment is not cut
 short by another request's drawing time), then at most ``deadline`` seconds for
 its graph: past it the worker is killed (a graph cannot be interrupted otherwise),
 a new one is started by the next request that needs it, and the request gets
-:class:`RenderTimeout` (504).
+:class:`RenderTimeout`.
 
 A light graph (:func:`~graphmetrics.rrd.graph.is_light`: milliseconds of work) is
 drawn in the web process itself when no other is being drawn there: handing it to
@@ -37,17 +37,11 @@ from graphmetrics.rrd.graph import GRAPH_LOCK, Job, Rendered, RenderError, draw
 
 
 class RenderBusy(RenderError):
-    """Every worker stayed busy until the request's deadline."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, status=503)
+    """No worker could draw the graph (all busy until the deadline, or one broke)."""
 
 
 class RenderTimeout(RenderError):
     """The graph was not drawn by the deadline; its worker was killed."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, status=504)
 
 
 def _serve(conn: Connection) -> None:
@@ -67,9 +61,9 @@ def _serve(conn: Connection) -> None:
         try:
             answer: tuple = ("ok", draw(job))
         except RenderError as exc:
-            answer = ("error", str(exc), exc.status)
-        except Exception as exc:  # a bug: the request gets a 503, the worker goes on
-            answer = ("error", f"render worker failed: {type(exc).__name__}: {exc}", 503)
+            answer = ("error", exc)
+        except Exception as exc:  # a bug: the request is told to retry, the worker goes on
+            answer = ("error", RenderBusy(f"render worker failed: {type(exc).__name__}: {exc}"))
         conn.send(answer)
 
 
@@ -157,7 +151,8 @@ class RenderPool:
         if answer[0] == "ok":
             rendered: Rendered = answer[1]
             return rendered
-        raise RenderError(answer[1], answer[2])
+        error: RenderError = answer[1]
+        raise error
 
     def _acquire(self, until: float) -> _Worker:
         """An idle worker, or a new one while there are fewer than ``size``, by ``until``."""

@@ -74,6 +74,7 @@ def configure(settings: dict[str, Any] | None = None) -> Configurator:
     config.include(".oidc")
     config.include("graphmetrics.saved")
     config.include(".health")
+    config.include(".services")
     config.include(".routes")
     config.scan(".views")
     config.scan(".graphite.views")

@@ -48,6 +48,17 @@ def parse_list(text: str) -> tuple[str, ...]:
     return tuple(v for v in text.replace(",", " ").split() if v)
 
 
+READERS = ("local", "rrdcached")
+
+
+def parse_reader(text: str) -> str:
+    """Where RRD data is read: ``local`` files or an ``rrdcached`` storage node."""
+    value = text.strip().lower()
+    if value not in READERS:
+        raise ValueError(f"must be one of {', '.join(READERS)}, got {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class WebSettings:
     rrd_dir: Path = option(
@@ -77,7 +88,16 @@ class WebSettings:
         parse=positive_int,
     )
     rrdcached: str | None = option(
-        None, "rrdcached address to flush before reading", parse=parse_optional_str
+        None,
+        "rrdcached address: flushed before reading (reader = local), or the storage node "
+        "every read goes to (reader = rrdcached)",
+        parse=parse_optional_str,
+    )
+    reader: str = option(
+        "local",
+        "where RRD data is read: local (files under rrd_dir) or rrdcached (the storage "
+        "node at the rrdcached address, relative paths, no local disk)",
+        parse=parse_reader,
     )
     dev_login: bool = option(
         False, "allow /login?user=NAME without an identity provider", parse=parse_bool

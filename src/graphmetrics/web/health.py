@@ -6,23 +6,20 @@ look at the RRD folder.  A check answers None when all is well, or a short reaso
 for the answer (no host names or paths: ``/healthz`` needs no sign-in); details go
 to the log, once per change.
 
-Features add their own with ``config.add_health_check(name, check)``.  The storage
-check is where a remote storage node is asked instead of the local disk (issue #13:
-an rrdcached reader backend sends ``PING`` there).
+Features add their own with ``config.add_health_check(name, check)``: the RRD reader
+service (:mod:`graphmetrics.web.services`) adds ``storage``, which lists the RRD
+folder (``reader = local``) or PINGs the storage node (``reader = rrdcached``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 
 from pyramid.config import Configurator
 from pyramid.registry import Registry
 from sqlalchemy import Engine, text
-
-from graphmetrics.web.config import WebSettings
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +36,6 @@ def database_check(registry: Registry) -> str | None:
     except Exception as exc:
         log.debug("database check failed", exc_info=True)
         return _reason("cannot query", exc)
-    return None
-
-
-def storage_check(registry: Registry) -> str | None:
-    """The RRD folder can be listed (an rrdcached reader backend would PING instead)."""
-    settings: WebSettings = registry.settings["graphmetrics"]
-    try:
-        with os.scandir(settings.rrd_dir) as entries:
-            next(entries, None)
-    except OSError as exc:
-        return _reason("cannot list the RRD folder", exc)
     return None
 
 
@@ -89,4 +75,3 @@ def includeme(config: Configurator) -> None:
     config.registry[CHECKS] = HealthChecks()
     config.add_directive("add_health_check", add_health_check)
     config.add_health_check("database", database_check)
-    config.add_health_check("storage", storage_check)

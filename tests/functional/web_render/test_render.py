@@ -22,7 +22,7 @@ from graphmetrics.rrd.graph import graph_args, resolve_files
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.web.graphdef import parse_request
-from graphmetrics.web.views.render import render_cache
+from graphmetrics.web.interfaces import IRRDReader
 from tests.functional.web_render.conftest import (
     INST1,
     INST2,
@@ -33,6 +33,7 @@ from tests.functional.web_render.conftest import (
     minute,
 )
 from tests.helpers import wait_for
+from tests.webapp import registered
 
 
 def iso(ts: int) -> str:
@@ -246,10 +247,10 @@ def test_render_cache_holds_answers_unless_disabled(data_dir: Path) -> None:
     first = cached.get("/render", params)
     second = cached.get("/render", params)
     assert first.body == second.body
-    assert len(render_cache(cached.app.registry)) == 1
+    assert len(registered(cached, IRRDReader).cache) == 1
     uncached = make_app(data_dir, render_cache_entries="0")
     assert uncached.get("/render", params).body == first.body
-    assert len(render_cache(uncached.app.registry)) == 0
+    assert len(registered(uncached, IRRDReader).cache) == 0
 
 
 def test_head_request(app: webtest.TestApp) -> None:

@@ -12,8 +12,9 @@ import pytest
 import webtest
 
 from graphmetrics.rrd.graph import ERROR_SIZE
-from graphmetrics.web.views.render import render_state
+from graphmetrics.web.interfaces import IRRDReader
 from tests.functional.web_render.conftest import INST1, T0, minute
+from tests.webapp import registered
 
 
 def graph(**extra: Any) -> str:
@@ -167,7 +168,7 @@ def test_error_images_are_small_whatever_the_size_asked(app: webtest.TestApp) ->
         res = app.get("/render", {**params, "width": "4000", "height": "4000"}, status="4*")
         assert int.from_bytes(res.body[16:20], "big") == ERROR_SIZE[0]
         assert int.from_bytes(res.body[20:24], "big") == ERROR_SIZE[1]
-    assert render_state(app.app.registry).pool.started == 0  # no worker drew them
+    assert registered(app, IRRDReader).pool.started == 0  # no worker drew them
 
 
 def test_tiny_error_image_still_an_image(app: webtest.TestApp) -> None:

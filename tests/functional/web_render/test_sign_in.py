@@ -12,9 +12,10 @@ import pytest
 import webtest
 
 from graphmetrics.rrd.graph import ERROR_SIZE
-from graphmetrics.web.views.render import render_state
+from graphmetrics.web.interfaces import IRRDReader
 from tests.functional.web_render.conftest import INST1, T0, anonymous_app, make_app, minute
 from tests.helpers import sign_out
+from tests.webapp import registered
 
 RANGE = {"series": f"{INST1}:rpm", "start": str(T0), "end": str(minute(60))}
 REFUSAL = "sign in first (/login)"
@@ -60,7 +61,7 @@ def test_anonymous_refusal_is_small_fixed_and_never_drawn_by_a_worker(
     assert len(bodies.pop()) < 20_000
     svg = anonymous.get("/render", {"width": "4000", "format": "svg"}, status=403)
     assert f'width="{ERROR_SIZE[0]}" height="{ERROR_SIZE[1]}"'.encode() in svg.body
-    assert render_state(anonymous.app.registry).pool.started == 0
+    assert registered(anonymous, IRRDReader).pool.started == 0
 
 
 def test_anonymous_render_as_json_and_csv(anonymous: webtest.TestApp) -> None:

@@ -11,14 +11,26 @@ value written at ``T``) is the point at ``T``: the sample a collector wrote at
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
+from typing import Protocol
+
+from zope.interface import implementer
 
 from graphmetrics.rrd import files, graph
+from graphmetrics.web.errors import http_status
 from graphmetrics.web.graphite.series import Series
-from graphmetrics.web.graphite.tree import MetricTree, Node, PatternError
+from graphmetrics.web.graphite.tree import Node, PatternError
+from graphmetrics.web.interfaces import IGraphiteFinder
+from graphmetrics.web.reader import Renderer
 
 MAX_SERIES = 2000
 MAX_POINTS = 500_000
+
+
+class Tree(Protocol):
+    """What finds Graphite names: :class:`~.tree.MetricTree` (local files) or
+    :class:`~graphmetrics.web.remote.ListedTree` (an rrdcached storage node)."""
+
+    def find(self, pattern: str) -> list[Node]: ...
 
 
 class ReadError(Exception):
@@ -38,13 +50,16 @@ def window(start: int, end: int, step: int) -> tuple[int, int]:
     return first, stop
 
 
+@implementer(IGraphiteFinder)
 class Reader:
-    """Reads series for path patterns: :class:`MetricTree` names, :class:`RRDFiles` paths."""
+    """Reads series for path patterns: the tree's names, the RRD reader's data."""
 
-    def __init__(self, rrd_dir: Path, rrd_files: files.RRDFiles, daemon: str | None) -> None:
-        self.tree = MetricTree(str(rrd_dir))
-        self.files = rrd_files
-        self.daemon = daemon
+    def __init__(self, tree: Tree, rrd: Renderer) -> None:
+        self.tree = tree
+        self.rrd = rrd
+
+    def find(self, pattern: str) -> list[Node]:
+        return self.tree.find(pattern)
 
     def fetch(self, pattern: str, start: int, end: int, now: int, xff: float = 0.0) -> list[Series]:
         if start > now:
@@ -60,15 +75,16 @@ class Reader:
         for leaf in leaves:
             by_file[leaf.rel].append(leaf)
         try:
-            found = self.files.resolve((rel, nodes[0].path) for rel, nodes in by_file.items())
+            fetched_all = self.rrd.fetch(
+                ((rel, nodes[0].path) for rel, nodes in by_file.items()), start, end
+            )
         except files.FileError as exc:
-            raise ReadError(str(exc), exc.status) from None
+            raise ReadError(str(exc), http_status(exc)) from None
+        except graph.RenderError as exc:
+            raise ReadError(str(exc), http_status(exc)) from None
         result = []
         for rel, nodes in by_file.items():
-            try:
-                fetched = graph.fetch(found.paths[rel], start, end, self.daemon)
-            except graph.RenderError as exc:
-                raise ReadError(f"{rel}: {exc}", 500) from None
+            fetched = fetched_all[rel]
             first, stop = window(start, end, fetched.step)
             if (stop - first) // fetched.step > MAX_POINTS:
                 raise ReadError(f"more than {MAX_POINTS} points per series: shorten the range")

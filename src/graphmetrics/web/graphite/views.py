@@ -12,31 +12,29 @@ import csv
 import io
 import json
 import math
-import threading
 import time
 from datetime import datetime
 from typing import Any
 
-from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from graphmetrics.rrd import graph
-from graphmetrics.web.config import WebSettings
+from graphmetrics.web.errors import http_status
 from graphmetrics.web.graphite import functions as _functions  # noqa: F401 - registers them
 from graphmetrics.web.graphite.attime import TimeError, parse_attime, zone
 from graphmetrics.web.graphite.evaluator import FUNCTIONS, Context, evaluate_target
 from graphmetrics.web.graphite.grammar import TargetError, parse_target
-from graphmetrics.web.graphite.reader import Reader, ReadError
+from graphmetrics.web.graphite.reader import ReadError
 from graphmetrics.web.graphite.series import Series
 from graphmetrics.web.graphite.tree import Node, PatternError
-from graphmetrics.web.views.render import render_state
+from graphmetrics.web.interfaces import IGraphiteFinder
+from graphmetrics.web.services import find
 
 VERSION = "1.1.8"
 MAX_TARGETS = 100
 MAX_POINTS = 1_000_000
-_LOCK = threading.Lock()
 
 
 class BadRequest(Exception):
@@ -45,19 +43,6 @@ class BadRequest(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-def reader(registry: Registry) -> Reader:
-    found: Reader | None = getattr(registry, "graphmetrics_graphite", None)
-    if found is None:
-        with _LOCK:
-            found = getattr(registry, "graphmetrics_graphite", None)
-            if found is None:
-                web: WebSettings = registry.settings["graphmetrics"]
-                state = render_state(registry)
-                found = Reader(web.rrd_dir, state.files, web.rrdcached)
-                registry.graphmetrics_graphite = found
-    return found
 
 
 def _params(request: Request) -> Any:
@@ -93,7 +78,7 @@ def _flag(params: Any, name: str) -> bool:
 # -- find / expand -------------------------------------------------------------
 def _find(request: Request, query: str) -> list[Node]:
     try:
-        return reader(request.registry).tree.find(query)
+        return list(find(request, IGraphiteFinder).find(query))
     except PatternError as exc:
         raise BadRequest(f"query: {exc}") from None
 
@@ -222,7 +207,7 @@ def evaluate(request: Request, params: Any) -> tuple[list[Series], int, int, Any
         factor = float(params.get("xFilesFactor", 0) or 0)
     except ValueError:
         raise BadRequest(f"xFilesFactor: not a number: {params.get('xFilesFactor')!r}") from None
-    read = reader(request.registry)
+    read = find(request, IGraphiteFinder)
 
     def fetch(pattern: str, s: int, e: int, n: int) -> list[Series]:
         return read.fetch(pattern, s, e, n, factor)
@@ -286,7 +271,7 @@ def _png(series: list[Series], params: Any, start: int, end: int) -> Response:
     try:
         body = graph.draw_lines(lines, start, end, width, height, params.get("title", ""))
     except graph.RenderError as exc:
-        return _text(str(exc), exc.status)
+        return _text(str(exc), http_status(exc))
     return Response(body, content_type="image/png", cache_control="no-cache")
 
 

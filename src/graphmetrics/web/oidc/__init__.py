@@ -1,7 +1,8 @@
 """Signing in through an OpenID Connect provider (authorization code flow with PKCE).
 
 ``config.include("graphmetrics.web.oidc")`` does nothing unless ``oidc_issuer`` is
-set; then it registers the :class:`~.provider.Provider` and the signed cookie that
+set; then it registers the :class:`~.provider.Provider` as the
+:class:`~graphmetrics.web.interfaces.IOIDCProvider` service and the signed cookie that
 carries a sign-in from the redirect to the callback.  The views are in
 :mod:`graphmetrics.web.views.oidc`; like every login method they end in
 ``pyramid.security.remember``.
@@ -18,23 +19,26 @@ from webob.cookies import SignedCookieProfile
 
 from graphmetrics.settings import SettingsError
 from graphmetrics.web.config import WebSettings
+from graphmetrics.web.interfaces import IOIDCProvider
 from graphmetrics.web.oidc.allow import check_settings
 from graphmetrics.web.oidc.flow import TRANSACTION_SECONDS
 from graphmetrics.web.oidc.provider import Provider
+from graphmetrics.web.services import find
 
 log = logging.getLogger(__name__)
 
-PROVIDER = "graphmetrics.oidc.provider"
 COOKIE_PROFILE = "graphmetrics.oidc.cookie"
 COOKIE = "graphmetrics_oidc"
 
 
 def enabled(request: Request) -> bool:
-    return PROVIDER in request.registry
+    """Is the provider registered (``oidc_issuer`` set)?"""
+    settings: WebSettings = request.registry.settings["graphmetrics"]
+    return bool(settings.oidc_issuer)
 
 
 def provider(request: Request) -> Provider:
-    found: Provider = request.registry[PROVIDER]
+    found: Provider = find(request, IOIDCProvider)
     return found
 
 
@@ -53,7 +57,8 @@ def includeme(config: Configurator) -> None:
             "(GRAPHMETRICS_OIDC_CLIENT_ID, or oidc_client_id in the ini file)"
         )
     check_settings(settings)
-    config.registry[PROVIDER] = Provider(settings)
+    config.include("pyramid_services")
+    config.register_service(Provider(settings), IOIDCProvider)
     secret = settings.auth_secret or secrets.token_urlsafe(32)
     config.registry[COOKIE_PROFILE] = SignedCookieProfile(
         secret,

@@ -20,7 +20,10 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import quote_plus, urlencode, urlsplit
 from urllib.request import Request, urlopen
 
+from zope.interface import implementer
+
 from graphmetrics.web.config import WebSettings
+from graphmetrics.web.interfaces import IOIDCProvider
 from graphmetrics.web.oidc import tokens
 from graphmetrics.web.oidc.flow import OIDCError, token_auth_method
 
@@ -62,6 +65,7 @@ def _error_text(exc: HTTPError) -> str:
     return str(exc.reason)
 
 
+@implementer(IOIDCProvider)
 class Provider:
     """One OpenID Connect provider, shared by every request of the app (thread-safe)."""
 

@@ -23,6 +23,8 @@ from graphmetrics.saved.services import (
 )
 from graphmetrics.text import brief, quoted
 from graphmetrics.web import tracelog
+from graphmetrics.web.interfaces import ISeriesIndex
+from graphmetrics.web.services import find
 
 # The largest JSON body read (a page of 100 graphs is far less); waitress refuses
 # bigger bodies before the app sees them (max_request_body_size in the ini files).
@@ -43,7 +45,6 @@ RESERVED_USERS = frozenset(
     }
 )
 SECTION_ROUTES = {"tracelog": "dashboard", "metrics": "metrics_page"}
-INSTANCE_INDEX = "graphmetrics.tracelog_index"
 
 
 def json_error(cls: type[HTTPException], message: str, **extra: Any) -> HTTPException:
@@ -128,9 +129,6 @@ def page_data(request: Request, page: Page) -> dict[str, Any]:
 
 
 def tracelog_instances(request: Request) -> list[tracelog.Instance]:
-    """The tracelog instances, from an index kept by the app (one per registry)."""
-    index: tracelog.InstanceIndex | None = request.registry.get(INSTANCE_INDEX)
-    if index is None:
-        index = tracelog.InstanceIndex(request.registry.settings["graphmetrics"].rrd_dir)
-        request.registry[INSTANCE_INDEX] = index
-    return index.instances()
+    """The tracelog instances, from the series index service."""
+    found: list[tracelog.Instance] = find(request, ISeriesIndex).tracelog_instances()
+    return found

@@ -20,90 +20,24 @@ area's geometry for drag-to-zoom: ``X-Graph-Left``, ``X-Graph-Top``,
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import threading
 import time
-from collections import OrderedDict
 from urllib.parse import unquote_to_bytes
 
-from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from graphmetrics.rrd import files, graph
-from graphmetrics.rrd.renderpool import RenderPool
 from graphmetrics.web import graphdef
-from graphmetrics.web.config import WebSettings, render_worker_count
+from graphmetrics.web.config import WebSettings
+from graphmetrics.web.errors import http_status
+from graphmetrics.web.interfaces import IRRDReader
+from graphmetrics.web.services import find
 
 NEAR_NOW = 2 * 3600
 SHORT_MAX_AGE = 30
 LONG_MAX_AGE = 86400
-CACHE_BYTES = 32 * 1024 * 1024
-
-
-class RenderCache:
-    """Least recently used answers, bounded by count and by total bytes."""
-
-    def __init__(self, entries: int, max_bytes: int = CACHE_BYTES) -> None:
-        self.entries = entries
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[str, graph.Rendered] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, key: str) -> graph.Rendered | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
-
-    def put(self, key: str, item: graph.Rendered) -> None:
-        if self.entries <= 0 or len(item.body) > self.max_bytes // 4:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            self._bytes += len(item.body) - (len(old.body) if old else 0)
-            self._items[key] = item
-            while len(self._items) > self.entries or self._bytes > self.max_bytes:
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= len(dropped.body)
-
-
-_CREATE_LOCK = threading.Lock()
-
-
-class RenderState:
-    """What ``/render`` keeps between requests: the answer cache, the file resolver and
-    the render workers."""
-
-    def __init__(self, registry: Registry) -> None:
-        self.web: WebSettings = registry.settings["graphmetrics"]
-        self.cache = RenderCache(self.web.render_cache_entries)
-        self.files = files.RRDFiles(self.web.rrd_dir)
-        workers = render_worker_count(self.web.render_workers, os.cpu_count())
-        self.pool = RenderPool(workers, self.web.render_deadline)
-
-
-def render_state(registry: Registry) -> RenderState:
-    state: RenderState | None = getattr(registry, "graphmetrics_render", None)
-    if state is None:
-        with _CREATE_LOCK:
-            state = getattr(registry, "graphmetrics_render", None)
-            if state is None:
-                state = RenderState(registry)
-                registry.graphmetrics_render = state
-    return state
-
-
-def render_cache(registry: Registry) -> RenderCache:
-    return render_state(registry).cache
 
 
 def error_response(request: Request, message: str, status: int, param: str = "") -> Response:
@@ -146,55 +80,36 @@ def query_items(request: Request) -> list[tuple[str, str]] | None:
     return items
 
 
-def _etag(fmt: str, args: list[str], stamp: files.Stamp) -> str:
-    """Hash of what decides the answer: format, rrdtool arguments and the data's stamp."""
-    text = "\n".join((fmt, *args, repr(stamp)))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
-def resolve(state: RenderState, req: graphdef.RenderRequest) -> files.GraphFiles:
-    """The definition's files and data stamp, flushed from rrdcached first if one is set."""
-    found = state.files.resolve((s.path, s.name) for s in req.graph.series)
-    if state.web.rrdcached:
-        files.flush(found.paths.values(), state.web.rrdcached)
-        found = files.restamp(found)
-    return found
-
-
 @view_config(route_name="render", request_method="GET", permission="view")
 def render_view(request: Request) -> Response:
-    state = render_state(request.registry)
+    web: WebSettings = request.registry.settings["graphmetrics"]
     now = int(time.time())
     items = query_items(request)
     if items is None:
         return error_response(request, "query: not valid UTF-8", 400, "query")
     try:
-        req = graphdef.parse_request(items, now, state.web.render_max_work)
+        req = graphdef.parse_request(items, now, web.render_max_work)
     except graphdef.GraphDefError as exc:
         return error_response(request, str(exc), 400, exc.param)
+    reader = find(request, IRRDReader)
     try:
-        found = resolve(state, req)
+        prepared = reader.prepare(req)
     except files.FileError as exc:
-        return error_response(request, str(exc), exc.status, "series")
-    args = graph.render_args(req, found.paths, state.web.rrdcached)
-    etag = f'"{_etag(req.format, args, found.stamp)}"'
+        return error_response(request, str(exc), http_status(exc), "series")
     max_age = SHORT_MAX_AGE if req.end >= now - NEAR_NOW else LONG_MAX_AGE
     cache_control = f"private, max-age={max_age}"
-    if etag[1:-1] in request.if_none_match:
-        return Response(status=304, headerlist=[("ETag", etag), ("Cache-Control", cache_control)])
-    rendered = state.cache.get(etag)
-    if rendered is None:
-        try:
-            job = graph.make_job(req, found.paths, args)
-            rendered = state.pool.render(job, light=graph.is_light(req))
-        except graph.RenderError as exc:
-            return error_response(request, str(exc), exc.status)
-        state.cache.put(etag, rendered)
+    if prepared.etag[1:-1] in request.if_none_match:
+        headers = [("ETag", prepared.etag), ("Cache-Control", cache_control)]
+        return Response(status=304, headerlist=headers)
+    try:
+        rendered = reader.draw(prepared)
+    except graph.RenderError as exc:
+        return error_response(request, str(exc), http_status(exc))
     headers = [
         ("Content-Type", rendered.content_type),
         ("Content-Length", str(len(rendered.body))),
         *rendered.headers,
-        ("ETag", etag),
+        ("ETag", prepared.etag),
         ("Cache-Control", cache_control),
     ]
     return Response(body=rendered.body, headerlist=headers)

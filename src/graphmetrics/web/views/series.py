@@ -5,31 +5,15 @@ Signed-in users only (permission ``view``); anyone else gets a 403 JSON error.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.view import view_config
 
 from graphmetrics.text import quoted
-from graphmetrics.web.config import WebSettings
-from graphmetrics.web.series_index import SearchError, SeriesIndex
-
-_CREATE_LOCK = threading.Lock()
-
-
-def series_index(registry: Registry) -> SeriesIndex:
-    """The app's one index, made on first use (setting ``series_check_interval``, s)."""
-    index: SeriesIndex | None = getattr(registry, "graphmetrics_series_index", None)
-    if index is None:
-        with _CREATE_LOCK:
-            index = getattr(registry, "graphmetrics_series_index", None)
-            if index is None:
-                web: WebSettings = registry.settings["graphmetrics"]
-                index = SeriesIndex(web.rrd_dir, check_interval=web.series_check_interval)
-                registry.graphmetrics_series_index = index
-    return index
+from graphmetrics.web.interfaces import ISeriesIndex
+from graphmetrics.web.series_index import SearchError
+from graphmetrics.web.services import find
 
 
 @view_config(route_name="series", request_method="GET", renderer="json", permission="view")
@@ -44,7 +28,7 @@ def series_view(request: Request) -> dict[str, Any]:
             page = int(params.get("page", "1"))
         except ValueError:
             raise SearchError("page", f"must be an integer, got {quoted(params['page'])}") from None
-        found = series_index(request.registry).search(query, page)
+        found: dict[str, Any] = find(request, ISeriesIndex).search(query, page)
         # new files show up within the index's check interval: no reuse without asking
         request.response.headers["Cache-Control"] = "private, no-cache"
         return found
