@@ -86,13 +86,12 @@ db_max_overflow = 4
 dev_login = true
 static_max_age = 0
 # >>> web reader backend: the ONE place that says where the web processes read RRDs.
-# Now: the storage node's files, read from its folder (this is one machine).
+# Through the storage node's read-only TCP socket (relative paths): the web tier needs
+# no disk of its own (docs/deployment.md); rrd_dir is required but not read then.
+# On one machine, reader = local with an empty rrdcached reads the folder directly.
+reader = rrdcached
+rrdcached = 127.0.0.1:{rrdcached_read}
 rrd_dir = {rrd_dir}
-rrdcached =
-# With the rrdcached reader backend, the web tier reads through the storage node's
-# read-only socket instead and needs no disk of its own (docs/deployment.md):
-# reader = rrdcached
-# rrdcached = 127.0.0.1:{rrdcached_read}
 # <<< web reader backend
 
 [graphmetrics]
