@@ -42,8 +42,9 @@ from typing import Any
 
 import rrdtool
 
-from graphmetrics.cli.kinesis import kinesis_client, tune_gc
+from graphmetrics.cli.kinesis import kinesis_client
 from graphmetrics.collect.checkpoint import CheckpointStore
+from graphmetrics.collect.instrumentation import tune_gc
 from graphmetrics.collect.kinesis import KinesisConsumer
 from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import ProcessWriter, Writer

@@ -20,8 +20,8 @@ from amazon_kclpy import messages
 from amazon_kclpy.kcl import CheckpointError
 
 from graphmetrics.collect.kcl import MetricRecordProcessor
-from graphmetrics.metrics.batch import WriteResult
 from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.writer import WriteResult
 from tests.disk import small_disk
 from tests.functional.kinesis.conftest import T0, record
 

@@ -22,9 +22,9 @@ from botocore.exceptions import ClientError
 
 from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
 from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable, WritesFailing
-from graphmetrics.metrics.batch import WriteResult
 from graphmetrics.metrics.writer import InlineWriter, Samples
 from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.writer import WriteResult
 from tests.disk import locked_by_another_process
 
 T0 = 1_700_000_100  # a multiple of 300

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import rrdtool
 
-from graphmetrics.metrics.batch import WriteResult
 from graphmetrics.metrics.writer import InlineWriter, ProcessWriter, Writer, WriterFailed
 from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.writer import WriteResult
 from tests.disk import locked_by_another_process
 
 T0 = 1_700_000_100

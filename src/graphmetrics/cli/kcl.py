@@ -293,7 +293,7 @@ def process(args: Sequence[str]) -> int:
         handler = logging.StreamHandler(sys.stderr)  # stdout is the protocol's
     handler.setFormatter(logging.Formatter(f"%(process)d {LOG_FORMAT}"))
     setup_logging(config.log_level, handler)
-    from graphmetrics.cli.kinesis import tune_gc
+    from graphmetrics.collect.instrumentation import tune_gc
     from graphmetrics.collect.kcl import MetricRecordProcessor, run_processor
     from graphmetrics.rrd.store import RRDStore
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 
 from graphmetrics import settings
 from graphmetrics.collect.checkpoint import CheckpointError, CheckpointStore
+from graphmetrics.collect.instrumentation import tune_gc
 from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable, WritesFailing
 from graphmetrics.collect.kinesis_wire import fast_get_records
 from graphmetrics.metrics.writer import ProcessWriter, WriterFailed
@@ -86,18 +86,6 @@ class KinesisSettings(CreateLimitSettings):
         parse=settings.parse_optional_str,
         metavar="ADDR",
     )
-
-
-def tune_gc() -> None:
-    """Collect garbage less often than CPython's default (every 700 new containers).
-
-    Decoding allocates several containers per record while the daemon holds large,
-    long-lived caches (name → path, last update per file); at the default thresholds
-    the full collections over those caches took up to a third of the end-to-end
-    time in bench/kinesis.py.  Nothing here makes reference cycles worth chasing
-    sooner.
-    """
-    gc.set_threshold(10_000, 10, 10)
 
 
 def make_client(config: KinesisSettings) -> KinesisClient:

@@ -7,8 +7,9 @@ each shard to a child process speaking the ``amazon_kclpy`` protocol on stdin/st
 This module is that child: it decodes records with the single-host collector's rules
 (:class:`~graphmetrics.metrics.batch.MetricBatch`: same decoding, same name → path,
 same bad-record counters) and writes them with the same write path
-(:func:`~graphmetrics.metrics.writer.write_and_flush`: one ``rrdtool.update`` per
-file, rrdcached flushed), keeping and retrying what cannot be written for now.
+(:class:`~graphmetrics.rrd.writer.RRDWriter` through an
+:class:`~graphmetrics.metrics.writer.InlineWriter`: one ``rrdtool.update`` per file,
+rrdcached flushed and verified), keeping and retrying what cannot be written for now.
 
 A checkpoint moves only after the batch's writes are done: files that cannot be
 written for now are retried with back-off (0.5 s up to 30 s) before anything is
@@ -38,9 +39,10 @@ from amazon_kclpy import kcl
 from amazon_kclpy.v3 import processor
 
 from graphmetrics.collect.kinesis import RETRY_FIRST, RETRY_MAX
-from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache, WriteResult
+from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import InlineWriter, Samples, Writer
 from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.writer import WriteCounters, WriteResult
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +59,8 @@ class Checkpointer(Protocol):
 
 
 @dataclass
-class ShardStats:
+class ShardStats(WriteCounters):
     records: int = 0
-    written: int = 0
-    skipped_old: int = 0
-    failed_files: int = 0
-    write_retries: int = 0
     checkpoints: int = 0
 
 
@@ -152,29 +150,23 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
         batch.add_records(self.shard_id, records)
         self.stats.records += batch.records
         total = WriteResult()
-        pending: Samples = batch.samples
+        result = self.write(batch.samples)
+        total.add_writes(result)
         delay = 0.0
-        while pending:
-            result = self.write(pending)
-            total.written += result.written
-            total.skipped_old += result.skipped_old
-            total.failed_files += result.failed_files
-            pending = result.retry
-            if pending:
-                delay = min(max(delay * 2, RETRY_FIRST), RETRY_MAX)
-                self.stats.write_retries += 1
-                log.error(
-                    "shard %s: %d files cannot be written for now (%s); not checkpointing, "
-                    "retrying in %.1fs",
-                    self.shard_id,
-                    len(pending),
-                    result.error,
-                    delay,
-                )
-                self.sleep(delay)
-        self.stats.written += total.written
-        self.stats.skipped_old += total.skipped_old
-        self.stats.failed_files += total.failed_files
+        while result.retry:
+            delay = min(max(delay * 2, RETRY_FIRST), RETRY_MAX)
+            log.error(
+                "shard %s: %d files cannot be written for now (%s); not checkpointing, "
+                "retrying in %.1fs",
+                self.shard_id,
+                len(result.retry),
+                result.error,
+                delay,
+            )
+            self.sleep(delay)
+            result = self.write({})  # the writer writes what it kept first
+            total.add_writes(result)
+        self.stats.add_writes(total)
         return total
 
     def write(self, samples: Samples) -> WriteResult:
@@ -214,23 +206,15 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
         rate = (self.stats.records - self._status_records) / max(now - self._status_time, 1e-9)
         self._status_time, self._status_records = now, self.stats.records
         self._status_due = now + self.status_interval
-        s, bad, store = self.stats, self.bad.counts, self.store.stats
+        s, bad = self.stats, self.bad.counts
         log.info(
-            "%s: shard %s records=%d (%.1f/s) written=%d skipped_old=%d failed_files=%d "
-            "write_retries=%d created=%d refused_files=%d refused_samples=%d unverified=%d "
-            "checkpoints=%d bad=%d {%s} millis_behind_latest=%s",
+            "%s: shard %s records=%d (%.1f/s) %s checkpoints=%d bad=%d {%s} "
+            "millis_behind_latest=%s",
             "finished" if final else "status",
             self.shard_id,
             s.records,
             rate,
-            s.written,
-            s.skipped_old,
-            s.failed_files,
-            s.write_retries,
-            store.created,
-            store.refused,
-            store.refused_samples,
-            store.unverified,
+            s.status(),
             s.checkpoints,
             sum(bad.values()),
             ", ".join(f"{reason}: {n}" for reason, n in sorted(bad.items())),

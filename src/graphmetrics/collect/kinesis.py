@@ -34,9 +34,10 @@ from graphmetrics.collect.kinesis_readers import (
     ShardReaders,
     list_shards,
 )
-from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache, WriteResult
+from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import InlineWriter, Writer
 from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.writer import WriteCounters
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -91,16 +92,8 @@ class Shard:
 
 
 @dataclass
-class Stats(FetchCounters):
+class Stats(FetchCounters, WriteCounters):
     records: int = 0
-    written: int = 0
-    skipped_old: int = 0
-    failed_files: int = 0
-    write_retries: int = 0
-    created: int = 0
-    refused_files: int = 0
-    refused_samples: int = 0
-    unverified: int = 0
     bad: BadRecords = field(default_factory=BadRecords)
 
 
@@ -354,7 +347,7 @@ class KinesisConsumer:
         if snapshot is None:
             return
         result = self.writer.wait()
-        self._count(result)
+        self.stats.add_writes(result)
         attempts, delay = 1, 0.0
         while result.retry:
             if self.stop_requested or (self._once and attempts >= ONCE_WRITE_ATTEMPTS):
@@ -371,10 +364,9 @@ class KinesisConsumer:
             )
             self._pause(delay)
             attempts += 1
-            self.stats.write_retries += 1
-            self.writer.start(result.retry)
+            self.writer.start({})  # the writer writes what it kept first
             result = self.writer.wait()
-            self._count(result)
+            self.stats.add_writes(result)
         self._mark_written(snapshot)
 
     def _mark_written(self, snapshot: dict[str, Checkpoint]) -> None:
@@ -394,15 +386,6 @@ class KinesisConsumer:
             if progress.closed:
                 shard.finished = True
                 self._next_discovery = self.clock()
-
-    def _count(self, result: WriteResult) -> None:
-        self.stats.written += result.written
-        self.stats.skipped_old += result.skipped_old
-        self.stats.failed_files += result.failed_files
-        self.stats.created += result.created
-        self.stats.refused_files += result.refused_files
-        self.stats.refused_samples += result.refused_samples
-        self.stats.unverified += result.unverified
 
     def _pause(self, seconds: float) -> None:
         """Sleep, waking up early for a stop request."""
@@ -500,23 +483,15 @@ class KinesisConsumer:
         finished = sum(1 for s in self.shards.values() if s.finished)
         bad = self.stats.bad.counts
         log.info(
-            "%s: stream %s shards=%d finished=%d records=%d (%.1f/s) written=%d skipped_old=%d "
-            "failed_files=%d write_retries=%d created=%d refused_files=%d refused_samples=%d "
-            "unverified=%d throttled=%d bad=%d {%s} millis_behind_latest=%s",
+            "%s: stream %s shards=%d finished=%d records=%d (%.1f/s) %s throttled=%d "
+            "bad=%d {%s} millis_behind_latest=%s",
             "finished" if final else "status",
             self.stream,
             len(self.shards),
             finished,
             self.stats.records,
             rate,
-            self.stats.written,
-            self.stats.skipped_old,
-            self.stats.failed_files,
-            self.stats.write_retries,
-            self.stats.created,
-            self.stats.refused_files,
-            self.stats.refused_samples,
-            self.stats.unverified,
+            self.stats.status(),
             self.stats.throttled,
             sum(bad.values()),
             ", ".join(f"{reason}: {n}" for reason, n in sorted(bad.items())),
