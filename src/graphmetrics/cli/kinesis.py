@@ -17,10 +17,15 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 from graphmetrics import settings
 from graphmetrics.collect.checkpoint import CheckpointError, CheckpointStore
 from graphmetrics.collect.instrumentation import tune_gc
-from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable, WritesFailing
+from graphmetrics.collect.kinesis import (
+    KinesisConsumer,
+    KinesisOptions,
+    StreamUnavailable,
+    WritesFailing,
+)
 from graphmetrics.collect.kinesis_wire import fast_get_records
+from graphmetrics.collect.settings import KinesisEndpointSettings, MetricsStorageSettings
 from graphmetrics.metrics.writer import ProcessWriter, WriterFailed
-from graphmetrics.rrd.limits import CreateLimitSettings
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.signals import on_signals
 
@@ -44,28 +49,13 @@ checkpoint and exit 0."""
 
 
 @dataclass(frozen=True)
-class KinesisSettings(CreateLimitSettings):
+class KinesisSettings(MetricsStorageSettings, KinesisEndpointSettings):
     stream: str = settings.option(settings.REQUIRED, "Kinesis stream name", metavar="NAME")
-    rrd_dir: Path = settings.option(
-        settings.REQUIRED, "directory of the RRD files", parse=settings.parse_path, metavar="DIR"
-    )
     checkpoint_dir: Path = settings.option(
         settings.REQUIRED,
         "directory of the per-shard checkpoints",
         parse=settings.parse_path,
         metavar="DIR",
-    )
-    endpoint_url: str | None = settings.option(
-        None,
-        "Kinesis endpoint URL, e.g. http://127.0.0.1:4567 for kinesalite",
-        parse=settings.parse_optional_str,
-        metavar="URL",
-    )
-    region: str | None = settings.option(
-        None,
-        "AWS region; unset: from the boto3 chain (AWS_DEFAULT_REGION, ~/.aws/config)",
-        parse=settings.parse_optional_str,
-        metavar="R",
     )
     once: bool = settings.option(
         False,
@@ -79,12 +69,6 @@ class KinesisSettings(CreateLimitSettings):
         "process that serves concurrent calls interleaved so they all finish late",
         parse=settings.positive_int,
         metavar="N",
-    )
-    rrdcached: str | None = settings.option(
-        None,
-        "write through rrdcached at this address (unix:/path/to/sock or host:port)",
-        parse=settings.parse_optional_str,
-        metavar="ADDR",
     )
 
 
@@ -144,7 +128,7 @@ def consume(
         config.stream,
         RRDStore(config.rrd_dir, rrdcached=config.rrdcached),
         checkpoints,
-        max_in_flight=config.max_in_flight,
+        KinesisOptions(max_in_flight=config.max_in_flight),
         writer=writer,
     )
 

@@ -29,16 +29,15 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from amazon_kclpy import kcl
 from amazon_kclpy.v3 import processor
 
-from graphmetrics.collect.kinesis import RETRY_FIRST, RETRY_MAX
+from graphmetrics.collect.daemon import Clock
+from graphmetrics.collect.instrumentation import Backoff, Throughput
 from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import InlineWriter, Samples, Writer
 from graphmetrics.rrd.store import RRDStore
@@ -69,7 +68,7 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
 
     ``writer`` defaults to writing in this process (the processor runs one thread: the
     reason the single-host daemon writes from a child process does not apply here).
-    The clocks are passed in for tests.
+    The clock is passed in for tests.
     """
 
     def __init__(
@@ -78,30 +77,25 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
         *,
         writer: Writer | None = None,
         status_interval: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
         self.writer: Writer = writer if writer is not None else InlineWriter(store)
         self.paths = PathCache(store)
         self.bad = BadRecords()
         self.stats = ShardStats()
-        self.status_interval = status_interval
-        self.clock, self.wall, self.sleep = clock, wall, sleep
+        clock = clock or Clock()
+        self.clock, self.wall, self.sleep = clock.monotonic, clock.wall, clock.sleep
+        self._status = Throughput(status_interval, self.clock)
         self.shard_id = "?"
         self.position: str | None = None
         """Last sequence number written (and checkpointed unless the lease was lost)."""
-        self._status_due = 0.0
-        self._status_time = 0.0
-        self._status_records = 0
 
     # -- the amazon_kclpy v3 interface ------------------------------------------------
 
     def initialize(self, initialize_input: Any) -> None:
         self.shard_id = initialize_input.shard_id
-        self._status_time = self.clock()
-        self._status_due = self._status_time + self.status_interval
+        self._status.restart()
         start = initialize_input.sequence_number or "(start)"
         log.info("shard %s: starting after checkpoint %s", self.shard_id, start)
 
@@ -124,7 +118,7 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
             )
             self.position = last
             self.checkpoint(process_records_input.checkpointer, last)
-        if self.clock() >= self._status_due:
+        if self._status.due():
             self.log_status(process_records_input.millis_behind_latest)
 
     def lease_lost(self, lease_lost_input: Any) -> None:
@@ -152,9 +146,9 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
         total = WriteResult()
         result = self.write(batch.samples)
         total.add_writes(result)
-        delay = 0.0
+        backoff = Backoff()
         while result.retry:
-            delay = min(max(delay * 2, RETRY_FIRST), RETRY_MAX)
+            delay = backoff.next()
             log.error(
                 "shard %s: %d files cannot be written for now (%s); not checkpointing, "
                 "retrying in %.1fs",
@@ -202,10 +196,7 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
     # -- status -----------------------------------------------------------------------
 
     def log_status(self, behind_ms: int | None = None, final: bool = False) -> None:
-        now = self.clock()
-        rate = (self.stats.records - self._status_records) / max(now - self._status_time, 1e-9)
-        self._status_time, self._status_records = now, self.stats.records
-        self._status_due = now + self.status_interval
+        rate = self._status.rate(self.stats.records)
         s, bad = self.stats, self.bad.counts
         log.info(
             "%s: shard %s records=%d (%.1f/s) %s checkpoints=%d bad=%d {%s} "

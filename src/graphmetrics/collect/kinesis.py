@@ -21,13 +21,14 @@ from __future__ import annotations
 import logging
 import queue
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
+from graphmetrics.collect.daemon import Clock
+from graphmetrics.collect.instrumentation import Backoff, Throughput
 from graphmetrics.collect.kinesis_readers import (
     FetchCounters,
     Fetched,
@@ -53,12 +54,9 @@ ONCE_MAX_FAILURES = 8
 MAX_WAIT = 0.2
 #: On a stop request, how long calls in flight may take to be delivered (real time).
 STOP_TIMEOUT = 10.0
-#: Retrying files that cannot be written for now: first and longest pause (seconds).
-RETRY_FIRST = 0.5
-RETRY_MAX = 30.0
 #: With --once, attempts at such files before the run ends with an error (~30 s).
 ONCE_WRITE_ATTEMPTS = 6
-#: A daemon waiting for its stream to exist: first pause (doubling up to RETRY_MAX).
+#: A daemon waiting for its stream to exist: first pause (doubling up to 30 s).
 LIST_RETRY_FIRST = 1.0
 
 
@@ -97,6 +95,30 @@ class Stats(FetchCounters, WriteCounters):
     bad: BadRecords = field(default_factory=BadRecords)
 
 
+@dataclass(frozen=True)
+class KinesisOptions:
+    """How the consumer paces its reads, batches and checkpoints (seconds, records)."""
+
+    poll_interval: float = 0.2
+    """Between two GetRecords calls on a shard with records (at least 0.2: 5 calls/s)."""
+    idle_interval: float = 1.0
+    """Between two GetRecords calls on a caught-up shard."""
+    discover_interval: float = 30.0
+    status_interval: float = 60.0
+    batch_records: int = 100_000
+    """Records decoded into one batch, at most."""
+    batch_seconds: float = 1.0
+    write_records: int = 1000
+    checkpoint_interval: float = 1.0
+    records_limit: int = 10_000
+    """GetRecords ``Limit``."""
+    prefetch: int = 8
+    """Responses fetched ahead and not yet decoded, at most (then readers pause)."""
+    max_in_flight: int = 4
+    """GetRecords calls made at the same time, at most (over all shards)."""
+    list_page_size: int | None = None
+
+
 class KinesisConsumer:
     """Reads every shard of ``stream`` into ``store``; see the module docstring."""
 
@@ -106,22 +128,9 @@ class KinesisConsumer:
         stream: str,
         store: RRDStore,
         checkpoints: CheckpointStore,
+        options: KinesisOptions | None = None,
         *,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-        poll_interval: float = 0.2,
-        idle_interval: float = 1.0,
-        discover_interval: float = 30.0,
-        status_interval: float = 60.0,
-        batch_records: int = 100_000,
-        batch_seconds: float = 1.0,
-        write_records: int = 1000,
-        checkpoint_interval: float = 1.0,
-        records_limit: int = 10_000,
-        prefetch: int = 8,
-        max_in_flight: int = 4,
-        list_page_size: int | None = None,
+        clock: Clock | None = None,
         writer: Writer | None = None,
     ) -> None:
         self.client = client
@@ -130,30 +139,19 @@ class KinesisConsumer:
         self.writer: Writer = writer if writer is not None else InlineWriter(store)
         """Writes the batches (:mod:`graphmetrics.metrics.writer`); ``store`` names files."""
         self.checkpoints = checkpoints
-        self.clock, self.wall, self.sleep = clock, wall, sleep
-        self.poll_interval = max(poll_interval, 0.2)
-        self.idle_interval = max(idle_interval, self.poll_interval)
-        self.discover_interval = discover_interval
-        self.status_interval = status_interval
-        self.batch_records = batch_records
-        self.batch_seconds = batch_seconds
-        self.write_records = write_records
-        self.checkpoint_interval = checkpoint_interval
-        self.records_limit = records_limit
-        self.prefetch = prefetch
-        """Responses fetched ahead and not yet decoded, at most (then readers pause)."""
-        self.max_in_flight = max_in_flight
-        """GetRecords calls made at the same time, at most (over all shards)."""
-        self.list_page_size = list_page_size
+        clock = clock or Clock()
+        self.clock, self.wall, self.sleep = clock.monotonic, clock.wall, clock.sleep
+        options = options or KinesisOptions()
+        self.options = options
+        self.poll_interval = max(options.poll_interval, 0.2)
+        self.idle_interval = max(options.idle_interval, self.poll_interval)
         self.shards: dict[str, Shard] = {}
         self.stats = Stats()
         self.paths = PathCache(store)
         self.stop_requested = False
         self._once = False
         self._next_discovery = 0.0
-        self._status_due = 0.0
-        self._status_records = 0
-        self._status_time = 0.0
+        self._status = Throughput(options.status_interval, self.clock)
         self._checkpoint_due = 0.0
         self._in_flight: dict[str, Checkpoint] | None = None
         """Progress per shard that the write in flight covers (None: no write)."""
@@ -172,9 +170,8 @@ class KinesisConsumer:
             return self.stats  # stopped before the stream could be listed
         for shard in self.shards.values():
             shard.caught_up = False
-        self._status_time = self.clock()
-        self._status_due = self._status_time + self.status_interval
-        self._checkpoint_due = self._status_time + self.checkpoint_interval
+        self._status.restart()
+        self._checkpoint_due = self.clock() + self.options.checkpoint_interval
         readers = self.readers = ShardReaders(
             self.client,
             self.stream,
@@ -182,12 +179,12 @@ class KinesisConsumer:
             sleep=self.sleep,
             poll_interval=self.poll_interval,
             idle_interval=self.idle_interval,
-            records_limit=self.records_limit,
-            queue_size=self.prefetch,
+            records_limit=self.options.records_limit,
+            queue_size=self.options.prefetch,
             once=once,
             counters=self.stats,
             max_failures=ONCE_MAX_FAILURES if once else None,
-            max_in_flight=self.max_in_flight,
+            max_in_flight=self.options.max_in_flight,
             on_missing=self._discover_soon,
         )
         try:
@@ -210,7 +207,10 @@ class KinesisConsumer:
             idle = self._collect(readers, batch)
             now = self.clock()
             ended = any(s.ended and not s.finished for s in self.shards.values())
-            full = batch.records >= self.write_records or now - started >= self.batch_seconds
+            full = (
+                batch.records >= self.options.write_records
+                or now - started >= self.options.batch_seconds
+            )
             unsaved = now >= self._checkpoint_due and self._unsaved()
             if (batch.records and (full or idle)) or ended or unsaved:
                 self.commit(batch, force=ended)
@@ -219,7 +219,7 @@ class KinesisConsumer:
                 break
             if once:
                 self._give_up_on_failing_shard(readers, batch)
-            if now >= self._status_due:
+            if self._status.due():
                 self.log_status()
         readers.stop()  # no new calls; what is in flight is delivered, written, saved
         deadline = time.monotonic() + STOP_TIMEOUT
@@ -244,7 +244,7 @@ class KinesisConsumer:
             fetched = readers.queue.get(timeout=MAX_WAIT)
             while True:
                 idle = self._apply(fetched, batch) or idle
-                if batch.records >= self.batch_records:
+                if batch.records >= self.options.batch_records:
                     break
                 fetched = readers.queue.get_nowait()
         except queue.Empty:
@@ -333,7 +333,7 @@ class KinesisConsumer:
             self._finish_write()
         now = self.clock()
         if force or now >= self._checkpoint_due:
-            self._checkpoint_due = now + self.checkpoint_interval
+            self._checkpoint_due = now + self.options.checkpoint_interval
             self._save_checkpoints()
 
     def _finish_write(self) -> None:
@@ -348,14 +348,14 @@ class KinesisConsumer:
             return
         result = self.writer.wait()
         self.stats.add_writes(result)
-        attempts, delay = 1, 0.0
+        attempts, backoff = 1, Backoff()
         while result.retry:
             if self.stop_requested or (self._once and attempts >= ONCE_WRITE_ATTEMPTS):
                 raise WritesFailing(
                     f"{len(result.retry)} files could not be written ({result.error}); "
                     "nothing after them is checkpointed: the next run reads them again"
                 )
-            delay = min(max(delay * 2, RETRY_FIRST), RETRY_MAX)
+            delay = backoff.next()
             log.error(
                 "%d files cannot be written for now (%s); checkpoints wait; retrying in %.1fs",
                 len(result.retry),
@@ -396,7 +396,7 @@ class KinesisConsumer:
     def _first_discovery(self) -> bool:
         """List the shards; the daemon waits for a stream that is not there yet (or an
         endpoint that is down) with back-off, --once fails at once.  False: stopped."""
-        delay = 0.0
+        backoff = Backoff(first=LIST_RETRY_FIRST)
         while not self.stop_requested:
             try:
                 self.discover()
@@ -404,7 +404,7 @@ class KinesisConsumer:
             except StreamUnavailable as exc:
                 if self._once:
                     raise
-                delay = min(max(delay * 2, LIST_RETRY_FIRST), RETRY_MAX)
+                delay = backoff.next()
                 log.error("%s; retrying in %.0fs", exc, delay)
                 self._pause(delay)
         return False
@@ -417,12 +417,12 @@ class KinesisConsumer:
     def discover(self) -> None:
         """Add new shards (from their checkpoints), forget finished ones no longer listed."""
         try:
-            listed = list_shards(self.client, self.stream, self.list_page_size)
+            listed = list_shards(self.client, self.stream, self.options.list_page_size)
         except (ClientError, BotoCoreError) as exc:
             raise StreamUnavailable(
                 f"cannot list the shards of stream {self.stream!r}: {exc}"
             ) from exc
-        self._next_discovery = self.clock() + self.discover_interval
+        self._next_discovery = self.clock() + self.options.discover_interval
         new = [info for info in listed if info["ShardId"] not in self.shards]
         saved = self.checkpoints.load_all() if new else {}
         for info in new:
@@ -465,17 +465,13 @@ class KinesisConsumer:
         try:
             self.discover()
         except StreamUnavailable as exc:
-            self._next_discovery = self.clock() + min(self.discover_interval, 10.0)
+            self._next_discovery = self.clock() + min(self.options.discover_interval, 10.0)
             log.error("%s; retrying", exc)
 
     # -- status ---------------------------------------------------------------------
 
     def log_status(self, final: bool = False) -> None:
-        now = self.clock()
-        elapsed = max(now - self._status_time, 1e-9)
-        rate = (self.stats.records - self._status_records) / elapsed
-        self._status_time, self._status_records = now, self.stats.records
-        self._status_due = now + self.status_interval
+        rate = self._status.rate(self.stats.records)
         behind = [
             (s.behind_ms, s.shard_id) for s in self.shards.values() if s.behind_ms is not None
         ]
