@@ -2,16 +2,18 @@
 
 Modelled on arroyo's ``StreamProcessor``: a :class:`Processor` does one step of work
 per :meth:`~Processor.poll` (read what is new, decode, hand it to the writer);
-:meth:`~Processor.commit` makes the progress durable (write what is pending, flush
-and verify rrdcached, and only then save offsets or checkpoints), and is the *last*
-step, so progress is recorded only once the work is on disk.  The clocks
+:meth:`~Processor.checkpoint` makes the progress durable (write what is pending,
+flush and verify rrdcached, and only then save offsets or checkpoints), and is the
+*last* step, so progress is recorded only once the work is on disk.  ``--once`` polls
+until the processor is caught up.  The clocks
 (:class:`Clock`) and the :class:`WakeSource` are passed in, so unit tests run the
 loop without real time or a file watcher.
 
 Shutdown: a signal calls :meth:`DaemonLoop.request_stop`, which sets a flag and wakes
-the loop; the loop finishes its step, commits with ``force`` and returns whether
-everything was saved (a daemon exits 1 otherwise: samples that could not be written
-for now are read again by the next run).
+the loop; the loop finishes its step, then :meth:`~Processor.join` drains what is
+in flight, writes and checkpoints, and the loop returns whether everything was
+saved (a daemon exits 1 otherwise: what could not be written is read again by the
+next run).
 """
 
 from __future__ import annotations
@@ -65,13 +67,19 @@ class EventWake:
 class Processor(Protocol):
     """One collector's work, step by step."""
 
-    def poll(self, stop: Callable[[], bool]) -> None:
-        """Read and process what is new; return early once ``stop()`` is true."""
+    def poll(self, stop: Callable[[], bool]) -> bool:
+        """Read and process what is new, returning early once ``stop()`` is true;
+        True when caught up (all input there was is read)."""
 
-    def commit(self, force: bool) -> bool:
-        """Write what is pending, then save the progress; False when it was not saved."""
+    def checkpoint(self) -> None:
+        """Every ``checkpoint_interval``: write what is pending, then save the progress."""
 
-    def log_status(self, final: bool = False) -> None: ...
+    def join(self) -> bool:
+        """At the end: finish what is in flight, write, checkpoint; False when some
+        progress could not be saved."""
+
+    def report(self, final: bool = False) -> None:
+        """Log the status line when it is due (always when ``final``)."""
 
     def close(self) -> None: ...
 
@@ -106,30 +114,31 @@ class DaemonLoop:
         return self._stop.is_set()
 
     def run(self, once: bool = False) -> bool:
-        """Poll until stopped (``once``: one step), then commit; True when saved."""
+        """Poll until stopped (``once``: until caught up), then join; True when saved.
+        The final status line is logged however the run ends."""
         try:
-            if once:
-                self.processor.poll(self._stop.is_set)
-            else:
-                self._follow()
-            saved = self.processor.commit(force=True)
-            self.processor.log_status(final=True)
+            self._poll_until_stopped(once)
+            return self.processor.join()
         finally:
-            self.processor.close()
-            self.wake.close()
-        return saved
+            try:
+                self.processor.report(final=True)
+            finally:
+                self.processor.close()
+                self.wake.close()
 
-    def _follow(self) -> None:
-        options, monotonic = self.options, self.clock.monotonic
-        last_commit = monotonic()
+    def _poll_until_stopped(self, once: bool) -> None:
+        processor, options, monotonic = self.processor, self.options, self.clock.monotonic
+        last_checkpoint = monotonic()
         while not self._stop.is_set():
             self.wake.clear()
-            self.processor.poll(self._stop.is_set)
-            if monotonic() - last_commit >= options.checkpoint_interval:
-                self.processor.commit(force=False)
-                last_commit = monotonic()
-            self.processor.log_status()
-            self._wait(monotonic() + options.poll_interval)
+            if processor.poll(self._stop.is_set) and once:
+                return
+            if monotonic() - last_checkpoint >= options.checkpoint_interval:
+                processor.checkpoint()
+                last_checkpoint = monotonic()
+            processor.report()
+            if options.poll_interval > 0:
+                self._wait(monotonic() + options.poll_interval)
 
     def _wait(self, deadline: float) -> None:
         """At least ``min_cycle``, then until woken, stopped or ``deadline``."""

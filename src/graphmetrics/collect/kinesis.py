@@ -21,13 +21,14 @@ from __future__ import annotations
 import logging
 import queue
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
-from graphmetrics.collect.daemon import Clock
+from graphmetrics.collect.daemon import Clock, DaemonLoop, EventWake, LoopOptions
 from graphmetrics.collect.instrumentation import Backoff, Throughput
 from graphmetrics.collect.kinesis_readers import (
     FetchCounters,
@@ -156,10 +157,15 @@ class KinesisConsumer:
         self._in_flight: dict[str, Checkpoint] | None = None
         """Progress per shard that the write in flight covers (None: no write)."""
         self.readers: ShardReaders | None = None
+        self._loop: DaemonLoop | None = None
+        self._batch = self._new_batch()
+        self._started = 0.0
 
     def request_stop(self) -> None:
         """Ask the loop to finish its batch, checkpoint and return (signal-safe)."""
         self.stop_requested = True
+        if self._loop is not None:
+            self._loop.request_stop()
 
     # -- the loop -------------------------------------------------------------------
 
@@ -172,7 +178,7 @@ class KinesisConsumer:
             shard.caught_up = False
         self._status.restart()
         self._checkpoint_due = self.clock() + self.options.checkpoint_interval
-        readers = self.readers = ShardReaders(
+        self.readers = ShardReaders(
             self.client,
             self.stream,
             clock=self.clock,
@@ -187,45 +193,74 @@ class KinesisConsumer:
             max_in_flight=self.options.max_in_flight,
             on_missing=self._discover_soon,
         )
+        self._batch, self._started = self._new_batch(), self.clock()
+        # The readers' queue is the wake source: poll waits on it (MAX_WAIT at most),
+        # so the loop itself never sleeps; checkpoints are considered every step.
+        options = LoopOptions(poll_interval=0.0, checkpoint_interval=0.0, min_cycle=0.0)
+        clock = Clock(self.clock, self.wall, self.sleep)
+        self._loop = DaemonLoop(self, EventWake(), options, clock)
+        if self.stop_requested:
+            self._loop.request_stop()
         try:
-            self._consume(readers, once)
+            self._loop.run(once)
         finally:
-            readers.close()
-            self.log_status(final=True)  # a failing run reports its counters too
+            self._loop = None
         return self.stats
 
-    def _consume(self, readers: ShardReaders, once: bool) -> None:
-        batch, started = self._new_batch(), self.clock()
-        while not self.stop_requested:
-            now = self.clock()
-            if not once and now >= self._next_discovery:
-                self._try_discover()
-            for shard in self._startable(readers, once):
-                # A closed shard or a parent is read until Kinesis says it ended.
-                end_early = once and not shard.closed and not self._is_parent(shard)
-                readers.start(shard.shard_id, shard.position, end_early)
-            idle = self._collect(readers, batch)
-            now = self.clock()
-            ended = any(s.ended and not s.finished for s in self.shards.values())
-            full = (
-                batch.records >= self.options.write_records
-                or now - started >= self.options.batch_seconds
-            )
-            unsaved = now >= self._checkpoint_due and self._unsaved()
-            if (batch.records and (full or idle)) or ended or unsaved:
-                self.commit(batch, force=ended)
-                batch, started = self._new_batch(), now
-            if once and self._all_caught_up():
-                break
-            if once:
-                self._give_up_on_failing_shard(readers, batch)
-            if self._status.due():
-                self.log_status()
-        readers.stop()  # no new calls; what is in flight is delivered, written, saved
+    # -- the loop's Processor ---------------------------------------------------------
+
+    def poll(self, stop: Callable[[], bool]) -> bool:
+        """Start the readable shards, decode what the readers delivered, write the batch
+        when it is due; True (with ``--once``) when every shard is at its end."""
+        readers, once = self._readers(), self._once
+        now = self.clock()
+        if not once and now >= self._next_discovery:
+            self._try_discover()
+        for shard in self._startable(readers, once):
+            # A closed shard or a parent is read until Kinesis says it ended.
+            end_early = once and not shard.closed and not self._is_parent(shard)
+            readers.start(shard.shard_id, shard.position, end_early)
+        batch = self._batch
+        idle = self._collect(readers, batch)
+        now = self.clock()
+        ended = any(s.ended and not s.finished for s in self.shards.values())
+        full = (
+            batch.records >= self.options.write_records
+            or now - self._started >= self.options.batch_seconds
+        )
+        unsaved = now >= self._checkpoint_due and self._unsaved()
+        if (batch.records and (full or idle)) or ended or unsaved:
+            self.commit(batch, force=ended)
+            self._batch, self._started = self._new_batch(), now
+        if once and self._all_caught_up():
+            return True
+        if once:
+            self._give_up_on_failing_shard(readers, self._batch)
+        return False
+
+    def checkpoint(self) -> None:
+        """Checkpoints follow the writes (:meth:`commit`, called by :meth:`poll`)."""
+
+    def join(self) -> bool:
+        """No new calls; what is in flight is delivered, written and checkpointed."""
+        readers = self._readers()
+        readers.stop()
         deadline = time.monotonic() + STOP_TIMEOUT
         while (readers.busy() or not readers.queue.empty()) and time.monotonic() < deadline:
-            self._collect(readers, batch)
-        self.commit(batch, force=True)
+            self._collect(readers, self._batch)
+        self.commit(self._batch, force=True)
+        return True
+
+    def report(self, final: bool = False) -> None:
+        if final or self._status.due():
+            self.log_status(final)
+
+    def close(self) -> None:
+        self._readers().close()
+
+    def _readers(self) -> ShardReaders:
+        assert self.readers is not None, "run() starts the readers"
+        return self.readers
 
     def _unsaved(self) -> bool:
         """Some progress is decoded, being written or written, and not checkpointed."""

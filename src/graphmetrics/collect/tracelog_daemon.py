@@ -100,15 +100,20 @@ class TracelogProcessor:
         self.once = once
         self.throughput = Throughput(status_interval, (clock or Clock()).monotonic)
 
-    def poll(self, stop: Callable[[], bool]) -> None:
+    def poll(self, stop: Callable[[], bool]) -> bool:
+        """One cycle reads every file to its end."""
         self.collector.cycle(stop)
         if not self.once:
             self.collector.close_quiet()
+        return True
 
-    def commit(self, force: bool) -> bool:
+    def checkpoint(self) -> None:
+        self.collector.checkpoint()
+
+    def join(self) -> bool:
         return self.collector.checkpoint()
 
-    def log_status(self, final: bool = False) -> None:
+    def report(self, final: bool = False) -> None:
         """The status line: throughput since the last one, counters since the start."""
         if not final and not self.throughput.due():
             return
