@@ -8,7 +8,7 @@ process, each ``graphmetrics-kcl process``) hands its samples to an
 - a file that cannot be written *for now* (disk full, the file locked, rrdcached
   down, a write rrdcached lost behind a successful FLUSH) keeps its samples in
   :attr:`RRDWriter.pending`; they are written again, ahead of newer samples of the
-  same file, at the next :meth:`RRDWriter.write_batch` or :meth:`RRDWriter.retry`.
+  same file, at the next :meth:`RRDWriter.write_batch` (even of an empty batch).
   While anything is pending the caller checkpoints nothing, so no checkpoint passes
   a sample that is not in its file, and a daemon stopping with samples pending
   exits non-zero;
@@ -28,6 +28,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
+from graphmetrics.rrd.layout import kind_of
 from graphmetrics.rrd.schema import Schema
 from graphmetrics.rrd.store import RRDCreateRefused, RRDPathError, RRDStore, RRDWriteError, Sample
 
@@ -86,6 +87,15 @@ class WriteResult(WriteCounters):
     """The last error of a file in ``retry``."""
 
 
+def kind_schema(relative: str) -> Schema:
+    """The schema of the kind of file ``relative`` is: for a lost write of a file
+    written around this writer, straight through its store (not done by the collectors)."""
+    kind = kind_of(relative)
+    if kind is None:
+        raise ValueError(f"{relative!r} is not a file of any kind of the RRD directory")
+    return kind.schema
+
+
 class RRDWriter:
     """Writes (file, schema, samples) through ``store``; see the module docstring."""
 
@@ -142,16 +152,6 @@ class RRDWriter:
             self._unflushed[relative] = schema
         return written
 
-    def retry(self) -> None:
-        """Write again every file kept from an earlier round."""
-        if not self.pending:
-            return
-        self._logged = 0
-        self._write_retries += 1
-        for relative, (schema, samples) in list(self.pending.items()):
-            del self.pending[relative]
-            self.write(relative, schema, samples)
-
     def flush(self) -> None:
         """Through rrdcached: push the writes to the files and check them; what did
         not arrive is kept, like any write that failed for now.  Without it: nothing."""
@@ -161,7 +161,8 @@ class RRDWriter:
         for lost in self.store.flush():
             kept = self.pending.get(lost.relative)
             samples = lost.samples if kept is None else lost.samples + kept[1]
-            self.pending[lost.relative] = (schemas[lost.relative], samples)
+            schema = schemas.get(lost.relative) or kind_schema(lost.relative)
+            self.pending[lost.relative] = (schema, samples)
             self.error = lost.reason
 
     def write_batch(
