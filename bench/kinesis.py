@@ -42,9 +42,11 @@ from typing import Any
 
 import rrdtool
 
-from graphmetrics.cli.kinesis import kinesis_client, tune_gc
+from graphmetrics.cli.kinesis import kinesis_client
 from graphmetrics.collect.checkpoint import CheckpointStore
-from graphmetrics.collect.kinesis import KinesisConsumer
+from graphmetrics.collect.daemon import Clock
+from graphmetrics.collect.instrumentation import tune_gc
+from graphmetrics.collect.kinesis import KinesisConsumer, KinesisOptions
 from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import ProcessWriter, Writer
 from graphmetrics.rrd.schema import METRICS
@@ -110,9 +112,8 @@ def make_consumer(client: Any, root: Path, writer: Writer) -> KinesisConsumer:
         STREAM,
         RRDStore(root / "rrd"),
         CheckpointStore(root / "cp", STREAM),
-        wall=lambda: T0 + 86400,
-        status_interval=3600,
-        max_in_flight=KINESALITE_IN_FLIGHT,
+        KinesisOptions(status_interval=3600, max_in_flight=KINESALITE_IN_FLIGHT),
+        clock=Clock(wall=lambda: T0 + 86400),
         writer=writer,
     )
 

@@ -24,7 +24,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphmetrics.collect.tailer import TracelogCollector, tune_gc
+from graphmetrics.collect.instrumentation import tune_gc
+from graphmetrics.collect.tailer import TracelogCollector
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
@@ -128,7 +129,7 @@ class Best:
         elapsed, collector = full_path(logs, rrd_dir)
         self.cold = min(self.cold, elapsed)
         self.summary = (
-            f"{collector.stats.rows:,} minutes written to "
+            f"{collector.writer.counters.written:,} minutes written to "
             f"{len(collector.aggregator.instances)} RRDs, {collector.stats.skipped} skipped"
         )
         # the same log into RRDs that exist already, as on a site running for a while

@@ -19,9 +19,10 @@ import rrdtool
 from amazon_kclpy import messages
 from amazon_kclpy.kcl import CheckpointError
 
+from graphmetrics.collect.daemon import Clock
 from graphmetrics.collect.kcl import MetricRecordProcessor
-from graphmetrics.metrics.batch import WriteResult
 from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.writer import WriteResult
 from tests.disk import small_disk
 from tests.functional.kinesis.conftest import T0, record
 
@@ -137,7 +138,7 @@ def test_shutdown_requested_checkpoints_only_what_was_written(rrd_dir: Path) -> 
 
 def test_checkpoint_retries_throttling_and_stops_at_a_lost_lease(rrd_dir: Path) -> None:
     pauses: list[float] = []
-    processor = initialized(RRDStore(rrd_dir), sleep=pauses.append)
+    processor = initialized(RRDStore(rrd_dir), clock=Clock(sleep=pauses.append))
     throttled = Checkpoints(["ThrottlingException"])
     assert processor.checkpoint(throttled, "7") is True
     assert throttled.saved == ["7"] and len(pauses) == 1
@@ -158,7 +159,7 @@ def test_files_that_cannot_be_written_are_retried_before_any_checkpoint(
             if len(waits) == 3:
                 disk.free()
 
-        processor = initialized(store, sleep=pause)
+        processor = initialized(store, clock=Clock(sleep=pause))
         disk.fill()
         processor.process_records(records_input([("3", record("//h/a#x", T0, 1))], checkpoints))
         assert waits == [0.5, 1.0, 2.0]

@@ -21,10 +21,16 @@ import rrdtool
 from botocore.exceptions import ClientError
 
 from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
-from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable, WritesFailing
-from graphmetrics.metrics.batch import WriteResult
+from graphmetrics.collect.daemon import Clock
+from graphmetrics.collect.kinesis import (
+    KinesisConsumer,
+    KinesisOptions,
+    StreamUnavailable,
+    WritesFailing,
+)
 from graphmetrics.metrics.writer import InlineWriter, Samples
 from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.writer import WriteResult
 from tests.disk import locked_by_another_process
 
 T0 = 1_700_000_100  # a multiple of 300
@@ -134,10 +140,8 @@ def consumer(kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path, **kw: Any) 
         "s",
         RRDStore(tmp_path / "rrd"),
         CheckpointStore(tmp_path / "cp", "s"),
-        clock=clock,
-        wall=lambda: T0 + 3600,
-        sleep=clock.sleep,
-        **kw,
+        KinesisOptions(**kw),
+        clock=Clock(clock, lambda: T0 + 3600, clock.sleep),
     )
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import rrdtool
 
-from graphmetrics.metrics.batch import WriteResult
 from graphmetrics.metrics.writer import InlineWriter, ProcessWriter, Writer, WriterFailed
 from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.writer import WriteResult
 from tests.disk import locked_by_another_process
 
 T0 = 1_700_000_100
@@ -79,6 +79,20 @@ def test_a_locked_file_comes_back_to_be_retried(writer: Writer, tmp_path: Path) 
     assert result.retry == {"metrics/a": [(T0 + 300, (2.0,))]}
     assert "could not lock" in result.error
     assert write(writer, result.retry).written == 1
+    assert last(tmp_path / "metrics/a.rrd") == (T0 + 300, 2.0)
+
+
+def test_what_failed_for_now_is_kept_and_written_first_by_the_next_round(
+    writer: Writer, tmp_path: Path
+) -> None:
+    write(writer, {"metrics/a": [(T0, (1.0,))]})
+    with locked_by_another_process(tmp_path / "metrics/a.rrd"):
+        kept = write(writer, {"metrics/a": [(T0 + 300, (2.0,))]})
+        assert (kept.written, kept.write_retries, list(kept.retry)) == (0, 0, ["metrics/a"])
+        still = write(writer, {})  # a round of nothing new retries what was kept
+        assert (still.written, still.write_retries, list(still.retry)) == (0, 1, ["metrics/a"])
+    done = write(writer, {"metrics/b": [(T0, (5.0,))]})
+    assert (done.written, done.write_retries, done.retry, done.error) == (2, 1, {}, "")
     assert last(tmp_path / "metrics/a.rrd") == (T0 + 300, 2.0)
 
 

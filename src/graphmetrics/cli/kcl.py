@@ -32,7 +32,8 @@ from graphmetrics.collect.kcl_daemon import (
     resolve_region,
     write_atomically,
 )
-from graphmetrics.rrd.limits import CreateLimitSettings, DiskFloor
+from graphmetrics.collect.settings import KinesisEndpointSettings, MetricsStorageSettings
+from graphmetrics.rrd.limits import DiskFloor
 
 log = logging.getLogger("graphmetrics.kcl")
 
@@ -60,16 +61,7 @@ sets). Exit 2: a setting or the setup is wrong (the message says what to fix).""
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProcessorSettings(CreateLimitSettings):
-    rrd_dir: Path = settings.option(
-        settings.REQUIRED, "directory of the RRD files", parse=settings.parse_path, metavar="DIR"
-    )
-    rrdcached: str | None = settings.option(
-        None,
-        "write through rrdcached at this address (unix:/path/to/sock or host:port)",
-        parse=settings.parse_optional_str,
-        metavar="ADDR",
-    )
+class ProcessorSettings(MetricsStorageSettings):
     log_level: str = settings.option(
         "INFO",
         "log level of the worker and its record processors (DEBUG logs every batch)",
@@ -91,30 +83,18 @@ class ProcessorSettings(CreateLimitSettings):
 
 
 @dataclass(frozen=True, kw_only=True)
-class KCLSettings(ProcessorSettings):
+class KCLSettings(ProcessorSettings, KinesisEndpointSettings):
     stream: str = settings.option(settings.REQUIRED, "Kinesis stream name", metavar="NAME")
     application_name: str = settings.option(
         "graphmetrics",
         "KCL application: the workers sharing the stream; names its DynamoDB tables",
         metavar="NAME",
     )
-    endpoint_url: str | None = settings.option(
-        None,
-        "Kinesis endpoint URL (e.g. a local kinesis-local); unset: AWS",
-        parse=settings.parse_optional_str,
-        metavar="URL",
-    )
     dynamodb_endpoint_url: str | None = settings.option(
         None,
         "DynamoDB endpoint URL (e.g. a local moto server); unset: AWS",
         parse=settings.parse_optional_str,
         metavar="URL",
-    )
-    region: str | None = settings.option(
-        None,
-        "AWS region; unset: from the boto3 chain (AWS_DEFAULT_REGION, ~/.aws/config)",
-        parse=settings.parse_optional_str,
-        metavar="R",
     )
     failover_time: float = settings.option(
         10.0,
@@ -293,7 +273,7 @@ def process(args: Sequence[str]) -> int:
         handler = logging.StreamHandler(sys.stderr)  # stdout is the protocol's
     handler.setFormatter(logging.Formatter(f"%(process)d {LOG_FORMAT}"))
     setup_logging(config.log_level, handler)
-    from graphmetrics.cli.kinesis import tune_gc
+    from graphmetrics.collect.instrumentation import tune_gc
     from graphmetrics.collect.kcl import MetricRecordProcessor, run_processor
     from graphmetrics.rrd.store import RRDStore
 

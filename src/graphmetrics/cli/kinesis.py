@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -17,10 +16,16 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 
 from graphmetrics import settings
 from graphmetrics.collect.checkpoint import CheckpointError, CheckpointStore
-from graphmetrics.collect.kinesis import KinesisConsumer, StreamUnavailable, WritesFailing
+from graphmetrics.collect.instrumentation import tune_gc
+from graphmetrics.collect.kinesis import (
+    KinesisConsumer,
+    KinesisOptions,
+    StreamUnavailable,
+    WritesFailing,
+)
 from graphmetrics.collect.kinesis_wire import fast_get_records
+from graphmetrics.collect.settings import KinesisEndpointSettings, MetricsStorageSettings
 from graphmetrics.metrics.writer import ProcessWriter, WriterFailed
-from graphmetrics.rrd.limits import CreateLimitSettings
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.signals import on_signals
 
@@ -44,28 +49,13 @@ checkpoint and exit 0."""
 
 
 @dataclass(frozen=True)
-class KinesisSettings(CreateLimitSettings):
+class KinesisSettings(MetricsStorageSettings, KinesisEndpointSettings):
     stream: str = settings.option(settings.REQUIRED, "Kinesis stream name", metavar="NAME")
-    rrd_dir: Path = settings.option(
-        settings.REQUIRED, "directory of the RRD files", parse=settings.parse_path, metavar="DIR"
-    )
     checkpoint_dir: Path = settings.option(
         settings.REQUIRED,
         "directory of the per-shard checkpoints",
         parse=settings.parse_path,
         metavar="DIR",
-    )
-    endpoint_url: str | None = settings.option(
-        None,
-        "Kinesis endpoint URL, e.g. http://127.0.0.1:4567 for kinesalite",
-        parse=settings.parse_optional_str,
-        metavar="URL",
-    )
-    region: str | None = settings.option(
-        None,
-        "AWS region; unset: from the boto3 chain (AWS_DEFAULT_REGION, ~/.aws/config)",
-        parse=settings.parse_optional_str,
-        metavar="R",
     )
     once: bool = settings.option(
         False,
@@ -80,24 +70,6 @@ class KinesisSettings(CreateLimitSettings):
         parse=settings.positive_int,
         metavar="N",
     )
-    rrdcached: str | None = settings.option(
-        None,
-        "write through rrdcached at this address (unix:/path/to/sock or host:port)",
-        parse=settings.parse_optional_str,
-        metavar="ADDR",
-    )
-
-
-def tune_gc() -> None:
-    """Collect garbage less often than CPython's default (every 700 new containers).
-
-    Decoding allocates several containers per record while the daemon holds large,
-    long-lived caches (name → path, last update per file); at the default thresholds
-    the full collections over those caches took up to a third of the end-to-end
-    time in bench/kinesis.py.  Nothing here makes reference cycles worth chasing
-    sooner.
-    """
-    gc.set_threshold(10_000, 10, 10)
 
 
 def make_client(config: KinesisSettings) -> KinesisClient:
@@ -156,7 +128,7 @@ def consume(
         config.stream,
         RRDStore(config.rrd_dir, rrdcached=config.rrdcached),
         checkpoints,
-        max_in_flight=config.max_in_flight,
+        KinesisOptions(max_in_flight=config.max_in_flight),
         writer=writer,
     )
 

@@ -1,32 +1,20 @@
-"""``graphmetrics-tracelog``: the tracelog collector daemon."""
+"""``graphmetrics-tracelog``: the tracelog collector daemon's settings, wired to
+:func:`graphmetrics.collect.tracelog_daemon.run`."""
 
 from __future__ import annotations
 
 import logging
 import sys
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from zoneinfo import ZoneInfoNotFoundError
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver
-from watchdog.observers.polling import PollingObserver
-
 from graphmetrics import settings
-from graphmetrics.collect.state import StateLockedError, lock_state_dir
-from graphmetrics.collect.tailer import (
-    FUTURE_TOLERANCE,
-    StateError,
-    TracelogCollector,
-    tune_gc,
-)
+from graphmetrics.collect.daemon import LoopOptions
+from graphmetrics.collect.tailer import FUTURE_TOLERANCE
+from graphmetrics.collect.tracelog_daemon import TracelogOptions, run
 from graphmetrics.rrd.limits import CreateLimits, DiskFloor
-from graphmetrics.rrd.store import RRDStore
 from graphmetrics.settings import (
     REQUIRED,
     non_negative_float,
@@ -38,13 +26,7 @@ from graphmetrics.settings import (
     parse_path,
     positive_float,
 )
-from graphmetrics.signals import on_signals
-from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
-
-log = logging.getLogger("graphmetrics.tracelog")
-
-#: at most this many cycles a second however often files change
-MIN_CYCLE_SECONDS = 0.5
+from graphmetrics.tracelog.aggregate import MinuteClock
 
 
 def _timezone(text: str) -> str:
@@ -118,154 +100,27 @@ class TracelogSettings:
     )
 
 
-class _Wake(FileSystemEventHandler):
-    def __init__(self, event: threading.Event) -> None:
-        self.event = event
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        self.event.set()
-
-
-def _start_observer(cfg: TracelogSettings, wake: threading.Event) -> BaseObserver:
-    recursive = "/" in cfg.glob
-    for factory in (PollingObserver,) if cfg.polling else (Observer, PollingObserver):
-        observer = factory()
-        try:
-            observer.schedule(_Wake(wake), str(cfg.log_dir), recursive=recursive)
-            observer.start()
-            return observer
-        except OSError as exc:
-            log.warning("%s failed (%s); falling back to polling", type(observer).__name__, exc)
-    raise RuntimeError("no file watcher could start")
-
-
-class Status:
-    """The periodic status line: throughput since the last one, counters since the start."""
-
-    def __init__(self, collector: TracelogCollector, interval: float) -> None:
-        self.collector = collector
-        self.interval = interval
-        self.last_time = time.monotonic()
-        self.last_lines = 0
-
-    def maybe_log(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self.last_time < self.interval:
-            return
-        stats = self.collector.stats
-        rate = (stats.lines - self.last_lines) / max(now - self.last_time, 1e-9)
-        store = self.collector.store.stats
-        log.info(
-            "status: %.0f lines/s, lines=%d skipped=%d %s late=%d future=%d minutes_written=%d "
-            "old_minutes_skipped=%d write_errors=%d created=%d refused_files=%d "
-            "refused_minutes=%d unverified=%d instances=%d files=%d",
-            rate,
-            stats.lines,
-            stats.skipped,
-            stats.skip_reasons,
-            self.collector.aggregator.late,
-            self.collector.aggregator.future,
-            stats.rows,
-            store.skipped_old,
-            stats.write_errors,
-            store.created,
-            store.refused,
-            store.refused_samples,
-            store.unverified,
-            len(self.collector.aggregator.instances),
-            len(self.collector.files),
-        )
-        self.last_time, self.last_lines = now, stats.lines
-
-
-def build_collector(cfg: TracelogSettings) -> TracelogCollector:
-    state_dir = cfg.state_dir or cfg.rrd_dir / ".state"
-    collector = TracelogCollector(
-        cfg.log_dir,
-        RRDStore(
-            cfg.rrd_dir,
-            cfg.rrdcached,
-            CreateLimits(cfg.max_new_files_per_minute, cfg.min_free_disk),
-        ),
-        Aggregator(MinuteClock(cfg.timezone)),
-        state_dir / "tracelog.json",
+def options(cfg: TracelogSettings) -> TracelogOptions:
+    return TracelogOptions(
+        log_dir=cfg.log_dir,
+        rrd_dir=cfg.rrd_dir,
+        state_dir=cfg.state_dir or cfg.rrd_dir / ".state",
         glob=cfg.glob,
+        timezone=cfg.timezone,
+        rrdcached=cfg.rrdcached,
+        limits=CreateLimits(cfg.max_new_files_per_minute, cfg.min_free_disk),
         default_host=cfg.default_host,
         default_customer=cfg.default_customer,
         idle_flush=cfg.idle_flush,
         future_tolerance=cfg.future_tolerance,
+        loop=LoopOptions(
+            poll_interval=cfg.poll_interval,
+            checkpoint_interval=cfg.checkpoint_interval,
+            status_interval=cfg.status_interval,
+        ),
+        polling=cfg.polling,
+        once=cfg.once,
     )
-    collector.load_state()
-    return collector
-
-
-def run(cfg: TracelogSettings) -> int:
-    if not cfg.log_dir.is_dir():
-        log.error("log directory %s does not exist", cfg.log_dir)
-        return 2
-    state_dir = cfg.state_dir or cfg.rrd_dir / ".state"
-    try:
-        lock = lock_state_dir(state_dir, "tracelog")
-    except StateLockedError as exc:
-        log.error("%s", exc)
-        return 2
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("signal %d: finishing the current batch", signum)
-        stop.set()
-
-    on_signals(on_signal)
-    tune_gc()
-    try:
-        collector = build_collector(cfg)
-    except StateError as exc:
-        log.error("%s", exc)
-        lock.close()
-        return 2
-    status = Status(collector, cfg.status_interval)
-    try:
-        if cfg.once:
-            collector.cycle(stop.is_set)
-        else:
-            _follow(cfg, collector, status, stop)
-        saved = collector.checkpoint()
-        status.maybe_log(force=True)
-    finally:
-        collector.close()
-        lock.close()
-    if not saved:
-        log.error(
-            "exiting with minutes not written or the state not saved; the next run reads "
-            "those lines again (minutes already written are not written twice)"
-        )
-        return 1
-    return 0
-
-
-def _follow(
-    cfg: TracelogSettings, collector: TracelogCollector, status: Status, stop: threading.Event
-) -> None:
-    wake = threading.Event()
-    observer = _start_observer(cfg, wake)
-    last_checkpoint = time.monotonic()
-    log.info("following %s/%s into %s", cfg.log_dir, cfg.glob, cfg.rrd_dir)
-    try:
-        while not stop.is_set():
-            wake.clear()
-            collector.cycle(stop.is_set)
-            collector.close_quiet()
-            if time.monotonic() - last_checkpoint >= cfg.checkpoint_interval:
-                collector.checkpoint()
-                last_checkpoint = time.monotonic()
-            status.maybe_log()
-            deadline = time.monotonic() + cfg.poll_interval
-            stop.wait(MIN_CYCLE_SECONDS)  # batch bursts of file events
-            while not (stop.is_set() or wake.is_set()) and time.monotonic() < deadline:
-                wake.wait(timeout=0.2)
-    finally:
-        observer.stop()
-        observer.join(timeout=5)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -280,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=cfg.log_level.upper(),
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
-    return run(cfg)
+    return run(options(cfg))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ each shard to a child process speaking the ``amazon_kclpy`` protocol on stdin/st
 This module is that child: it decodes records with the single-host collector's rules
 (:class:`~graphmetrics.metrics.batch.MetricBatch`: same decoding, same name → path,
 same bad-record counters) and writes them with the same write path
-(:func:`~graphmetrics.metrics.writer.write_and_flush`: one ``rrdtool.update`` per
-file, rrdcached flushed), keeping and retrying what cannot be written for now.
+(:class:`~graphmetrics.rrd.writer.RRDWriter` through an
+:class:`~graphmetrics.metrics.writer.InlineWriter`: one ``rrdtool.update`` per file,
+rrdcached flushed and verified), keeping and retrying what cannot be written for now.
 
 A checkpoint moves only after the batch's writes are done: files that cannot be
 written for now are retried with back-off (0.5 s up to 30 s) before anything is
@@ -28,19 +29,19 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from amazon_kclpy import kcl
 from amazon_kclpy.v3 import processor
 
-from graphmetrics.collect.kinesis import RETRY_FIRST, RETRY_MAX
-from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache, WriteResult
+from graphmetrics.collect.daemon import Clock
+from graphmetrics.collect.instrumentation import Backoff, Throughput
+from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import InlineWriter, Samples, Writer
 from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.writer import WriteCounters, WriteResult
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +58,8 @@ class Checkpointer(Protocol):
 
 
 @dataclass
-class ShardStats:
+class ShardStats(WriteCounters):
     records: int = 0
-    written: int = 0
-    skipped_old: int = 0
-    failed_files: int = 0
-    write_retries: int = 0
     checkpoints: int = 0
 
 
@@ -71,7 +68,7 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
 
     ``writer`` defaults to writing in this process (the processor runs one thread: the
     reason the single-host daemon writes from a child process does not apply here).
-    The clocks are passed in for tests.
+    The clock is passed in for tests.
     """
 
     def __init__(
@@ -80,30 +77,25 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
         *,
         writer: Writer | None = None,
         status_interval: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
         self.writer: Writer = writer if writer is not None else InlineWriter(store)
         self.paths = PathCache(store)
         self.bad = BadRecords()
         self.stats = ShardStats()
-        self.status_interval = status_interval
-        self.clock, self.wall, self.sleep = clock, wall, sleep
+        clock = clock or Clock()
+        self.clock, self.wall, self.sleep = clock.monotonic, clock.wall, clock.sleep
+        self._status = Throughput(status_interval, self.clock)
         self.shard_id = "?"
         self.position: str | None = None
         """Last sequence number written (and checkpointed unless the lease was lost)."""
-        self._status_due = 0.0
-        self._status_time = 0.0
-        self._status_records = 0
 
     # -- the amazon_kclpy v3 interface ------------------------------------------------
 
     def initialize(self, initialize_input: Any) -> None:
         self.shard_id = initialize_input.shard_id
-        self._status_time = self.clock()
-        self._status_due = self._status_time + self.status_interval
+        self._status.restart()
         start = initialize_input.sequence_number or "(start)"
         log.info("shard %s: starting after checkpoint %s", self.shard_id, start)
 
@@ -126,7 +118,7 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
             )
             self.position = last
             self.checkpoint(process_records_input.checkpointer, last)
-        if self.clock() >= self._status_due:
+        if self._status.due():
             self.log_status(process_records_input.millis_behind_latest)
 
     def lease_lost(self, lease_lost_input: Any) -> None:
@@ -152,29 +144,23 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
         batch.add_records(self.shard_id, records)
         self.stats.records += batch.records
         total = WriteResult()
-        pending: Samples = batch.samples
-        delay = 0.0
-        while pending:
-            result = self.write(pending)
-            total.written += result.written
-            total.skipped_old += result.skipped_old
-            total.failed_files += result.failed_files
-            pending = result.retry
-            if pending:
-                delay = min(max(delay * 2, RETRY_FIRST), RETRY_MAX)
-                self.stats.write_retries += 1
-                log.error(
-                    "shard %s: %d files cannot be written for now (%s); not checkpointing, "
-                    "retrying in %.1fs",
-                    self.shard_id,
-                    len(pending),
-                    result.error,
-                    delay,
-                )
-                self.sleep(delay)
-        self.stats.written += total.written
-        self.stats.skipped_old += total.skipped_old
-        self.stats.failed_files += total.failed_files
+        result = self.write(batch.samples)
+        total.add_writes(result)
+        backoff = Backoff()
+        while result.retry:
+            delay = backoff.next()
+            log.error(
+                "shard %s: %d files cannot be written for now (%s); not checkpointing, "
+                "retrying in %.1fs",
+                self.shard_id,
+                len(result.retry),
+                result.error,
+                delay,
+            )
+            self.sleep(delay)
+            result = self.write({})  # the writer writes what it kept first
+            total.add_writes(result)
+        self.stats.add_writes(total)
         return total
 
     def write(self, samples: Samples) -> WriteResult:
@@ -210,27 +196,16 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
     # -- status -----------------------------------------------------------------------
 
     def log_status(self, behind_ms: int | None = None, final: bool = False) -> None:
-        now = self.clock()
-        rate = (self.stats.records - self._status_records) / max(now - self._status_time, 1e-9)
-        self._status_time, self._status_records = now, self.stats.records
-        self._status_due = now + self.status_interval
-        s, bad, store = self.stats, self.bad.counts, self.store.stats
+        rate = self._status.rate(self.stats.records)
+        s, bad = self.stats, self.bad.counts
         log.info(
-            "%s: shard %s records=%d (%.1f/s) written=%d skipped_old=%d failed_files=%d "
-            "write_retries=%d created=%d refused_files=%d refused_samples=%d unverified=%d "
-            "checkpoints=%d bad=%d {%s} millis_behind_latest=%s",
+            "%s: shard %s records=%d (%.1f/s) %s checkpoints=%d bad=%d {%s} "
+            "millis_behind_latest=%s",
             "finished" if final else "status",
             self.shard_id,
             s.records,
             rate,
-            s.written,
-            s.skipped_old,
-            s.failed_files,
-            s.write_retries,
-            store.created,
-            store.refused,
-            store.refused_samples,
-            store.unverified,
+            s.status(),
             s.checkpoints,
             sum(bad.values()),
             ", ".join(f"{reason}: {n}" for reason, n in sorted(bad.items())),

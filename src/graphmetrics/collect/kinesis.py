@@ -28,15 +28,18 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
+from graphmetrics.collect.daemon import Clock, DaemonLoop, EventWake, LoopOptions
+from graphmetrics.collect.instrumentation import Backoff, Throughput
 from graphmetrics.collect.kinesis_readers import (
     FetchCounters,
     Fetched,
     ShardReaders,
     list_shards,
 )
-from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache, WriteResult
+from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import InlineWriter, Writer
 from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.writer import WriteCounters
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -52,12 +55,9 @@ ONCE_MAX_FAILURES = 8
 MAX_WAIT = 0.2
 #: On a stop request, how long calls in flight may take to be delivered (real time).
 STOP_TIMEOUT = 10.0
-#: Retrying files that cannot be written for now: first and longest pause (seconds).
-RETRY_FIRST = 0.5
-RETRY_MAX = 30.0
 #: With --once, attempts at such files before the run ends with an error (~30 s).
 ONCE_WRITE_ATTEMPTS = 6
-#: A daemon waiting for its stream to exist: first pause (doubling up to RETRY_MAX).
+#: A daemon waiting for its stream to exist: first pause (doubling up to 30 s).
 LIST_RETRY_FIRST = 1.0
 
 
@@ -91,17 +91,33 @@ class Shard:
 
 
 @dataclass
-class Stats(FetchCounters):
+class Stats(FetchCounters, WriteCounters):
     records: int = 0
-    written: int = 0
-    skipped_old: int = 0
-    failed_files: int = 0
-    write_retries: int = 0
-    created: int = 0
-    refused_files: int = 0
-    refused_samples: int = 0
-    unverified: int = 0
     bad: BadRecords = field(default_factory=BadRecords)
+
+
+@dataclass(frozen=True)
+class KinesisOptions:
+    """How the consumer paces its reads, batches and checkpoints (seconds, records)."""
+
+    poll_interval: float = 0.2
+    """Between two GetRecords calls on a shard with records (at least 0.2: 5 calls/s)."""
+    idle_interval: float = 1.0
+    """Between two GetRecords calls on a caught-up shard."""
+    discover_interval: float = 30.0
+    status_interval: float = 60.0
+    batch_records: int = 100_000
+    """Records decoded into one batch, at most."""
+    batch_seconds: float = 1.0
+    write_records: int = 1000
+    checkpoint_interval: float = 1.0
+    records_limit: int = 10_000
+    """GetRecords ``Limit``."""
+    prefetch: int = 8
+    """Responses fetched ahead and not yet decoded, at most (then readers pause)."""
+    max_in_flight: int = 4
+    """GetRecords calls made at the same time, at most (over all shards)."""
+    list_page_size: int | None = None
 
 
 class KinesisConsumer:
@@ -113,22 +129,9 @@ class KinesisConsumer:
         stream: str,
         store: RRDStore,
         checkpoints: CheckpointStore,
+        options: KinesisOptions | None = None,
         *,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-        poll_interval: float = 0.2,
-        idle_interval: float = 1.0,
-        discover_interval: float = 30.0,
-        status_interval: float = 60.0,
-        batch_records: int = 100_000,
-        batch_seconds: float = 1.0,
-        write_records: int = 1000,
-        checkpoint_interval: float = 1.0,
-        records_limit: int = 10_000,
-        prefetch: int = 8,
-        max_in_flight: int = 4,
-        list_page_size: int | None = None,
+        clock: Clock | None = None,
         writer: Writer | None = None,
     ) -> None:
         self.client = client
@@ -137,38 +140,32 @@ class KinesisConsumer:
         self.writer: Writer = writer if writer is not None else InlineWriter(store)
         """Writes the batches (:mod:`graphmetrics.metrics.writer`); ``store`` names files."""
         self.checkpoints = checkpoints
-        self.clock, self.wall, self.sleep = clock, wall, sleep
-        self.poll_interval = max(poll_interval, 0.2)
-        self.idle_interval = max(idle_interval, self.poll_interval)
-        self.discover_interval = discover_interval
-        self.status_interval = status_interval
-        self.batch_records = batch_records
-        self.batch_seconds = batch_seconds
-        self.write_records = write_records
-        self.checkpoint_interval = checkpoint_interval
-        self.records_limit = records_limit
-        self.prefetch = prefetch
-        """Responses fetched ahead and not yet decoded, at most (then readers pause)."""
-        self.max_in_flight = max_in_flight
-        """GetRecords calls made at the same time, at most (over all shards)."""
-        self.list_page_size = list_page_size
+        clock = clock or Clock()
+        self.clock, self.wall, self.sleep = clock.monotonic, clock.wall, clock.sleep
+        options = options or KinesisOptions()
+        self.options = options
+        self.poll_interval = max(options.poll_interval, 0.2)
+        self.idle_interval = max(options.idle_interval, self.poll_interval)
         self.shards: dict[str, Shard] = {}
         self.stats = Stats()
         self.paths = PathCache(store)
         self.stop_requested = False
         self._once = False
         self._next_discovery = 0.0
-        self._status_due = 0.0
-        self._status_records = 0
-        self._status_time = 0.0
+        self._status = Throughput(options.status_interval, self.clock)
         self._checkpoint_due = 0.0
         self._in_flight: dict[str, Checkpoint] | None = None
         """Progress per shard that the write in flight covers (None: no write)."""
         self.readers: ShardReaders | None = None
+        self._loop: DaemonLoop | None = None
+        self._batch = self._new_batch()
+        self._started = 0.0
 
     def request_stop(self) -> None:
         """Ask the loop to finish its batch, checkpoint and return (signal-safe)."""
         self.stop_requested = True
+        if self._loop is not None:
+            self._loop.request_stop()
 
     # -- the loop -------------------------------------------------------------------
 
@@ -179,60 +176,91 @@ class KinesisConsumer:
             return self.stats  # stopped before the stream could be listed
         for shard in self.shards.values():
             shard.caught_up = False
-        self._status_time = self.clock()
-        self._status_due = self._status_time + self.status_interval
-        self._checkpoint_due = self._status_time + self.checkpoint_interval
-        readers = self.readers = ShardReaders(
+        self._status.restart()
+        self._checkpoint_due = self.clock() + self.options.checkpoint_interval
+        self.readers = ShardReaders(
             self.client,
             self.stream,
             clock=self.clock,
             sleep=self.sleep,
             poll_interval=self.poll_interval,
             idle_interval=self.idle_interval,
-            records_limit=self.records_limit,
-            queue_size=self.prefetch,
+            records_limit=self.options.records_limit,
+            queue_size=self.options.prefetch,
             once=once,
             counters=self.stats,
             max_failures=ONCE_MAX_FAILURES if once else None,
-            max_in_flight=self.max_in_flight,
+            max_in_flight=self.options.max_in_flight,
             on_missing=self._discover_soon,
         )
+        self._batch, self._started = self._new_batch(), self.clock()
+        # The readers' queue is the wake source: poll waits on it (MAX_WAIT at most),
+        # so the loop itself never sleeps; checkpoints are considered every step.
+        options = LoopOptions(poll_interval=0.0, checkpoint_interval=0.0, min_cycle=0.0)
+        clock = Clock(self.clock, self.wall, self.sleep)
+        self._loop = DaemonLoop(self, EventWake(), options, clock)
+        if self.stop_requested:
+            self._loop.request_stop()
         try:
-            self._consume(readers, once)
+            self._loop.run(once)
         finally:
-            readers.close()
-            self.log_status(final=True)  # a failing run reports its counters too
+            self._loop = None
         return self.stats
 
-    def _consume(self, readers: ShardReaders, once: bool) -> None:
-        batch, started = self._new_batch(), self.clock()
-        while not self.stop_requested:
-            now = self.clock()
-            if not once and now >= self._next_discovery:
-                self._try_discover()
-            for shard in self._startable(readers, once):
-                # A closed shard or a parent is read until Kinesis says it ended.
-                end_early = once and not shard.closed and not self._is_parent(shard)
-                readers.start(shard.shard_id, shard.position, end_early)
-            idle = self._collect(readers, batch)
-            now = self.clock()
-            ended = any(s.ended and not s.finished for s in self.shards.values())
-            full = batch.records >= self.write_records or now - started >= self.batch_seconds
-            unsaved = now >= self._checkpoint_due and self._unsaved()
-            if (batch.records and (full or idle)) or ended or unsaved:
-                self.commit(batch, force=ended)
-                batch, started = self._new_batch(), now
-            if once and self._all_caught_up():
-                break
-            if once:
-                self._give_up_on_failing_shard(readers, batch)
-            if now >= self._status_due:
-                self.log_status()
-        readers.stop()  # no new calls; what is in flight is delivered, written, saved
+    # -- the loop's Processor ---------------------------------------------------------
+
+    def poll(self, stop: Callable[[], bool]) -> bool:
+        """Start the readable shards, decode what the readers delivered, write the batch
+        when it is due; True (with ``--once``) when every shard is at its end."""
+        readers, once = self._readers(), self._once
+        now = self.clock()
+        if not once and now >= self._next_discovery:
+            self._try_discover()
+        for shard in self._startable(readers, once):
+            # A closed shard or a parent is read until Kinesis says it ended.
+            end_early = once and not shard.closed and not self._is_parent(shard)
+            readers.start(shard.shard_id, shard.position, end_early)
+        batch = self._batch
+        idle = self._collect(readers, batch)
+        now = self.clock()
+        ended = any(s.ended and not s.finished for s in self.shards.values())
+        full = (
+            batch.records >= self.options.write_records
+            or now - self._started >= self.options.batch_seconds
+        )
+        unsaved = now >= self._checkpoint_due and self._unsaved()
+        if (batch.records and (full or idle)) or ended or unsaved:
+            self.commit(batch, force=ended)
+            self._batch, self._started = self._new_batch(), now
+        if once and self._all_caught_up():
+            return True
+        if once:
+            self._give_up_on_failing_shard(readers, self._batch)
+        return False
+
+    def checkpoint(self) -> None:
+        """Checkpoints follow the writes (:meth:`commit`, called by :meth:`poll`)."""
+
+    def join(self) -> bool:
+        """No new calls; what is in flight is delivered, written and checkpointed."""
+        readers = self._readers()
+        readers.stop()
         deadline = time.monotonic() + STOP_TIMEOUT
         while (readers.busy() or not readers.queue.empty()) and time.monotonic() < deadline:
-            self._collect(readers, batch)
-        self.commit(batch, force=True)
+            self._collect(readers, self._batch)
+        self.commit(self._batch, force=True)
+        return True
+
+    def report(self, final: bool = False) -> None:
+        if final or self._status.due():
+            self.log_status(final)
+
+    def close(self) -> None:
+        self._readers().close()
+
+    def _readers(self) -> ShardReaders:
+        assert self.readers is not None, "run() starts the readers"
+        return self.readers
 
     def _unsaved(self) -> bool:
         """Some progress is decoded, being written or written, and not checkpointed."""
@@ -251,7 +279,7 @@ class KinesisConsumer:
             fetched = readers.queue.get(timeout=MAX_WAIT)
             while True:
                 idle = self._apply(fetched, batch) or idle
-                if batch.records >= self.batch_records:
+                if batch.records >= self.options.batch_records:
                     break
                 fetched = readers.queue.get_nowait()
         except queue.Empty:
@@ -340,7 +368,7 @@ class KinesisConsumer:
             self._finish_write()
         now = self.clock()
         if force or now >= self._checkpoint_due:
-            self._checkpoint_due = now + self.checkpoint_interval
+            self._checkpoint_due = now + self.options.checkpoint_interval
             self._save_checkpoints()
 
     def _finish_write(self) -> None:
@@ -354,15 +382,15 @@ class KinesisConsumer:
         if snapshot is None:
             return
         result = self.writer.wait()
-        self._count(result)
-        attempts, delay = 1, 0.0
+        self.stats.add_writes(result)
+        attempts, backoff = 1, Backoff()
         while result.retry:
             if self.stop_requested or (self._once and attempts >= ONCE_WRITE_ATTEMPTS):
                 raise WritesFailing(
                     f"{len(result.retry)} files could not be written ({result.error}); "
                     "nothing after them is checkpointed: the next run reads them again"
                 )
-            delay = min(max(delay * 2, RETRY_FIRST), RETRY_MAX)
+            delay = backoff.next()
             log.error(
                 "%d files cannot be written for now (%s); checkpoints wait; retrying in %.1fs",
                 len(result.retry),
@@ -371,10 +399,9 @@ class KinesisConsumer:
             )
             self._pause(delay)
             attempts += 1
-            self.stats.write_retries += 1
-            self.writer.start(result.retry)
+            self.writer.start({})  # the writer writes what it kept first
             result = self.writer.wait()
-            self._count(result)
+            self.stats.add_writes(result)
         self._mark_written(snapshot)
 
     def _mark_written(self, snapshot: dict[str, Checkpoint]) -> None:
@@ -395,15 +422,6 @@ class KinesisConsumer:
                 shard.finished = True
                 self._next_discovery = self.clock()
 
-    def _count(self, result: WriteResult) -> None:
-        self.stats.written += result.written
-        self.stats.skipped_old += result.skipped_old
-        self.stats.failed_files += result.failed_files
-        self.stats.created += result.created
-        self.stats.refused_files += result.refused_files
-        self.stats.refused_samples += result.refused_samples
-        self.stats.unverified += result.unverified
-
     def _pause(self, seconds: float) -> None:
         """Sleep, waking up early for a stop request."""
         deadline = self.clock() + seconds
@@ -413,7 +431,7 @@ class KinesisConsumer:
     def _first_discovery(self) -> bool:
         """List the shards; the daemon waits for a stream that is not there yet (or an
         endpoint that is down) with back-off, --once fails at once.  False: stopped."""
-        delay = 0.0
+        backoff = Backoff(first=LIST_RETRY_FIRST)
         while not self.stop_requested:
             try:
                 self.discover()
@@ -421,7 +439,7 @@ class KinesisConsumer:
             except StreamUnavailable as exc:
                 if self._once:
                     raise
-                delay = min(max(delay * 2, LIST_RETRY_FIRST), RETRY_MAX)
+                delay = backoff.next()
                 log.error("%s; retrying in %.0fs", exc, delay)
                 self._pause(delay)
         return False
@@ -434,12 +452,12 @@ class KinesisConsumer:
     def discover(self) -> None:
         """Add new shards (from their checkpoints), forget finished ones no longer listed."""
         try:
-            listed = list_shards(self.client, self.stream, self.list_page_size)
+            listed = list_shards(self.client, self.stream, self.options.list_page_size)
         except (ClientError, BotoCoreError) as exc:
             raise StreamUnavailable(
                 f"cannot list the shards of stream {self.stream!r}: {exc}"
             ) from exc
-        self._next_discovery = self.clock() + self.discover_interval
+        self._next_discovery = self.clock() + self.options.discover_interval
         new = [info for info in listed if info["ShardId"] not in self.shards]
         saved = self.checkpoints.load_all() if new else {}
         for info in new:
@@ -482,17 +500,13 @@ class KinesisConsumer:
         try:
             self.discover()
         except StreamUnavailable as exc:
-            self._next_discovery = self.clock() + min(self.discover_interval, 10.0)
+            self._next_discovery = self.clock() + min(self.options.discover_interval, 10.0)
             log.error("%s; retrying", exc)
 
     # -- status ---------------------------------------------------------------------
 
     def log_status(self, final: bool = False) -> None:
-        now = self.clock()
-        elapsed = max(now - self._status_time, 1e-9)
-        rate = (self.stats.records - self._status_records) / elapsed
-        self._status_time, self._status_records = now, self.stats.records
-        self._status_due = now + self.status_interval
+        rate = self._status.rate(self.stats.records)
         behind = [
             (s.behind_ms, s.shard_id) for s in self.shards.values() if s.behind_ms is not None
         ]
@@ -500,23 +514,15 @@ class KinesisConsumer:
         finished = sum(1 for s in self.shards.values() if s.finished)
         bad = self.stats.bad.counts
         log.info(
-            "%s: stream %s shards=%d finished=%d records=%d (%.1f/s) written=%d skipped_old=%d "
-            "failed_files=%d write_retries=%d created=%d refused_files=%d refused_samples=%d "
-            "unverified=%d throttled=%d bad=%d {%s} millis_behind_latest=%s",
+            "%s: stream %s shards=%d finished=%d records=%d (%.1f/s) %s throttled=%d "
+            "bad=%d {%s} millis_behind_latest=%s",
             "finished" if final else "status",
             self.stream,
             len(self.shards),
             finished,
             self.stats.records,
             rate,
-            self.stats.written,
-            self.stats.skipped_old,
-            self.stats.failed_files,
-            self.stats.write_retries,
-            self.stats.created,
-            self.stats.refused_files,
-            self.stats.refused_samples,
-            self.stats.unverified,
+            self.stats.status(),
             self.stats.throttled,
             sum(bad.values()),
             ", ".join(f"{reason}: {n}" for reason, n in sorted(bad.items())),

@@ -2,8 +2,9 @@
 
 One cycle: find the files (glob, plus gzipped ones), drain files that were rotated
 away, read new whole lines oldest file first, parse and aggregate them, write the
-completed minutes through :class:`RRDStore`, and only then persist file offsets and
-the aggregation state together, atomically.  After ``kill -9`` a restart re-reads
+completed minutes through the collectors' :class:`~graphmetrics.rrd.writer.RRDWriter`
+(which keeps the minutes a file cannot take for now), and only then persist file
+offsets and the aggregation state together, atomically.  After ``kill -9`` a restart re-reads
 from the last checkpoint; the minutes it recomputes are already in the RRDs and the
 store skips them, so nothing is lost or counted twice.
 """
@@ -11,14 +12,12 @@ store skips them, so nothing is lost or counted twice.
 from __future__ import annotations
 
 import fnmatch
-import gc
 import logging
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 from graphmetrics.collect.files import (
     CHUNK_BYTES,
@@ -30,10 +29,11 @@ from graphmetrics.collect.files import (
     refresh_fingerprint,
 )
 from graphmetrics.collect.state import read_json, write_json_atomic
-from graphmetrics.rrd.layout import instance_name, tracelog_instance, tracelog_relative
+from graphmetrics.rrd.layout import instance_name, tracelog_relative
 from graphmetrics.rrd.schema import TRACELOG
-from graphmetrics.rrd.store import RRDCreateRefused, RRDStore, RRDWriteError
-from graphmetrics.tracelog.aggregate import Aggregator, Row
+from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.writer import RRDWriter
+from graphmetrics.tracelog.aggregate import Aggregator
 from graphmetrics.tracelog.parser import Parser, valid_source_name
 
 log = logging.getLogger(__name__)
@@ -55,19 +55,11 @@ class StateError(RuntimeError):
     """The saved state cannot be used; the message says which file and why."""
 
 
-def tune_gc() -> None:
-    """Collect young objects less often: the hot loop makes millions of short-lived records
-    and no reference cycles, and the default threshold (700) spends ~5% of the time in GC."""
-    gc.set_threshold(100_000, 50, 100)
-
-
 @dataclass
 class CollectorStats:
     lines: int = 0
     skipped: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
-    rows: int = 0
-    write_errors: int = 0
     truncations: int = 0
 
     def skip(self, reason: str) -> None:
@@ -108,8 +100,8 @@ class TracelogCollector:
         self.files: dict[str, FileState] = {}
         self._readers: dict[str, LineReader] = {}
         self._parsers: dict[str, Parser] = {}
-        #: rows per instance that could not be written for now, retried first
-        self.unwritten: dict[str, list[Row]] = {}
+        #: writes the minutes; keeps those a file cannot take for now
+        self.writer = RRDWriter(store)
 
     # -- state -------------------------------------------------------------------------
 
@@ -139,13 +131,13 @@ class TracelogCollector:
         False when the state was not saved.
         """
         self.write_rows()
-        self._take_back_lost_writes()
-        if self.unwritten:
-            minutes = sum(len(rows) for rows in self.unwritten.values())
+        self.writer.flush()
+        if self.writer.pending:
+            minutes = sum(len(rows) for _, rows in self.writer.pending.values())
             log.error(
                 "%d minutes of %d instances are not written yet; the state is saved once they are",
                 minutes,
-                len(self.unwritten),
+                len(self.writer.pending),
             )
             return False
         try:
@@ -163,37 +155,15 @@ class TracelogCollector:
         return True
 
     def write_rows(self) -> None:
-        """Write every finished minute; keep the rows a file cannot take for now."""
-        rows_by_instance = self.aggregator.take_rows()
-        for instance, rows in self.unwritten.items():
-            rows_by_instance[instance] = rows + rows_by_instance.get(instance, [])
-        self.unwritten = {}
-        for instance, rows in rows_by_instance.items():
-            try:
-                self.stats.rows += self.store.write(tracelog_relative(instance), TRACELOG, rows)
-            except RRDCreateRefused:
-                continue  # counted and logged by the store
-            except RRDWriteError as exc:
-                self.stats.write_errors += 1
-                if exc.transient:
-                    self.unwritten[instance] = rows
-                    log.error("keeping %d minutes of %s to retry: %s", len(rows), instance, exc)
-                else:
-                    log.error("dropping %d minutes of %s: %s", len(rows), instance, exc)
+        """Write every finished minute, after those kept from before."""
+        rows = self.aggregator.take_rows()
+        self.writer.write_batch(
+            TRACELOG,
+            {tracelog_relative(instance): minutes for instance, minutes in rows.items()},
+            flush=False,
+        )
         if self.store.unflushed >= FLUSH_EVERY_SAMPLES:
-            self._take_back_lost_writes()  # bounds what the store keeps to check
-
-    def _take_back_lost_writes(self) -> None:
-        """With rrdcached: flush, and keep to retry the minutes a file did not get."""
-        for lost in self.store.flush():
-            instance = tracelog_instance(lost.relative)
-            self.stats.rows -= len(lost.samples)
-            self.stats.write_errors += 1
-            rows = cast(list[Row], lost.samples)  # the rows given to the store
-            self.unwritten[instance] = rows + self.unwritten.get(instance, [])
-            log.error(
-                "keeping %d minutes of %s to retry: %s", len(lost.samples), instance, lost.reason
-            )
+            self.writer.flush()  # bounds what the store keeps to check
 
     # -- discovery ---------------------------------------------------------------------
 

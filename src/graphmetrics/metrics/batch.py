@@ -1,10 +1,11 @@
-"""One batch of Kinesis records: decoded, checked, grouped per RRD file, then written.
+"""One batch of Kinesis records: decoded, checked and grouped per RRD file.
 
 The consumer feeds every record of a batch to :meth:`MetricBatch.add_records` and hands
-its ``samples`` to a writer (:mod:`graphmetrics.metrics.writer`), which calls
-:func:`write_samples`; the store then makes one ``rrdtool.update`` per file,
-keeping the last of equal timestamps and skipping timestamps at or before the
-file's last update, which is what makes a re-read batch a no-op.
+its ``samples`` to a writer (:mod:`graphmetrics.metrics.writer`, which runs the
+collectors' :class:`~graphmetrics.rrd.writer.RRDWriter`); the store then makes one
+``rrdtool.update`` per file, keeping the last of equal timestamps and skipping
+timestamps at or before the file's last update, which is what makes a re-read batch
+a no-op.
 """
 
 from __future__ import annotations
@@ -18,14 +19,7 @@ from typing import Any
 
 from graphmetrics.metrics.records import Bad, decode
 from graphmetrics.rrd.layout import METRICS_DIR, BadMetricName, metric_relative, real_inside
-from graphmetrics.rrd.schema import METRICS
-from graphmetrics.rrd.store import (
-    RRDCreateRefused,
-    RRDPathError,
-    RRDStore,
-    RRDWriteError,
-    Sample,
-)
+from graphmetrics.rrd.store import RRDPathError, RRDStore, Sample
 
 log = logging.getLogger(__name__)
 
@@ -111,25 +105,6 @@ class BadRecords:
 
 
 @dataclass
-class WriteResult:
-    written: int = 0
-    skipped_old: int = 0
-    failed_files: int = 0
-    """Files whose samples were dropped: the file itself is unusable."""
-    created: int = 0
-    refused_files: int = 0
-    """New files the creation limits refused; their samples are dropped."""
-    refused_samples: int = 0
-    unverified: int = 0
-    """Files rrdcached reported written that lacked the samples (they are in ``retry``)."""
-    retry: dict[str, list[Sample]] = field(default_factory=dict)
-    """Samples per file that could not be written for now (disk full, lock...): the
-    consumer retries them and checkpoints nothing until they are written."""
-    error: str = ""
-    """The last error of a file in ``retry``."""
-
-
-@dataclass
 class MetricBatch:
     """Samples of one batch grouped per file; ``now`` is the wall clock in epoch seconds."""
 
@@ -170,30 +145,3 @@ class MetricBatch:
                     detail = f"{name!r}: {relative}"
                     bad.add("bad_name", detail, shard_id, record["SequenceNumber"])
         self.records += count
-
-
-def write_samples(store: RRDStore, samples_by_file: Mapping[str, list[Sample]]) -> WriteResult:
-    """One store write per file.  A file that cannot be written for now goes to
-    ``retry``; an unusable one is logged, counted in ``failed_files`` and skipped; a
-    new file the creation limits refuse is counted (the store logs it) and skipped."""
-    result = WriteResult()
-    stats = store.stats
-    skipped_before, created_before = stats.skipped_old, stats.created
-    refused_before, refused_samples_before = stats.refused, stats.refused_samples
-    for relative, samples in samples_by_file.items():
-        try:
-            result.written += store.write(relative, METRICS, samples)
-        except RRDCreateRefused:
-            continue
-        except (RRDWriteError, RRDPathError, OSError) as exc:
-            if isinstance(exc, RRDWriteError) and exc.transient:
-                result.retry[relative] = samples
-                result.error = str(exc)
-                continue
-            result.failed_files += 1
-            log.error("dropping %d samples of %s: %s", len(samples), relative, exc)
-    result.skipped_old = stats.skipped_old - skipped_before
-    result.created = stats.created - created_before
-    result.refused_files = stats.refused - refused_before
-    result.refused_samples = stats.refused_samples - refused_samples_before
-    return result

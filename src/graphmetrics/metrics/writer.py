@@ -10,11 +10,14 @@ changed nothing.  :class:`ProcessWriter` therefore writes from a child process t
 runs no other thread; the daemon uses it.  :class:`InlineWriter` writes in the
 calling thread (tests, embedding, small tools).
 
-Both run the same code, :func:`graphmetrics.metrics.batch.write_samples` followed by
-``RRDStore.flush`` (rrdcached), and split a write in two calls: :meth:`start` hands
-a batch over, :meth:`wait` returns its :class:`WriteResult`.  Between the two the
-consumer decodes the next batch, so decoding and writing overlap.  One write is in
-flight at a time.
+Both run the collectors' one writer, :class:`~graphmetrics.rrd.writer.RRDWriter`
+(a round of :meth:`~graphmetrics.rrd.writer.RRDWriter.write_batch` with the metrics
+schema, rrdcached flushed and verified), and split a write in two calls:
+:meth:`start` hands a batch over, :meth:`wait` returns its :class:`WriteResult`.
+Between the two the consumer decodes the next batch, so decoding and writing
+overlap.  One write is in flight at a time.  Samples that could not be written for
+now stay in the writer (and are listed in the result's ``retry``): the next round,
+even of an empty batch, writes them again first.
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
-from graphmetrics.metrics.batch import WriteResult, write_samples
 from graphmetrics.rrd.limits import CreateLimits
+from graphmetrics.rrd.schema import METRICS
 from graphmetrics.rrd.store import RRDStore, Sample
+from graphmetrics.rrd.writer import RRDWriter, WriteResult
 
 log = logging.getLogger(__name__)
 
@@ -51,29 +55,18 @@ class Writer(Protocol):
     def close(self) -> None: ...
 
 
-def write_and_flush(store: RRDStore, samples: Samples) -> WriteResult:
-    """Write, and with rrdcached flush: what the flush did not put in a file goes to
-    ``retry`` like any write that failed for now, so no checkpoint passes it."""
-    result = write_samples(store, samples)
-    for lost in store.flush():
-        result.written -= len(lost.samples)
-        result.unverified += 1
-        result.retry[lost.relative] = lost.samples
-        result.error = lost.reason
-    return result
-
-
 class InlineWriter:
     """Writes in the calling thread, during :meth:`start`."""
 
     def __init__(self, store: RRDStore) -> None:
         self.store = store
+        self.rrd = RRDWriter(store)
         self._result: WriteResult | None = None
 
     def start(self, samples: Samples) -> None:
         if self._result is not None:
             raise RuntimeError("a write is already in flight")
-        self._result = write_and_flush(self.store, samples)
+        self._result = self.rrd.write_batch(METRICS, samples)
 
     def wait(self) -> WriteResult:
         result, self._result = self._result, None
@@ -87,7 +80,7 @@ class InlineWriter:
 
 class ProcessWriter:
     """Writes in a child process (started with ``spawn``: no threads or locks of this
-    process are inherited) owning its own :class:`RRDStore` on ``root``.
+    process are inherited) owning its own :class:`RRDWriter` on ``root``.
 
     The child ignores SIGINT and SIGTERM: a stop request is the parent's to handle,
     and the child must not die in the middle of a batch.  It exits when the parent
@@ -183,7 +176,7 @@ def serve(
         logging.basicConfig(level=level, format=fmt)
     else:
         logging.getLogger().setLevel(level)
-    store = RRDStore(Path(root), rrdcached=rrdcached, limits=limits)
+    writer = RRDWriter(RRDStore(Path(root), rrdcached=rrdcached, limits=limits))
     while True:
         try:
             payload = conn.recv_bytes()
@@ -191,7 +184,7 @@ def serve(
             return  # the parent closed the pipe, or died
         reply: Any
         try:
-            reply = write_and_flush(store, marshal.loads(payload))
+            reply = writer.write_batch(METRICS, marshal.loads(payload))
         except Exception:  # anything unforeseen goes back to the parent, which stops
             reply = traceback.format_exc(limit=5)
         try:

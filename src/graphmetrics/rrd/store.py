@@ -6,17 +6,15 @@ or before the file's last update (rrdtool would refuse the whole call) and write
 rest in one ``rrdtool.update`` call per file.  New files are created only as far
 as the :class:`~graphmetrics.rrd.limits.CreationGate` allows.
 
-Optionally the updates go through rrdcached, and :meth:`RRDStore.flush` pushes them
-to disk.  rrdcached answers FLUSH with success even when its write failed (the file
-locked or replaced behind it: the failure is only in its log) and answers LAST from
-its cache, so after the flush the store reads each file's ``last_update`` with INFO,
-from the file itself: a file that does not have its last sample lost the write, and
-:meth:`RRDStore.flush` hands those samples back to be written again.
+How the updates reach the files is the :class:`~graphmetrics.rrd.backend.Backend`'s
+business: librrd in this process, or rrdcached, whose writes :meth:`RRDStore.flush`
+verifies from the files and hands back when they did not arrive.  What a caller does
+with samples that failed (keep and retry, or drop) is
+:class:`~graphmetrics.rrd.writer.RRDWriter`'s policy.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import logging
 import os
@@ -27,7 +25,7 @@ from pathlib import Path
 
 import rrdtool
 
-from graphmetrics.rrd import cached
+from graphmetrics.rrd.backend import Backend, Sample, Unverified, Value, open_backend
 from graphmetrics.rrd.layout import UnsafePath, resolve_inside
 from graphmetrics.rrd.limits import CreateLimits, CreationGate
 from graphmetrics.rrd.schema import Schema
@@ -35,9 +33,7 @@ from graphmetrics.rrd.updates import format_updates
 
 log = logging.getLogger(__name__)
 
-Value = float | int | None
-Sample = tuple[int, Sequence[Value]]
-
+__all__ = ["RRDStore", "RRDWriteError", "RRDCreateRefused", "Sample", "Unverified", "Value"]
 
 #: A relative RRD path that is empty, absolute, or leaves the RRD directory.
 RRDPathError = UnsafePath
@@ -62,15 +58,6 @@ class RRDCreateRefused(RRDWriteError):
     """A new file the creation limits refused (too many new files this minute, or
     too little free space): not created, its samples not written.  Counted in
     ``StoreStats.refused`` and logged by the store, a few times a minute at most."""
-
-
-@dataclass(frozen=True)
-class Unverified:
-    """Samples rrdcached accepted and then did not write (found by :meth:`RRDStore.flush`)."""
-
-    relative: str
-    samples: list[Sample]
-    reason: str
 
 
 @dataclass
@@ -103,7 +90,8 @@ NAME_ERRNOS = frozenset(
 
 @dataclass
 class RRDStore:
-    """Writes RRD files below ``root``; ``rrdcached`` is an rrdcached address or None.
+    """Writes RRD files below ``root``; ``rrdcached`` is an rrdcached address or None
+    (it chooses the ``backend`` unless one is given).
 
     A collector calls :meth:`write` for thousands of files per batch, so per-file
     bookkeeping is kept to dictionary look-ups keyed by the path string.
@@ -113,11 +101,8 @@ class RRDStore:
     rrdcached: str | None = None
     limits: CreateLimits = field(default_factory=CreateLimits)
     stats: StoreStats = field(default_factory=StoreStats)
+    backend: Backend | None = None
     _last: dict[str, int] = field(default_factory=dict, repr=False)
-    _touched: dict[str, Unverified] = field(default_factory=dict, repr=False)
-    """Through rrdcached: per file, what was written since the last flush."""
-    unflushed: int = field(default=0, init=False)
-    """Samples written through rrdcached since the last :meth:`flush` (kept until it)."""
     _paths: dict[str, Path] = field(default_factory=dict, repr=False)
     _gate: CreationGate = field(init=False, repr=False)
     _refusals_unlogged: int = field(default=0, repr=False)
@@ -125,6 +110,19 @@ class RRDStore:
 
     def __post_init__(self) -> None:
         self._gate = CreationGate(self.limits)
+        self._backend: Backend = (
+            self.backend if self.backend is not None else open_backend(self.rrdcached)
+        )
+
+    @property
+    def unflushed(self) -> int:
+        """Samples written through rrdcached since the last :meth:`flush` (kept until it)."""
+        return self._backend.unflushed
+
+    @property
+    def verifies(self) -> bool:
+        """Writes are only known to be in their files after :meth:`flush` (rrdcached)."""
+        return self._backend.verifies
 
     def path_for(self, relative: str) -> Path:
         """The file for ``relative`` (without ``.rrd``), refusing path tricks."""
@@ -136,9 +134,6 @@ class RRDStore:
             self._paths[relative] = path
         return path
 
-    def _daemon_args(self) -> list[str]:
-        return ["--daemon", self.rrdcached] if self.rrdcached else []
-
     def last_update(self, path: Path | str) -> int | None:
         """The file's last update time, or None when the file does not exist yet."""
         key = str(path)
@@ -147,12 +142,10 @@ class RRDStore:
             return cached
         if not os.path.exists(key):
             return None
-        if self.rrdcached:
-            try:
-                rrdtool.flushcached(*self._daemon_args(), key)
-            except rrdtool.OperationalError as exc:  # rrdcached down, or the file locked
-                raise RRDWriteError(f"{key}: rrdcached: {exc}", transient=True) from exc
-            self._forget(key)
+        try:
+            self._backend.sync(key)
+        except rrdtool.OperationalError as exc:  # rrdcached down, or the file locked
+            raise RRDWriteError(f"{key}: {self._backend.name}: {exc}", transient=True) from exc
         try:
             last = int(rrdtool.last(key))
         except rrdtool.OperationalError as exc:
@@ -161,15 +154,6 @@ class RRDStore:
             ) from exc
         self._last[key] = last
         return last
-
-    def _forget(self, key: str) -> None:
-        """Drop rrdcached's idea of the file (after a flush: nothing is pending), so it
-        takes the file's own last update, not a sample it lost, as the file's."""
-        assert self.rrdcached is not None
-        try:
-            cached.forget(self.rrdcached, key)
-        except (OSError, ValueError) as exc:
-            log.warning("rrdcached %s: cannot FORGET %s: %s", self.rrdcached, key, exc)
 
     def _refuse(self, path: Path, reason: str, samples: int) -> RRDCreateRefused:
         stats = self.stats
@@ -245,12 +229,7 @@ class RRDStore:
             return 0
         updates = format_updates(fresh, by_time)
         try:
-            if self.rrdcached:
-                rrdtool.update(
-                    key, "--daemon", self.rrdcached, "--template", schema.template, *updates
-                )
-            else:
-                rrdtool.update(key, "--template", schema.template, *updates)
+            self._backend.update(key, schema.template, updates)
         except rrdtool.OperationalError as exc:
             self.stats.failed += len(fresh)
             self._last.pop(key, None)
@@ -258,8 +237,8 @@ class RRDStore:
                 f"{path}: update failed: {exc}", transient=self._intact(key, schema)
             ) from exc
         self._last[key] = fresh[-1]
-        if self.rrdcached:
-            self._remember(key, relative, [(t, by_time[t]) for t in fresh])
+        if self._backend.verifies:
+            self._backend.written(key, relative, [(t, by_time[t]) for t in fresh])
         stats = self.stats
         stats.written += len(fresh)
         stats.updates += 1
@@ -275,69 +254,25 @@ class RRDStore:
         names = {k[3:-6] for k in info if k.startswith("ds[") and k.endswith("].type")}
         return info.get("step") == schema.step and names == set(schema.data_sources)
 
-    def _remember(self, key: str, relative: str, samples: list[Sample]) -> None:
-        self.unflushed += len(samples)
-        touched = self._touched.get(key)
-        if touched is not None:
-            samples = touched.samples + samples
-        self._touched[key] = Unverified(relative, samples, "")
-
     def flush(self) -> list[Unverified]:
-        """Make rrdcached write what it holds for the files this store touched, then
-        check each file's last update (INFO, read from the file).
+        """Have the backend push what it holds to the files it touched and check them.
 
         Returns the writes that did not reach their file: their samples are taken
-        back from ``stats.written`` (counted in ``stats.unverified``), rrdcached
-        forgets the file, and the caller writes them again, as after any write that
-        failed for now.  Without rrdcached every write is already on disk: [].
+        back from ``stats.written`` (counted in ``stats.unverified``), and the caller
+        writes them again, as after any write that failed for now.  Without
+        rrdcached every write is already on disk: [].
         """
-        if not self.rrdcached or not self._touched:
-            return []
-        touched, self._touched = self._touched, {}
-        self.unflushed = 0
-        try:
-            rrdtool.flushcached(*self._daemon_args(), *touched)
-        except rrdtool.OperationalError as exc:
-            log.error("rrdcached flush failed (%s); flushing file by file", exc)
-            for key in touched:
-                with contextlib.suppress(rrdtool.OperationalError):  # checked below
-                    rrdtool.flushcached(*self._daemon_args(), key)
-        lost: list[Unverified] = []
-        for key, written in touched.items():
-            missing = self._missing(key, written)
-            if missing is not None:
-                lost.append(missing)
-                self._last.pop(key, None)
-                self._forget(key)
-                self.stats.unverified += 1
-                self.stats.written -= len(missing.samples)
+        lost = self._backend.flush()
+        for key, missing in lost.items():
+            self._last.pop(key, None)
+            self.stats.unverified += 1
+            self.stats.written -= len(missing.samples)
         if lost:
+            first = next(iter(lost.values()))
             log.error(
                 "%d files lack samples rrdcached accepted and reported written (first: %s); "
                 "they are written again",
                 len(lost),
-                lost[0].reason,
+                first.reason,
             )
-        return lost
-
-    @staticmethod
-    def _missing(key: str, written: Unverified) -> Unverified | None:
-        """What of ``written`` the file lacks after the flush, or None: all there.
-
-        Samples older than the file's last update did arrive (rrdcached may have
-        written part of them on its own timer); with a file beyond them (replaced by
-        a newer one) or unreadable, all are handed back, and the store sorts it out
-        when they are written again."""
-        expected = written.samples[-1][0]
-        try:
-            last = int(rrdtool.info(key)["last_update"])
-        except (rrdtool.OperationalError, KeyError, TypeError, ValueError) as exc:
-            reason = f"{key}: cannot read its last update after the rrdcached flush: {exc}"
-            return Unverified(written.relative, written.samples, reason)
-        if last == expected:
-            return None
-        reason = f"{key}: its last update is {last}, not {expected}, after rrdcached's flush"
-        samples = written.samples
-        if last < expected:
-            samples = [sample for sample in samples if sample[0] > last]
-        return Unverified(written.relative, samples, reason)
+        return list(lost.values())

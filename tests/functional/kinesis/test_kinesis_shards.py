@@ -10,7 +10,8 @@ from typing import Any
 import rrdtool
 
 from graphmetrics.collect.checkpoint import Checkpoint, CheckpointStore
-from graphmetrics.collect.kinesis import KinesisConsumer
+from graphmetrics.collect.daemon import Clock
+from graphmetrics.collect.kinesis import KinesisConsumer, KinesisOptions
 from graphmetrics.collect.kinesis_readers import Fetched
 from graphmetrics.rrd.store import RRDStore
 from tests.functional.kinesis.conftest import active, put_all, record
@@ -27,8 +28,8 @@ def consumer(kinesis: Any, stream: str, tmp_path: Path, **kw: Any) -> KinesisCon
         stream,
         RRDStore(rrd),
         CheckpointStore(tmp_path / "checkpoints", stream),
-        wall=lambda: T0 + 86400,
-        **kw,
+        KinesisOptions(**kw),
+        clock=Clock(wall=lambda: T0 + 86400),
     )
 
 

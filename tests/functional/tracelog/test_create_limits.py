@@ -44,8 +44,8 @@ def test_a_flood_of_invented_instances_is_capped(dirs: tuple[Path, Path]) -> Non
     result = run_once(logs, rrds, "--max-new-files-per-minute", "20")
     err = result.stderr
     assert (counter(err, "created"), counter(err, "refused_files")) == (20, 480)
-    assert counter(err, "refused_minutes") == 480
-    assert counter(err, "write_errors") == 0
+    assert counter(err, "refused_samples") == 480
+    assert counter(err, "failed_files") == 0
     assert err.count("not creating") <= 2  # logged, not 480 times
     assert len(os.listdir(rrds / "tracelog")) == 21
     # the known instance goes on: its minutes up to 10:02 are written, and saved

@@ -51,13 +51,13 @@ def test_full_disk_then_space_again_gives_every_minute_once(tmp_path: Path) -> N
         append(logs / "a.log", second)
         disk.fill()  # inst1 updates in place; inst2's new file cannot be created
         full = run_once(logs, rrds, "--state-dir", str(state), returncode=1)
-        assert "keeping 1 minutes of app2__acme__inst2 to retry" in full.stderr
+        assert "keeping 1 samples of tracelog/app2__acme__inst2 to retry" in full.stderr
         assert "the next run reads those lines again" in full.stderr
         assert not (rrds / "tracelog" / "app2__acme__inst2.rrd").exists()
 
         disk.free()
         again = run_once(logs, rrds, "--state-dir", str(state))
-        assert "write_errors=0" in again.stderr
+        assert "failed_files=0 write_retries=0" in again.stderr
         for instance in (A1, A2):
             assert rows(rrds, instance) == rows(ref_rrds, instance), instance
         assert rows(rrds, A2)  # not vacuous: inst2 has its minutes
@@ -86,7 +86,7 @@ def test_state_that_cannot_be_saved_is_saved_by_the_next_run(tmp_path: Path) -> 
         again = run_once(logs, rrds, "--state-dir", str(state))
         # 10:00 and 10:01 were written by the run whose state was not saved: re-read
         # from the older state, they are recomputed and skipped, never written twice.
-        assert "minutes_written=0 old_minutes_skipped=2" in again.stderr
+        assert " written=0 skipped_old=2" in again.stderr
         assert (state / "tracelog.json").read_text() != saved
         assert rows(rrds, A1) == {
             epoch("2024-05-01 10:00") + 60: (3.0, 0.0, 0.0, 120.0, 0.0),

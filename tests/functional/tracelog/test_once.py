@@ -85,7 +85,7 @@ def test_second_run_writes_nothing_and_continues_open_minutes(dirs: tuple[Path, 
     last = rrdtool.last(str(inst1))
     again = run_once(logs, rrds)
     assert rrdtool.last(str(inst1)) == last
-    assert "minutes_written=0" in again.stderr
+    assert " written=0 " in again.stderr
     # both halves of minute 10:00, read by two runs: 2 requests in 4 s
     assert known(minutes(inst1, epoch("2024-05-01 10:00"), epoch("2024-05-01 10:02"))) == {
         epoch("2024-05-01 10:01"): (2.0, 0.0, 0.0, 30.0, 0.0)

@@ -16,7 +16,7 @@ from tests.helpers import wait_for
 from tests.rrdcached import running_rrdcached
 
 A1 = "app1 acme inst1"
-KEEPING = "keeping 1 minutes of app1__acme__inst1 to retry"
+KEEPING = "keeping 1 samples of tracelog/app1__acme__inst1 to retry"
 
 
 def append(path: Path, lines: list[str]) -> None:
@@ -85,7 +85,7 @@ def test_minutes_lost_behind_rrdcached_are_kept_retried_and_written_once(
             daemon.stop()
 
         again = run_once(logs, rrds, "--rrdcached", address)
-        assert "write_errors=0" in again.stderr and "unverified=0" in again.stderr
+        assert "failed_files=0 write_retries=0" in again.stderr and "unverified=0" in again.stderr
 
     reference = tmp_path / "reference"
     run_once(logs, reference)

@@ -1,0 +1,209 @@
+"""``graphmetrics-tracelog`` as a daemon: the collector under the collectors' loop.
+
+:class:`TracelogOptions` is everything the daemon needs (``cli/tracelog.py`` builds
+it from the settings); :func:`run` takes the state directory's lock, builds the
+:class:`~graphmetrics.collect.tailer.TracelogCollector`, and runs it as a
+:class:`~graphmetrics.collect.daemon.Processor` of the
+:class:`~graphmetrics.collect.daemon.DaemonLoop`, woken by a watchdog observer
+(inotify, or polling) on the log directory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from graphmetrics.collect.daemon import Clock, DaemonLoop, EventWake, LoopOptions
+from graphmetrics.collect.instrumentation import Throughput, tune_gc
+from graphmetrics.collect.state import StateLockedError, lock_state_dir
+from graphmetrics.collect.tailer import FUTURE_TOLERANCE, StateError, TracelogCollector
+from graphmetrics.rrd.limits import CreateLimits
+from graphmetrics.rrd.store import RRDStore
+from graphmetrics.signals import on_signals
+from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
+
+log = logging.getLogger("graphmetrics.tracelog")
+
+
+@dataclass(frozen=True)
+class TracelogOptions:
+    """What ``graphmetrics-tracelog`` runs with (its settings, resolved)."""
+
+    log_dir: Path
+    rrd_dir: Path
+    state_dir: Path
+    glob: str = "*.log"
+    timezone: str = "UTC"
+    rrdcached: str | None = None
+    limits: CreateLimits = field(default_factory=CreateLimits)
+    default_host: str = "localhost"
+    default_customer: str = "default"
+    idle_flush: float = 120.0
+    future_tolerance: float = FUTURE_TOLERANCE
+    loop: LoopOptions = field(default_factory=LoopOptions)
+    polling: bool = False
+    once: bool = False
+
+
+class FileWake(EventWake):
+    """Wakes the loop on any event in the log directory (watchdog's observer thread)."""
+
+    def __init__(self, log_dir: Path, recursive: bool, polling: bool) -> None:
+        super().__init__()
+        self.observer = self._start(log_dir, recursive, polling)
+
+    def _start(self, log_dir: Path, recursive: bool, polling: bool) -> BaseObserver:
+        handler = _OnAnyEvent(self.set)
+        for factory in (PollingObserver,) if polling else (Observer, PollingObserver):
+            observer = factory()
+            try:
+                observer.schedule(handler, str(log_dir), recursive=recursive)
+                observer.start()
+                return observer
+            except OSError as exc:
+                log.warning("%s failed (%s); falling back to polling", type(observer).__name__, exc)
+        raise RuntimeError("no file watcher could start")
+
+    def close(self) -> None:
+        self.observer.stop()
+        self.observer.join(timeout=5)
+
+
+class _OnAnyEvent(FileSystemEventHandler):
+    def __init__(self, wake: Callable[[], None]) -> None:
+        self.wake = wake
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self.wake()
+
+
+class TracelogProcessor:
+    """The collector as the loop's :class:`~graphmetrics.collect.daemon.Processor`."""
+
+    def __init__(
+        self,
+        collector: TracelogCollector,
+        status_interval: float,
+        *,
+        once: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        self.collector = collector
+        self.once = once
+        self.throughput = Throughput(status_interval, (clock or Clock()).monotonic)
+
+    def poll(self, stop: Callable[[], bool]) -> bool:
+        """One cycle reads every file to its end."""
+        self.collector.cycle(stop)
+        if not self.once:
+            self.collector.close_quiet()
+        return True
+
+    def checkpoint(self) -> None:
+        self.collector.checkpoint()
+
+    def join(self) -> bool:
+        return self.collector.checkpoint()
+
+    def report(self, final: bool = False) -> None:
+        """The status line: throughput since the last one, counters since the start."""
+        if not final and not self.throughput.due():
+            return
+        collector = self.collector
+        stats = collector.stats
+        log.info(
+            "status: %.0f lines/s, lines=%d skipped=%d %s late=%d future=%d %s "
+            "instances=%d files=%d",
+            self.throughput.rate(stats.lines),
+            stats.lines,
+            stats.skipped,
+            stats.skip_reasons,
+            collector.aggregator.late,
+            collector.aggregator.future,
+            collector.writer.counters.status(),
+            len(collector.aggregator.instances),
+            len(collector.files),
+        )
+
+    def close(self) -> None:
+        self.collector.close()
+
+
+def build_collector(options: TracelogOptions, clock: Clock | None = None) -> TracelogCollector:
+    """The collector of ``options``, its saved state loaded (raises StateError)."""
+    clock = clock or Clock()
+    collector = TracelogCollector(
+        options.log_dir,
+        RRDStore(options.rrd_dir, options.rrdcached, options.limits),
+        Aggregator(MinuteClock(options.timezone)),
+        options.state_dir / "tracelog.json",
+        glob=options.glob,
+        default_host=options.default_host,
+        default_customer=options.default_customer,
+        idle_flush=options.idle_flush,
+        future_tolerance=options.future_tolerance,
+        clock=clock.wall,
+    )
+    collector.load_state()
+    return collector
+
+
+def run(options: TracelogOptions) -> int:
+    """The daemon: 0 when everything read was written and saved, 1 when not, 2 when it
+    could not start."""
+    if not options.log_dir.is_dir():
+        log.error("log directory %s does not exist", options.log_dir)
+        return 2
+    try:
+        lock = lock_state_dir(options.state_dir, "tracelog")
+    except StateLockedError as exc:
+        log.error("%s", exc)
+        return 2
+    try:
+        return _run_locked(options)
+    finally:
+        lock.close()
+
+
+def _run_locked(options: TracelogOptions) -> int:
+    stop_requested = False
+    loop: DaemonLoop | None = None
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        nonlocal stop_requested
+        log.info("signal %d: finishing the current batch", signum)
+        stop_requested = True
+        if loop is not None:
+            loop.request_stop()
+
+    on_signals(on_signal)
+    tune_gc()
+    try:
+        collector = build_collector(options)
+    except StateError as exc:
+        log.error("%s", exc)
+        return 2
+    processor = TracelogProcessor(collector, options.loop.status_interval, once=options.once)
+    if options.once:
+        wake = EventWake()
+    else:
+        wake = FileWake(options.log_dir, "/" in options.glob, options.polling)
+        log.info("following %s/%s into %s", options.log_dir, options.glob, options.rrd_dir)
+    loop = DaemonLoop(processor, wake, options.loop)
+    if stop_requested:
+        loop.request_stop()
+    if not loop.run(once=options.once):
+        log.error(
+            "exiting with minutes not written or the state not saved; the next run reads "
+            "those lines again (minutes already written are not written twice)"
+        )
+        return 1
+    return 0

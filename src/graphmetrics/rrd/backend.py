@@ -1,0 +1,168 @@
+"""How updates reach the RRD files: straight through librrd, or through rrdcached.
+
+:class:`~graphmetrics.rrd.store.RRDStore` decides *what* to write (new files, sorted
+samples, nothing at or before a file's last update); a :class:`Backend` decides *how*
+it gets there.  Two backends share one interface:
+
+- :class:`LocalFiles`: librrd updates the file in this process; a write that
+  returned is on disk, :meth:`LocalFiles.flush` has nothing to check.
+- :class:`Rrdcached`: updates go to rrdcached (UNIX socket or TCP, librrd's address
+  forms), which caches them.  rrdcached answers FLUSH with success even when its
+  write failed (the file locked or replaced behind it: the failure is only in its
+  log) and answers LAST from its cache, so :meth:`Rrdcached.flush` reads each
+  touched file's ``last_update`` with INFO, from the file itself: a file without its
+  last sample lost the write.  rrdcached then FORGETs the file (it would otherwise
+  keep the lost sample's time as the file's and refuse the same samples again) and
+  the samples go back to the caller to be written again; no checkpoint passes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import rrdtool
+
+from graphmetrics.rrd import cached
+
+log = logging.getLogger(__name__)
+
+Value = float | int | None
+Sample = tuple[int, Sequence[Value]]
+
+
+@dataclass(frozen=True)
+class Unverified:
+    """Samples rrdcached accepted and then did not write (found by a flush)."""
+
+    relative: str
+    samples: list[Sample]
+    reason: str
+
+
+class Backend(Protocol):
+    """Where ``rrdtool.update`` calls go, and what a flush must check afterwards."""
+
+    name: str
+    verifies: bool
+    """Wants :meth:`written` calls: writes are only known durable after :meth:`flush`."""
+    unflushed: int
+    """Samples written since the last :meth:`flush` and not yet known to be on disk."""
+
+    def sync(self, key: str) -> None:
+        """Make the file ``key`` hold everything written to it (before reading it)."""
+
+    def update(self, key: str, template: str, updates: list[str]) -> None:
+        """One ``rrdtool update``; raises ``rrdtool.OperationalError``."""
+
+    def written(self, key: str, relative: str, samples: list[Sample]) -> None:
+        """``samples`` were accepted for ``key``: remember them until the flush checks."""
+
+    def flush(self) -> dict[str, Unverified]:
+        """Push what is cached to the files; per file key, the samples that did not
+        reach it (the backend has forgotten them: write them again)."""
+
+
+class LocalFiles:
+    """librrd in this process: every update that returned is in its file."""
+
+    name = "librrd"
+    verifies = False
+    unflushed = 0
+
+    def sync(self, key: str) -> None:
+        pass
+
+    def update(self, key: str, template: str, updates: list[str]) -> None:
+        rrdtool.update(key, "--template", template, *updates)
+
+    def written(self, key: str, relative: str, samples: list[Sample]) -> None:
+        pass
+
+    def flush(self) -> dict[str, Unverified]:
+        return {}
+
+
+class Rrdcached:
+    """Updates through rrdcached at ``address``, verified from the files at each flush."""
+
+    name = "rrdcached"
+    verifies = True
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.unflushed = 0
+        self._touched: dict[str, Unverified] = {}
+        """Per file, what was written since the last flush."""
+
+    def sync(self, key: str) -> None:
+        rrdtool.flushcached("--daemon", self.address, key)
+        self._forget(key)
+
+    def update(self, key: str, template: str, updates: list[str]) -> None:
+        rrdtool.update(key, "--daemon", self.address, "--template", template, *updates)
+
+    def written(self, key: str, relative: str, samples: list[Sample]) -> None:
+        self.unflushed += len(samples)
+        touched = self._touched.get(key)
+        if touched is not None:
+            samples = touched.samples + samples
+        self._touched[key] = Unverified(relative, samples, "")
+
+    def _forget(self, key: str) -> None:
+        """Drop rrdcached's idea of the file (after a flush: nothing is pending), so it
+        takes the file's own last update, not a sample it lost, as the file's."""
+        try:
+            cached.forget(self.address, key)
+        except (OSError, ValueError) as exc:
+            log.warning("rrdcached %s: cannot FORGET %s: %s", self.address, key, exc)
+
+    def flush(self) -> dict[str, Unverified]:
+        if not self._touched:
+            return {}
+        touched, self._touched = self._touched, {}
+        self.unflushed = 0
+        try:
+            rrdtool.flushcached("--daemon", self.address, *touched)
+        except rrdtool.OperationalError as exc:
+            log.error("rrdcached flush failed (%s); flushing file by file", exc)
+            for key in touched:
+                with contextlib.suppress(rrdtool.OperationalError):  # checked below
+                    rrdtool.flushcached("--daemon", self.address, key)
+        lost: dict[str, Unverified] = {}
+        for key, written in touched.items():
+            missing = missing_after_flush(key, written)
+            if missing is not None:
+                lost[key] = missing
+                self._forget(key)
+        return lost
+
+
+def missing_after_flush(key: str, written: Unverified) -> Unverified | None:
+    """What of ``written`` the file lacks after the flush, or None: all there.
+
+    Samples older than the file's last update did arrive (rrdcached may have written
+    part of them on its own timer); with a file beyond them (replaced by a newer one)
+    or unreadable, all are handed back, and the store sorts it out when they are
+    written again."""
+    expected = written.samples[-1][0]
+    try:
+        last = int(rrdtool.info(key)["last_update"])
+    except (rrdtool.OperationalError, KeyError, TypeError, ValueError) as exc:
+        reason = f"{key}: cannot read its last update after the rrdcached flush: {exc}"
+        return Unverified(written.relative, written.samples, reason)
+    if last == expected:
+        return None
+    reason = f"{key}: its last update is {last}, not {expected}, after rrdcached's flush"
+    samples = written.samples
+    if last < expected:
+        samples = [sample for sample in samples if sample[0] > last]
+    return Unverified(written.relative, samples, reason)
+
+
+def open_backend(rrdcached: str | None) -> Backend:
+    """rrdcached at that address, or local files when None."""
+    return Rrdcached(rrdcached) if rrdcached else LocalFiles()

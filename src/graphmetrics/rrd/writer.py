@@ -1,0 +1,188 @@
+"""The collectors' one writer: (file, schema, samples) in, the failure policy kept here.
+
+Every collector (``graphmetrics-tracelog``, ``graphmetrics-kinesis``'s writer
+process, each ``graphmetrics-kcl process``) hands its samples to an
+:class:`RRDWriter`, which writes them through the :class:`~graphmetrics.rrd.store.RRDStore`
+(and so through its backend, librrd or rrdcached) and applies one policy:
+
+- a file that cannot be written *for now* (disk full, the file locked, rrdcached
+  down, a write rrdcached lost behind a successful FLUSH) keeps its samples in
+  :attr:`RRDWriter.pending`; they are written again, ahead of newer samples of the
+  same file, at the next :meth:`RRDWriter.write_batch` (even of an empty batch).
+  While anything is pending the caller checkpoints nothing, so no checkpoint passes
+  a sample that is not in its file, and a daemon stopping with samples pending
+  exits non-zero;
+- a file that is unusable (not an RRD, another layout, a name that cannot become a
+  file) has its samples dropped, logged and counted (``failed_files``);
+- a new file the creation limits refuse is counted (``refused_files``,
+  ``refused_samples``) and its samples dropped; the store logs it.
+
+When to retry (at once, after a pause, at the next cycle) is the caller's: each
+daemon's loop has its own pace.  :class:`WriteCounters` are the counters every
+collector's status line shows, named alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+
+from graphmetrics.rrd.layout import kind_of
+from graphmetrics.rrd.schema import Schema
+from graphmetrics.rrd.store import RRDCreateRefused, RRDPathError, RRDStore, RRDWriteError, Sample
+
+log = logging.getLogger(__name__)
+
+#: Files kept or dropped that are logged at ERROR per round (a full disk fails every
+#: file of a batch); the others at DEBUG, the caller logs the round's summary.
+LOG_FILES_PER_ROUND = 10
+
+
+@dataclass
+class WriteCounters:
+    """What the writes did, as every collector reports it (docs/storage.md, "Write counters")."""
+
+    written: int = 0
+    """Samples in their files (through rrdcached: verified at the flush)."""
+    skipped_old: int = 0
+    """Samples at or before their file's last update (re-reads): not written."""
+    failed_files: int = 0
+    """Writes to unusable files, whose samples were dropped."""
+    write_retries: int = 0
+    """Rounds of writing again the files that could not be written for now."""
+    created: int = 0
+    refused_files: int = 0
+    """New files the creation limits refused; their samples are dropped."""
+    refused_samples: int = 0
+    unverified: int = 0
+    """Files rrdcached reported written that lacked the samples (written again)."""
+
+    def add_writes(self, other: WriteCounters) -> None:
+        for name in WRITE_COUNTERS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def since(self, before: WriteCounters) -> WriteResult:
+        result = WriteResult()
+        for name in WRITE_COUNTERS:
+            setattr(result, name, getattr(self, name) - getattr(before, name))
+        return result
+
+    def status(self) -> str:
+        """``written=... unverified=...``: the write part of every status line."""
+        return " ".join(f"{name}={getattr(self, name)}" for name in WRITE_COUNTERS)
+
+
+WRITE_COUNTERS = tuple(f.name for f in fields(WriteCounters))
+
+
+@dataclass
+class WriteResult(WriteCounters):
+    """The counters of one batch, and what of it is still pending."""
+
+    retry: dict[str, list[Sample]] = field(default_factory=dict)
+    """Samples per file that could not be written for now (kept by the writer, which
+    writes them again in its next round): nothing may be checkpointed past them."""
+    error: str = ""
+    """The last error of a file in ``retry``."""
+
+
+def kind_schema(relative: str) -> Schema:
+    """The schema of the kind of file ``relative`` is: for a lost write of a file
+    written around this writer, straight through its store (not done by the collectors)."""
+    kind = kind_of(relative)
+    if kind is None:
+        raise ValueError(f"{relative!r} is not a file of any kind of the RRD directory")
+    return kind.schema
+
+
+class RRDWriter:
+    """Writes (file, schema, samples) through ``store``; see the module docstring."""
+
+    def __init__(self, store: RRDStore) -> None:
+        self.store = store
+        self.pending: dict[str, tuple[Schema, list[Sample]]] = {}
+        """Per file, samples that could not be written for now."""
+        self.error = ""
+        """The last error of a pending file."""
+        self._failed_files = 0
+        self._write_retries = 0
+        self._logged = 0
+        """Files logged at ERROR in this round."""
+        self._unflushed: dict[str, Schema] = {}
+        """Through rrdcached: the schema of each file written since the last flush."""
+
+    @property
+    def counters(self) -> WriteCounters:
+        """Everything this writer (and its store) did since it was made."""
+        stats = self.store.stats
+        return WriteCounters(
+            written=stats.written,
+            skipped_old=stats.skipped_old,
+            failed_files=self._failed_files,
+            write_retries=self._write_retries,
+            created=stats.created,
+            refused_files=stats.refused,
+            refused_samples=stats.refused_samples,
+            unverified=stats.unverified,
+        )
+
+    def write(self, relative: str, schema: Schema, samples: Iterable[Sample]) -> int:
+        """Write one file's samples (after those it kept from before); returns how
+        many were written.  Failures follow the policy and are not raised."""
+        kept = self.pending.pop(relative, None)
+        batch = samples if kept is None else kept[1] + list(samples)
+        try:
+            written = self.store.write(relative, schema, batch)
+        except RRDCreateRefused:
+            return 0  # counted and logged by the store
+        except (RRDWriteError, RRDPathError, OSError) as exc:
+            batch = batch if isinstance(batch, list) else list(batch)
+            self._logged += 1
+            level = logging.ERROR if self._logged <= LOG_FILES_PER_ROUND else logging.DEBUG
+            if isinstance(exc, RRDWriteError) and exc.transient:
+                self.pending[relative] = (schema, batch)
+                self.error = str(exc)
+                log.log(level, "keeping %d samples of %s to retry: %s", len(batch), relative, exc)
+                return 0
+            self._failed_files += 1
+            log.log(level, "dropping %d samples of %s: %s", len(batch), relative, exc)
+            return 0
+        if self.store.verifies:
+            self._unflushed[relative] = schema
+        return written
+
+    def flush(self) -> None:
+        """Through rrdcached: push the writes to the files and check them; what did
+        not arrive is kept, like any write that failed for now.  Without it: nothing."""
+        if not self._unflushed:
+            return
+        schemas, self._unflushed = self._unflushed, {}
+        for lost in self.store.flush():
+            kept = self.pending.get(lost.relative)
+            samples = lost.samples if kept is None else lost.samples + kept[1]
+            schema = schemas.get(lost.relative) or kind_schema(lost.relative)
+            self.pending[lost.relative] = (schema, samples)
+            self.error = lost.reason
+
+    def write_batch(
+        self, schema: Schema, samples_by_file: Mapping[str, Sequence[Sample]], *, flush: bool = True
+    ) -> WriteResult:
+        """One round: the files kept from before, then ``samples_by_file``, then (with
+        ``flush``) the rrdcached check.  Returns the round's counters and what is
+        pending after it."""
+        before = self.counters
+        self._logged = 0
+        if self.pending:
+            self._write_retries += 1
+            for relative in [r for r in self.pending if r not in samples_by_file]:
+                kept_schema, kept = self.pending.pop(relative)
+                self.write(relative, kept_schema, kept)
+        for relative, samples in samples_by_file.items():
+            self.write(relative, schema, samples)
+        if flush:
+            self.flush()
+        result = self.counters.since(before)
+        result.retry = {relative: samples for relative, (_, samples) in self.pending.items()}
+        result.error = self.error if self.pending else ""
+        return result
