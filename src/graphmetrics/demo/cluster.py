@@ -105,10 +105,6 @@ endpoint_url = http://127.0.0.1:{kinesis}
 dynamodb_endpoint_url = http://127.0.0.1:{moto}
 region = us-east-1
 failover_time = 10
-# at most 500 records per GetRecords: the demo's backfill puts a day of samples per
-# series at once, and one file's samples must stay within one rrdcached command line
-# (4096 bytes, about 270 samples; longer UPDATEs are lost, see docs/deployment.md)
-max_records = 500
 # graphmetrics-tracelog: the files syslog-ng would write on the storage node
 log_dir = {log_dir}
 state_dir = {state_dir}

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,6 +33,11 @@ log = logging.getLogger(__name__)
 
 Value = float | int | None
 Sample = tuple[int, Sequence[Value]]
+
+#: librrd's client sends an update to rrdcached as one command line of at most this
+#: many bytes (``RRD_CMD_MAX``), and silently drops a longer one: rrdcached never sees
+#: it, and FLUSH then finds "nothing to flush".  Updates are sent in pieces below it.
+COMMAND_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,11 @@ class Rrdcached:
         self._forget(key)
 
     def update(self, key: str, template: str, updates: list[str]) -> None:
-        rrdtool.update(key, "--daemon", self.address, "--template", template, *updates)
+        """One update per command line that fits librrd's client (:data:`COMMAND_BYTES`);
+        a piece refused after others went through raises, and the store, writing the
+        samples again, skips those at or before the file's last update."""
+        for piece in command_pieces(key, updates):
+            rrdtool.update(key, "--daemon", self.address, "--template", template, *piece)
 
     def written(self, key: str, relative: str, samples: list[Sample]) -> None:
         self.unflushed += len(samples)
@@ -139,6 +149,25 @@ class Rrdcached:
                 lost[key] = missing
                 self._forget(key)
         return lost
+
+
+def command_pieces(key: str, updates: list[str]) -> Iterator[list[str]]:
+    """``updates`` in runs whose ``update FILE VALUE...`` line fits :data:`COMMAND_BYTES`.
+
+    The file name is counted as librrd may send it (made absolute, every character
+    escaped at worst), so the pieces fit whatever the socket."""
+    room = COMMAND_BYTES - len("update \n") - 2 * len(os.path.abspath(key)) - 16
+    piece: list[str] = []
+    used = 0
+    for update in updates:
+        size = len(update.encode()) + 1
+        if piece and used + size > room:
+            yield piece
+            piece, used = [], 0
+        piece.append(update)
+        used += size
+    if piece:
+        yield piece
 
 
 def missing_after_flush(key: str, written: Unverified) -> Unverified | None:

@@ -154,3 +154,24 @@ def test_rrdcached_killed_before_the_flush_loses_nothing(tmp_path: Path) -> None
     finally:
         cached.terminate()
         cached.wait(timeout=10)
+
+
+def test_a_backfill_longer_than_one_rrdcached_command_line_is_all_written(
+    tmp_path: Path,
+) -> None:
+    """librrd's client drops an update whose command line passes 4096 bytes without an
+    error (rrdcached never sees it); the store sends long writes in pieces."""
+    rrd = tmp_path / "rrd"
+    samples = [(T0 + 300 * i, (i + 0.125,)) for i in range(1000)]  # about 17 KB of values
+    with running_rrdcached(rrd, tmp_path) as address:
+        store = RRDStore(rrd, rrdcached=address)
+        assert store.write("metrics/deep/backfill", METRICS, samples) == 1000
+        assert store.flush() == []
+        path = rrd / "metrics/deep/backfill.rrd"
+        assert file_last(path) == samples[-1][0]
+        (start, _, step), _, rows = rrdtool.fetch(
+            str(path), "AVERAGE", "-r", "300", "-s", str(T0 - 300), "-e", str(samples[-1][0])
+        )
+        got = [(start + step * (i + 1), r[0]) for i, r in enumerate(rows) if r[0] is not None]
+        assert got == [(t, v[0]) for t, v in samples]
+        assert (store.stats.written, store.stats.unverified) == (1000, 0)
