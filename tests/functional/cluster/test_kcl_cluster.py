@@ -284,4 +284,6 @@ def test_a_killed_worker_s_leases_are_taken_over(
         f"worker {victim} killed: {survivor} held all its leases after {failover:.1f}s "
         f"(failover time {FAILOVER:.0f}s, lease assignment every {LEASE_ASSIGNMENT:.0f}s)",
     )
-    assert failover <= FAILOVER + LEASE_ASSIGNMENT + 10
+    # measured 11-21 s here; the slack is for two JVMs sharing a loaded 2-core machine
+    # (still far below the 2-minute leader lock that an unconfigured takeover waits on)
+    assert failover <= FAILOVER + LEASE_ASSIGNMENT + 20
