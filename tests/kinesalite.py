@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,8 +14,23 @@ from typing import Any
 from tests.helpers import REPO, free_port, wait_for
 
 
+class Kinesalite(str):
+    """The endpoint URL of a running kinesalite, which can say whether it still runs
+    and what it printed (its output is read all along, so it never blocks on it)."""
+
+    proc: subprocess.Popen[str]
+    output: list[str]
+
+    def check_alive(self) -> None:
+        if self.proc.poll() is not None:
+            raise AssertionError(
+                f"kinesalite exited with {self.proc.returncode}; it printed:\n"
+                + "".join(self.output[-50:])
+            )
+
+
 @contextmanager
-def running_kinesalite() -> Iterator[str]:
+def running_kinesalite() -> Iterator[Kinesalite]:
     """The endpoint URL of a kinesalite bound to 127.0.0.1 on a free port."""
     port = free_port()
     proc = subprocess.Popen(
@@ -32,7 +48,10 @@ def running_kinesalite() -> Iterator[str]:
                 f"kinesalite did not start (`npm install` at the repository root?): "
                 f"{line}{proc.stdout.read()}"
             )
-        yield f"http://127.0.0.1:{port}"
+        endpoint = Kinesalite(f"http://127.0.0.1:{port}")
+        endpoint.proc, endpoint.output = proc, [line]
+        threading.Thread(target=_drain, args=(proc, endpoint.output), daemon=True).start()
+        yield endpoint
     finally:
         assert proc.stdin is not None
         proc.stdin.close()  # the script exits when its stdin closes
@@ -41,6 +60,12 @@ def running_kinesalite() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _drain(proc: subprocess.Popen[str], output: list[str]) -> None:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        output.append(line)
 
 
 def active(kinesis: Any, stream: str) -> bool:

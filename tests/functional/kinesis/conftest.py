@@ -15,7 +15,14 @@ import rrdtool
 
 from graphmetrics.cli.kinesis import kinesis_client
 from tests.helpers import REPO
-from tests.kinesalite import active, create_stream, put_all, record, running_kinesalite
+from tests.kinesalite import (
+    Kinesalite,
+    active,
+    create_stream,
+    put_all,
+    record,
+    running_kinesalite,
+)
 
 __all__ = ["active", "put_all", "record"]
 
@@ -27,12 +34,25 @@ AWS_ENV = {
 
 
 @pytest.fixture(scope="session")
-def kinesalite() -> Iterator[str]:
+def kinesalite() -> Iterator[Kinesalite]:
     """The endpoint URL of a kinesalite bound to 127.0.0.1 on a free port."""
     if not (REPO / "node_modules" / "kinesalite").is_dir():
         pytest.fail("kinesalite is not installed: run `npm install` at the repository root")
     with running_kinesalite() as endpoint:
         yield endpoint
+
+
+@pytest.fixture(autouse=True)
+def kinesalite_alive(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that finds kinesalite gone says so, with what kinesalite printed, instead
+    of a connection error; one that leaves it dead fails too."""
+    if "kinesalite" not in request.fixturenames:
+        yield
+        return
+    server = request.getfixturevalue("kinesalite")
+    server.check_alive()
+    yield
+    server.check_alive()
 
 
 @pytest.fixture(autouse=True)
