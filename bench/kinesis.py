@@ -45,7 +45,7 @@ import rrdtool
 from graphmetrics.cli.kinesis import kinesis_client
 from graphmetrics.collect.checkpoint import CheckpointStore
 from graphmetrics.collect.daemon import Clock
-from graphmetrics.collect.instrumentation import tune_gc
+from graphmetrics.collect.instrumentation import KINESIS_GC, tune_gc
 from graphmetrics.collect.kinesis import KinesisConsumer, KinesisOptions
 from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import ProcessWriter, Writer
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args([] if argv is None else argv)  # None: `python -m bench`
     for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
         os.environ.setdefault(key, value)
-    tune_gc()  # as graphmetrics-kinesis does
+    tune_gc(KINESIS_GC)  # as graphmetrics-kinesis does
     names = make_names(args.names)
     first = make_samples(names, range(1))
     with ExitStack() as stack:

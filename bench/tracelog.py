@@ -24,7 +24,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphmetrics.collect.instrumentation import tune_gc
+from graphmetrics.collect.instrumentation import TRACELOG_GC, tune_gc
 from graphmetrics.collect.tailer import TracelogCollector
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
@@ -174,7 +174,7 @@ def throughput(work: Path) -> bool:
 
 
 def main() -> int:
-    tune_gc()  # as graphmetrics-tracelog does
+    tune_gc(TRACELOG_GC)  # as graphmetrics-tracelog does
     with tempfile.TemporaryDirectory(prefix="gm-bench-") as tmp:
         work = Path(tmp)
         ok = throughput(work)

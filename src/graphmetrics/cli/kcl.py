@@ -273,11 +273,11 @@ def process(args: Sequence[str]) -> int:
         handler = logging.StreamHandler(sys.stderr)  # stdout is the protocol's
     handler.setFormatter(logging.Formatter(f"%(process)d {LOG_FORMAT}"))
     setup_logging(config.log_level, handler)
-    from graphmetrics.collect.instrumentation import tune_gc
+    from graphmetrics.collect.instrumentation import KINESIS_GC, tune_gc
     from graphmetrics.collect.kcl import MetricRecordProcessor, run_processor
     from graphmetrics.rrd.store import RRDStore
 
-    tune_gc()
+    tune_gc(KINESIS_GC)
     # The daemon says when to stop (it closes stdin): a Ctrl-C or SIGTERM reaching the
     # whole process group must not interrupt a write.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

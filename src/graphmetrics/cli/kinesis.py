@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 
 from graphmetrics import settings
 from graphmetrics.collect.checkpoint import CheckpointError, CheckpointStore
-from graphmetrics.collect.instrumentation import tune_gc
+from graphmetrics.collect.instrumentation import KINESIS_GC, tune_gc
 from graphmetrics.collect.kinesis import (
     KinesisConsumer,
     KinesisOptions,
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    tune_gc()
+    tune_gc(KINESIS_GC)
     try:
         client = make_client(config)
         checkpoints = CheckpointStore(config.checkpoint_dir, config.stream)

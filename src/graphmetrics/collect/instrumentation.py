@@ -16,20 +16,25 @@ from dataclasses import dataclass, field
 
 #: ``gc.set_threshold`` for every collector: young collections every 100 000 new
 #: containers instead of 700, middle every 50 of those, full every 100 middle ones.
-GC_THRESHOLDS = (100_000, 50, 100)
+#: The tracelog daemon: one thread, millions of short-lived objects per cycle and no
+#: latency to keep: young collections as rarely as possible (~5% of the time at
+#: CPython's default of 700).
+TRACELOG_GC = (100_000, 50, 100)
+#: The Kinesis consumers: reader threads wait on GetRecords while the main thread
+#: decodes, so a long young collection holding the GIL stalls every reader; full
+#: collections over the long-lived caches (name -> path, last update per file) took
+#: up to a third of the end-to-end time at the default thresholds.  Smaller young
+#: generations, rarer full ones (measured by ``python -m bench kinesis``: with the
+#: tracelog's thresholds its live end-to-end ratio fell from 0.99 to 0.60).
+KINESIS_GC = (10_000, 10, 10)
 
 
-def tune_gc(thresholds: tuple[int, int, int] = GC_THRESHOLDS) -> None:
-    """Collect garbage far less often than CPython's default.
+def tune_gc(thresholds: tuple[int, int, int]) -> None:
+    """Collect garbage less often than CPython's default, by one of the policies above.
 
     The hot loops allocate several short-lived containers per tracelog line or
-    Kinesis record and make no reference cycles worth chasing, while the daemons
-    hold large long-lived caches (name -> path, last update per file, per-instance
-    minutes).  At the default thresholds young collections took ~5% of the tracelog
-    time, and full collections over those caches up to a third of the end-to-end
-    time in bench/kinesis.py.  One policy for both: the tracelog daemon's (the
-    rarer of the two the daemons had), measured by both benches
-    (``python -m bench tracelog``, ``python -m bench kinesis``).
+    Kinesis record and make no reference cycles worth chasing sooner, while the
+    daemons hold large long-lived caches.
     """
     gc.set_threshold(*thresholds)
 

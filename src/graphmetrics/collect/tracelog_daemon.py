@@ -22,7 +22,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from graphmetrics.collect.daemon import Clock, DaemonLoop, EventWake, LoopOptions
-from graphmetrics.collect.instrumentation import Throughput, tune_gc
+from graphmetrics.collect.instrumentation import TRACELOG_GC, Throughput, tune_gc
 from graphmetrics.collect.state import StateLockedError, lock_state_dir
 from graphmetrics.collect.tailer import FUTURE_TOLERANCE, StateError, TracelogCollector
 from graphmetrics.rrd.limits import CreateLimits
@@ -185,7 +185,7 @@ def _run_locked(options: TracelogOptions) -> int:
             loop.request_stop()
 
     on_signals(on_signal)
-    tune_gc()
+    tune_gc(TRACELOG_GC)
     try:
         collector = build_collector(options)
     except StateError as exc:
