@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from graphmetrics.demo.engines import SetupError, port_free, repo_root, wait_for_http
+from graphmetrics.demo.engines import SetupError, Supervisor, port_free, repo_root, wait_for_http
 from graphmetrics.demo.seed import seed_when_data_arrives
 
 STREAM = "graphmetrics-demo"
@@ -74,17 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for sub in ("log", "rrd", "tracelog", "state", "checkpoints"):
         (var / sub).mkdir(parents=True, exist_ok=True)
     env = demo_environment(root, var, args)
-    supervisord = Path(sys.executable).parent / "supervisord"
-    conf = root / "etc" / "demo-supervisord.conf"
-    proc = subprocess.Popen([str(supervisord), "-n", "-c", str(conf)], env=env)
-
-    def stop(signum: int, frame: object) -> None:
-        proc.send_signal(signal.SIGTERM)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    supervisor = Supervisor(root / "etc" / "demo-supervisord.conf", env)
+    alive = supervisor.alive
     url = f"http://127.0.0.1:{args.port}/"
-    alive = lambda: proc.poll() is None  # noqa: E731
     if wait_for_http(url, alive, timeout=60):
         seed_when_data_arrives(var / "rrd", env["GRAPHMETRICS_DB_URL"], alive)
         print(
@@ -97,8 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     else:
         print(f"the web app did not answer on {url}: see {var / 'log'}", file=sys.stderr)
-        stop(signal.SIGTERM, None)
-    return proc.wait()
+        supervisor.stop()
+    return supervisor.wait()
 
 
 if __name__ == "__main__":

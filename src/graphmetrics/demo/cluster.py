@@ -22,8 +22,6 @@ import os
 import secrets
 import shlex
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -280,17 +278,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def supervise(
     root: Path, var: Path, env: dict[str, str], ports: Ports, db_url: str, pg_root: Path
 ) -> int:
-    supervisord = Path(sys.executable).parent / "supervisord"
-    conf = root / "etc" / "demo-cluster-supervisord.conf"
-    proc = subprocess.Popen([str(supervisord), "-n", "-c", str(conf)], env=env)
-
-    def stop(signum: int, frame: object) -> None:
-        proc.send_signal(signal.SIGTERM)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    supervisor = engines.Supervisor(root / "etc" / "demo-cluster-supervisord.conf", env)
+    alive = supervisor.alive
     url = f"http://127.0.0.1:{ports.haproxy}/"
-    alive = lambda: proc.poll() is None  # noqa: E731
     # JVMs, PostgreSQL and the schema migration first: give a busy machine time
     if engines.wait_for_http(url + "healthz", alive, timeout=180, ok=(200,)):
         # the KCL workers take a while to get their leases (JVM start, the leader's rounds)
@@ -305,10 +295,10 @@ def supervise(
             f"  PostgreSQL data in {pg_root} (removed on exit); Ctrl-C stops everything\n",
             flush=True,
         )
-    elif proc.poll() is None:
+    elif alive():
         print(f"haproxy did not answer on {url}: see {var / 'log'}", file=sys.stderr)
-        stop(signal.SIGTERM, None)
-    return proc.wait()
+        supervisor.stop()
+    return supervisor.wait()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +31,26 @@ READ_COMMANDS = "FLUSH,FETCH,INFO,LAST,FIRST,LIST,PING,STATS"
 
 class SetupError(RuntimeError):
     """Something the engines need is missing or taken; the message says what to fix."""
+
+
+class Supervisor:
+    """supervisord in the foreground on ``conf``, for a demo: SIGINT (Ctrl-C) and SIGTERM
+    to this process stop it, and with it everything it started."""
+
+    def __init__(self, conf: Path, env: Mapping[str, str]) -> None:
+        supervisord = Path(sys.executable).parent / "supervisord"
+        self.proc = subprocess.Popen([str(supervisord), "-n", "-c", str(conf)], env=dict(env))
+        signal.signal(signal.SIGINT, self.stop)
+        signal.signal(signal.SIGTERM, self.stop)
+
+    def stop(self, signum: int = signal.SIGTERM, frame: object = None) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def wait(self) -> int:
+        return self.proc.wait()
 
 
 def repo_root() -> Path:
