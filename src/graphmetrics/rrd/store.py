@@ -97,6 +97,8 @@ class RRDStore:
     _gate: CreationGate = field(init=False, repr=False)
     _refusals_unlogged: int = field(default=0, repr=False)
     _refusal_log_due: float = field(default=0.0, repr=False)
+    _where: str = field(default="", repr=False)
+    """`` on rrdcached ADDRESS`` for a storage node (its paths are relative)."""
 
     def __post_init__(self) -> None:
         self._backend: Backend = (
@@ -104,6 +106,7 @@ class RRDStore:
         )
         limits = self.limits
         if self._backend.remote:
+            self._where = f" on rrdcached {self.rrdcached}"
             self._log_remote_limits()
             limits = CreateLimits(limits.max_per_minute, DiskFloor())
         self._gate = CreationGate(limits)
@@ -200,12 +203,12 @@ class RRDStore:
             last = self.last_update(key)
             if last is None:
                 raise RRDWriteError(f"{path}: exists, then not found", transient=True)
-            log.info("%s was created by another writer", path)
+            log.info("%s%s was created by another writer", path, self._where)
             return last
         self._last[key] = start
         self._gate.created()
         self.stats.created += 1
-        log.info("created %s", path)
+        log.info("created %s%s", path, self._where)
         return start
 
     def write(self, relative: str, schema: Schema, samples: Iterable[Sample]) -> int:
