@@ -8,15 +8,17 @@ its daemon: the store must not use those paths).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import rrdtool
 
+from graphmetrics.rrd.limits import CreateLimits, DiskFloor
 from graphmetrics.rrd.node import NodeFiles
 from graphmetrics.rrd.schema import METRICS, TRACELOG
-from graphmetrics.rrd.store import RRDStore, RRDWriteError
+from graphmetrics.rrd.store import RRDCreateRefused, RRDStore, RRDWriteError
 from graphmetrics.rrd.writer import RRDWriter
 from tests.disk import locked_by_another_process
 from tests.rrdcached import node_writing_over_tcp
@@ -139,3 +141,21 @@ def test_a_path_the_node_could_not_keep_inside_is_refused_here(tmp_path: Path) -
     for bad in ("../x", "/abs", "metrics/a b", "metrics/./x", "metrics//x"):
         with pytest.raises(ValueError):
             store.path_for(bad)
+
+
+def test_the_free_disk_floor_cannot_be_checked_on_the_node_and_says_so_once(
+    node: tuple[Path, str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    base, address = node
+    floor = CreateLimits(max_per_minute=1, min_free=DiskFloor(percent=99.9))
+    with caplog.at_level(logging.INFO, logger="graphmetrics.rrd.store"):
+        store = RRDStore(tmp_path / "no-such-dir", rrdcached=address, limits=floor)
+        store.write("metrics/a", METRICS, [(T0, (1.0,))])  # a 99.9 % floor would refuse it here
+        with pytest.raises(RRDCreateRefused, match="max new files per minute"):
+            store.write("metrics/b", METRICS, [(T0, (1.0,))])  # the per-minute cap holds
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert [w for w in warnings if "min_free_disk" in w] == [
+        f"rrdcached {address} is on another host: its free disk cannot be checked from here, "
+        "so min_free_disk (99.9%) does not apply; watch the node's disk"
+    ]
+    assert store.flush() == [] and (base / "metrics/a.rrd").exists()
