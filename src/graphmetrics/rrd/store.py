@@ -106,6 +106,7 @@ class RRDStore:
         )
         limits = self.limits
         if self._backend.remote:
+            self.rrdcached = getattr(self._backend, "address", self.rrdcached)
             self._where = f" on rrdcached {self.rrdcached}"
             self._log_remote_limits()
             limits = CreateLimits(limits.max_per_minute, DiskFloor())
