@@ -75,3 +75,31 @@ def storage_node(base: Path, work: Path) -> Iterator[tuple[str, str, subprocess.
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# A storage node's write socket (SCALEOUT.md's, plus FORGET: a writer drops what the
+# daemon caches of a file after a write it lost there, docs/storage.md)
+WRITE = "UPDATE,CREATE,BATCH,FLUSH,FORGET,FETCH,INFO,LAST,FIRST,LIST,PING,STATS"
+
+
+@contextmanager
+def node_writing_over_tcp(base: Path, work: Path) -> Iterator[str]:
+    """rrdcached as a storage node taking writes on TCP 127.0.0.1 (``-R -O -B``, only
+    the write socket's commands); yields its address.  Writes only on FLUSH."""
+    base.mkdir(parents=True, exist_ok=True)
+    journal = work / "node-journal"
+    journal.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        ["rrdcached", "-g", "-B", "-R", "-O", "-b", str(base), "-j", str(journal)]
+        + ["-p", str(work / "node.pid"), "-F", "-w", "3600", "-z", "1"]
+        + ["-P", WRITE, "-l", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: tcp_listening(port), what=f"rrdcached listening on port {port}")
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

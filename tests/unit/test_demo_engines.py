@@ -21,7 +21,8 @@ def test_each_socket_gets_its_own_commands_and_nothing_binds_every_interface() -
     assert [listen for _, listen in pairs] == ["unix:/s.sock", "127.0.0.1:42217", "127.0.0.1:42218"]
     permissions = [argv[argv.index(listen) - 2] for _, listen in pairs]
     assert permissions == [engines.WRITE_COMMANDS] * 2 + [engines.READ_COMMANDS]
-    assert not {"UPDATE", "CREATE", "BATCH"} & set(engines.READ_COMMANDS.split(","))
+    assert not {"UPDATE", "CREATE", "BATCH", "FORGET"} & set(engines.READ_COMMANDS.split(","))
+    assert {"UPDATE", "CREATE", "FLUSH", "FORGET", "INFO"} <= set(engines.WRITE_COMMANDS.split(","))
     assert argv[argv.index("-p") + 1] == "/pid"  # never the system's pid file
 
 

@@ -33,6 +33,7 @@ from graphmetrics.collect.kcl_daemon import (
     write_atomically,
 )
 from graphmetrics.collect.settings import KinesisEndpointSettings, MetricsStorageSettings
+from graphmetrics.rrd import cached
 from graphmetrics.rrd.limits import DiskFloor
 
 log = logging.getLogger("graphmetrics.kcl")
@@ -237,7 +238,8 @@ def run(config: KCLSettings, region: str, text: str) -> int:
     properties_file = base.with_name(base.name + ".properties")
     logback_file = base.with_name(base.name + ".logback.xml")
     try:
-        config.rrd_dir.mkdir(parents=True, exist_ok=True)
+        if not config.rrdcached or cached.is_unix(config.rrdcached):  # else on the node
+            config.rrd_dir.mkdir(parents=True, exist_ok=True)
         write_atomically(properties_file, text)
         write_atomically(logback_file, logback_xml(config.log_level))
     except OSError as exc:

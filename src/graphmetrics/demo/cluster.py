@@ -4,8 +4,9 @@
 
 Starts, on 127.0.0.1: kinesis-local (Kinesis) and moto server (DynamoDB), two KCL
 workers (``graphmetrics-kcl``) sharing the stream's shards, one rrdcached storage
-node (a unix socket for the writers on this host, a read-only TCP socket for the web
-tier), the tracelog collector, two web processes sharing a PostgreSQL server (its
+node (a unix socket for the tracelog collector on it, a TCP write socket for the KCL
+workers, as from other hosts, a read-only TCP socket for the web tier), the tracelog
+collector, two web processes sharing a PostgreSQL server (its
 data in a temporary folder), haproxy in front of them, and the demo load
 (etc/supervisor/demo.conf, as ``make demo``).  Prints the URL through haproxy once
 it answers; Ctrl-C stops everything and removes the PostgreSQL folder.
@@ -38,7 +39,7 @@ STREAM = "graphmetrics-demo"
 APPLICATION = "graphmetrics-demo"
 #: The services on ports from --first-port up, in this order.
 SERVICES = ("web1", "web2", "postgres", "kinesis-local", "kinesis-local-tls", "moto",
-            "rrdcached-read")  # fmt: skip
+            "rrdcached-read", "rrdcached-write")  # fmt: skip
 DEV_USER = "demo"
 
 
@@ -52,6 +53,7 @@ class Ports:
     kinesis_tls: int
     moto: int
     rrdcached_read: int
+    rrdcached_write: int
 
     @classmethod
     def from_first(cls, haproxy: int, first: int) -> Ports:
@@ -61,7 +63,7 @@ class Ports:
         """Each port by what uses it, with the option that moves it."""
         named = {"haproxy (--port)": self.haproxy}
         values = (self.web1, self.web2, self.postgres, self.kinesis, self.kinesis_tls, self.moto,
-                  self.rrdcached_read)  # fmt: skip
+                  self.rrdcached_read, self.rrdcached_write)  # fmt: skip
         for service, port in zip(SERVICES, values, strict=True):
             named[f"{service} (--first-port)"] = port
         return named
@@ -93,9 +95,11 @@ rrd_dir = {rrd_dir}
 # <<< web reader backend
 
 [graphmetrics]
-# the storage node's folder, written through its rrdcached (the unix socket allows writes)
+# The KCL workers write over the storage node's TCP write socket, as from another host
+# (paths relative to its folder; rrd_dir is not read then).  The tracelog collector
+# runs on the node and uses its unix socket (--rrdcached in etc/supervisor/cluster.conf).
 rrd_dir = {rrd_dir}
-rrdcached = unix:{write_socket}
+rrdcached = 127.0.0.1:{rrdcached_write}
 # graphmetrics-kcl (both workers; --worker-id on their command lines)
 stream = {stream}
 application_name = {application}
@@ -171,7 +175,7 @@ def write_config(var: Path, ports: Ports, db_url: str) -> Path:
             auth_secret=secrets.token_urlsafe(24),
             rrd_dir=var / "rrd",
             rrdcached_read=ports.rrdcached_read,
-            write_socket=var / "rrdcached.sock",
+            rrdcached_write=ports.rrdcached_write,
             stream=STREAM,
             application=APPLICATION,
             kinesis=ports.kinesis,
@@ -196,7 +200,7 @@ def cluster_environment(
     )
     rrdcached = engines.rrdcached_command(
         var / "rrd", var / "journal", var / "rrdcached.pid", var / "rrdcached.sock",
-        ports.rrdcached_read,
+        ports.rrdcached_read, write_port=ports.rrdcached_write,
     )  # fmt: skip
     env.update(
         GM_ROOT=str(root),

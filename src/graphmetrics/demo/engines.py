@@ -25,7 +25,9 @@ from pathlib import Path
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 #: rrdcached commands each socket of a storage node accepts (SCALEOUT: ``-P`` applies to
 #: the ``-l`` options after it).  The read-only socket is the web tier's.
-WRITE_COMMANDS = "UPDATE,CREATE,BATCH,FLUSH,FETCH,INFO,LAST,FIRST,LIST,PING,STATS"
+#: FORGET too: after a write the daemon lost, the writer drops its cache entry of the file
+#: (docs/storage.md, "Writes through rrdcached").
+WRITE_COMMANDS = "UPDATE,CREATE,BATCH,FLUSH,FORGET,FETCH,INFO,LAST,FIRST,LIST,PING,STATS"
 READ_COMMANDS = "FLUSH,FETCH,INFO,LAST,FIRST,LIST,PING,STATS"
 
 

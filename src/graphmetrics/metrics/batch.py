@@ -34,7 +34,8 @@ class PathCache:
     """Metric name → store path, checked once per name: the naming rules, then the disk.
 
     The store already refuses paths leaving its root; here the file must also stay in
-    ``metrics/``, which only a symlink below it could defeat once the name is valid.
+    ``metrics/``, which only a symlink below it could defeat once the name is valid
+    (not checked for a store on a storage node: no local disk to look at).
     """
 
     def __init__(self, store: RRDStore, limit: int = 200_000) -> None:
@@ -72,6 +73,8 @@ class PathCache:
             path = str(self.store.path_for(relative))
         except RRDPathError as bad_path:
             return BadMetricName(str(bad_path))
+        if self.store.remote:  # on a storage node: its -B keeps paths in its directory
+            return relative
         if self._real_root is None:
             self._real_root = os.path.realpath(self.store.root / METRICS_DIR)
         if not real_inside(self._real_root, path):

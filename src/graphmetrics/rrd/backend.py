@@ -2,7 +2,9 @@
 
 :class:`~graphmetrics.rrd.store.RRDStore` decides *what* to write (new files, sorted
 samples, nothing at or before a file's last update); a :class:`Backend` decides *how*
-it gets there.  Two backends share one interface:
+it gets there, and does every file operation the store needs (last update, create,
+info), so the store itself never looks at a disk.  Three backends share one
+interface (which one: :func:`graphmetrics.rrd.node.open_backend`, from the address):
 
 - :class:`LocalFiles`: librrd updates the file in this process; a write that
   returned is on disk, :meth:`LocalFiles.flush` has nothing to check.
@@ -14,20 +16,26 @@ it gets there.  Two backends share one interface:
   last sample lost the write.  rrdcached then FORGETs the file (it would otherwise
   keep the lost sample's time as the file's and refuse the same samples again) and
   the samples go back to the caller to be written again; no checkpoint passes them.
+  The files are on this host (a UNIX socket): absolute paths, checked and created here.
+- :class:`~graphmetrics.rrd.node.NodeFiles`: rrdcached over TCP, on a storage node;
+  the same verified writes, with every file operation sent to the daemon.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import rrdtool
 
 from graphmetrics.rrd import cached
+from graphmetrics.rrd.schema import Schema
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +46,30 @@ Sample = tuple[int, Sequence[Value]]
 #: many bytes (``RRD_CMD_MAX``), and silently drops a longer one: rrdcached never sees
 #: it, and FLUSH then finds "nothing to flush".  Updates are sent in pieces below it.
 COMMAND_BYTES = 4096
+#: rrdtool's error when another process holds the file's lock.
+LOCKED = "could not lock"
+#: ``mkdir``/``rename`` errors meaning the name itself can never become a file.
+NAME_ERRNOS = frozenset(
+    {errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENAMETOOLONG, errno.EINVAL}
+)
+
+Info = Mapping[str, Any]
+
+
+class RRDWriteError(RuntimeError):
+    """rrdtool refused to create or update a file; the message names the file.
+
+    ``transient`` says the cause lies around the file, not in it: a new file could not
+    be created (disk full, quota, permissions, I/O: rrdtool often gives no reason at
+    all), an intact RRD file could not be updated, or rrdcached could not be reached.
+    Collectors keep such samples and retry instead of moving on.  Otherwise the file
+    itself is unusable (not an RRD, another layout, a name that cannot become a
+    file): its samples are skipped.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass(frozen=True)
@@ -55,11 +87,22 @@ class Backend(Protocol):
     name: str
     verifies: bool
     """Wants :meth:`written` calls: writes are only known durable after :meth:`flush`."""
+    remote: bool
+    """The files are on another host: keys are paths relative to the daemon's base
+    directory, and nothing is looked up on this host's disk."""
     unflushed: int
     """Samples written since the last :meth:`flush` and not yet known to be on disk."""
 
-    def sync(self, key: str) -> None:
-        """Make the file ``key`` hold everything written to it (before reading it)."""
+    def last_update(self, key: str) -> int | None:
+        """The last update the file ``key`` holds (everything written to it pushed to
+        it first), or None: no such file.  Raises :class:`RRDWriteError`."""
+
+    def create(self, key: str, start: int, schema: Schema) -> bool:
+        """Create ``key`` with ``schema``, its last update ``start``; False when another
+        writer created it first.  Raises :class:`RRDWriteError`."""
+
+    def info(self, key: str) -> Info:
+        """``rrdtool info`` of the file itself; raises ``rrdtool.OperationalError``."""
 
     def update(self, key: str, template: str, updates: list[str]) -> None:
         """One ``rrdtool update``; raises ``rrdtool.OperationalError``."""
@@ -72,15 +115,62 @@ class Backend(Protocol):
         reach it (the backend has forgotten them: write them again)."""
 
 
-class LocalFiles:
-    """librrd in this process: every update that returned is in its file."""
+class OnThisHost:
+    """File operations on this host's disk: the files are here (absolute keys)."""
 
     name = "librrd"
-    verifies = False
-    unflushed = 0
+    remote = False
 
     def sync(self, key: str) -> None:
-        pass
+        """Make the file ``key`` hold everything written to it (before reading it)."""
+
+    def last_update(self, key: str) -> int | None:
+        if not os.path.exists(key):
+            return None
+        try:
+            self.sync(key)
+        except rrdtool.OperationalError as exc:  # rrdcached down, or the file locked
+            raise RRDWriteError(f"{key}: {self.name}: {exc}", transient=True) from exc
+        try:
+            return int(rrdtool.last(key))
+        except rrdtool.OperationalError as exc:
+            raise RRDWriteError(
+                f"{key}: cannot read last update: {exc}", transient=LOCKED in str(exc)
+            ) from exc
+
+    def create(self, key: str, start: int, schema: Schema) -> bool:
+        """Atomically: ``rrdtool create`` into ``.<name>.<pid>.tmp`` beside it, then
+        rename (a file another writer made meanwhile is replaced: both are new)."""
+        path = Path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RRDWriteError(
+                f"{path}: cannot create its directory: {exc}",
+                transient=exc.errno not in NAME_ERRNOS,
+            ) from exc
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            rrdtool.create(str(tmp), "--start", str(start), *schema.create_args())
+            os.replace(tmp, path)
+        except (rrdtool.OperationalError, OSError) as exc:
+            tmp.unlink(missing_ok=True)
+            reason = str(exc) or "rrdtool gave no reason (disk full?)"
+            permanent = isinstance(exc, OSError) and exc.errno in NAME_ERRNOS
+            raise RRDWriteError(
+                f"{path}: cannot create: {reason}", transient=not permanent
+            ) from exc
+        return True
+
+    def info(self, key: str) -> Info:
+        return rrdtool.info(key)
+
+
+class LocalFiles(OnThisHost):
+    """librrd in this process: every update that returned is in its file."""
+
+    verifies = False
+    unflushed = 0
 
     def update(self, key: str, template: str, updates: list[str]) -> None:
         rrdtool.update(key, "--template", template, *updates)
@@ -92,8 +182,9 @@ class LocalFiles:
         return {}
 
 
-class Rrdcached:
-    """Updates through rrdcached at ``address``, verified from the files at each flush."""
+class Rrdcached(OnThisHost):
+    """Updates through rrdcached at ``address``, verified from the files at each flush;
+    the files are on this host (the daemon's UNIX socket)."""
 
     name = "rrdcached"
     verifies = True
@@ -135,20 +226,24 @@ class Rrdcached:
             return {}
         touched, self._touched = self._touched, {}
         self.unflushed = 0
-        try:
-            rrdtool.flushcached("--daemon", self.address, *touched)
-        except rrdtool.OperationalError as exc:
-            log.error("rrdcached flush failed (%s); flushing file by file", exc)
-            for key in touched:
-                with contextlib.suppress(rrdtool.OperationalError):  # checked below
-                    rrdtool.flushcached("--daemon", self.address, key)
+        self._flush_files(list(touched))
         lost: dict[str, Unverified] = {}
         for key, written in touched.items():
-            missing = missing_after_flush(key, written)
+            missing = missing_after_flush(key, written, self.info)
             if missing is not None:
                 lost[key] = missing
                 self._forget(key)
         return lost
+
+    def _flush_files(self, keys: list[str]) -> None:
+        """FLUSH ``keys``; what did not arrive is found from the files afterwards."""
+        try:
+            rrdtool.flushcached("--daemon", self.address, *keys)
+        except rrdtool.OperationalError as exc:
+            log.error("rrdcached flush failed (%s); flushing file by file", exc)
+            for key in keys:
+                with contextlib.suppress(rrdtool.OperationalError):  # checked afterwards
+                    rrdtool.flushcached("--daemon", self.address, key)
 
 
 def command_pieces(key: str, updates: list[str]) -> Iterator[list[str]]:
@@ -170,7 +265,9 @@ def command_pieces(key: str, updates: list[str]) -> Iterator[list[str]]:
         yield piece
 
 
-def missing_after_flush(key: str, written: Unverified) -> Unverified | None:
+def missing_after_flush(
+    key: str, written: Unverified, info: Callable[[str], Info] = rrdtool.info
+) -> Unverified | None:
     """What of ``written`` the file lacks after the flush, or None: all there.
 
     Samples older than the file's last update did arrive (rrdcached may have written
@@ -179,7 +276,7 @@ def missing_after_flush(key: str, written: Unverified) -> Unverified | None:
     written again."""
     expected = written.samples[-1][0]
     try:
-        last = int(rrdtool.info(key)["last_update"])
+        last = int(info(key)["last_update"])
     except (rrdtool.OperationalError, KeyError, TypeError, ValueError) as exc:
         reason = f"{key}: cannot read its last update after the rrdcached flush: {exc}"
         return Unverified(written.relative, written.samples, reason)
@@ -190,8 +287,3 @@ def missing_after_flush(key: str, written: Unverified) -> Unverified | None:
     if last < expected:
         samples = [sample for sample in samples if sample[0] > last]
     return Unverified(written.relative, samples, reason)
-
-
-def open_backend(rrdcached: str | None) -> Backend:
-    """rrdcached at that address, or local files when None."""
-    return Rrdcached(rrdcached) if rrdcached else LocalFiles()

@@ -1,5 +1,6 @@
 """The rrdcached commands the rrdtool binding lacks: FORGET, LIST, PING, and LAST
-for many files on one connection (:func:`commands`).
+for many files on one connection (:func:`commands`); a :class:`Connection` kept open
+for a storage node's writer (``rrd/node.py``).
 
 After rrdcached loses a write (its FLUSH still answers success), it keeps the lost
 sample's time as the file's last update and refuses the same samples again
@@ -12,13 +13,19 @@ forms are librrd's: ``unix:/path``, ``/path``, ``host``, ``host:port``,
 from __future__ import annotations
 
 import socket
+from typing import BinaryIO
 
 DEFAULT_PORT = 42217
 TIMEOUT = 10.0
 
 
+def is_unix(address: str) -> bool:
+    """``unix:/path`` or ``/path``: a daemon on this host (absolute file names)."""
+    return address.startswith("unix:") or address.startswith("/")
+
+
 def connect(address: str) -> socket.socket:
-    if address.startswith("unix:") or address.startswith("/"):
+    if is_unix(address):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(TIMEOUT)
         sock.connect(address.removeprefix("unix:"))
@@ -56,23 +63,71 @@ class DaemonError(Exception):
     """rrdcached could not be reached, or answered something unreadable."""
 
 
-def _read_answers(sock: socket.socket, count: int) -> list[tuple[str, list[str]]]:
-    """``count`` answers: each a status line and, when its number is positive, that
-    many more lines (``LIST``'s names)."""
+Answer = tuple[str, list[str]]
+
+
+def _read_answer(data: BinaryIO) -> Answer:
+    """A status line and, when its number is positive, that many more lines
+    (``LIST``'s names, ``INFO``'s fields)."""
+    status = data.readline().decode(errors="replace").rstrip("\n")
+    if not status:
+        raise DaemonError("rrdcached closed the connection")
+    number, _, _ = status.partition(" ")
+    try:
+        lines = int(number)
+    except ValueError:
+        raise DaemonError(f"rrdcached answered {status!r}") from None
+    more = [data.readline().decode(errors="replace").rstrip("\n") for _ in range(max(lines, 0))]
+    return status, more
+
+
+def _read_answers(sock: socket.socket, count: int) -> list[Answer]:
     data = sock.makefile("rb")
-    answers = []
-    for _ in range(count):
-        status = data.readline().decode(errors="replace").rstrip("\n")
-        if not status:
-            raise DaemonError("rrdcached closed the connection")
-        number, _, _ = status.partition(" ")
+    return [_read_answer(data) for _ in range(count)]
+
+
+class Connection:
+    """One connection to the daemon at ``address``, opened on first use and again
+    after an error (which raises :class:`DaemonError`: nothing is resent)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self._sock: socket.socket | None = None
+        self._data: BinaryIO | None = None
+
+    def ask(self, line: str) -> Answer:
+        """Send one command line and read its answer."""
         try:
-            lines = int(number)
-        except ValueError:
-            raise DaemonError(f"rrdcached answered {status!r}") from None
-        more = [data.readline().decode(errors="replace").rstrip("\n") for _ in range(max(lines, 0))]
-        answers.append((status, more))
-    return answers
+            if self._sock is None or self._data is None:
+                self._sock = connect(self.address)
+                self._data = self._sock.makefile("rb")
+            self._sock.sendall(line.encode() + b"\n")
+            return _read_answer(self._data)
+        except (OSError, ValueError, DaemonError) as exc:
+            self.close()
+            raise DaemonError(f"rrdcached at {self.address}: {exc}") from None
+
+    def close(self) -> None:
+        if self._data is not None:
+            self._data.close()
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = self._data = None
+
+
+def parse_info(lines: list[str]) -> dict[str, str | int | float]:
+    """``INFO``'s ``name type value`` lines as ``rrdtool.info`` returns them (type 0 a
+    float, 1 and 3 integers, 2 a string)."""
+    info: dict[str, str | int | float] = {}
+    for line in lines:
+        name, kind, value = (line.split(" ", 2) + ["", ""])[:3]
+        if kind == "0":
+            info[name] = float(value)
+        elif kind in ("1", "3"):
+            info[name] = int(value)
+        else:
+            info[name] = value
+    return info
 
 
 def commands(address: str, lines: list[str]) -> list[tuple[str, list[str]]]:

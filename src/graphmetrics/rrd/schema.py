@@ -26,9 +26,12 @@ class Schema:
 
     def create_args(self) -> list[str]:
         """The rrdtool create arguments after the file name and ``--start``."""
-        args = ["--step", str(self.step)]
+        return ["--step", str(self.step), *self.definitions()]
+
+    def definitions(self) -> list[str]:
+        """The ``DS:`` and ``RRA:`` definitions (also rrdcached's ``CREATE``'s)."""
         minimum = repr(self.minimum)
-        args += [f"DS:{ds}:GAUGE:{self.heartbeat}:{minimum}:U" for ds in self.data_sources]
+        args = [f"DS:{ds}:GAUGE:{self.heartbeat}:{minimum}:U" for ds in self.data_sources]
         args += [
             f"RRA:{cf}:{self.xff}:{a.steps}:{a.rows}"
             for cf in self.consolidations

@@ -8,16 +8,16 @@ as the :class:`~graphmetrics.rrd.limits.CreationGate` allows.
 
 How the updates reach the files is the :class:`~graphmetrics.rrd.backend.Backend`'s
 business: librrd in this process, or rrdcached, whose writes :meth:`RRDStore.flush`
-verifies from the files and hands back when they did not arrive.  What a caller does
-with samples that failed (keep and retry, or drop) is
+verifies from the files and hands back when they did not arrive.  The backend also
+does the file operations (last update, create, info): with a storage node's TCP
+address (``rrd/node.py``) this host's disk holds no RRD file and is never looked at.
+What a caller does with samples that failed (keep and retry, or drop) is
 :class:`~graphmetrics.rrd.writer.RRDWriter`'s policy.
 """
 
 from __future__ import annotations
 
-import errno
 import logging
-import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,33 +25,27 @@ from pathlib import Path
 
 import rrdtool
 
-from graphmetrics.rrd.backend import Backend, Sample, Unverified, Value, open_backend
-from graphmetrics.rrd.layout import UnsafePath, resolve_inside
-from graphmetrics.rrd.limits import CreateLimits, CreationGate
+from graphmetrics.rrd.backend import LOCKED, Backend, RRDWriteError, Sample, Unverified, Value
+from graphmetrics.rrd.layout import UnsafePath, check_relative, resolve_inside
+from graphmetrics.rrd.limits import CreateLimits, CreationGate, DiskFloor
+from graphmetrics.rrd.node import open_backend
 from graphmetrics.rrd.schema import Schema
 from graphmetrics.rrd.updates import format_updates
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RRDStore", "RRDWriteError", "RRDCreateRefused", "Sample", "Unverified", "Value"]
+__all__ = [
+    "LOCKED",
+    "RRDStore",
+    "RRDWriteError",
+    "RRDCreateRefused",
+    "Sample",
+    "Unverified",
+    "Value",
+]
 
 #: A relative RRD path that is empty, absolute, or leaves the RRD directory.
 RRDPathError = UnsafePath
-
-
-class RRDWriteError(RuntimeError):
-    """rrdtool refused to create or update a file; the message names the file.
-
-    ``transient`` says the cause lies around the file, not in it: a new file could not
-    be created (disk full, quota, permissions, I/O: rrdtool often gives no reason at
-    all) or an intact RRD file could not be updated.  Collectors keep such samples
-    and retry instead of moving on.  Otherwise the file itself is unusable (not an
-    RRD, another layout, a name that cannot become a file): its samples are skipped.
-    """
-
-    def __init__(self, message: str, *, transient: bool = False) -> None:
-        super().__init__(message)
-        self.transient = transient
 
 
 class RRDCreateRefused(RRDWriteError):
@@ -78,20 +72,16 @@ class StoreStats:
         return dict(self.__dict__)
 
 
-#: rrdtool's error when another process holds the file's lock.
-LOCKED = "could not lock"
 #: Refused creations are logged at most once per this many seconds.
 REFUSAL_LOG_SECONDS = 10.0
-#: ``mkdir``/``rename`` errors meaning the name itself can never become a file.
-NAME_ERRNOS = frozenset(
-    {errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENAMETOOLONG, errno.EINVAL}
-)
 
 
 @dataclass
 class RRDStore:
     """Writes RRD files below ``root``; ``rrdcached`` is an rrdcached address or None
-    (it chooses the ``backend`` unless one is given).
+    (it chooses the ``backend`` unless one is given).  With a storage node's TCP
+    address the files are below the daemon's base directory instead, and ``root`` is
+    not used.
 
     A collector calls :meth:`write` for thousands of files per batch, so per-file
     bookkeeping is kept to dictionary look-ups keyed by the path string.
@@ -107,12 +97,36 @@ class RRDStore:
     _gate: CreationGate = field(init=False, repr=False)
     _refusals_unlogged: int = field(default=0, repr=False)
     _refusal_log_due: float = field(default=0.0, repr=False)
+    _where: str = field(default="", repr=False)
+    """`` on rrdcached ADDRESS`` for a storage node (its paths are relative)."""
 
     def __post_init__(self) -> None:
-        self._gate = CreationGate(self.limits)
         self._backend: Backend = (
             self.backend if self.backend is not None else open_backend(self.rrdcached)
         )
+        limits = self.limits
+        if self._backend.remote:
+            self.rrdcached = getattr(self._backend, "address", self.rrdcached)
+            self._where = f" on rrdcached {self.rrdcached}"
+            self._log_remote_limits()
+            limits = CreateLimits(limits.max_per_minute, DiskFloor())
+        self._gate = CreationGate(limits)
+
+    def _log_remote_limits(self) -> None:
+        """Once per store: the free-disk floor is not applied to a storage node."""
+        if self.limits.min_free:
+            log.warning(
+                "rrdcached %s is on another host: its free disk cannot be checked from "
+                "here, so min_free_disk (%s) does not apply; watch the node's disk",
+                self.rrdcached,
+                self.limits.min_free,
+            )
+        else:
+            log.info(
+                "writing RRD files over TCP to rrdcached %s (paths relative to its base "
+                "directory; its free disk is not checked from here)",
+                self.rrdcached,
+            )
 
     @property
     def unflushed(self) -> int:
@@ -124,11 +138,23 @@ class RRDStore:
         """Writes are only known to be in their files after :meth:`flush` (rrdcached)."""
         return self._backend.verifies
 
+    @property
+    def remote(self) -> bool:
+        """The files are on a storage node: :meth:`path_for` gives paths relative to
+        its base directory, checked by name only (the node's ``-B`` keeps them in)."""
+        return self._backend.remote
+
     def path_for(self, relative: str) -> Path:
         """The file for ``relative`` (without ``.rrd``), refusing path tricks."""
         path = self._paths.get(relative)
         if path is None:
-            path = resolve_inside(self.root, relative + ".rrd")
+            if self._backend.remote:
+                check_relative(relative)
+                if any(c.isspace() for c in relative):
+                    raise UnsafePath(f"bad RRD path {relative!r}: white space")
+                path = Path(relative + ".rrd")
+            else:
+                path = resolve_inside(self.root, relative + ".rrd")
             if len(self._paths) >= 100_000:
                 self._paths.clear()
             self._paths[relative] = path
@@ -140,19 +166,9 @@ class RRDStore:
         cached = self._last.get(key)
         if cached is not None:
             return cached
-        if not os.path.exists(key):
-            return None
-        try:
-            self._backend.sync(key)
-        except rrdtool.OperationalError as exc:  # rrdcached down, or the file locked
-            raise RRDWriteError(f"{key}: {self._backend.name}: {exc}", transient=True) from exc
-        try:
-            last = int(rrdtool.last(key))
-        except rrdtool.OperationalError as exc:
-            raise RRDWriteError(
-                f"{key}: cannot read last update: {exc}", transient=LOCKED in str(exc)
-            ) from exc
-        self._last[key] = last
+        last = self._backend.last_update(key)
+        if last is not None:
+            self._last[key] = last
         return last
 
     def _refuse(self, path: Path, reason: str, samples: int) -> RRDCreateRefused:
@@ -175,34 +191,26 @@ class RRDStore:
             self._refusal_log_due = now + REFUSAL_LOG_SECONDS
         return RRDCreateRefused(f"{path}: not created: {reason}")
 
-    def _create(self, path: Path, schema: Schema, first: int, samples: int) -> None:
+    def _create(self, path: Path, schema: Schema, first: int, samples: int) -> int:
+        """Create ``path`` for samples from ``first`` on; returns its last update (an
+        existing file's, when another writer created it first)."""
         refusal = self._gate.refusal(path, schema)
         if refusal is not None:
             raise self._refuse(path, refusal, samples)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RRDWriteError(
-                f"{path}: cannot create its directory: {exc}",
-                transient=exc.errno not in NAME_ERRNOS,
-            ) from exc
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        key = str(path)
         # One step before the first sample, so that sample fills a whole step.
-        start = str(first - schema.step)
-        try:
-            rrdtool.create(str(tmp), "--start", start, *schema.create_args())
-            os.replace(tmp, path)
-        except (rrdtool.OperationalError, OSError) as exc:
-            tmp.unlink(missing_ok=True)
-            reason = str(exc) or "rrdtool gave no reason (disk full?)"
-            permanent = isinstance(exc, OSError) and exc.errno in NAME_ERRNOS
-            raise RRDWriteError(
-                f"{path}: cannot create: {reason}", transient=not permanent
-            ) from exc
-        self._last[str(path)] = first - schema.step
+        start = first - schema.step
+        if not self._backend.create(key, start, schema):
+            last = self.last_update(key)
+            if last is None:
+                raise RRDWriteError(f"{path}: exists, then not found", transient=True)
+            log.info("%s%s was created by another writer", path, self._where)
+            return last
+        self._last[key] = start
         self._gate.created()
         self.stats.created += 1
-        log.info("created %s", path)
+        log.info("created %s%s", path, self._where)
+        return start
 
     def write(self, relative: str, schema: Schema, samples: Iterable[Sample]) -> int:
         """Write ``samples`` (timestamp, values in schema DS order) to ``relative``.
@@ -221,8 +229,7 @@ class RRDStore:
         if last is None:
             last = self.last_update(key)
         if last is None:
-            self._create(path, schema, times[0], len(times))
-            last = times[0] - schema.step
+            last = self._create(path, schema, times[0], len(times))
         fresh = [t for t in times if t > last]
         self.stats.skipped_old += len(times) - len(fresh)
         if not fresh:
@@ -248,7 +255,7 @@ class RRDStore:
         """After a failed update: is the file still an RRD of ``schema``'s layout (or
         locked by another process, which is rrdtool's way to say "in use, try again")?"""
         try:
-            info = rrdtool.info(key)
+            info = self._backend.info(key)
         except rrdtool.OperationalError as exc:
             return LOCKED in str(exc)
         names = {k[3:-6] for k in info if k.startswith("ds[") and k.endswith("].type")}

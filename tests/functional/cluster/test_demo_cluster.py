@@ -145,8 +145,11 @@ def test_a_render_through_haproxy_shows_what_a_kcl_worker_wrote(demo: Demo) -> N
         harness.wait_until(lambda: recent(path), 120, f"{path} written by a worker")
     except AssertionError:
         raise AssertionError(f"{harness.leases(dynamodb, APPLICATION)}\n{demo.logs()}") from None
+    # over the storage node's TCP write socket, as from another host: a relative path
+    node = f"127.0.0.1:{demo.first_port + SERVICES.index('rrdcached-write')}"
     processor_logs = [demo.var / "log" / f"kcl-{n}.processors.log" for n in (1, 2)]
-    assert any(f"created {path}" in log.read_text() for log in processor_logs)
+    created = f"created {METRIC}.rrd on rrdcached {node}"
+    assert any(created in log.read_text() for log in processor_logs)
 
     client = signed_in(demo.port)
     answer = client.send(demo.port, "GET", f"/render?series={METRIC}:data&start=-2h&format=json")
