@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -424,10 +425,13 @@ def test_status_line_every_interval_with_rate_lag_and_bad_reasons(
     lines = [r.getMessage() for r in caplog.records if "stream s shards=" in r.getMessage()]
     assert len(lines) >= 3 and lines[-1].startswith("finished:")
     first = lines[0]
-    # the first line comes at the first tick >= 5 s after the start; the fake clock
-    # ticks as the reader threads poll, so that is 5 to 6 s: 4 records, 0.7 or 0.8/s
+    # the first line comes at the first step >= 5 s after the start; the fake clock
+    # ticks as the reader threads nap, so on a loaded machine the consumer's thread
+    # may see it a few fake seconds late: 4 records over 5 to 10 s
     assert first.startswith("status:")
-    assert "records=4 (0.8/s)" in first or "records=4 (0.7/s)" in first
+    rate = re.search(r"records=4 \((\d+\.\d)/s\)", first)
+    assert rate is not None, first
+    assert 0.4 <= float(rate.group(1)) <= 0.8, first
     assert "bad=1 {not_json: 1}" in first
     assert "millis_behind_latest=1234 ms (shard a)" in first
     assert "millis_behind_latest=0 ms (shard a)" in lines[-1]
