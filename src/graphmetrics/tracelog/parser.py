@@ -110,12 +110,8 @@ class Parser:
 
     def parse(self, line: str) -> Record:
         """The record on ``line``, or :class:`MalformedLine` saying what is wrong."""
-        instance, code, rid_at, rid_end, minute, sec_at, sec_end, rest_at, _ = self.scan(line)
-        if not instance:
-            return self.parse_general(line)
-        return Record(
-            instance, chr(code), line[rid_at:rid_end], minute, line, sec_at, sec_end, rest_at
-        )
+        rec = self._parse_syslog(line)
+        return rec if rec is not None else self.parse_general(line)
 
     def scan(self, line: str) -> Scan:
         """The fast path, for known sources and minutes: where the record's parts are.
@@ -177,9 +173,12 @@ class Parser:
 
     def _parse_syslog(self, line: str) -> Record | None:
         """The fast path's record, or None where the general path must take the line."""
-        if not self.scan(line)[0]:
+        instance, code, rid_at, rid_end, minute, sec_at, sec_end, rest_at, _ = self.scan(line)
+        if not instance:
             return None
-        return self.parse(line)
+        return Record(
+            instance, chr(code), line[rid_at:rid_end], minute, line, sec_at, sec_end, rest_at
+        )
 
     def parse_general(self, line: str) -> Record:
         """Any line: split on any white space, everything validated; on success the
