@@ -34,7 +34,7 @@ import rrdtool
 from pyramid.router import Router
 from webob import Request
 
-from graphmetrics.rrd.graph import graph_args, resolve_files
+from graphmetrics.render.graph import graph_args, resolve_files
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.web import main as web_main

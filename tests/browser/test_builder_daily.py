@@ -159,7 +159,7 @@ def test_colour_inputs_show_the_colours_drawn(
     page.locator("article.card").get_by_role("button", name="Edit").click()
     colours = page.locator("#editor").get_by_label("Colour")
     expect(colours).to_have_count(3)
-    # rrd/graph.py's palette, by position: blue, orange, green
+    # render/graph.py's palette, by position: blue, orange, green
     assert [colours.nth(i).input_value() for i in range(3)] == ["#1f77b4", "#ff7f0e", "#2ca02c"]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pyramid.request import Request
 
-from graphmetrics.rrd.graph import render_args
+from graphmetrics.render.graph import render_args
 from graphmetrics.web.graphdef import (
     Cdef,
     GraphDefError,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from graphmetrics.web.graphite.attime import TimeError, parse_attime, parse_offset
+from graphmetrics.graphite.attime import TimeError, parse_attime, parse_offset
 
 NOW = int(datetime(2023, 11, 15, 10, 30, 15, tzinfo=UTC).timestamp())
 

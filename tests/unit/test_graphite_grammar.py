@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graphmetrics.web.graphite.grammar import Call, Const, Path, TargetError, parse_target
+from graphmetrics.graphite.grammar import Call, Const, Path, TargetError, parse_target
 
 
 def test_path_with_patterns() -> None:

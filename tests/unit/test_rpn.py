@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from graphmetrics.rrd import rpn
+from graphmetrics.render import rpn
 
 VARS = {"a", "b", "spr", "rpm"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graphmetrics.rrd.timespec import TimeSpec, TimeSpecError, parse_time, resolve_range
+from graphmetrics.render.timespec import TimeSpec, TimeSpecError, parse_time, resolve_range
 
 NOW = 1_700_000_000  # 2023-11-14T22:13:20Z
 ISO_EPOCH = 1_248_968_400  # 2009-07-30T15:40:00Z

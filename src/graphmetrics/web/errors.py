@@ -7,9 +7,9 @@ subclasses come before their bases.
 
 from __future__ import annotations
 
+from graphmetrics.render.graph import ReadFailed, RenderError
+from graphmetrics.render.renderpool import RenderBusy, RenderTimeout
 from graphmetrics.rrd.files import FileError, SeriesNotFound, StorageUnavailable
-from graphmetrics.rrd.graph import ReadFailed, RenderError
-from graphmetrics.rrd.renderpool import RenderBusy, RenderTimeout
 
 STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (SeriesNotFound, 404),

@@ -9,13 +9,13 @@ parameter at fault (``width: ...``, ``graph.lines[1].color: ...``).
 Query parameters (both forms)
 -----------------------------
 ``start``, ``end``   epoch, ISO 8601 or AT-style (``-1d``, ``now``, ``end-2h``); default
-                     the last 24 hours (see :mod:`graphmetrics.rrd.timespec`)
+                     the last 24 hours (see :mod:`graphmetrics.render.timespec`)
 ``trail``            hours up to now (``trail=6``), instead of ``start``/``end``
 ``step``             seconds per data point wanted (rrdtool may use a coarser one)
 ``width``/``height`` image size in pixels, 10..4000, default 800×300
 ``format``           ``png`` (default), ``svg``, ``csv`` or ``json``
 The range, size and definition together may ask rrdtool for at most about
-``render_max_work`` values (default :data:`~graphmetrics.rrd.graph.MAX_WORK`, see
+``render_max_work`` values (default :data:`~graphmetrics.render.graph.MAX_WORK`, see
 ``estimated_work``): a longer range
 or a heavier CDEF (PREDICT shifts × window) is refused with a 400 naming the limit.
 Parameters starting with ``_`` are ignored (cache busters); others are refused.
@@ -89,8 +89,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from graphmetrics.rrd import timespec
-from graphmetrics.rrd.graph import (
+from graphmetrics.render import timespec
+from graphmetrics.render.graph import (
     DEFAULT_SIZE,
     FORMATS,
     MAX_WORK,

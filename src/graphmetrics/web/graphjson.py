@@ -1,7 +1,7 @@
 """The full form's JSON graph definition, and the typed readers both request forms share.
 
 :func:`parse_graph` turns the decoded ``graph=`` JSON object into a
-:class:`~graphmetrics.rrd.graph.Graph`; the format is documented with the query
+:class:`~graphmetrics.render.graph.Graph`; the format is documented with the query
 parameters in :mod:`graphmetrics.web.graphdef`, which also parses the simple
 ``series=`` form with :func:`series_defs` and :func:`axis_options`.  Pure, like the
 rest of the parsing; every error is a :class:`GraphDefError` whose message starts
@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from graphmetrics.rrd import rpn
-from graphmetrics.rrd.graph import TRACELOG_VIRTUAL, Cdef, Gprint, Graph, Line, Series
+from graphmetrics.render import rpn
+from graphmetrics.render.graph import TRACELOG_VIRTUAL, Cdef, Gprint, Graph, Line, Series
 from graphmetrics.rrd.layout import PALETTE, TRACELOG_DIR
 from graphmetrics.text import quoted
 

@@ -21,9 +21,10 @@ from pathlib import Path
 
 from zope.interface import implementer
 
-from graphmetrics.rrd import files, graph
+from graphmetrics.render import graph
+from graphmetrics.render.renderpool import RenderPool
+from graphmetrics.rrd import files
 from graphmetrics.rrd.layout import KINDS
-from graphmetrics.rrd.renderpool import RenderPool
 from graphmetrics.web.config import WebSettings, render_worker_count
 from graphmetrics.web.interfaces import IRRDReader
 

@@ -23,7 +23,8 @@ from typing import Any
 
 from zope.interface import implementer
 
-from graphmetrics.rrd import cached, files, graph
+from graphmetrics.render import graph
+from graphmetrics.rrd import cached, files
 from graphmetrics.rrd.layout import KINDS, TRACELOG_DIR
 from graphmetrics.web import tracelog
 from graphmetrics.web.config import WebSettings

@@ -31,7 +31,7 @@ from typing import Any
 
 import re2
 
-from graphmetrics.rrd.graph import TRACELOG_VIRTUAL
+from graphmetrics.render.graph import TRACELOG_VIRTUAL
 from graphmetrics.rrd.layout import KINDS as LAYOUT_KINDS
 from graphmetrics.rrd.layout import TRACELOG_DIR
 from graphmetrics.text import quoted

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import webtest
 
+from graphmetrics.graphite.evaluator import FUNCTIONS
 from graphmetrics.rrd.store import RRDStore
-from graphmetrics.web.graphite.evaluator import FUNCTIONS
 from tests.functional.web_render.conftest import T0, UNKNOWN_MINUTE, make_app, minute, write_data
 
 RPM = "tracelog.app1__acme__inst1.rpm"

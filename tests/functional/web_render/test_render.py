@@ -18,7 +18,7 @@ import rrdtool
 import webtest
 from pyramid.interfaces import IRequestExtensions, IRequestFactory
 
-from graphmetrics.rrd.graph import graph_args, resolve_files
+from graphmetrics.render.graph import graph_args, resolve_files
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.web.graphdef import parse_request

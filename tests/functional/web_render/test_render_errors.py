@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import webtest
 
-from graphmetrics.rrd.graph import ERROR_SIZE
+from graphmetrics.render.graph import ERROR_SIZE
 from graphmetrics.web.interfaces import IRRDReader
 from tests.functional.web_render.conftest import INST1, T0, minute
 from tests.webapp import registered

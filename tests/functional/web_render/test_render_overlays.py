@@ -11,7 +11,7 @@ import pytest
 import rrdtool
 import webtest
 
-from graphmetrics.rrd.graph import graph_args, resolve_files
+from graphmetrics.render.graph import graph_args, resolve_files
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.web.graphdef import parse_request

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import webtest
 
-from graphmetrics.rrd.graph import ERROR_SIZE
+from graphmetrics.render.graph import ERROR_SIZE
 from graphmetrics.web.interfaces import IRRDReader
 from tests.functional.web_render.conftest import INST1, T0, anonymous_app, make_app, minute
 from tests.helpers import sign_out

@@ -10,8 +10,9 @@ from pyramid.config import Configurator
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
-from graphmetrics.rrd import files, graph
-from graphmetrics.rrd.renderpool import RenderBusy, RenderTimeout
+from graphmetrics.render import graph
+from graphmetrics.render.renderpool import RenderBusy, RenderTimeout
+from graphmetrics.rrd import files
 from graphmetrics.web.interfaces import IRRDReader
 from graphmetrics.web.reader import LocalReader, Prepared
 from graphmetrics.web.views.render import render_view

@@ -1,6 +1,6 @@
 """A Graphite-compatible read API over the RRD files (``/graphite/``, for Grafana).
 
-:mod:`.tree` names the files, :mod:`.grammar` parses targets, :mod:`.evaluator` and
-:mod:`.functions` evaluate them over series read by :mod:`.reader`, and
-:mod:`.views` answers Graphite's HTTP calls.  ``docs/graphite.md`` describes it.
+:mod:`.tree` names the files, :mod:`.reader` reads series, :mod:`.views` answers
+Graphite's HTTP calls.  The target language itself (grammar, evaluator, function
+library) is :mod:`graphmetrics.graphite`.  ``docs/graphite.md`` describes it.
 """

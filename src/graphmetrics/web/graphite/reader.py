@@ -15,9 +15,10 @@ from typing import Protocol
 
 from zope.interface import implementer
 
-from graphmetrics.rrd import files, graph
+from graphmetrics.graphite.series import Series
+from graphmetrics.render import graph
+from graphmetrics.rrd import files
 from graphmetrics.web.errors import http_status
-from graphmetrics.web.graphite.series import Series
 from graphmetrics.web.graphite.tree import Node, PatternError
 from graphmetrics.web.interfaces import IGraphiteFinder
 from graphmetrics.web.reader import Renderer

@@ -20,14 +20,14 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from graphmetrics.rrd import graph
+from graphmetrics.graphite import functions as _functions  # noqa: F401 - registers them
+from graphmetrics.graphite.attime import TimeError, parse_attime, zone
+from graphmetrics.graphite.evaluator import FUNCTIONS, Context, evaluate_target
+from graphmetrics.graphite.grammar import TargetError, parse_target
+from graphmetrics.graphite.series import Series
+from graphmetrics.render import graph
 from graphmetrics.web.errors import http_status
-from graphmetrics.web.graphite import functions as _functions  # noqa: F401 - registers them
-from graphmetrics.web.graphite.attime import TimeError, parse_attime, zone
-from graphmetrics.web.graphite.evaluator import FUNCTIONS, Context, evaluate_target
-from graphmetrics.web.graphite.grammar import TargetError, parse_target
 from graphmetrics.web.graphite.reader import ReadError
-from graphmetrics.web.graphite.series import Series
 from graphmetrics.web.graphite.tree import Node, PatternError
 from graphmetrics.web.interfaces import IGraphiteFinder
 from graphmetrics.web.services import find

@@ -10,7 +10,7 @@ a 304.  A small LRU cache, keyed the same way, holds recent answers (setting
 ``render_cache_entries``, default 256, 0 turns it off).  Every problem is a 4xx
 whose body states it: a small image of a fixed size for png/svg (and the
 ``X-Graphmetrics-Error`` header), ``{"error", "param"}`` for json, text for csv.
-Graphs are drawn by a pool of worker processes (:mod:`graphmetrics.rrd.renderpool`;
+Graphs are drawn by a pool of worker processes (:mod:`graphmetrics.render.renderpool`;
 settings ``render_workers``, ``render_deadline``): a graph not drawn by the deadline
 is a 504, no worker free by then a 503.  Images carry the plot
 area's geometry for drag-to-zoom: ``X-Graph-Left``, ``X-Graph-Top``,
@@ -28,7 +28,8 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from graphmetrics.rrd import files, graph
+from graphmetrics.render import graph
+from graphmetrics.rrd import files
 from graphmetrics.web import graphdef
 from graphmetrics.web.config import WebSettings
 from graphmetrics.web.errors import http_status

@@ -5,6 +5,6 @@ lists them) by importing its module here.  The tests compare every one with
 graphite-web's own answers.
 """
 
-from graphmetrics.web.graphite.functions import combine, select, transform
+from graphmetrics.graphite.functions import combine, select, transform
 
 __all__ = ["combine", "select", "transform"]

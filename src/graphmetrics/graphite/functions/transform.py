@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from graphmetrics.web.graphite.attime import parse_offset
-from graphmetrics.web.graphite.evaluator import Context, Param, evaluate_target, function
-from graphmetrics.web.graphite.functions.common import (
+from graphmetrics.graphite.attime import parse_offset
+from graphmetrics.graphite.evaluator import Context, Param, evaluate_target, function
+from graphmetrics.graphite.functions.common import (
     AGG_FUNCS,
     INF,
     ONE_SERIES,
@@ -17,8 +17,8 @@ from graphmetrics.web.graphite.functions.common import (
     safe_mul,
     xff,
 )
-from graphmetrics.web.graphite.grammar import TargetError
-from graphmetrics.web.graphite.series import Series, Value, rows
+from graphmetrics.graphite.grammar import TargetError
+from graphmetrics.graphite.series import Series, Value, rows
 
 
 # -- Special -------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from graphmetrics.web.graphite.evaluator import Param
-from graphmetrics.web.graphite.grammar import TargetError, first_path, parse_target
-from graphmetrics.web.graphite.series import Series, Value
+from graphmetrics.graphite.evaluator import Param
+from graphmetrics.graphite.grammar import TargetError, first_path, parse_target
+from graphmetrics.graphite.series import Series, Value
 
 INF = float("inf")
 SERIES = "seriesList"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from graphmetrics.web.graphite.evaluator import FUNCTIONS, Context, Param, function
-from graphmetrics.web.graphite.functions.common import (
+from graphmetrics.graphite.evaluator import FUNCTIONS, Context, Param, function
+from graphmetrics.graphite.functions.common import (
     AGG_FUNCS,
     LISTS,
     ONE_SERIES,
@@ -20,8 +20,8 @@ from graphmetrics.web.graphite.functions.common import (
     safe_sum,
     xff,
 )
-from graphmetrics.web.graphite.grammar import TargetError
-from graphmetrics.web.graphite.series import Series, Value, normalize, rows
+from graphmetrics.graphite.grammar import TargetError
+from graphmetrics.graphite.series import Series, Value, normalize, rows
 
 
 # -- Combine -------------------------------------------------------------------

@@ -6,7 +6,7 @@ documents the JSON form.
 
 Images come from ``rrdtool.graphv('-', ...)`` and data from ``rrdtool.xport``, both
 through the binding (never a shell, every argument a separate string), run by
-:func:`draw` in a render worker process (:mod:`graphmetrics.rrd.renderpool`).
+:func:`draw` in a render worker process (:mod:`graphmetrics.render.renderpool`).
 Text from the definition is escaped for rrdtool's ``:`` field separator; RPN and
 names were validated by :mod:`graphmetrics.web.graphdef` before they get here, and
 file paths are resolved strictly inside the RRD directory by :mod:`graphmetrics.rrd.files`.
@@ -32,10 +32,10 @@ from pathlib import Path
 
 import rrdtool
 
-from graphmetrics.rrd import rpn
+from graphmetrics.render import rpn
+from graphmetrics.render.overlays import internal_name, is_internal, with_past
 from graphmetrics.rrd.files import RRDFiles
 from graphmetrics.rrd.layout import PALETTE
-from graphmetrics.rrd.overlays import internal_name, is_internal, with_past
 from graphmetrics.rrd.schema import METRICS, TRACELOG
 
 MAX_ROWS = 10000
@@ -353,7 +353,7 @@ def estimated_work(req: RenderRequest) -> int:
     graph = req.graph
     ops, window = _graph_cost(graph.series, graph.cdefs)
     per_row = ops + window / step + len(graph.lines)
-    # a comparison with the past (rrd.overlays) reads and computes everything twice
+    # a comparison with the past (render.overlays) reads and computes everything twice
     return int(span / step * per_row) * (2 if graph.compare else 1)
 
 

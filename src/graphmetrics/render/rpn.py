@@ -13,7 +13,7 @@ shifts as plain numbers, which are bounded: rrdtool's work for one output row of
 ``<shift>,-n,<window>,x,PREDICT`` is n × window / step values, so
 ``86400,-1000,157000000,s0,PREDICT`` over five years would take a render worker
 for minutes.  :func:`cdef_cost` reports what an expression costs per row, for the
-per-request work bound of :func:`graphmetrics.rrd.graph.estimated_work`.
+per-request work bound of :func:`graphmetrics.render.graph.estimated_work`.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ its graph: past it the worker is killed (a graph cannot be interrupted otherwise
 a new one is started by the next request that needs it, and the request gets
 :class:`RenderTimeout`.
 
-A light graph (:func:`~graphmetrics.rrd.graph.is_light`: milliseconds of work) is
+A light graph (:func:`~graphmetrics.render.graph.is_light`: milliseconds of work) is
 drawn in the web process itself when no other is being drawn there: handing it to
 a worker would cost more than drawing it (two context switches, more on a busy
 machine).  A light graph never waits for that lock; when it is taken, the graph
@@ -33,7 +33,7 @@ import weakref
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from graphmetrics.rrd.graph import GRAPH_LOCK, Job, Rendered, RenderError, draw
+from graphmetrics.render.graph import GRAPH_LOCK, Job, Rendered, RenderError, draw
 
 
 class RenderBusy(RenderError):
@@ -114,7 +114,7 @@ class RenderPool:
         self.started = 0  # workers started so far, replacements included
         self.drawn_here = 0  # light graphs drawn in this process
         self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["graphmetrics.rrd.graph"])
+        self._ctx.set_forkserver_preload(["graphmetrics.render.graph"])
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()

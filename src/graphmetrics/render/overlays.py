@@ -1,7 +1,7 @@
 """What the renderer adds to a graph definition: the same lines in the past.
 
-Pure functions over :class:`~graphmetrics.rrd.graph.Graph` values (imported for type
-checking only: :mod:`graphmetrics.rrd.graph` uses this module).
+Pure functions over :class:`~graphmetrics.render.graph.Graph` values (imported for type
+checking only: :mod:`graphmetrics.render.graph` uses this module).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from graphmetrics.rrd.graph import Graph
+    from graphmetrics.render.graph import Graph
 
 _INTERNAL = "gm" + "_" * 62
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from graphmetrics.web.graphite.grammar import Call, Const, Node, Path, TargetError
-from graphmetrics.web.graphite.series import EmptyResult, Series
+from graphmetrics.graphite.grammar import Call, Const, Node, Path, TargetError
+from graphmetrics.graphite.series import EmptyResult, Series
 
 Fetch = Callable[[str, int, int, int], list[Series]]
 
@@ -70,7 +70,7 @@ class Function:
             "name": self.name,
             "function": f"{self.name}({args})",
             "description": self.description,
-            "module": "graphmetrics.web.graphite.functions",
+            "module": "graphmetrics.graphite.functions",
             "group": self.group,
             "params": [p.json() for p in self.params],
         }

@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from graphmetrics.web.graphite.evaluator import Context, Param, function
-from graphmetrics.web.graphite.functions.common import (
+from graphmetrics.graphite.evaluator import Context, Param, function
+from graphmetrics.graphite.functions.common import (
     INF,
     ONE_SERIES,
     agg_key,
     safe_last,
     safe_max,
 )
-from graphmetrics.web.graphite.grammar import TargetError
-from graphmetrics.web.graphite.series import Series, Value
+from graphmetrics.graphite.grammar import TargetError
+from graphmetrics.graphite.series import Series, Value
 
 
 # -- Alias ---------------------------------------------------------------------
