@@ -114,3 +114,12 @@ def original_metrics_rrd(path: Path, start: int, rows: int) -> Path:
     rrdtool.create(str(path), "--start", str(start), *METRICS_CREATE)
     _fill(path, 300, start, rows, lambda i: f"{0.5 + (i % 10) / 10}")
     return path
+
+
+def text_params(params: Params) -> dict[str, str]:
+    """A chart's parameters as the original's web page had them: text."""
+
+    def text(value: Any) -> str:
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+    return {text(k): text(v) for k, v in params.items()}

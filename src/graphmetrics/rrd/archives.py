@@ -2,9 +2,11 @@
 
 graphmetrics' own files keep AVERAGE and MAX archives; the original graphmetrics'
 tracelog files (and other files served as they are) keep only AVERAGE.  rrdtool
-refuses a DEF asking for a consolidation a file has no archive of, so a graph
-wanting MAX of such a file (a dashboard's restart ticks, a builder line set to MAX)
-is drawn from AVERAGE instead, and says so (:func:`fall_back`).  A file's archives
+(1.7) does not refuse a DEF asking for a consolidation a file has no archive of: it
+silently reads another archive, so a line labelled MAX would show something else
+without a word.  A graph wanting MAX of such a file (a dashboard's restart ticks, a
+builder line set to MAX) is drawn from AVERAGE instead, and says so in its title and
+the ``X-Graphmetrics-Notice`` header (:func:`fall_back`).  A file's archives
 are fixed when it is created, so they are remembered per file identity (device,
 inode, size): one ``stat`` per file and request, one ``rrdtool info`` per file.
 """

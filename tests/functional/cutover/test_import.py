@@ -7,39 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 
 from graphmetrics.cli.web import main
-from graphmetrics.saved.db import make_engine, upgrade
 from graphmetrics.saved.services import SavedGraphService
 from tests.webapp import INI
-
-
-@pytest.fixture
-def run_import(
-    app_settings: dict[str, Any],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Any:
-    monkeypatch.setenv("GRAPHMETRICS_DB_URL", app_settings["db_url"])
-    monkeypatch.setenv("GRAPHMETRICS_RRD_DIR", app_settings["rrd_dir"])
-
-    def run(data_fs: Path, *extra: str) -> list[str]:
-        code = main(["import-original", "--zodb", str(data_fs), "--config", str(INI), *extra])
-        out = capsys.readouterr()
-        assert code == 0, out.err
-        return out.out.splitlines()
-
-    return run
-
-
-@pytest.fixture
-def service(app_settings: dict[str, Any]) -> Any:
-    engine = make_engine(app_settings["db_url"])
-    upgrade(engine)
-    with Session(engine) as session:
-        yield SavedGraphService(session)
-    engine.dispose()
 
 
 def digest(path: Path) -> str:
