@@ -70,8 +70,9 @@ class Report:
         for problem in self.notes:
             yield f"note\t{problem}"
         written = sum(1 for p in self.pages if p.state != "unchanged")
+        verb = "to write" if any(p.state.startswith("would") for p in self.pages) else "written"
         yield (
-            f"{len(self.pages)} pages ({written} written, {len(self.pages) - written} "
+            f"{len(self.pages)} pages ({written} {verb}, {len(self.pages) - written} "
             f"unchanged), {sum(p.graphs for p in self.pages)} graphs, "
             f"{len(self.skipped)} skipped, {len(self.notes)} notes"
         )

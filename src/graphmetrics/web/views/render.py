@@ -120,5 +120,7 @@ def answer(request: Request, items: list[tuple[str, str]]) -> Response:
         ("Cache-Control", cache_control),
     ]
     if prepared.notes:  # e.g. AVERAGE drawn for a file keeping no MAX archive
-        headers.append(("X-Graphmetrics-Notice", "; ".join(prepared.notes)[:500]))
+        notice = "; ".join(prepared.notes)[:500]
+        notice = "".join(c if c.isprintable() and c.isascii() else "?" for c in notice)
+        headers.append(("X-Graphmetrics-Notice", notice))
     return Response(body=rendered.body, headerlist=headers)
