@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +11,12 @@ import pytest
 import rrdtool
 from webtest import TestApp
 
-from graphmetrics.rrd.schema import TRACELOG
+from graphmetrics.rrd.schema import METRICS
 from graphmetrics.rrd.store import RRDStore
 from tests.functional.cutover.conftest import NOW
+from tests.functional.tracelog.conftest import minutes, run_once
+from tests.functional.tracelog.tracelog_lines import request
+from tests.original import original_metrics_rrd, original_tracelog_rrd
 from tests.webapp import signed_in_app
 
 INST1 = "tracelog/app1__acme__inst1"
@@ -57,30 +60,47 @@ def test_graphite_api_reads_them(app: TestApp) -> None:
         assert sum(1 for value, _ts in points if value is not None) > 10, target
 
 
-def test_the_tracelog_collector_continues_on_them_in_their_schema(
-    original_rrd_dir: Path, tmp_path: Path
-) -> None:
-    root = tmp_path / "rrd"
-    shutil.copytree(original_rrd_dir / "tracelog", root / "tracelog")
-    path = root / f"{INST1}.rrd"
+def rrd_layout(path: Path) -> dict[str, Any]:
+    """Step, data sources and archives of a file, without its data."""
+    info = rrdtool.info(str(path))
+    state = (".last_ds", ".value", ".unknown_sec", ".cur_row")
+    return {
+        k: v
+        for k, v in info.items()
+        if k.startswith(("step", "ds[", "rra[")) and "cdp_prep" not in k and not k.endswith(state)
+    }
 
-    def layout() -> dict[str, Any]:
-        info = rrdtool.info(str(path))
-        keep = ("step", "ds[", "rra[")
-        return {k: v for k, v in info.items() if k.startswith(keep) and "cdp_prep" not in k
-                and not k.endswith((".last_ds", ".value", ".unknown_sec", ".cur_row"))}  # fmt: skip
 
-    before = layout()
-    last = rrdtool.last(str(path))
-    store = RRDStore(root)
-    written = store.write(
-        INST1, TRACELOG, [(last + 60, (7, 1, 2, 30, 0)), (last + 120, (8, 0, 1, 31, 1))]
+def test_the_tracelog_collector_continues_on_them_in_their_schema(tmp_path: Path) -> None:
+    """graphmetrics-tracelog --once on a log going on after the original's last minute."""
+    rrd = tmp_path / "rrd" / f"{INST1}.rrd"
+    last = (NOW - 3600) // 60 * 60
+    original_tracelog_rrd(rrd, last - 120 * 60, 120)
+    assert rrdtool.last(str(rrd)) == last
+    before = rrd_layout(rrd)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    minute = [time.strftime("%Y-%m-%d %H:%M", time.gmtime(last + 60 * i)) for i in range(3)]
+    lines = [
+        *request("app1 acme inst1", 1, minute[0], 5, 0.1, 0.4),
+        *request("app1 acme inst1", 2, minute[0], 20, 0.1, 0.4),
+        *request("app1 acme inst1", 3, minute[1], 5, 0.1, 0.4),
+        *request("app1 acme inst1", 4, minute[2], 5, 0.1, 0.4),
+    ]
+    (logs / "app.log").write_text("\n".join(lines) + "\n")
+    run_once(logs, tmp_path / "rrd", "--state-dir", str(tmp_path / "state"))
+    assert rrd_layout(rrd) == before  # still AVERAGE-only, heartbeat 600, no MAX added
+    rows = minutes(rrd, last + 60, last + 120)
+    assert [rows[last + 60][0], rows[last + 120][0]] == [2.0, 1.0]  # requests per minute
+
+
+def test_the_metrics_writer_continues_on_them_in_their_schema(tmp_path: Path) -> None:
+    rel = "metrics/host9/cpu/load1"
+    path = original_metrics_rrd(tmp_path / f"{rel}.rrd", NOW - 7200, 12)
+    before, last = rrd_layout(path), rrdtool.last(str(path))
+    assert RRDStore(tmp_path).write(rel, METRICS, [(last + 300, (1.5,)), (last + 600, (2.5,))]) == 2
+    assert rrd_layout(path) == before and rrdtool.last(str(path)) == last + 600
+    (_first, _end, _step), _names, rows = rrdtool.fetch(
+        str(path), "AVERAGE", "-s", str(last), "-e", str(last + 600)
     )
-    assert written == 2
-    assert rrdtool.last(str(path)) == last + 120
-    assert layout() == before  # still AVERAGE-only, heartbeat 600, no MAX added
-    (first, _end, _step), names, rows = rrdtool.fetch(
-        str(path), "AVERAGE", "-s", str(last), "-e", str(last + 120)
-    )
-    assert names == ("rpm", "epm", "bl", "spr", "start")
-    assert (7.0, 1.0, 2.0, 30.0, 0.0) in rows and (8.0, 0.0, 1.0, 31.0, 1.0) in rows
+    assert (1.5,) in rows and (2.5,) in rows
