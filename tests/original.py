@@ -81,8 +81,13 @@ def write_data_fs(path: Path, metrics: Mapping[Any, Mapping[Any, Mapping[Any, Pa
         for user, pages in metrics.items():
             users[user] = BTrees.OOBTree.BTree()
             for page, charts in pages.items():
+                if not isinstance(charts, Mapping):  # a damaged entry, stored as it is
+                    users[user][page] = charts
+                    continue
                 users[user][page] = persistent.mapping.PersistentMapping(
-                    charts=BTrees.OOBTree.BTree({k: dict(v) for k, v in charts.items()})
+                    charts=BTrees.OOBTree.BTree(
+                        {k: dict(v) if isinstance(v, Mapping) else v for k, v in charts.items()}
+                    )
                 )
         transaction.commit()
         connection.close()

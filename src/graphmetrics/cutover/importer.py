@@ -82,6 +82,9 @@ def _graph_inputs(charts: list[Chart], report: Report, rrd_dir: Path | None) -> 
     graphs: list[GraphInput] = []
     for item in charts:
         where = (item.user, item.page, item.imgid)
+        if item.error:
+            report.skipped.append(Problem(*where, item.error))
+            continue
         try:
             converted = chart.convert(item.params)
         except chart.Unmappable as exc:
@@ -169,9 +172,11 @@ def run(
         name = names.page_name(page_name)
         if name != page_name:
             report.notes.append(Problem(user, page_name, "", f"page renamed {name!r}"))
+        skipped = len(report.skipped)
         graphs = _graph_inputs(items, report, rrd_dir)
         if not graphs:
-            report.skipped.append(Problem(user, page_name, "", "no graph could be imported"))
+            if len(report.skipped) == skipped:
+                report.skipped.append(Problem(user, page_name, "", "no graph to import"))
             continue
         try:
             if dry_run or service is None:

@@ -34,6 +34,8 @@ class Chart:
     page: str
     imgid: str
     params: dict[str, str]
+    # set when the entry cannot be read as a chart: why (the import reports it)
+    error: str = ""
 
 
 def text(value: Any) -> str:
@@ -85,18 +87,39 @@ def opened(path: Path) -> Iterator[Any]:
 
 
 def charts(root: Any) -> Iterator[Chart]:
-    """Every saved chart, by user, page and imgid (the original's order on a page)."""
+    """Every saved chart, by user, page and imgid (the original's order on a page).
+
+    An entry of another shape, or an object the storage cannot load (a damaged
+    database), comes as a :class:`Chart` with ``error`` set, never as an exception.
+    """
     try:
         users = root["metrics"]
     except KeyError:
         raise OriginalError("the database has no root['metrics']: not the original's") from None
+    if not hasattr(users, "items"):
+        raise OriginalError("root['metrics'] is not a BTree of users: not the original's")
     for user, pages in users.items():
+        if not hasattr(pages, "items"):
+            yield Chart(text(user), "", "", {}, "not a BTree of pages")
+            continue
         for page, saved in pages.items():
-            charts = saved.get("charts", {}) if hasattr(saved, "get") else {}
-            for imgid, params in sorted(charts.items(), key=lambda item: text(item[0])):
-                yield Chart(
-                    text(user),
-                    text(page),
-                    text(imgid),
-                    {text(k): text(v) for k, v in dict(params).items()},
-                )
+            yield from _page_charts(text(user), text(page), saved)
+
+
+def _page_charts(user: str, page: str, saved: Any) -> Iterator[Chart]:
+    try:
+        charts = saved["charts"]
+        items = sorted(charts.items(), key=lambda item: text(item[0]))
+    except (KeyError, TypeError, AttributeError):
+        yield Chart(user, page, "", {}, "not a page: a mapping with 'charts' was expected")
+        return
+    except POSError as exc:
+        yield Chart(user, page, "", {}, f"cannot be loaded from the database: {exc!r}")
+        return
+    for imgid, params in items:
+        try:
+            values = {text(k): text(v) for k, v in dict(params).items()}
+        except (TypeError, ValueError, AttributeError, POSError):
+            yield Chart(user, page, text(imgid), {}, "not a chart: a mapping of parameters")
+            continue
+        yield Chart(user, page, text(imgid), values)

@@ -27,7 +27,7 @@ TL2 = "app1/acme-z4m/inst2/tracelog"
 NOW = int(time.time()) // 300 * 300
 HOURS = 30  # of data in each file
 
-CHARTS: dict[bytes, dict[Any, dict[Any, dict[Any, Any]]]] = {
+CHARTS: dict[bytes, dict[Any, Any]] = {
     b"jim@zope.com": {
         b"default": {
             "1000": {
@@ -61,7 +61,9 @@ CHARTS: dict[bytes, dict[Any, dict[Any, dict[Any, Any]]]] = {
         b"default": {
             "5": {"data0": "host2/cpu/load1", "color0": "17becf", "legend0": b"\xe9t\xe9"},
             "6": {"data0": "host2/cpu/load1||custom|x||x,SYSTEM", "color0": "17becf"},
+            "7": ["not", "a", "chart"],
         },
+        b"damaged": "not a page",
     },
     b"bad user!": {b"default": {"1": {"data0": "host1/cpu/load1", "color0": "000000"}}},
 }  # fmt: skip

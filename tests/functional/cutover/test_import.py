@@ -40,8 +40,10 @@ def test_import_moves_every_page_and_reports_what_it_could_not(
     assert any("jim@zope.com/default/1003: series '../../etc/passwd'" in s for s in skipped)
     assert any("ann@example.com/default/6:" in s and "SYSTEM" in s for s in skipped)
     assert any("bad user!/default/1: not a valid user name" in s for s in skipped)
-    assert len(skipped) == 3
-    assert lines[-1].startswith("3 pages (3 written, 0 unchanged), 5 graphs, 3 skipped")
+    assert any("ann@example.com/default/7: not a chart" in s for s in skipped)
+    assert any("ann@example.com/damaged: not a page" in s for s in skipped)
+    assert len(skipped) == 5
+    assert lines[-1].startswith("3 pages (3 written, 0 unchanged), 5 graphs, 5 skipped")
 
     service.session.expire_all()
     jim = service.page("jim@zope.com", "metrics", "default")
