@@ -42,6 +42,7 @@ def test_routes(tmp_path: Path) -> None:
         "token_revoke": "/tokens/{token:\\d+}/revoke",
         "metrics_home": "/metrics/",
         "metrics_page": "/metrics/{user}/{page}/",
+        "original_show": "/metrics/{user}/{page}/show.png",
         "api_users": "/api/users",
         "api_pages": api,
         "api_page": api + "/{page}",

@@ -8,6 +8,9 @@ sections), the same one ``pserve`` reads; ``--host``/``--port`` override the
 ``graphmetrics-web signout USER --config FILE`` signs a user out everywhere: every
 sign-in ticket issued to USER so far is refused (by the running app within its
 ``auth_recheck`` seconds).
+
+``graphmetrics-web import-original --zodb Data.fs --config FILE [--dry-run]`` moves the
+original graphmetrics' saved pages (see :mod:`graphmetrics.cli.web_import`).
 """
 
 from __future__ import annotations
@@ -79,7 +82,9 @@ def make_parser() -> argparse.ArgumentParser:
         epilog="Settings come from [app:main] of the ini file; GRAPHMETRICS_<OPTION> "
         "environment variables (GRAPHMETRICS_RRD_DIR, GRAPHMETRICS_DB_URL, ...) win over it. "
         "API tokens: graphmetrics-web token create|list|revoke USER --config FILE; "
-        "'graphmetrics-web signout USER --config FILE' signs a user out everywhere.",
+        "'graphmetrics-web signout USER --config FILE' signs a user out everywhere; "
+        "'graphmetrics-web import-original --zodb Data.fs --config FILE' imports the "
+        "original graphmetrics' saved pages.",
     )
     parser.add_argument(
         "--config", required=True, metavar="FILE", help="paste ini file, e.g. etc/development.ini"
@@ -134,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return token_main(argv[1:])
     if argv[:1] == ["signout"]:
         return signout(argv[1:])
+    if argv[:1] == ["import-original"]:  # the original graphmetrics' saved pages
+        from graphmetrics.cli.web_import import main as import_main
+
+        return import_main(argv[1:])
     parser = make_parser()
     args = parser.parse_args(argv)
     config = Path(args.config)

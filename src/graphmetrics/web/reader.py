@@ -11,6 +11,7 @@ storage-node reader, :mod:`graphmetrics.web.remote`, by rrdcached's ``LAST``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import threading
@@ -23,7 +24,7 @@ from zope.interface import implementer
 
 from graphmetrics.render import graph
 from graphmetrics.render.renderpool import RenderPool
-from graphmetrics.rrd import files
+from graphmetrics.rrd import archives, files
 from graphmetrics.rrd.layout import KINDS
 from graphmetrics.web.config import WebSettings, render_worker_count
 from graphmetrics.web.interfaces import IRRDReader
@@ -71,6 +72,7 @@ class Prepared:
     paths: dict[str, str]
     args: list[str]
     etag: str
+    notes: tuple[str, ...] = ()  # what was changed to draw it (rrd/archives.py)
 
 
 def etag(fmt: str, args: list[str], stamp: files.Stamp) -> str:
@@ -96,8 +98,13 @@ class Renderer:
 
     def prepare(self, req: graph.RenderRequest) -> Prepared:
         found = self.found(req)
+        notes: tuple[str, ...] = ()
+        if self.backend == "local":  # the storage node's files cannot be asked here
+            fallen, notes = archives.fall_back(req.graph, found.paths)
+            if notes:
+                req = dataclasses.replace(req, graph=fallen)
         args = graph.render_args(req, found.paths, self.daemon)
-        return Prepared(req, found.paths, args, etag(req.format, args, found.stamp))
+        return Prepared(req, found.paths, args, etag(req.format, args, found.stamp), notes)
 
     def draw(self, prepared: Prepared) -> graph.Rendered:
         rendered = self.cache.get(prepared.etag)

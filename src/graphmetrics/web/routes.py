@@ -52,6 +52,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("token_revoke", "/tokens/{token:\\d+}/revoke", factory=SIGNED_IN)
     config.add_route("metrics_home", "/metrics/")
     config.add_route("metrics_page", "/metrics/{user}/{page}/", factory=PAGES)
+    # the original graphmetrics' image links (graphmetrics.web.views.original)
+    config.add_route("original_show", "/metrics/{user}/{page}/show.png", factory=SIGNED_IN)
 
     api = "/api/pages/{section:tracelog|metrics}/{user}"
     config.add_route("api_users", "/api/users", factory=SIGNED_IN)

@@ -108,7 +108,7 @@ def forbidden(exc: HTTPForbidden, request: Request) -> Response:
     owner = getattr(request.context, "owner", None)
     if user is None:
         route = route_name(request)
-        if route == "render":
+        if route in ("render", "original_show"):
             return render_error(request, SIGN_IN_FIRST, HTTPForbidden.code, "login")
         if route == "series":
             return json_error(HTTPForbidden, SIGN_IN_FIRST, param="login")

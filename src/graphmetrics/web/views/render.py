@@ -83,11 +83,17 @@ def query_items(request: Request) -> list[tuple[str, str]] | None:
 
 @view_config(route_name="render", request_method="GET", permission="view")
 def render_view(request: Request) -> Response:
-    web: WebSettings = request.registry.settings["graphmetrics"]
-    now = int(time.time())
     items = query_items(request)
     if items is None:
         return error_response(request, "query: not valid UTF-8", 400, "query")
+    return answer(request, items)
+
+
+def answer(request: Request, items: list[tuple[str, str]]) -> Response:
+    """The answer to ``/render`` with these query parameters (also what the original
+    graphmetrics' ``show.png`` links are answered with, :mod:`.original`)."""
+    web: WebSettings = request.registry.settings["graphmetrics"]
+    now = int(time.time())
     try:
         req = graphdef.parse_request(items, now, web.render_max_work)
     except graphdef.GraphDefError as exc:
@@ -113,4 +119,8 @@ def render_view(request: Request) -> Response:
         ("ETag", prepared.etag),
         ("Cache-Control", cache_control),
     ]
+    if prepared.notes:  # e.g. AVERAGE drawn for a file keeping no MAX archive
+        notice = "; ".join(prepared.notes)[:500]
+        notice = "".join(c if c.isprintable() and c.isascii() else "?" for c in notice)
+        headers.append(("X-Graphmetrics-Notice", notice))
     return Response(body=rendered.body, headerlist=headers)
