@@ -103,6 +103,7 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "string": lambda v: isinstance(v, str),
     "interval": lambda v: isinstance(v, str),
+    "date": lambda v: isinstance(v, str) or _is_number(v),
     "boolean": lambda v: isinstance(v, bool),
     "intOrInterval": lambda v: isinstance(v, str) or (_is_number(v) and float(v).is_integer()),
     "intOrInf": lambda v: _is_number(v) and (float(v).is_integer() or math.isinf(v)),
@@ -112,6 +113,11 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "node": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "any": lambda v: True,
 }
+
+
+def _series_form(param: Param, value: Any) -> bool:
+    """graphite-web takes ``sumSeries`` for the aggregation function ``sum``."""
+    return param.type == "aggFunc" and str(value).endswith("Series") and value[:-6] in param.options
 
 
 def _describe(value: Any) -> str:
@@ -149,7 +155,7 @@ def bind(func: Function, args: Sequence[Any], kwargs: dict[str, Any]) -> list[An
                     f"{func.name}: argument {param.name!r} must be {param.type}, "
                     f"got {_describe(value)}"
                 )
-            if param.options and value not in param.options:
+            if param.options and value not in param.options and not _series_form(param, value):
                 raise TargetError(
                     f"{func.name}: {param.name} must be one of {', '.join(param.options)}, "
                     f"got {value!r}"

@@ -12,8 +12,6 @@ from graphmetrics.graphite.functions.common import (
     ONE_SERIES,
     SERIES,
     agg_func,
-    non_null,
-    safe_avg,
     safe_mul,
     xff,
 )
@@ -322,43 +320,3 @@ def _summarize_values(
         values.append(aggregate(points[first:i]) if xff(known, per_interval, s.xff) else None)
         moment += interval
     return values, moment
-
-
-# -- Calculate -----------------------------------------------------------------
-@function(
-    "movingAverage",
-    "Calculate",
-    ONE_SERIES,
-    Param("windowSize", "intOrInterval", required=True),
-    Param("xFilesFactor", "float"),
-)
-def moving_average(
-    ctx: Context, series: list[Series], window: int | float | str, factor: float | None = None
-) -> list[Series]:
-    """The average of the ``window`` points (or the interval ``5min``) before each point."""
-    if not series:
-        return []
-    if isinstance(window, str):
-        try:
-            preview = abs(parse_offset(window))
-        except ValueError as exc:
-            raise TargetError(f"movingAverage: {exc}") from None
-    else:
-        preview = max(s.step for s in series) * int(window)
-    wider = evaluate_target(ctx.shifted(ctx.start - preview, ctx.end), ctx.args[0])
-    result = []
-    for s in wider:
-        if isinstance(window, str):
-            name = f'movingAverage({s.name},"{window}")'
-            points = preview // s.step
-        else:
-            name = f"movingAverage({s.name},{window})"
-            points = int(window)
-        raw = s.raw()
-        effective = factor if factor is not None else s.xff
-        values: list[Value] = []
-        for i in range(points, len(raw)):
-            known = non_null(raw[i - points : i])
-            values.append(safe_avg(known) if xff(len(known), points, effective) else None)
-        result.append(s.copy_with(name=name, start=s.start + preview, values=values))
-    return result
