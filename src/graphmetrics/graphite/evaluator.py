@@ -41,6 +41,7 @@ class Param:
     multiple: bool = False
     default: Any = None
     options: tuple[str, ...] = ()
+    suggestions: tuple[Any, ...] = ()
 
     def json(self) -> dict[str, Any]:
         info: dict[str, Any] = {"name": self.name, "type": self.type}
@@ -52,6 +53,8 @@ class Param:
             info["multiple"] = True
         if self.options:
             info["options"] = list(self.options)
+        if self.suggestions:
+            info["suggestions"] = list(self.suggestions)
         return info
 
 

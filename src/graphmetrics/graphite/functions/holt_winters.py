@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from graphmetrics.graphite.evaluator import Context, Param, function
 from graphmetrics.graphite.functions.bounds import refetch, seconds
-from graphmetrics.graphite.functions.common import ONE_SERIES
+from graphmetrics.graphite.functions.common import BOOTSTRAPS, ONE_SERIES, SEASONS
 from graphmetrics.graphite.grammar import TargetError
 from graphmetrics.graphite.series import Series, Value
 
@@ -21,8 +21,8 @@ ALPHA = GAMMA = 0.1
 BETA = 0.0035
 
 DELTA = Param("delta", "integer", default=3)
-BOOTSTRAP = Param("bootstrapInterval", "interval", default="7d")
-SEASONALITY = Param("seasonality", "interval", default="1d")
+BOOTSTRAP = Param("bootstrapInterval", "interval", default="7d", suggestions=BOOTSTRAPS)
+SEASONALITY = Param("seasonality", "interval", default="1d", suggestions=SEASONS)
 
 
 @dataclass

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from graphmetrics.graphite.evaluator import Context, Param, function
 from graphmetrics.graphite.functions.bounds import check_reach, refetch, seconds
-from graphmetrics.graphite.functions.common import AGG_FUNCS, ONE_SERIES, agg_func, non_null, xff
+from graphmetrics.graphite.functions.common import (
+    AGG_FUNCS,
+    ONE_SERIES,
+    WINDOWS,
+    agg_func,
+    non_null,
+    xff,
+)
 from graphmetrics.graphite.grammar import TargetError
 from graphmetrics.graphite.series import Series, Value
 
-WINDOW = Param("windowSize", "intOrInterval", required=True)
+WINDOW = Param("windowSize", "intOrInterval", required=True, suggestions=WINDOWS)
 FACTOR = Param("xFilesFactor", "float")
 
 

@@ -10,7 +10,13 @@ from graphmetrics.graphite.attime import parse_attime
 from graphmetrics.graphite.evaluator import Context, Param, function
 from graphmetrics.graphite.functions.aggregates import constant_series, percentile
 from graphmetrics.graphite.functions.bounds import refetch
-from graphmetrics.graphite.functions.common import AGG_FUNCS, ONE_SERIES, agg_func, safe_avg
+from graphmetrics.graphite.functions.common import (
+    AGG_FUNCS,
+    ONE_SERIES,
+    WINDOWS,
+    agg_func,
+    safe_avg,
+)
 from graphmetrics.graphite.functions.moving import window_seconds
 from graphmetrics.graphite.grammar import TargetError
 from graphmetrics.graphite.series import Series, Value
@@ -131,7 +137,7 @@ def _when(ctx: Context, text: str | int) -> int:
     "exponentialMovingAverage",
     "Calculate",
     ONE_SERIES,
-    Param("windowSize", "intOrInterval", required=True),
+    Param("windowSize", "intOrInterval", required=True, suggestions=WINDOWS),
 )
 def exponential_moving_average(
     ctx: Context, series: list[Series], window: int | str

@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 from graphmetrics.graphite.attime import parse_attime
 from graphmetrics.graphite.evaluator import Context, Param, function
 from graphmetrics.graphite.functions.bounds import MAX_STEPS, check_reach, refetch, seconds
-from graphmetrics.graphite.functions.common import AGG_FUNCS, INF, ONE_SERIES, agg_func
+from graphmetrics.graphite.functions.common import (
+    AGG_FUNCS,
+    INF,
+    INTERVALS,
+    ONE_SERIES,
+    SHIFTS,
+    agg_func,
+)
 from graphmetrics.graphite.functions.transform import MAX_BUCKETS, _summarize_values
 from graphmetrics.graphite.grammar import TargetError
 from graphmetrics.graphite.series import Series, Value
@@ -66,7 +73,7 @@ def time_slice(
     "timeStack",
     "Transform",
     ONE_SERIES,
-    Param("timeShiftUnit", "interval", default="1d"),
+    Param("timeShiftUnit", "interval", default="1d", suggestions=SHIFTS),
     Param("timeShiftStart", "integer", default=0),
     Param("timeShiftEnd", "integer", default=7),
 )
@@ -168,7 +175,7 @@ def _floor_time(moment: int, unit: str) -> int:
     "hitcount",
     "Transform",
     ONE_SERIES,
-    Param("intervalString", "interval", required=True),
+    Param("intervalString", "interval", required=True, suggestions=INTERVALS),
     Param("alignToInterval", "boolean", default=False),
 )
 def hitcount(
@@ -228,7 +235,7 @@ ALIGN_UNITS = (False, None, True, "days", "hours", "minutes", "months", "seconds
     "smartSummarize",
     "Transform",
     ONE_SERIES,
-    Param("intervalString", "interval", required=True),
+    Param("intervalString", "interval", required=True, suggestions=INTERVALS),
     Param("func", "aggFunc", default="sum", options=tuple(AGG_FUNCS)),
     Param("alignTo", "string", options=ALIGN_UNITS),  # type: ignore[arg-type]
 )

@@ -9,8 +9,10 @@ from graphmetrics.graphite.evaluator import Context, Param, evaluate_target, fun
 from graphmetrics.graphite.functions.common import (
     AGG_FUNCS,
     INF,
+    INTERVALS,
     ONE_SERIES,
     SERIES,
+    SHIFTS,
     agg_func,
     safe_mul,
     xff,
@@ -226,7 +228,7 @@ def transform_null(
     "timeShift",
     "Transform",
     ONE_SERIES,
-    Param("timeShift", "interval", required=True),
+    Param("timeShift", "interval", required=True, suggestions=SHIFTS),
     Param("resetEnd", "boolean", default=True),
     Param("alignDst", "boolean", default=False),
 )
@@ -261,7 +263,7 @@ MAX_BUCKETS = 500_000
     "summarize",
     "Transform",
     ONE_SERIES,
-    Param("intervalString", "interval", required=True),
+    Param("intervalString", "interval", required=True, suggestions=INTERVALS),
     Param("func", "aggFunc", default="sum", options=tuple(AGG_FUNCS)),
     Param("alignToFrom", "boolean", default=False),
 )
