@@ -189,11 +189,19 @@ def _call(ctx: Context, node: Call) -> Any:
     args = [evaluate(ctx, arg) for arg in node.args]
     kwargs = {name: evaluate(ctx, arg) for name, arg in node.kwargs}
     bound = bind(func, args, kwargs)
-    inner = replace(ctx, args=node.args)
+    inner = replace(ctx, args=node.args or _first_keyword(func, node))
     try:
         return func.impl(inner, *bound)
     except EmptyResult:
         return []
+
+
+def _first_keyword(func: Function, node: Call) -> tuple[Node, ...]:
+    """The first parameter's node when it was passed by name (``seriesList=a.b``), so
+    functions that evaluate it again over another range find it."""
+    if not func.params:
+        return ()
+    return tuple(arg for name, arg in node.kwargs if name == func.params[0].name)
 
 
 def evaluate_target(ctx: Context, node: Node) -> list[Series]:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from graphmetrics.graphite.attime import parse_offset
 from graphmetrics.graphite.evaluator import Context, Param, evaluate_target, function
+from graphmetrics.graphite.functions.bounds import seconds
 from graphmetrics.graphite.functions.common import (
     AGG_FUNCS,
     INF,
@@ -241,10 +242,7 @@ def time_shift(
     """
     if shift[:1].isdigit():
         shift = "-" + shift
-    try:
-        delta = parse_offset(shift)
-    except ValueError as exc:
-        raise TargetError(f"timeShift: {exc}") from None
+    delta = seconds("timeShift", shift)
     if not series:
         return []
     first = series[0]
