@@ -118,6 +118,12 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
 }
 
 
+def _listed(param: Param, value: Any) -> bool:
+    """A value graphite-web lists among a parameter's options whatever its type
+    (smartSummarize's ``alignTo`` takes ``true``/``false`` too)."""
+    return any(value is option for option in param.options if not isinstance(option, str))
+
+
 def _series_form(param: Param, value: Any) -> bool:
     """graphite-web takes ``sumSeries`` for the aggregation function ``sum``."""
     return param.type == "aggFunc" and str(value).endswith("Series") and value[:-6] in param.options
@@ -153,7 +159,7 @@ def bind(func: Function, args: Sequence[Any], kwargs: dict[str, Any]) -> list[An
         for value in values:
             if value is None and not param.required:
                 continue
-            if not _CHECKS[param.type](value):
+            if not _CHECKS[param.type](value) and not _listed(param, value):
                 raise TargetError(
                     f"{func.name}: argument {param.name!r} must be {param.type}, "
                     f"got {_describe(value)}"

@@ -225,3 +225,27 @@ def test_graphite_web_bugs_fixed(pair: Pair, target: str, reference: str) -> Non
         for s in theirs:
             s["target"] = f"delay({s['target']},0)"
     assert_same_series(mine, theirs)
+
+
+# maxDataPoints consolidates the results afterwards; xFilesFactor reaches the
+# aggregations and windows through the request
+WITH_PARAMS = [
+    ({"maxDataPoints": 37}, f"movingAverage({ALL},5)"),
+    ({"maxDataPoints": 37}, f"hitcount({EPM},'10min')"),
+    ({"maxDataPoints": 29}, f"divideSeries({ALL},{METRIC})"),
+    ({"maxDataPoints": 29}, f"consolidateBy(stdev({ALL},4),'max')"),
+    ({"maxDataPoints": 10}, f"integralByInterval({EPM},'30min')"),
+    ({"xFilesFactor": "0.6"}, f"diffSeries({ALL},{METRIC})"),
+    ({"xFilesFactor": "0.6"}, f"movingSum({ALL},4)"),
+    ({"xFilesFactor": "0.6"}, f"smartSummarize({ALL},'7min','avg')"),
+    ({"xFilesFactor": "0.4"}, f"multiplySeriesWithWildcards({ALL},1)"),
+]
+
+
+@pytest.mark.parametrize(("params", "target"), WITH_PARAMS)
+def test_request_parameters_match_graphite_web(
+    pair: Pair, params: dict[str, object], target: str
+) -> None:
+    mine, theirs = pair.render([target], **RANGE, **params)
+    assert theirs
+    assert_same_series(mine, theirs)

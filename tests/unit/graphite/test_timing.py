@@ -75,3 +75,7 @@ def test_sin_is_the_sine_of_the_timestamps() -> None:
 def test_timing_errors(target: str, message: str) -> None:
     with pytest.raises(TargetError, match=message):
         render(target)
+
+
+def test_smart_summarize_ignores_a_boolean_align_to_as_graphite_web_does() -> None:
+    assert points("smartSummarize(a.x,'5min','sum',true)") == points("smartSummarize(a.x,'5min')")
