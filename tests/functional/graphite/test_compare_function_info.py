@@ -13,6 +13,9 @@ import pytest
 
 from graphmetrics.graphite import functions as _functions  # noqa: F401 - registers them
 from graphmetrics.graphite.evaluator import FUNCTIONS
+from graphmetrics.graphite.grammar import Call, Node, parse_target
+from tests.functional.graphite import test_compare_functions as functions
+from tests.functional.graphite import test_compare_graphite_web as first
 from tests.functional.graphite.conftest import GRAPHITE_PYTHON
 
 SCRIPT = Path(__file__).with_name("graphite_functions.py")
@@ -67,3 +70,26 @@ def test_parameters_match_graphite_web(reference: dict[str, Any]) -> None:
         if ours != theirs:
             differences[name] = (ours, theirs)
     assert differences == {}
+
+
+def _called(node: Node, names: set[str]) -> set[str]:
+    if isinstance(node, Call):
+        names.add(node.name)
+        for arg in (*node.args, *(value for _, value in node.kwargs)):
+            _called(arg, names)
+    return names
+
+
+def test_every_function_is_compared_with_graphite_web(reference: dict[str, Any]) -> None:
+    targets = [
+        *functions.COMBINE,
+        *functions.TRANSFORM,
+        *functions.CALCULATE,
+        *functions.HOLT_WINTERS,
+        *(target for _, target in functions.WITH_PARAMS),
+        *first.TARGETS,
+    ]
+    called: set[str] = set()
+    for target in targets:
+        _called(parse_target(target), called)
+    assert sorted(set(reference) - called) == []
