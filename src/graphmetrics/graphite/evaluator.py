@@ -166,8 +166,8 @@ def bind(func: Function, args: Sequence[Any], kwargs: dict[str, Any]) -> list[An
                 )
             if param.options and value not in param.options and not _series_form(param, value):
                 raise TargetError(
-                    f"{func.name}: {param.name} must be one of {', '.join(param.options)}, "
-                    f"got {value!r}"
+                    f"{func.name}: {param.name} must be one of "
+                    f"{', '.join(map(str, param.options))}, got {value!r}"
                 )
         if param.multiple and param.required and not values:
             raise TargetError(f"{func.name}: at least one {param.name!r} is required")

@@ -79,7 +79,7 @@ def test_aberration_is_the_distance_outside_the_bands() -> None:
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("nPercentile(a.x,0)", "greater than 0"),
+        ("nPercentile(a.x,0)", "above 0 and at most 100"),
         ("stdev(a.x,0)", "at least 1"),
         ("holtWintersForecast(a.x,'800d')", "reaches"),
         ("holtWintersForecast(a.x,'1d','30s')", "at least one step"),

@@ -96,6 +96,8 @@ def count_series(ctx: Context, *series_lists: list[Series]) -> list[Series]:
 
 def percentile(points: Sequence[Value], n: float, interpolate: bool = False) -> Value:
     """The NIST percentile graphite-web uses (nearest rank unless ``interpolate``)."""
+    if not 0 < n <= 100:
+        raise TargetError(f"the percentile must be above 0 and at most 100, got {n:g}")
     ordered = sorted(non_null(points))
     if not ordered:
         return None
@@ -126,8 +128,7 @@ def percentile_of_series(
     ctx: Context, series: list[Series], n: float, interpolate: bool = False
 ) -> list[Series]:
     """The ``n``-th percentile of the series at each point."""
-    if n <= 0:
-        raise TargetError("percentileOfSeries: the percent must be greater than 0")
+    percentile([], n)  # checks n
     if not series:
         return []
     name = f"percentileOfSeries({series[0].path_expression},{n:g})"

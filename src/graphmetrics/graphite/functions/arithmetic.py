@@ -40,10 +40,16 @@ def _exp(v: Value) -> Value:
         return None
 
 
+def _integer_text(value: float) -> str:
+    """graphite-web's ``%d`` of a number (which fails on infinity; that stays ``inf``)."""
+    return str(int(value)) if math.isfinite(value) else str(value)
+
+
 @function("add", "Transform", ONE_SERIES, Param("constant", "float", required=True))
 def add(ctx: Context, series: list[Series], constant: float) -> list[Series]:
     """Adds ``constant`` to every value (graphite names it with the integer part)."""
-    return _apply(series, f"add(%s,{int(constant)})", lambda v: None if v is None else v + constant)
+    name = f"add(%s,{_integer_text(constant)})"
+    return _apply(series, name, lambda v: None if v is None else v + constant)
 
 
 @function("exp", "Transform", ONE_SERIES)
@@ -120,7 +126,7 @@ def scale_to_seconds(ctx: Context, series: list[Series], seconds: float) -> list
     """Values per step turned into values per ``seconds`` (rounded to 6 decimals)."""
     for s in series:
         factor = seconds / s.step
-        _apply([s], f"scaleToSeconds(%s,{int(seconds)})", partial(_scaled, factor=factor))
+        _apply([s], f"scaleToSeconds(%s,{_integer_text(seconds)})", partial(_scaled, factor=factor))
     return series
 
 

@@ -25,8 +25,7 @@ from graphmetrics.graphite.series import Series, Value
 @function("nPercentile", "Calculate", ONE_SERIES, Param("n", "float", required=True))
 def n_percentile(ctx: Context, series: list[Series], n: float) -> list[Series]:
     """A line at each series' ``n``-th percentile (series without values are dropped)."""
-    if not n:
-        raise TargetError("nPercentile: the percent must be greater than 0")
+    percentile([], n)  # checks n
     result = []
     for s in series:
         value = percentile(list(s), n)
