@@ -20,6 +20,9 @@ from graphmetrics.graphite.series import Series, Value
 ALPHA = GAMMA = 0.1
 BETA = 0.0035
 
+_HIDDEN_BASE = {"stacked": True, "invisible": True}
+_STACKED = {"stacked": True}
+
 DELTA = Param("delta", "integer", default=3)
 BOOTSTRAP = Param("bootstrapInterval", "interval", default="7d", suggestions=BOOTSTRAPS)
 SEASONALITY = Param("seasonality", "interval", default="1d", suggestions=SEASONS)
@@ -164,8 +167,12 @@ def holt_winters_confidence_area(
     """
     result = []
     for lower, upper in bands(ctx, "holtWintersConfidenceArea", delta, bootstrap, seasonality):
-        for band in (lower, upper):
-            band.name = band.path_expression = f"holtWintersConfidenceArea({upper.path_expression})"
+        name = f"holtWintersConfidenceArea({upper.path_expression})"
+        for band, drawing in ((lower, _HIDDEN_BASE), (upper, _STACKED)):
+            band.name = band.path_expression = name
+            options = getattr(band, "options", None)  # how PNG draws it, as areaBetween
+            if options is not None:
+                options.update(drawing)
         result += [lower, upper]
     return result
 
