@@ -249,3 +249,64 @@ def test_request_parameters_match_graphite_web(
     mine, theirs = pair.render([target], **RANGE, **params)
     assert theirs
     assert_same_series(mine, theirs)
+
+
+# Each function over another input in turn (wrapping counters, 300 s steps, a list
+# of mixed steps), over an unaligned range consolidated to 61 points
+INNER = [ALL, BL, METRICS, "tracelog.app1__acme__inst1.epm", f"group({ALL},{METRICS})"]
+OUTER = [
+    "derivative(%s)",
+    "integral(%s)",
+    "perSecond(%s)",
+    "keepLastValue(%s,3)",
+    "transformNull(%s,5)",
+    "movingMedian(%s,'7min')",
+    "movingSum(%s,3,0.3)",
+    "exponentialMovingAverage(%s,4)",
+    "stdev(%s,6,0.3)",
+    "nPercentile(%s,90)",
+    "hitcount(%s,'13min')",
+    "smartSummarize(%s,'17min','median')",
+    "summarize(%s,'17min','median',true)",
+    "integralByInterval(%s,'20min')",
+    "interpolate(%s,3)",
+    "delay(%s,4)",
+    "offsetToZero(%s)",
+    "minMax(%s)",
+    "asPercent(%s)",
+    "percentileOfSeries(%s,90,true)",
+    "stddevSeries(%s)",
+    "diffSeries(%s)",
+    "multiplySeries(%s)",
+    "countSeries(%s)",
+    "rangeOfSeries(%s)",
+    "aggregate(%s,'avg_zero')",
+    "aggregate(%s,'last',0.5)",
+    "linearRegression(%s)",
+    "holtWintersAberration(%s,1,'30min','10min')",
+    "aggregateLine(%s,'median')",
+    "timeStack(%s,'7min',1,3)",
+    "log(%s,3)",
+    "squareRoot(%s)",
+    "pow(%s,1.5)",
+    "scaleToSeconds(%s,7)",
+    "round(%s,-1)",
+    "isNonNull(%s)",
+    "movingWindow(%s,'11min','avg_zero')",
+    "movingWindow(%s,3,'last',0.5)",
+    "movingWindow(%s,5,'diff')",
+    "movingWindow(%s,4,'range')",
+    "movingWindow(%s,4,'count')",
+    "movingWindow(%s,4,'stddev')",
+    "movingWindow(%s,4,'multiply')",
+    "groupByNode(%s,0,'rangeOfSeries')",
+    "sumSeriesWithWildcards(%s,1)",
+]
+MIXED = [outer % INNER[i % len(INNER)] for i, outer in enumerate(OUTER)]
+ODD_RANGE = {"from": str(T0 + 1000), "until": str(T0 + 2 * 3600 + 77), "maxDataPoints": 61}
+
+
+@pytest.mark.parametrize("target", MIXED)
+def test_mixed_inputs_match_graphite_web(pair: Pair, target: str) -> None:
+    mine, theirs = pair.render([target], **ODD_RANGE)
+    assert_same_series(mine, theirs)
