@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graphmetrics.graphite.grammar import TargetError
-from tests.unit.graphite.store import assert_points, points, render
+from tests.unit.graphite.store import START, assert_points, points, render
 
 CASES = [
     (
@@ -47,3 +47,8 @@ def test_series_list_by_keyword_is_fetched_again_with_the_window() -> None:
 def test_time_shift_is_capped() -> None:
     with pytest.raises(TargetError, match="reaches"):
         render("timeShift(a.x,'3y')")
+
+
+def test_window_work_is_capped() -> None:
+    with pytest.raises(TargetError, match="steps of work"):
+        render("movingMedian(flat.x,20000)", end=START + 30 * 86400)

@@ -17,6 +17,10 @@ MAX_REACH = 2 * 366 * 86400
 """The furthest (in seconds) a window, shift or bootstrap may reach back or ahead."""
 MAX_STEPS = 1_000
 """At most this many shifted copies (timeStack) per call."""
+MAX_WINDOW_WORK = 50_000_000
+"""Window length times points for the windows computed point by point (moving*)."""
+MAX_CALL_POINTS = 5_000_000
+"""Points one call may gather from repeated evaluations (timeStack, applyByNode)."""
 
 
 def seconds(func: str, text: str) -> int:
@@ -44,3 +48,19 @@ def refetch(ctx: Context, func: str, start: int, end: int) -> list[Series]:
     if not ctx.args:
         raise TargetError(f"{func}: the series list must be the first positional argument")
     return evaluate_target(ctx.shifted(start, end), ctx.args[0])
+
+
+def check_window_work(func: str, window: int, points: int) -> None:
+    if window * max(points - window, 0) > MAX_WINDOW_WORK:
+        raise TargetError(
+            f"{func}: a window of {window} points over {points} points is more than "
+            f"{MAX_WINDOW_WORK} steps of work; use a shorter window or time range"
+        )
+
+
+def check_gathered(func: str, series: list[Series]) -> None:
+    if sum(len(s.raw()) for s in series) > MAX_CALL_POINTS:
+        raise TargetError(
+            f"{func}: more than {MAX_CALL_POINTS} points gathered; narrow the series, "
+            "the time range or the number of shifts"
+        )

@@ -11,6 +11,7 @@ from graphmetrics.graphite.evaluator import (
     function,
 )
 from graphmetrics.graphite.functions.aggregates import alias
+from graphmetrics.graphite.functions.bounds import check_gathered
 from graphmetrics.graphite.functions.common import ONE_SERIES, agg_key
 from graphmetrics.graphite.grammar import TargetError, parse_target
 from graphmetrics.graphite.series import Series
@@ -99,4 +100,5 @@ def apply_by_node(
             s.path_expression = prefix
             s.start, s.end = series[-1].start, series[-1].end
             result.append(s)
+        check_gathered("applyByNode", result)
     return result

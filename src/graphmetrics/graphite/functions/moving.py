@@ -4,7 +4,12 @@
 from __future__ import annotations
 
 from graphmetrics.graphite.evaluator import Context, Param, function
-from graphmetrics.graphite.functions.bounds import check_reach, refetch, seconds
+from graphmetrics.graphite.functions.bounds import (
+    check_reach,
+    check_window_work,
+    refetch,
+    seconds,
+)
 from graphmetrics.graphite.functions.common import (
     AGG_FUNCS,
     ONE_SERIES,
@@ -56,6 +61,7 @@ def moving(
             name = f"{tag}({s.name},{window})"
             points = int(window)
         raw = list(s)
+        check_window_work(tag, points, len(raw))
         effective = factor if factor is not None else s.xff
         values: list[Value] = []
         for i in range(points, len(raw)):

@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from graphmetrics.graphite.attime import parse_attime
 from graphmetrics.graphite.evaluator import Context, Param, function
-from graphmetrics.graphite.functions.bounds import MAX_STEPS, check_reach, refetch, seconds
+from graphmetrics.graphite.functions.bounds import (
+    MAX_STEPS,
+    check_gathered,
+    check_reach,
+    refetch,
+    seconds,
+)
 from graphmetrics.graphite.functions.common import (
     AGG_FUNCS,
     INF,
@@ -97,6 +103,7 @@ def time_stack(
             s.name = s.path_expression = f"timeShift({s.name}, {unit}, {shift})"
             s.start, s.end = base.start, base.end
             result.append(s)
+        check_gathered("timeStack", result)
     return result
 
 
