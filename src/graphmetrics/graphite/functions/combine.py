@@ -201,7 +201,7 @@ def _grouped(
     result = []
     for name, group in groups.items():
         func = FUNCTIONS.get(callback)
-        if func is not None and func.aggregator and callback != "asPercent":
+        if func is not None and func.aggregator:
             combined = func.impl(ctx, group)[0]
         else:
             combined = _aggregate(ctx, [group], callback)[0]
