@@ -36,7 +36,7 @@ TARGETS = [
     f"keepLastValue(scale(offset({ALL},1),2))",
     f"transformNull({ALL},0)",
     f"holtWintersConfidenceBands({ALL},3,'1h','30min')",
-    f"groupByNode(tracelog.*.*,2,'sum')",
+    "groupByNode(tracelog.*.*,2,'sum')",
     f"stdev({ALL},10)",
 ]
 
