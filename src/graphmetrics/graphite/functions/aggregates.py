@@ -17,7 +17,6 @@ from graphmetrics.graphite.functions.combine import (
     _aggregate,
     _grouped,
     _without,
-    average_series,
     sum_series,
 )
 from graphmetrics.graphite.functions.common import (
@@ -331,6 +330,3 @@ def weighted_average(
     )
     t = total_products
     return [Series(name, t.start, t.end, t.step, values, xff=ctx.xff)]
-
-
-__all__ = ["average_series", "percentile", "constant_series"]

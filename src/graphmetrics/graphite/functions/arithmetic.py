@@ -174,6 +174,3 @@ def offset_to_zero(ctx: Context, series: list[Series]) -> list[Series]:
         low = safe_min(list(s))
         _apply([s], "offsetToZero(%s)", partial(_minus, low=low))
     return series
-
-
-__all__ = ["safe_pow"]
