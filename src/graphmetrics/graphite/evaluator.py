@@ -41,6 +41,7 @@ class Param:
     multiple: bool = False
     default: Any = None
     options: tuple[str, ...] = ()
+    suggestions: tuple[Any, ...] = ()
 
     def json(self) -> dict[str, Any]:
         info: dict[str, Any] = {"name": self.name, "type": self.type}
@@ -52,6 +53,8 @@ class Param:
             info["multiple"] = True
         if self.options:
             info["options"] = list(self.options)
+        if self.suggestions:
+            info["suggestions"] = list(self.suggestions)
         return info
 
 
@@ -103,6 +106,7 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "string": lambda v: isinstance(v, str),
     "interval": lambda v: isinstance(v, str),
+    "date": lambda v: isinstance(v, str) or _is_number(v),
     "boolean": lambda v: isinstance(v, bool),
     "intOrInterval": lambda v: isinstance(v, str) or (_is_number(v) and float(v).is_integer()),
     "intOrInf": lambda v: _is_number(v) and (float(v).is_integer() or math.isinf(v)),
@@ -112,6 +116,17 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "node": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "any": lambda v: True,
 }
+
+
+def _listed(param: Param, value: Any) -> bool:
+    """A value graphite-web lists among a parameter's options whatever its type
+    (smartSummarize's ``alignTo`` takes ``true``/``false`` too)."""
+    return any(value is option for option in param.options if not isinstance(option, str))
+
+
+def _series_form(param: Param, value: Any) -> bool:
+    """graphite-web takes ``sumSeries`` for the aggregation function ``sum``."""
+    return param.type == "aggFunc" and str(value).endswith("Series") and value[:-6] in param.options
 
 
 def _describe(value: Any) -> str:
@@ -144,15 +159,15 @@ def bind(func: Function, args: Sequence[Any], kwargs: dict[str, Any]) -> list[An
         for value in values:
             if value is None and not param.required:
                 continue
-            if not _CHECKS[param.type](value):
+            if not _CHECKS[param.type](value) and not _listed(param, value):
                 raise TargetError(
                     f"{func.name}: argument {param.name!r} must be {param.type}, "
                     f"got {_describe(value)}"
                 )
-            if param.options and value not in param.options:
+            if param.options and value not in param.options and not _series_form(param, value):
                 raise TargetError(
-                    f"{func.name}: {param.name} must be one of {', '.join(param.options)}, "
-                    f"got {value!r}"
+                    f"{func.name}: {param.name} must be one of "
+                    f"{', '.join(map(str, param.options))}, got {value!r}"
                 )
         if param.multiple and param.required and not values:
             raise TargetError(f"{func.name}: at least one {param.name!r} is required")
@@ -180,11 +195,19 @@ def _call(ctx: Context, node: Call) -> Any:
     args = [evaluate(ctx, arg) for arg in node.args]
     kwargs = {name: evaluate(ctx, arg) for name, arg in node.kwargs}
     bound = bind(func, args, kwargs)
-    inner = replace(ctx, args=node.args)
+    inner = replace(ctx, args=node.args or _first_keyword(func, node))
     try:
         return func.impl(inner, *bound)
     except EmptyResult:
         return []
+
+
+def _first_keyword(func: Function, node: Call) -> tuple[Node, ...]:
+    """The first parameter's node when it was passed by name (``seriesList=a.b``), so
+    functions that evaluate it again over another range find it."""
+    if not func.params:
+        return ()
+    return tuple(arg for name, arg in node.kwargs if name == func.params[0].name)
 
 
 def evaluate_target(ctx: Context, node: Node) -> list[Series]:

@@ -158,6 +158,7 @@ def test_functions_and_version(app: webtest.TestApp) -> None:
     assert set(functions) == set(FUNCTIONS) and len(functions) >= 26
     assert functions["summarize"]["params"][1] == {
         "name": "intervalString", "type": "interval", "required": True,
+        "suggestions": ["10min", "1h", "1d"],
     }  # fmt: skip
     grouped = app.get("/graphite/functions", {"grouped": "1"}).json
     assert "sumSeries" in grouped["Combine"]

@@ -7,4 +7,29 @@ graphite-web's own answers.
 
 from graphmetrics.graphite.functions import combine, select, transform
 
-__all__ = ["combine", "select", "transform"]
+# isort: split
+# -- Combine, Transform and Calculate (issue 21, first half) --------------------
+from graphmetrics.graphite.functions import (
+    aggregates,
+    arithmetic,
+    generators,
+    holt_winters,
+    mapreduce,
+    moving,
+    statistics,
+    timing,
+)
+
+__all__ = [
+    "combine",
+    "select",
+    "transform",
+    "aggregates",
+    "arithmetic",
+    "generators",
+    "holt_winters",
+    "mapreduce",
+    "moving",
+    "statistics",
+    "timing",
+]
