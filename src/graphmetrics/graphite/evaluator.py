@@ -28,6 +28,10 @@ class Context:
     fetch: Fetch
     xff: float = 0.0
     args: tuple[Node, ...] = field(default=())
+    tz: Any = None
+    # shared by every call of the request, as graphite-web's requestContext dict is:
+    # setXFilesFactor's factor, stacked's running totals
+    state: dict[str, Any] = field(default_factory=dict)
 
     def shifted(self, start: int, end: int) -> Context:
         return replace(self, start=start, end=end)
@@ -110,6 +114,7 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "aggFunc": lambda v: isinstance(v, str),
     "aggOrSeriesFunc": lambda v: isinstance(v, str),
     "node": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "date": lambda v: isinstance(v, str | int) and not isinstance(v, bool),
     "any": lambda v: True,
 }
 
@@ -180,7 +185,7 @@ def _call(ctx: Context, node: Call) -> Any:
     args = [evaluate(ctx, arg) for arg in node.args]
     kwargs = {name: evaluate(ctx, arg) for name, arg in node.kwargs}
     bound = bind(func, args, kwargs)
-    inner = replace(ctx, args=node.args)
+    inner = replace(ctx, args=node.args, xff=ctx.state.get("xFilesFactor", ctx.xff))
     try:
         return func.impl(inner, *bound)
     except EmptyResult:

@@ -185,3 +185,28 @@ def test_symlinks_and_other_folders_are_not_part_of_the_tree(
     for target in ("metrics.escape.secret", "metrics.leak", "other.x", "metrics..escape"):
         res = render(app, target, status=(200, 400))
         assert res.status_int == 400 or res.json == []
+
+
+def test_grafana_save_and_test_renders_constant_line(app: webtest.TestApp) -> None:
+    """Grafana's "Save & test" POSTs this form and expects a 200 with series."""
+    form = {
+        "target": "constantLine(100)", "from": "-10min", "until": "now", "format": "json",
+        "maxDataPoints": "300",
+    }  # fmt: skip
+    res = app.post("/graphite/render", form)
+    assert res.status_int == 200
+    [series] = res.json
+    assert series["target"] == "100.0"
+    assert [v for v, _ in series["datapoints"]] == [100.0, 100.0, 100.0]
+    first, middle, last = (ts for _, ts in series["datapoints"])
+    assert middle - first == last - middle == 300
+
+
+def test_tags_and_events_answer_empty_lists(app: webtest.TestApp) -> None:
+    """No tag database and no events: empty answers, so Grafana's editor shows no error."""
+    assert app.get("/graphite/tags/autoComplete/tags", {"tagPrefix": "a"}).json == []
+    assert app.get("/graphite/tags/autoComplete/values", {"tag": "name"}).json == []
+    assert app.post("/graphite/tags/autoComplete/tags", {"expr": "name=x"}).json == []
+    assert app.get("/graphite/events/get_data", {"from": "-1d", "until": "now"}).json == []
+    res = app.get("/graphite/tags/autoComplete/other", status=404)
+    assert "tags or values" in res.text

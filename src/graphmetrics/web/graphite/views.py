@@ -212,7 +212,7 @@ def evaluate(request: Request, params: Any) -> tuple[list[Series], int, int, Any
     def fetch(pattern: str, s: int, e: int, n: int) -> list[Series]:
         return read.fetch(pattern, s, e, n, factor)
 
-    ctx = Context(start, end, now, fetch, factor)
+    ctx = Context(start, end, now, fetch, factor, tz=tz)
     series: list[Series] = []
     for i, target in enumerate(targets, 1):
         try:
@@ -329,3 +329,31 @@ def functions_view(request: Request) -> Response:
 @view_config(route_name="graphite_version", request_method="GET", permission="view")
 def version_view(request: Request) -> Response:
     return Response(VERSION, content_type="text/plain", charset="utf-8")
+
+
+# -- tags / events: what Grafana's query editor asks besides render --------------
+@view_config(
+    route_name="graphite_tag_complete",
+    request_method=("GET", "POST"),
+    permission="view",
+    require_csrf=False,
+)
+def tag_complete_view(request: Request) -> Response:
+    """``tags/autoComplete/{tags,values}``: there is no tag database, so no tags.
+
+    graphite-web without a tag database answers the same ``[]``; Grafana's editor
+    then offers plain series paths instead of showing "Fetching tags failed".
+    """
+    what = request.matchdict["what"]
+    if what not in ("tags", "values"):
+        return _text(f"tags/autoComplete/{what}: unknown, use tags or values", 404)
+    return _json([])
+
+
+@view_config(
+    route_name="graphite_events", request_method=("GET", "POST"), permission="view",
+    require_csrf=False,
+)  # fmt: skip
+def events_view(request: Request) -> Response:
+    """``events/get_data``: graphmetrics records no Graphite events, so none."""
+    return _json([])
