@@ -46,6 +46,14 @@ class Param:
     default: Any = None
     options: tuple[str, ...] = ()
 
+    def signature(self) -> str:
+        """How graphite-web's ``function`` text shows it: ``*nodes``, ``n=1``."""
+        if self.multiple:
+            return f"*{self.name}"
+        if self.required:
+            return self.name
+        return f"{self.name}={self.default!r}"
+
     def json(self) -> dict[str, Any]:
         info: dict[str, Any] = {"name": self.name, "type": self.type}
         if self.required:
@@ -69,7 +77,7 @@ class Function:
     aggregator: bool = False
 
     def json(self) -> dict[str, Any]:
-        args = ", ".join(p.name for p in self.params)
+        args = ", ".join(p.signature() for p in self.params)
         return {
             "name": self.name,
             "function": f"{self.name}({args})",
