@@ -115,6 +115,7 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "string": lambda v: isinstance(v, str),
     "interval": lambda v: isinstance(v, str),
+    "date": lambda v: isinstance(v, str) or _is_number(v),
     "boolean": lambda v: isinstance(v, bool),
     "intOrInterval": lambda v: isinstance(v, str) or (_is_number(v) and float(v).is_integer()),
     "intOrInf": lambda v: _is_number(v) and (float(v).is_integer() or math.isinf(v)),
@@ -122,7 +123,6 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "aggFunc": lambda v: isinstance(v, str),
     "aggOrSeriesFunc": lambda v: isinstance(v, str),
     "node": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "date": lambda v: isinstance(v, str | int) and not isinstance(v, bool),
     "any": lambda v: True,
 }
 
