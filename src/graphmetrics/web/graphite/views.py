@@ -280,7 +280,9 @@ def _png(series: list[Series], params: Any, start: int, end: int) -> Response:
     lines = [(s.name, s.start, s.step * s.values_per_point, list(s)) for s in series]
     width, height = _size(params, "width", 330), _size(params, "height", 250)
     try:
-        body = graph.draw_lines(lines, start, end, width, height, params.get("title", ""))
+        body = graph.draw_lines(
+            lines, start, end, width, height, params.get("title", ""), [s.options for s in series]
+        )
     except graph.RenderError as exc:
         return _text(str(exc), http_status(exc))
     return Response(body, content_type="image/png", cache_control="no-cache")
