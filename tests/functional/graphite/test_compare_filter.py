@@ -48,6 +48,8 @@ FAMILIES: dict[str, list[str]] = {
         "removeEmptySeries(tracelog.*.start,0.1)",
         f"fallbackSeries(tracelog.nothing.here,{ONE_RPM})",
         f"fallbackSeries({ALL_EPM},{ONE_RPM})",
+        "useSeriesAbove(tracelog.*.epm,3,'epm$','spr')",
+        "useSeriesAbove(tracelog.*.epm,2.5,'^(.*)\\.epm$','\\1.bl')",
     ],
     "rank": [
         f"highest({ALL_RPM},2)",
@@ -118,6 +120,8 @@ FAMILIES: dict[str, list[str]] = {
         "cactiStyle(scale(tracelog.*.spr,12345),'si')",
         "cactiStyle(scale(tracelog.*.spr,12345),'binary','b')",
         f"cactiStyle({ALL_EPM},None,'req')",
+        "events('deploy')",
+        "events('deploy','release')",
     ],
     "graph": [
         f"color({ALL_RPM},'red')",
@@ -138,9 +142,54 @@ FAMILIES: dict[str, list[str]] = {
 }
 
 
+FAMILIES["keyword arguments"] = [
+    f"highest({ALL_RPM},n=2,func='max')",
+    f"lowest({MIXED},func='sum',n=1)",
+    f"sortByName({ALL_RPM},reverse=true)",
+    f"sortBy({MIXED},func='min',reverse=true)",
+    f"removeEmptySeries({ALL_RPM},xFilesFactor=0.99)",
+    f"filterSeries({ALL_RPM},func='max',operator='>',threshold=120)",
+    f"removeAboveValue({ALL_RPM},n=110)",
+    f"aliasSub({ALL_RPM},search='^tracelog\\.',replace='')",
+    f"alias({ONE_RPM},newName='x')",
+    f"cactiStyle({ALL_EPM},units='req')",
+    f"dashed({ALL_RPM},dashLength=2)",
+    f"substr({ALL_RPM},start=1,stop=2)",
+    "threshold(3,label='three')",
+    f"{ALL_RPM}|highestMax(1)|alias('top')",
+    f"{ALL_EPM}|sortByTotal()|limit(2)",
+]
+
+
 @pytest.mark.parametrize("family", list(FAMILIES))
 def test_family_matches_graphite_web(pair: Pair, family: str) -> None:
     targets = FAMILIES[family]
     mine, theirs = pair.render(targets, **RANGE)
     assert theirs, f"graphite-web found no series for {family}"
     assert_same_series(mine, theirs)
+
+
+def test_random_walk_has_graphite_webs_shape(pair: Pair) -> None:
+    """graphite-web's walk is unseeded: same names, timestamps and step sizes."""
+    targets = ["randomWalk('walk')", "randomWalkFunction('fn',300)"]
+    mine, theirs = pair.render(targets, **RANGE)
+    assert [s["target"] for s in mine] == [s["target"] for s in theirs] == ["walk", "fn"]
+    for ours, reference in zip(mine, theirs, strict=True):
+        assert [t for _, t in ours["datapoints"]] == [t for _, t in reference["datapoints"]]
+        values = [v for v, _ in ours["datapoints"]]
+        assert values[0] == 0.0 and len(values) > 2
+        assert all(-0.5 <= b - a < 0.5 for a, b in zip(values, values[1:], strict=False))
+
+
+def test_every_function_of_these_groups_is_compared() -> None:
+    from graphmetrics.graphite.evaluator import FUNCTIONS
+
+    groups = {"Filter Series", "Filter Data", "Sorting", "Alias", "Graph", "Special"}
+    text = " ".join(t for targets in FAMILIES.values() for t in targets)
+    compared = {name for name in FUNCTIONS if f"{name}(" in text} | {
+        "randomWalk",
+        "randomWalkFunction",
+        "consolidateBy",
+    }  # consolidateBy: test_compare_graphite_web
+    mine = {name for name, f in FUNCTIONS.items() if f.group in groups}
+    assert mine - compared == set()
