@@ -193,3 +193,17 @@ def test_every_function_of_these_groups_is_compared() -> None:
     }  # consolidateBy: test_compare_graphite_web
     mine = {name for name, f in FUNCTIONS.items() if f.group in groups}
     assert mine - compared == set()
+
+
+def test_with_max_data_points_matches_graphite_web(pair: Pair) -> None:
+    targets = [
+        f"stacked({ALL_RPM})",
+        f"highest({MIXED},2,'max')",
+        f"removeBelowValue({ALL_RPM},100)",
+        f"legendValue({ALL_EPM},'sum')",
+        "constantLine(5)",
+        f"cumulative({ALL_EPM})",
+    ]
+    mine, theirs = pair.render(targets, maxDataPoints=25, **RANGE)
+    assert len(theirs) == 3 + 2 + 3 + 3 + 1 + 3
+    assert_same_series(mine, theirs)
