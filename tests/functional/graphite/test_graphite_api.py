@@ -209,5 +209,7 @@ def test_tags_and_events_answer_empty_lists(app: webtest.TestApp) -> None:
     assert app.get("/graphite/tags/autoComplete/values", {"tag": "name"}).json == []
     assert app.post("/graphite/tags/autoComplete/tags", {"expr": "name=x"}).json == []
     assert app.get("/graphite/events/get_data", {"from": "-1d", "until": "now"}).json == []
+    no_tag = app.get("/graphite/tags/autoComplete/values", status=400)
+    assert no_tag.text == "tag: required parameter, empty or missing\n"
     res = app.get("/graphite/tags/autoComplete/other", status=404)
     assert "tags or values" in res.text

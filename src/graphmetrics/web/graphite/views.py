@@ -384,6 +384,11 @@ def tag_complete_view(request: Request) -> Response:
     what = request.matchdict["what"]
     if what not in ("tags", "values"):
         return _text(f"tags/autoComplete/{what}: unknown, use tags or values", 404)
+    try:
+        if what == "values" and not _params(request).get("tag"):
+            raise BadRequest("tag: required parameter, empty or missing")  # as graphite-web
+    except BadRequest as exc:
+        return _text(str(exc), exc.status)
     return _json([])
 
 
