@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functional.graphite.conftest import T0, Pair, assert_same_series
+from tests.functional.graphite.conftest import NOW, T0, Pair, assert_same_series
 
 RANGE = {"from": str(T0 + 600), "until": str(T0 + 2 * 3600)}
 ALL_RPM = "tracelog.*.rpm"
@@ -207,3 +207,33 @@ def test_with_max_data_points_matches_graphite_web(pair: Pair) -> None:
     mine, theirs = pair.render(targets, maxDataPoints=25, **RANGE)
     assert len(theirs) == 3 + 2 + 3 + 3 + 1 + 3
     assert_same_series(mine, theirs)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        # graphite-web reads the time against its wall clock, not the request's now
+        "verticalLine('-2h','deploy')",
+        # graphite-web's max(series) fails on a null (Python 3)
+        f"useSeriesAbove({ALL_RPM},120,'rpm$','epm')",
+        # its "low < None < high" fails on Python 3
+        f"averageOutsidePercentile(group({ALL_RPM},removeAboveValue({ONE_RPM},0)),80)",
+        f"removeBetweenPercentile({ALL_RPM},80)",
+    ],
+)
+def test_where_graphite_web_fails_the_documented_behaviour_answers(pair: Pair, target: str) -> None:
+    query = [("target", target), ("format", "json"), ("now", str(NOW)), *RANGE.items()]
+    status, _ = pair.graphite.get("/render/", [*query, ("noCache", "1")])
+    assert status != 200, "graphite-web answers this now: compare instead"
+    mine = pair.ours.get("/graphite/render", query).json
+    assert mine and all(s["datapoints"] for s in mine)
+
+
+def test_vertical_line_is_placed_against_the_requests_now(pair: Pair) -> None:
+    mine = pair.ours.get(
+        "/graphite/render",
+        {"target": "verticalLine('-2h','deploy')", "format": "json", "now": NOW, **RANGE},
+    ).json
+    assert mine == [
+        {"target": "deploy", "tags": {"name": "deploy"}, "datapoints": [[1.0, NOW - 7200]]}
+    ]
