@@ -9,7 +9,7 @@ import pytest
 from graphmetrics.graphite.evaluator import Context, evaluate_target
 from graphmetrics.graphite.grammar import TargetError, parse_target
 from graphmetrics.render.graphite_styles import Line, elements, rrd_color
-from tests.unit.graphite_data import START, STEP, N, fetch, names, run
+from tests.unit.graphite.samples import START, STEP, N, fetch, names, run
 
 
 @pytest.mark.parametrize(

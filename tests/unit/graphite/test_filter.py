@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graphmetrics.graphite.grammar import TargetError
-from tests.unit.graphite_data import N, names, run
+from tests.unit.graphite.samples import N, names, run
 
 
 @pytest.mark.parametrize(
