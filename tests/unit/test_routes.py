@@ -31,6 +31,8 @@ def test_routes(tmp_path: Path) -> None:
         "graphite_render": "/graphite/render",
         "graphite_functions": "/graphite/functions",
         "graphite_version": "/graphite/version",
+        "graphite_tag_complete": "/graphite/tags/autoComplete/{what}",
+        "graphite_events": "/graphite/events/get_data",
         "healthz": "/healthz",
         "home": "/",
         "login": "/login",

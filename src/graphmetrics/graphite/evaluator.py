@@ -28,6 +28,10 @@ class Context:
     fetch: Fetch
     xff: float = 0.0
     args: tuple[Node, ...] = field(default=())
+    tz: Any = None
+    # shared by every call of the request, as graphite-web's requestContext dict is:
+    # setXFilesFactor's factor, stacked's running totals
+    state: dict[str, Any] = field(default_factory=dict)
 
     def shifted(self, start: int, end: int) -> Context:
         return replace(self, start=start, end=end)
@@ -42,6 +46,14 @@ class Param:
     default: Any = None
     options: tuple[str, ...] = ()
     suggestions: tuple[Any, ...] = ()
+
+    def signature(self) -> str:
+        """How graphite-web's ``function`` text shows it: ``*nodes``, ``n=1``."""
+        if self.multiple:
+            return f"*{self.name}"
+        if self.required:
+            return self.name
+        return f"{self.name}={self.default!r}"
 
     def json(self) -> dict[str, Any]:
         info: dict[str, Any] = {"name": self.name, "type": self.type}
@@ -68,7 +80,7 @@ class Function:
     aggregator: bool = False
 
     def json(self) -> dict[str, Any]:
-        args = ", ".join(p.name for p in self.params)
+        args = ", ".join(p.signature() for p in self.params)
         return {
             "name": self.name,
             "function": f"{self.name}({args})",
@@ -195,7 +207,11 @@ def _call(ctx: Context, node: Call) -> Any:
     args = [evaluate(ctx, arg) for arg in node.args]
     kwargs = {name: evaluate(ctx, arg) for name, arg in node.kwargs}
     bound = bind(func, args, kwargs)
-    inner = replace(ctx, args=node.args or _first_keyword(func, node))
+    inner = replace(
+        ctx,
+        args=node.args or _first_keyword(func, node),
+        xff=ctx.state.get("xFilesFactor", ctx.xff),
+    )
     try:
         return func.impl(inner, *bound)
     except EmptyResult:

@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape as html_escape
 from pathlib import Path
+from typing import Any
 
 import rrdtool
 
-from graphmetrics.render import rpn
+from graphmetrics.render import graphite_styles, rpn
 from graphmetrics.render.overlays import internal_name, is_internal, with_past
 from graphmetrics.rrd.files import RRDFiles
 from graphmetrics.rrd.layout import PALETTE
@@ -507,17 +508,22 @@ def draw_lines(
     width: int,
     height: int,
     title: str = "",
+    options: Sequence[Mapping[str, Any]] | None = None,
 ) -> bytes:
     """A PNG of value lists ``(label, first timestamp, step, values)``.
 
     rrdtool draws only from RRD files, so each list goes into a temporary file of
     its own step first (one AVERAGE row per value, written with ``--template``).
+    ``options`` are each list's Graphite drawing options (colour, width, dashes,
+    stacking, second axis: :mod:`.graphite_styles`).
     """
+    styles = list(options) if options is not None else [{} for _ in lines]
     with tempfile.TemporaryDirectory(prefix="graphmetrics-draw-") as tmp:
         args = ["--imgformat", "PNG", "--start", str(start), "--end", str(end)]
         args += ["--width", str(width), "--height", str(height), "--full-size-mode"]
         if title:
             args += ["--title", title]
+        drawn: list[graphite_styles.Line] = []
         for i, (label, first, step, values) in enumerate(lines):
             path = str(Path(tmp) / f"s{i}.rrd")
             rrdtool.create(
@@ -530,8 +536,10 @@ def draw_lines(
             ]
             for chunk in range(0, len(updates), 1000):
                 rrdtool.update(path, *updates[chunk : chunk + 1000])
-            color = PALETTE[i % len(PALETTE)]
-            args += [f"DEF:s{i}={escape(path)}:v:AVERAGE", f"LINE1:s{i}{color}:{escape(label)}"]
+            args.append(f"DEF:s{i}={escape(path)}:v:AVERAGE")
+            drawn.append(graphite_styles.Line(f"s{i}", label, PALETTE[i % len(PALETTE)], styles[i]))
+        factor = graphite_styles.right_axis_factor([v for *_, v in lines], styles)
+        args += graphite_styles.elements(drawn, factor, escape)
         try:
             with GRAPH_LOCK:
                 return bytes(rrdtool.graphv("-", *args)["image"])

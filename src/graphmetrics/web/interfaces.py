@@ -63,6 +63,9 @@ class IGraphiteFinder(Interface):
     def fetch(pattern, start, end, now, xff):
         """The ``Series`` of every leaf matching ``pattern``; ``ReadError`` on failure."""
 
+    def intervals(leaves):
+        """Each leaf's ``[{"start": …, "end": …}]`` time span (``find?format=json``)."""
+
 
 class IOIDCProvider(Interface):
     """The OpenID Connect identity provider (registered only when ``oidc_issuer`` is set)."""

@@ -40,6 +40,10 @@ def includeme(config: Configurator) -> None:
     config.add_route("graphite_render", graphite + "/render", factory=SIGNED_IN)
     config.add_route("graphite_functions", graphite + "/functions", factory=SIGNED_IN)
     config.add_route("graphite_version", graphite + "/version", factory=SIGNED_IN)
+    config.add_route(
+        "graphite_tag_complete", graphite + "/tags/autoComplete/{what}", factory=SIGNED_IN
+    )
+    config.add_route("graphite_events", graphite + "/events/get_data", factory=SIGNED_IN)
 
     config.add_route("healthz", "/healthz")  # for load balancers: no sign-in
     config.add_route("home", "/")

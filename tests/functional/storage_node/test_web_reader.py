@@ -132,6 +132,14 @@ def test_graphite_finds_and_renders_the_node(
     ]
     both(apps, "/graphite/render", target="tracelog.*.rpm", format="json", **times)
     both(apps, "/graphite/render", target=target, format="png", **times)
+    # a leaf's intervals come from rrdtool info, through the node's rrdcached
+    remote, local = apps
+    spans = [
+        app.get("/graphite/metrics/find", {"query": target, "format": "json"}).json[0]["intervals"]
+        for app in (remote, local)
+    ]
+    for key in ("start", "end"):
+        assert spans[0][0][key] == pytest.approx(spans[1][0][key], abs=60)
 
 
 def test_pending_updates_are_read_and_move_the_etag(

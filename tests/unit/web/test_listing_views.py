@@ -56,6 +56,9 @@ class FakeFinder:
     def fetch(self, pattern: str, start: int, end: int, now: int, xff: float = 0.0) -> list:
         return []
 
+    def intervals(self, leaves: list[Node]) -> dict[str, list[dict[str, float]]]:
+        return {n.path: [] for n in leaves}
+
 
 def test_fakes_and_real_index_provide_the_interfaces(config: Configurator) -> None:
     verifyObject(ISeriesIndex, FakeIndex([]))

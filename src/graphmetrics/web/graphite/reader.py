@@ -10,9 +10,11 @@ value written at ``T``) is the point at ``T``: the sample a collector wrote at
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from typing import Protocol
 
+import rrdtool
 from zope.interface import implementer
 
 from graphmetrics.graphite.series import Series
@@ -61,6 +63,34 @@ class Reader:
 
     def find(self, pattern: str) -> list[Node]:
         return self.tree.find(pattern)
+
+    def intervals(self, leaves: list[Node]) -> dict[str, list[dict[str, float]]]:
+        """Each leaf's time span, as graphite-web's ``find?format=json`` gives it:
+        from now minus the file's longest retention to its last update (never
+        before that start).  graphite-web takes a whisper file's mtime for the end;
+        an RRD file says when its data ends.  A file that cannot be read has none.
+        """
+        paths = self.rrd.resolve((n.rel, n.path) for n in leaves).paths
+        found: dict[str, list[dict[str, float]]] = {}
+        for node in leaves:
+            path = paths.get(node.rel)
+            args = [path, "--daemon", self.rrd.daemon] if self.rrd.daemon else [path]
+            try:
+                info = rrdtool.info(*args) if path else {}
+            except rrdtool.OperationalError:
+                info = {}
+            if not info:
+                found[node.path] = []
+                continue
+            step = int(info["step"])
+            retention = max(
+                int(v) * int(info[k.replace(".rows", ".pdp_per_row")]) * step
+                for k, v in info.items()
+                if k.startswith("rra[") and k.endswith(".rows")
+            )
+            start = time.time() - retention
+            found[node.path] = [{"start": start, "end": max(float(info["last_update"]), start)}]
+        return found
 
     def fetch(self, pattern: str, start: int, end: int, now: int, xff: float = 0.0) -> list[Series]:
         if start > now:

@@ -35,6 +35,7 @@ from graphmetrics.web.services import find
 VERSION = "1.1.8"
 MAX_TARGETS = 100
 MAX_POINTS = 1_000_000
+MAX_INTERVALS = 2000
 
 
 class BadRequest(Exception):
@@ -105,6 +106,21 @@ def tree_json(nodes: list[Node], base: str, wildcards: bool) -> list[dict[str, A
     return result + branches + leaves
 
 
+def json_nodes(request: Request, nodes: list[Node]) -> list[dict[str, Any]]:
+    """``format=json``: path and is_leaf, leaves with their ``intervals``."""
+    leaves = [n for n in nodes if n.is_leaf]
+    if len(leaves) > MAX_INTERVALS:
+        raise BadRequest(f"query: {len(leaves)} leaves, more than {MAX_INTERVALS}; narrow it")
+    spans = find(request, IGraphiteFinder).intervals(leaves) if leaves else {}
+    result = []
+    for n in sorted(nodes, key=lambda n: n.path):
+        info: dict[str, Any] = {"path": n.path, "is_leaf": n.is_leaf}
+        if n.is_leaf:
+            info["intervals"] = spans[n.path]
+        result.append(info)
+    return result
+
+
 @view_config(
     route_name="graphite_find",
     request_method=("GET", "POST"),
@@ -130,12 +146,7 @@ def find_view(request: Request) -> Response:
         if fmt == "treejson":
             return _json(tree_json(nodes, base, wildcards))
         if fmt == "json":
-            return _json(
-                sorted(
-                    ({"path": n.path, "is_leaf": n.is_leaf} for n in nodes),
-                    key=lambda item: str(item["path"]),
-                )
-            )
+            return _json(json_nodes(request, nodes))
         if fmt == "completer":
             metrics: list[dict[str, str]] = [
                 {
@@ -212,7 +223,7 @@ def evaluate(request: Request, params: Any) -> tuple[list[Series], int, int, Any
     def fetch(pattern: str, s: int, e: int, n: int) -> list[Series]:
         return read.fetch(pattern, s, e, n, factor)
 
-    ctx = Context(start, end, now, fetch, factor)
+    ctx = Context(start, end, now, fetch, factor, tz=tz)
     series: list[Series] = []
     for i, target in enumerate(targets, 1):
         try:
@@ -269,7 +280,9 @@ def _png(series: list[Series], params: Any, start: int, end: int) -> Response:
     lines = [(s.name, s.start, s.step * s.values_per_point, list(s)) for s in series]
     width, height = _size(params, "width", 330), _size(params, "height", 250)
     try:
-        body = graph.draw_lines(lines, start, end, width, height, params.get("title", ""))
+        body = graph.draw_lines(
+            lines, start, end, width, height, params.get("title", ""), [s.options for s in series]
+        )
     except graph.RenderError as exc:
         return _text(str(exc), http_status(exc))
     return Response(body, content_type="image/png", cache_control="no-cache")
@@ -310,6 +323,30 @@ def render_view(request: Request) -> Response:
 
 
 # -- functions / version -------------------------------------------------------
+_INF = "\x00inf\x00"
+
+
+def _marked(value: Any) -> Any:
+    if isinstance(value, float) and math.isinf(value):
+        return _INF if value > 0 else "-" + _INF
+    if isinstance(value, dict):
+        return {k: _marked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_marked(v) for v in value]
+    return value
+
+
+def _strict_json(data: Any) -> Response:
+    """JSON without ``Infinity``: an infinite default is written ``1e9999``, which
+    JavaScript reads as Infinity (graphite-web writes ``Infinity`` before a ``}``,
+    which is not JSON; Grafana works around it)."""
+    body = json.dumps(_marked(data), allow_nan=False)
+    body = body.replace(json.dumps("-" + _INF), "-1e9999").replace(json.dumps(_INF), "1e9999")
+    response = Response(body, content_type="application/json", charset="utf-8")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @view_config(route_name="graphite_functions", request_method="GET", permission="view")
 def functions_view(request: Request) -> Response:
     grouped = request.params.get("grouped", "").lower() in ("1", "true")
@@ -323,9 +360,42 @@ def functions_view(request: Request) -> Response:
             result.setdefault(func.group, {})[name] = info
         else:
             result[name] = info
-    return _json(result)
+    return _strict_json(result)
 
 
 @view_config(route_name="graphite_version", request_method="GET", permission="view")
 def version_view(request: Request) -> Response:
     return Response(VERSION, content_type="text/plain", charset="utf-8")
+
+
+# -- tags / events: what Grafana's query editor asks besides render --------------
+@view_config(
+    route_name="graphite_tag_complete",
+    request_method=("GET", "POST"),
+    permission="view",
+    require_csrf=False,
+)
+def tag_complete_view(request: Request) -> Response:
+    """``tags/autoComplete/{tags,values}``: there is no tag database, so no tags.
+
+    graphite-web without a tag database answers the same ``[]``; Grafana's editor
+    then offers plain series paths instead of showing "Fetching tags failed".
+    """
+    what = request.matchdict["what"]
+    if what not in ("tags", "values"):
+        return _text(f"tags/autoComplete/{what}: unknown, use tags or values", 404)
+    try:
+        if what == "values" and not _params(request).get("tag"):
+            raise BadRequest("tag: required parameter, empty or missing")  # as graphite-web
+    except BadRequest as exc:
+        return _text(str(exc), exc.status)
+    return _json([])
+
+
+@view_config(
+    route_name="graphite_events", request_method=("GET", "POST"), permission="view",
+    require_csrf=False,
+)  # fmt: skip
+def events_view(request: Request) -> Response:
+    """``events/get_data``: graphmetrics records no Graphite events, so none."""
+    return _json([])
