@@ -242,6 +242,10 @@ WITH_PARAMS = [
     ({"xFilesFactor": "0.6"}, f"movingSum({ALL},4)"),
     ({"xFilesFactor": "0.6"}, f"smartSummarize({ALL},'7min','avg')"),
     ({"xFilesFactor": "0.4"}, f"multiplySeriesWithWildcards({ALL},1)"),
+    # calendar alignment in the request's zone (half-hour offset: differs from UTC)
+    ({"tz": "Asia/Kolkata"}, f"hitcount({METRIC},'1h',alignToInterval=true)"),
+    ({"tz": "Asia/Kolkata"}, f"smartSummarize({ALL},'1h','sum','hours')"),
+    ({"tz": "America/St_Johns"}, f"smartSummarize({METRIC},'1h','last','days')"),
 ]
 
 

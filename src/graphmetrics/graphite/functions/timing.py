@@ -4,7 +4,7 @@ counts, interval integrals, interpolation and calendar-aligned summaries."""
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from graphmetrics.graphite.attime import parse_attime
 from graphmetrics.graphite.evaluator import Context, Param, function
@@ -156,23 +156,25 @@ def interpolate(ctx: Context, series: list[Series], limit: float = INF) -> list[
     return series
 
 
-def _floor_time(moment: int, unit: str) -> int:
-    """``moment`` (UTC) truncated to its second, minute, hour, day, ISO week, month or year."""
-    day = datetime.fromtimestamp(moment, UTC)
+def _floor_time(moment: int, unit: str, tz: tzinfo | None = None) -> int:
+    """``moment`` truncated to its second, minute, hour, day, ISO week, month or year
+    in the request's time zone (``tz``, graphite-web's ``tz`` parameter; UTC if none)."""
+    zone = tz or UTC
+    day = datetime.fromtimestamp(moment, zone)
     if unit.startswith("y"):
-        day = datetime(day.year, 1, 1, tzinfo=UTC)
+        day = datetime(day.year, 1, 1, tzinfo=zone)
     elif unit.startswith("mon"):
-        day = datetime(day.year, day.month, 1, tzinfo=UTC)
+        day = datetime(day.year, day.month, 1, tzinfo=zone)
     elif unit.startswith("w"):
         weekday = 1 if unit[-1].isalpha() else int(unit[-1])
         back = (day.isoweekday() - weekday) % 7
-        day = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=back)
+        day = datetime(day.year, day.month, day.day, tzinfo=zone) - timedelta(days=back)
     elif unit.startswith("d"):
-        day = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        day = datetime(day.year, day.month, day.day, tzinfo=zone)
     elif unit.startswith("h"):
-        day = datetime(day.year, day.month, day.day, day.hour, tzinfo=UTC)
+        day = datetime(day.year, day.month, day.day, day.hour, tzinfo=zone)
     elif unit.startswith("min"):
-        day = datetime(day.year, day.month, day.day, day.hour, day.minute, tzinfo=UTC)
+        day = datetime(day.year, day.month, day.day, day.hour, day.minute, tzinfo=zone)
     elif not unit.startswith("s"):
         raise TargetError(f"invalid time unit {unit!r}")
     return int(day.timestamp())
@@ -194,7 +196,7 @@ def hitcount(
         raise TargetError("hitcount: the interval must be longer than 0 seconds")
     if align:
         unit = "d" if interval >= 86400 else "h" if interval >= 3600 else "min"
-        start = _floor_time(ctx.start, unit) if interval >= 60 else ctx.start
+        start = _floor_time(ctx.start, unit, ctx.tz) if interval >= 60 else ctx.start
         series = refetch(ctx, "hitcount", start, ctx.end)
         for s in series:
             s.end = s.start + (s.end - s.start) // interval * interval + interval
@@ -256,7 +258,7 @@ def smart_summarize(
     """summarize from the request's start, aligned first to ``alignTo``'s unit
     (``hours``, ``days``, ``weeks``/``weeks4`` for Thursday, ``months``, ``years``)."""
     if isinstance(align_to, str):
-        start = _floor_time(ctx.start, align_to)
+        start = _floor_time(ctx.start, align_to, ctx.tz)
         series = refetch(ctx, "smartSummarize", start, ctx.end)
     interval = abs(seconds("smartSummarize", interval_text))
     if interval <= 0:
