@@ -38,6 +38,24 @@ VIEW_KEYS: dict[str, type | tuple[type, ...]] = {
     "height": int,  # image height in pixels
 }
 VIEW_BOUNDS = {"step": (1, 366 * 86400), "height": (80, 2000)}
+# names that are the first part of the app's own URLs
+RESERVED_USERS = frozenset(
+    {
+        "api",
+        "graphite",
+        "healthz",
+        "login",
+        "logout",
+        "metrics",
+        "render",
+        "series",
+        "static",
+        "tokens",
+        "users",
+    }
+)
+# what the database's INTEGER columns hold; a bigger id or generation matches nothing
+MAX_DB_INT = 2**63 - 1
 
 
 class InvalidInput(ValueError):
@@ -73,7 +91,25 @@ def check_user_name(name: str) -> str:
             f"bad user name {name!r}: 1-64 letters, digits, '_', '.', '@' or '-', "
             "starting with a letter or digit"
         )
+    if name.lower() in RESERVED_USERS:
+        raise InvalidInput(f"{name!r} is reserved ({', '.join(sorted(RESERVED_USERS))})")
     return name
+
+
+def in_db_range(value: int) -> bool:
+    """Whether ``value`` fits the database's integers (else it names no row)."""
+    return -MAX_DB_INT <= value <= MAX_DB_INT
+
+
+def named(name: str) -> Any:
+    """The condition "the user called ``name``", whatever its case."""
+    return func.lower(User.name) == name.lower()
+
+
+def numbered_name(name: str, n: int) -> str:
+    """``name`` made distinct with ``-n``, still at most 64 characters."""
+    suffix = f"-{n}"
+    return name[: 64 - len(suffix)] + suffix
 
 
 def check_page_name(name: str) -> str:
@@ -171,7 +207,12 @@ class SavedGraphService:
 
     # -- reading -----------------------------------------------------------------
     def user(self, name: str) -> User | None:
-        return self.session.scalar(select(User).where(User.name == name))
+        return self.session.scalar(select(User).where(named(name)))
+
+    def identity(self, issuer: str, subject: str) -> User | None:
+        return self.session.scalar(
+            select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject)
+        )
 
     def users(self) -> list[tuple[str, int]]:
         """Every user's name with the number of pages, by name."""
@@ -179,7 +220,7 @@ class SavedGraphService:
             select(User.name, func.count(Page.id))
             .outerjoin(Page, Page.user_id == User.id)
             .group_by(User.id)
-            .order_by(User.name)
+            .order_by(func.lower(User.name))
         )
         return [(name, count) for name, count in rows]
 
@@ -192,7 +233,8 @@ class SavedGraphService:
             .outerjoin(Page, Page.user_id == User.id)
             .outerjoin(Graph, Graph.page_id == Page.id)
             .group_by(User.id, Page.id)
-            .order_by(User.name, Page.section, (Page.name != DEFAULT_PAGE), Page.position, Page.id)
+            .order_by(func.lower(User.name), Page.section)
+            .order_by((Page.name != DEFAULT_PAGE), Page.position, Page.id)
         )
         return [(name, section, page, count) for name, section, page, count in rows]
 
@@ -202,16 +244,14 @@ class SavedGraphService:
             self.session.scalars(
                 select(Page)
                 .join(User)
-                .where(User.name == user, Page.section == section)
+                .where(named(user), Page.section == section)
                 .order_by((Page.name != DEFAULT_PAGE), Page.position, Page.id)
             )
         )
 
     def page(self, user: str, section: str, name: str) -> Page | None:
         return self.session.scalar(
-            select(Page)
-            .join(User)
-            .where(User.name == user, Page.section == section, Page.name == name)
+            select(Page).join(User).where(named(user), Page.section == section, Page.name == name)
         )
 
     def graph(self, page: Page, graph_id: int) -> Graph | None:
@@ -220,14 +260,12 @@ class SavedGraphService:
     # -- signing out ---------------------------------------------------------------
     def sign_in_generation(self, name: str) -> int | None:
         """The user's sign-in generation (tickets carry it); None: no such user."""
-        return self.session.scalar(select(User.sign_in_generation).where(User.name == name))
+        return self.session.scalar(select(User.sign_in_generation).where(named(name)))
 
     def end_sign_ins(self, name: str) -> int | None:
         """Move the user's sign-in generation on: every earlier ticket is refused."""
         self.session.execute(
-            update(User)
-            .where(User.name == name)
-            .values(sign_in_generation=User.sign_in_generation + 1),
+            update(User).where(named(name)).values(sign_in_generation=User.sign_in_generation + 1),
             execution_options={"synchronize_session": False},
         )
         self.session.commit()
@@ -235,6 +273,7 @@ class SavedGraphService:
 
     # -- writing -----------------------------------------------------------------
     def ensure_user(self, name: str) -> User:
+        """The account called ``name`` in any case (``Alice`` is ``alice``), made if new."""
         check_user_name(name)
         user = self.user(name)
         if user is None:
@@ -246,6 +285,43 @@ class SavedGraphService:
                 self.session.rollback()
                 user = self.user(name)
                 assert user is not None
+        return user
+
+    def ensure_identity(self, issuer: str, subject: str, wanted: str) -> User:
+        """The account of the provider's ``issuer`` + ``subject``, made if new.
+
+        A new account is called ``wanted`` (the claim the operator chose), or
+        ``wanted-2``, ``wanted-3``... when another account has that name: a name is
+        only ever what the account is shown as, never who it is.
+        """
+        check_user_name(wanted)
+        for n in range(1, 1000):
+            user = self.identity(issuer, subject)
+            if user is not None:
+                return user
+            name = wanted if n == 1 else numbered_name(wanted, n)
+            if self.user(name) is not None:
+                continue
+            user = User(name=name, oidc_issuer=issuer, oidc_subject=subject)
+            self.session.add(user)
+            try:
+                self.session.commit()
+            except IntegrityError:  # the name or the identity was taken meanwhile
+                self.session.rollback()
+                continue
+            return user
+        raise InvalidInput(f"no free user name left for {wanted!r}")
+
+    def bind_identity(self, name: str, issuer: str, subject: str) -> User:
+        """Attach an existing account to the provider's identity (an operator's choice)."""
+        user = self.user(name)
+        if user is None:
+            raise InvalidInput(f"there is no user {name!r}")
+        other = self.identity(issuer, subject)
+        if other is not None and other.id != user.id:
+            raise InvalidInput(f"{issuer} {subject} is already the account {other.name!r}")
+        user.oidc_issuer, user.oidc_subject = issuer, subject
+        self.session.commit()
         return user
 
     def ensure_default_page(self, user: str, section: str) -> Page:
@@ -270,14 +346,30 @@ class SavedGraphService:
         page = Page(owner=owner, section=section, name=name, position=int(position or 0) + 1)
         self.session.add(page)
         try:
+            self._lock_owner(owner)
+            self.session.flush()
+            if name != DEFAULT_PAGE:
+                self._check_page_count(owner, with_new=True)
             self.session.commit()
         except IntegrityError as exc:
             self.session.rollback()
             raise InvalidInput(f"{user} already has a page named {name!r}") from exc
+        except InvalidInput:
+            self.session.rollback()
+            raise
         return page
 
-    def _check_page_count(self, owner: User) -> None:
+    def _lock_owner(self, owner: User) -> None:
+        """Serialise page creations per user: the row is locked (PostgreSQL) until the
+        commit; SQLite serialises writers itself, from the INSERT on."""
+        self.session.execute(select(User.id).where(User.id == owner.id).with_for_update())
+
+    def _check_page_count(self, owner: User, with_new: bool = False) -> None:
+        """Refuse past ``pages_per_user``; ``with_new``: the new page is already counted,
+        in the same transaction as its INSERT, so concurrent creations cannot all pass."""
         count = self.session.scalar(select(func.count(Page.id)).where(Page.user_id == owner.id))
+        if with_new:
+            count = (count or 1) - 1
         if (count or 0) >= self.limits.pages_per_user:
             raise InvalidInput(
                 f"{owner.name} already has {count} pages, the most allowed here "

@@ -64,8 +64,8 @@ def login(request: Request) -> Any:
             "starting with a letter or digit (api, login, metrics, static... are reserved)."
         )
         return info
-    service(request).ensure_user(user)
-    headers = remember(request, user)
+    account = service(request).ensure_user(user)  # Alice signs in as the existing alice
+    headers = remember(request, account.name)
     return HTTPFound(location=next_url or request.route_url("home"), headers=headers)
 
 
