@@ -168,8 +168,15 @@ GEOMETRY_HEADERS = (
 
 
 def escape(text: str) -> str:
-    """Text for a ``:``-separated rrdtool argument (legend, label, file name)."""
-    return text.replace(":", "\\:")
+    """Text for a ``:``-separated rrdtool argument (legend, label, file name).
+
+    rrdtool reads a backslash and the last character as a control code (``\\l``
+    aligns left); any other pair there (a name ending in ``\\\\``) is an error,
+    so ``\\g`` (glue: no change to the text) goes after it."""
+    text = text.replace(":", "\\:")
+    if text[-2:-1] == "\\" and text[-1] not in "lrcjsg:":
+        text += "\\g"
+    return text
 
 
 def resolve_files(graph: Graph, rrd_dir: Path) -> dict[str, str]:

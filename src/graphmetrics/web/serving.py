@@ -19,7 +19,7 @@ from waitress.task import ErrorTask
 from graphmetrics.web.headers import ALWAYS, NO_STORE
 
 
-class HardenedErrorTask(ErrorTask):  # type: ignore[misc]
+class HardenedErrorTask(ErrorTask):
     def execute(self) -> None:
         status, headers, body = self.request.error.to_response(self.channel.server.adj.ident)
         self.status = status
@@ -31,7 +31,7 @@ class HardenedErrorTask(ErrorTask):  # type: ignore[misc]
         self.write(body)
 
 
-class HardenedChannel(HTTPChannel):  # type: ignore[misc]
+class HardenedChannel(HTTPChannel):
     error_task_class = HardenedErrorTask
 
 

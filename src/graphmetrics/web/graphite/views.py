@@ -33,6 +33,10 @@ from graphmetrics.web.interfaces import IGraphiteFinder
 from graphmetrics.web.services import find
 
 VERSION = "1.1.8"
+# the times a series may be read at: rrdtool reads 8-digit numbers as YYYYMMDD dates,
+# and a window or shift of 1e300 seconds has nothing to read
+MIN_TIME = 100_000_000  # 1973-03-03
+MAX_TIME = 4_102_444_800  # 2100-01-01
 MAX_TARGETS = 100
 MAX_POINTS = 1_000_000
 
@@ -190,8 +194,10 @@ def _times(params: Any, clock: int) -> tuple[int, int, int, Any]:
         text = params.get(name) or default
         try:
             values[name] = parse_attime(text, now, tz)
-        except (TimeError, ValueError) as exc:
+        except (TimeError, ValueError, OverflowError) as exc:
             raise BadRequest(f"{name}: cannot read {text!r}: {exc}") from None
+        if not MIN_TIME <= values[name] <= MAX_TIME:
+            raise BadRequest(f"{name}: {text!r} is not between 1973 and 2100")
     start, end = min(values.values()), max(values.values())
     if start == end:
         raise BadRequest("from/until: the time range is empty")
@@ -210,6 +216,10 @@ def evaluate(request: Request, params: Any) -> tuple[list[Series], int, int, Any
     read = find(request, IGraphiteFinder)
 
     def fetch(pattern: str, s: int, e: int, n: int) -> list[Series]:
+        if not (MIN_TIME <= s <= MAX_TIME and MIN_TIME <= e <= MAX_TIME):
+            raise TargetError(
+                f"it would read {pattern} outside 1973..2100 (a window or shift too large?)"
+            )
         return read.fetch(pattern, s, e, n, factor)
 
     ctx = Context(start, end, now, fetch, factor)
@@ -267,6 +277,8 @@ def _size(params: Any, name: str, default: int) -> int:
 
 def _png(series: list[Series], params: Any, start: int, end: int) -> Response:
     lines = [(s.name, s.start, s.step * s.values_per_point, list(s)) for s in series]
+    if not lines:  # rrdtool draws nothing without a line: an empty one, as graphite-web
+        lines = [("", start, max((end - start) // 300, 1), [])]
     width, height = _size(params, "width", 330), _size(params, "height", 250)
     try:
         body = graph.draw_lines(lines, start, end, width, height, params.get("title", ""))
@@ -290,7 +302,8 @@ def render_view(request: Request) -> Response:
         series, start, end, tz = evaluate(request, params)
         max_points = params.get("maxDataPoints", "")
         if fmt == "json":
-            if max_points.isdigit() and int(max_points) > 0:
+            # more digits than any series has points: no consolidation
+            if max_points.isdigit() and len(max_points) <= 9 and int(max_points) > 0:
                 consolidate_for(series, int(max_points))
             drop_nulls = "noNullPoints" in params
             out = []

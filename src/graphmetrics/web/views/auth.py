@@ -144,6 +144,18 @@ def not_found(exc: HTTPNotFound, request: Request) -> Response:
     return error_page(request, HTTPNotFound.code, "Not found", str(message))
 
 
+@view_config(context=UnicodeDecodeError)
+def not_utf8(exc: UnicodeDecodeError, request: Request) -> Response:
+    """A path, query or form with bytes that are not UTF-8 (``/login?next=%FF``):
+    WebOb decodes lazily, so any view may meet it; a 400, not a traceback."""
+    return Response(
+        "the URL or form is not valid UTF-8 (percent-encode UTF-8 bytes only)\n",
+        status=400,
+        content_type="text/plain",
+        charset="utf-8",
+    )
+
+
 @view_config(context=BadCSRFToken, renderer="json")
 def bad_csrf(exc: BadCSRFToken, request: Request) -> Any:
     request.response.status = 400
