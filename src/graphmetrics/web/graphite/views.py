@@ -38,6 +38,8 @@ VERSION = "1.1.8"
 MIN_TIME = 100_000_000  # 1973-03-03
 MAX_TIME = 4_102_444_800  # 2100-01-01
 MAX_TARGETS = 100
+# a signed-in user's data: kept by the browser (revalidated), never by a shared cache
+PRIVATE = "private, no-cache"
 MAX_POINTS = 1_000_000
 
 
@@ -68,7 +70,7 @@ def _text(message: str, status: int = 400) -> Response:
 def _json(data: Any) -> Response:
     body = json.dumps(data).replace("NaN,", "null,").replace("Infinity,", "1e9999,")
     response = Response(body, content_type="application/json", charset="utf-8")
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Cache-Control"] = PRIVATE
     return response
 
 
@@ -262,7 +264,7 @@ def _csv(series: list[Series], tz: Any) -> Response:
         for i, value in enumerate(s):
             moment = datetime.fromtimestamp(s.start + i * s.step, tz)
             writer.writerow((s.name, moment.strftime("%Y-%m-%d %H:%M:%S"), value))
-    return Response(out.getvalue(), content_type="text/csv", charset="utf-8")
+    return Response(out.getvalue(), content_type="text/csv", charset="utf-8", cache_control=PRIVATE)
 
 
 def _size(params: Any, name: str, default: int) -> int:
@@ -284,7 +286,7 @@ def _png(series: list[Series], params: Any, start: int, end: int) -> Response:
         body = graph.draw_lines(lines, start, end, width, height, params.get("title", ""))
     except graph.RenderError as exc:
         return _text(str(exc), http_status(exc))
-    return Response(body, content_type="image/png", cache_control="no-cache")
+    return Response(body, content_type="image/png", cache_control=PRIVATE)
 
 
 @view_config(
@@ -341,4 +343,4 @@ def functions_view(request: Request) -> Response:
 
 @view_config(route_name="graphite_version", request_method="GET", permission="view")
 def version_view(request: Request) -> Response:
-    return Response(VERSION, content_type="text/plain", charset="utf-8")
+    return Response(VERSION, content_type="text/plain", charset="utf-8", cache_control=PRIVATE)
