@@ -64,7 +64,7 @@ def nosymfollow(base: Path, command: list[str]) -> list[str]:
 
 @contextmanager
 def storage_node(
-    base: Path, work: Path, no_symlinks: bool = False
+    base: Path, work: Path, no_symlinks: bool = False, port: int | None = None
 ) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
     """rrdcached as a storage node for files under ``base``: (write address on a UNIX
     socket, read-only address on TCP 127.0.0.1, the process); writes only on FLUSH.
@@ -73,7 +73,7 @@ def storage_node(
     journal = work / "node-journal"
     journal.mkdir(parents=True, exist_ok=True)
     sock = work / "node-write.sock"
-    port = free_port()
+    port = port or free_port()
     command = (
         ["rrdcached", "-g", "-B", "-R", "-O", "-b", str(base), "-j", str(journal)]
         + ["-p", str(work / "node.pid"), "-F", "-w", "3600", "-z", "1"]

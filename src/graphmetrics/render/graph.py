@@ -24,11 +24,12 @@ import struct
 import tempfile
 import threading
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape as html_escape
 from pathlib import Path
+from typing import Any
 
 import rrdtool
 
@@ -165,6 +166,21 @@ GEOMETRY_HEADERS = (
     ("graph_start", "X-Graph-Start"),
     ("graph_end", "X-Graph-End"),
 )
+
+
+# librrd's words when the daemon connection it keeps (one per process) died under it
+DAEMON_LOST = "while talking to rrdcached"
+
+
+def with_daemon(call: Callable[..., Any], *args: str) -> Any:
+    """``call(*args)``, once more when the rrdcached connection was lost (the daemon
+    restarted): librrd closed the dead one, so the second call connects afresh."""
+    try:
+        return call(*args)
+    except rrdtool.OperationalError as exc:
+        if DAEMON_LOST not in str(exc) or "--daemon" not in args:
+            raise
+    return call(*args)
 
 
 def escape(text: str) -> str:
@@ -330,12 +346,12 @@ def draw(job: Job) -> Rendered:
     """
     try:
         if job.format in IMAGE_FORMATS:
-            result = rrdtool.graphv("-", *job.args)
+            result = with_daemon(rrdtool.graphv, "-", *job.args)
             geometry = tuple(
                 (header, str(result[key])) for key, header in GEOMETRY_HEADERS if key in result
             )
             return Rendered(bytes(result["image"]), FORMATS[job.format], geometry)
-        data = rrdtool.xport(*job.args)
+        data = with_daemon(rrdtool.xport, *job.args)
     except rrdtool.OperationalError as exc:
         raise RenderError(f"rrdtool: {_clean_error(exc, dict(job.files))}") from None
     columns = list(job.columns)
@@ -501,7 +517,7 @@ def fetch(path: str, start: int, end: int, daemon: str | None = None) -> Fetched
     if daemon:
         args += ["--daemon", daemon]
     try:
-        (first, _last, step), names, rows = rrdtool.fetch(*args)
+        (first, _last, step), names, rows = with_daemon(rrdtool.fetch, *args)
     except rrdtool.OperationalError as exc:
         raise ReadFailed(f"rrdtool fetch: {exc}") from None
     return Fetched(int(first), int(step), tuple(names), list(rows))
@@ -550,7 +566,7 @@ def data_sources(path: str, daemon: str | None = None) -> tuple[str, ...]:
     """The data source names of one file, sorted (from ``rrdtool info``)."""
     args = [path, "--daemon", daemon] if daemon else [path]
     try:
-        info = rrdtool.info(*args)
+        info = with_daemon(rrdtool.info, *args)
     except rrdtool.OperationalError as exc:
         raise ReadFailed(f"rrdtool info: {exc}") from None
     return tuple(sorted({key[3:].split("]")[0] for key in info if key.startswith("ds[")}))
