@@ -125,3 +125,13 @@ def test_user_names_are_one_account_whatever_their_case(
     app.get("/login", params={"user": "Bob"}, status=302)
     users = [th.text.split()[0] for th in app.get("/users/").html.select("tbody th")]
     assert users == ["alice", "Bob"]
+
+
+def test_the_owner_edits_under_any_case_of_the_name(make_app: Callable[..., TestApp]) -> None:
+    app = make_app()
+    app.get("/login", params={"user": "alice"}, status=302)
+    app.get("/alice/default/")
+    headers = {"X-CSRF-Token": app.cookies["csrf_token"]}
+    app.post_json("/api/pages/tracelog/ALICE", {"name": "two"}, headers=headers, status=201)
+    names = [p["name"] for p in app.get("/api/pages/tracelog/alice").json["pages"]]
+    assert "two" in names

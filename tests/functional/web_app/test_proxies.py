@@ -20,6 +20,7 @@ from graphmetrics.cli.web import server_options
 from graphmetrics.web.serving import create_server
 from tests.functional.web_app.test_headers import assert_hardened
 from tests.helpers import REPO, free_port, listening, wait_for
+from tests.oidc_provider import ProviderServer
 from tests.webapp import testing_settings, wsgi_app
 
 EVIL = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
@@ -138,3 +139,30 @@ def test_waitress_own_errors_carry_the_security_headers(router: Router) -> None:
         failed = get(port, "/", {})
         assert failed.status == 500
         assert_hardened(failed.headers)
+
+
+def test_the_oidc_redirect_uri_comes_from_the_settings_only(
+    make_app: Callable[..., TestApp], oidc_provider: ProviderServer
+) -> None:
+    """N10: the ``redirect_uri`` sent to the provider was built from X-Forwarded-Host."""
+    from urllib.parse import parse_qs
+
+    from graphmetrics.settings import SettingsError
+
+    oidc = {
+        "oidc_issuer": oidc_provider.url,
+        "oidc_client_id": "graphmetrics",
+        "oidc_allow_any": "true",
+    }
+    with pytest.raises(SettingsError, match="oidc_redirect_url is required"):
+        make_app(**oidc)
+    app = make_app(
+        **oidc,
+        oidc_redirect_url="https://graphs.example.com/login/oidc/callback",
+        trusted_proxies="127.0.0.1",
+    )
+    res = app.get(
+        "/login/oidc", headers=EVIL, extra_environ={"REMOTE_ADDR": "127.0.0.1"}, status=302
+    )
+    query = parse_qs(res.location.split("?", 1)[1])
+    assert query["redirect_uri"] == ["https://graphs.example.com/login/oidc/callback"]
