@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from graphmetrics.saved.accounts import InvalidInput, check_user_name, in_db_range, named
 from graphmetrics.saved.models import ApiToken, User, utcnow
-from graphmetrics.saved.services import InvalidInput, check_user_name, in_db_range, named
 
 PREFIX = "gmt_"
 MAX_NAME = 64

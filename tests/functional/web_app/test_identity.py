@@ -7,8 +7,6 @@ over by a name, only bound by the operator (``graphmetrics-web identity bind``).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,10 +15,11 @@ import pytest
 from sqlalchemy.orm import Session
 from webtest import TestApp
 
+from graphmetrics.cli.web import main as cli
 from graphmetrics.saved.db import make_engine, upgrade
 from graphmetrics.saved.services import SavedGraphService
 from tests.functional.web_app.test_oidc import CALLBACK, sign_in
-from tests.helpers import REPO, sign_out
+from tests.helpers import sign_out
 from tests.oidc_provider import ProviderServer
 
 
@@ -78,6 +77,7 @@ def test_an_earlier_account_is_bound_by_the_operator_not_by_a_name(
     oidc_provider: ProviderServer,
     app_settings: dict[str, Any],
     tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     engine = make_engine(app_settings["db_url"])
     upgrade(engine)
@@ -93,21 +93,14 @@ def test_an_earlier_account_is_bound_by_the_operator_not_by_a_name(
         "[app:main]\nuse = egg:graphmetrics\n"
         f"rrd_dir = {app_settings['rrd_dir']}\ndb_url = {app_settings['db_url']}\n"
     )
-    command = [sys.executable, "-m", "graphmetrics.cli.web", "identity"]
-    bind = [*command, "bind", "bob", oidc_provider.url, "sub-bob", "--config", str(ini)]
-    done = subprocess.run(bind, capture_output=True, text=True, cwd=REPO, timeout=60)
-    assert done.returncode == 0, done.stderr
-    taken = [*command, "bind", "bob", oidc_provider.url, "sub-eve", "--config", str(ini)]
-    done = subprocess.run(taken, capture_output=True, text=True, cwd=REPO, timeout=60)
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1] == (
+    config = ["--config", str(ini)]
+    assert cli(["identity", "bind", "bob", oidc_provider.url, "sub-bob", *config]) == 0
+    assert cli(["identity", "bind", "bob", oidc_provider.url, "sub-eve", *config]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
         f"graphmetrics-web identity: {oidc_provider.url} sub-eve is already the account 'BOB-2'"
     )
-    listed = subprocess.run(
-        [*command, "list", "--config", str(ini)], capture_output=True, text=True, timeout=60
-    )
-    assert f"bob\t{oidc_provider.url}\tsub-bob" in listed.stdout.splitlines()
+    assert cli(["identity", "list", *config]) == 0
+    assert f"bob\t{oidc_provider.url}\tsub-bob" in capsys.readouterr().out.splitlines()
     sign_out(app)
     sign_in(app, oidc_provider, "sub-bob")
     assert me(app) == "bob"
