@@ -84,8 +84,10 @@ def serve(root: Path, **overrides: str) -> Iterator[LiveServer]:
     write_tracelog(rrd_dir, hours=6)
     write_metrics(rrd_dir)
     db_url = f"sqlite:///{root}/saved.sqlite"
-    app = wsgi_app(testing_settings(rrd_dir=str(rrd_dir), db_url=db_url, **overrides))
     port = free_port()
+    if "oidc_issuer" in overrides:
+        overrides.setdefault("oidc_redirect_url", f"http://127.0.0.1:{port}/login/oidc/callback")
+    app = wsgi_app(testing_settings(rrd_dir=str(rrd_dir), db_url=db_url, **overrides))
     server: Any = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()

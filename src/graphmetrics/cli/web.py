@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-import waitress
 from pyramid.paster import get_app, get_appsettings, setup_logging
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -35,6 +34,7 @@ from graphmetrics.saved.services import SavedGraphService
 from graphmetrics.settings import SettingsError
 from graphmetrics.signals import on_signals
 from graphmetrics.web.config import WebSettings
+from graphmetrics.web.serving import create_server
 
 DEFAULT_LISTEN = "127.0.0.1:6543"
 # waitress refuses (413) a request body bigger than this unless [server:main] says
@@ -84,7 +84,9 @@ def make_parser() -> argparse.ArgumentParser:
         "API tokens: graphmetrics-web token create|list|revoke USER --config FILE; "
         "'graphmetrics-web signout USER --config FILE' signs a user out everywhere; "
         "'graphmetrics-web import-original --zodb Data.fs --config FILE' imports the "
-        "original graphmetrics' saved pages.",
+        "original graphmetrics' saved pages; "
+        "'graphmetrics-web identity list|bind' shows or sets which provider identity "
+        "(issuer, subject) each account is.",
     )
     parser.add_argument(
         "--config", required=True, metavar="FILE", help="paste ini file, e.g. etc/development.ini"
@@ -137,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from graphmetrics.cli.web_tokens import main as token_main
 
         return token_main(argv[1:])
+    if argv[:1] == ["identity"]:  # graphmetrics-web identity list|bind ... --config FILE
+        from graphmetrics.cli.web_identity import main as identity_main
+
+        return identity_main(argv[1:])
     if argv[:1] == ["signout"]:
         return signout(argv[1:])
     if argv[:1] == ["import-original"]:  # the original graphmetrics' saved pages
@@ -164,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.pop("port", None)
     options["listen"] = listen_address(options, args.host, args.port)
     options.setdefault("max_request_body_size", str(DEFAULT_MAX_BODY))
-    server = waitress.create_server(app, **options)
+    server = create_server(app, **options)
     print(f"graphmetrics web app on http://{options['listen']}/", file=sys.stderr, flush=True)
 
     def on_term(signum: int, frame: FrameType | None) -> None:

@@ -24,7 +24,7 @@ import struct
 import tempfile
 import threading
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape as html_escape
@@ -168,9 +168,31 @@ GEOMETRY_HEADERS = (
 )
 
 
+# librrd's words when the daemon connection it keeps (one per process) died under it
+DAEMON_LOST = "while talking to rrdcached"
+
+
+def with_daemon(call: Callable[..., Any], *args: str) -> Any:
+    """``call(*args)``, once more when the rrdcached connection was lost (the daemon
+    restarted): librrd closed the dead one, so the second call connects afresh."""
+    try:
+        return call(*args)
+    except rrdtool.OperationalError as exc:
+        if DAEMON_LOST not in str(exc) or "--daemon" not in args:
+            raise
+    return call(*args)
+
+
 def escape(text: str) -> str:
-    """Text for a ``:``-separated rrdtool argument (legend, label, file name)."""
-    return text.replace(":", "\\:")
+    """Text for a ``:``-separated rrdtool argument (legend, label, file name).
+
+    rrdtool reads a backslash and the last character as a control code (``\\l``
+    aligns left); any other pair there (a name ending in ``\\\\``) is an error,
+    so ``\\g`` (glue: no change to the text) goes after it."""
+    text = text.replace(":", "\\:")
+    if text[-2:-1] == "\\" and text[-1] not in "lrcjsg:":
+        text += "\\g"
+    return text
 
 
 def resolve_files(graph: Graph, rrd_dir: Path) -> dict[str, str]:
@@ -324,12 +346,12 @@ def draw(job: Job) -> Rendered:
     """
     try:
         if job.format in IMAGE_FORMATS:
-            result = rrdtool.graphv("-", *job.args)
+            result = with_daemon(rrdtool.graphv, "-", *job.args)
             geometry = tuple(
                 (header, str(result[key])) for key, header in GEOMETRY_HEADERS if key in result
             )
             return Rendered(bytes(result["image"]), FORMATS[job.format], geometry)
-        data = rrdtool.xport(*job.args)
+        data = with_daemon(rrdtool.xport, *job.args)
     except rrdtool.OperationalError as exc:
         raise RenderError(f"rrdtool: {_clean_error(exc, dict(job.files))}") from None
     columns = list(job.columns)
@@ -495,7 +517,7 @@ def fetch(path: str, start: int, end: int, daemon: str | None = None) -> Fetched
     if daemon:
         args += ["--daemon", daemon]
     try:
-        (first, _last, step), names, rows = rrdtool.fetch(*args)
+        (first, _last, step), names, rows = with_daemon(rrdtool.fetch, *args)
     except rrdtool.OperationalError as exc:
         raise ReadFailed(f"rrdtool fetch: {exc}") from None
     return Fetched(int(first), int(step), tuple(names), list(rows))
@@ -551,7 +573,7 @@ def data_sources(path: str, daemon: str | None = None) -> tuple[str, ...]:
     """The data source names of one file, sorted (from ``rrdtool info``)."""
     args = [path, "--daemon", daemon] if daemon else [path]
     try:
-        info = rrdtool.info(*args)
+        info = with_daemon(rrdtool.info, *args)
     except rrdtool.OperationalError as exc:
         raise ReadFailed(f"rrdtool info: {exc}") from None
     return tuple(sorted({key[3:].split("]")[0] for key in info if key.startswith("ds[")}))

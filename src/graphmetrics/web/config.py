@@ -190,18 +190,28 @@ class WebSettings:
     )
     oidc_redirect_url: str | None = option(
         None,
-        "callback URL registered at the provider (default: this server's /login/oidc/callback)",
+        "callback URL registered at the provider (https://<host>/login/oidc/callback), "
+        "required with oidc_issuer: never derived from the request's headers",
         parse=parse_optional_url,
     )
     oidc_scopes: str = option("openid profile email", "scopes asked for at sign-in")
     oidc_user_claim: str = option(
         "preferred_username",
-        "ID token claim naming the user (then 'email', then 'sub' when it is absent)",
+        "ID token claim a new account is named after (then 'email', then 'sub' when it "
+        "is absent), made unique with -2, -3...; the account itself is the token's "
+        "iss + sub, never this name",
     )
     oidc_provider_name: str | None = option(
         None,
         "name on the 'Sign in with ...' button (default: the issuer's host name)",
         parse=parse_optional_str,
+    )
+    trusted_proxies: tuple[str, ...] = option(
+        (),
+        "addresses or networks (127.0.0.1, 10.0.0.0/8) of the reverse proxies whose "
+        "X-Forwarded-For/-Proto/-Host/-Port headers are believed; from anyone else "
+        "they are dropped (none by default)",
+        parse=parse_list,
     )
     oidc_timeout: float = option(
         10.0, "seconds to wait for the provider on each request", parse=positive_float
@@ -218,8 +228,23 @@ class WebSettings:
         parse=parse_list,
     )
     oidc_groups_claim: str = option("groups", "ID token claim listing the user's groups")
+    oidc_allowed_emails: tuple[str, ...] = option(
+        (),
+        "e-mail addresses allowed to sign in whatever their domain or groups (only when "
+        "the provider marks them verified)",
+        parse=parse_list,
+    )
+    oidc_allowed_subjects: tuple[str, ...] = option(
+        (),
+        "ID token subjects ('sub', the provider's stable user id) allowed to sign in "
+        "whatever their e-mail or groups",
+        parse=parse_list,
+    )
     oidc_allowed_users: tuple[str, ...] = option(
-        (), "user names allowed to sign in whatever their domain or groups", parse=parse_list
+        (),
+        "no longer accepted: it matched a name users may choose themselves; use "
+        "oidc_allowed_emails or oidc_allowed_subjects",
+        parse=parse_list,
     )
     oidc_allow_any: bool = option(
         False,

@@ -85,6 +85,11 @@ class RRDCachedReader(Renderer):
             if number.startswith("-"):
                 if "No such file" in text:
                     raise files.SeriesNotFound(f"no RRD file {rel!r} (series {names[rel]})")
+                if "Too many levels of symbolic links" in text:  # a node with nosymfollow
+                    raise files.FileError(
+                        f"RRD path {rel!r} goes through a symbolic link, which the storage "
+                        f"node does not follow (series {names[rel]})"
+                    )
                 raise files.StorageUnavailable(f"rrdcached cannot read {rel!r}: {text}")
             stamp.append((rel, int(text.split()[0]), 0))
         return files.GraphFiles({rel: rel + SUFFIX for rel in names}, tuple(stamp))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -149,7 +150,9 @@ def cli(*args: str, env_db: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "graphmetrics.cli.web", "token", *args],
         capture_output=True,
         text=True,
-        env={"GRAPHMETRICS_DB_URL": env_db, "PATH": "/usr/bin:/bin"},
+        # PYTHONPATH kept: the CLI runs the same sources as the test (a worktree's)
+        env={"GRAPHMETRICS_DB_URL": env_db, "PATH": "/usr/bin:/bin"}
+        | {k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
         timeout=60,
     )
 
@@ -175,6 +178,13 @@ def test_cli_creates_lists_and_revokes(
     client.get("/series", {"q": "app"}, headers=bearer(token), status=401)
     missing = cli("revoke", "carol", "--id", "999", "--config", ini, env_db=db)
     assert missing.returncode == 1 and "carol has no token 999" in missing.stderr
+    huge = cli("revoke", "carol", "--id", "9" * 30, "--config", ini, env_db=db)
+    assert huge.returncode == 1 and "Traceback" not in huge.stderr
+    last = huge.stderr.strip().splitlines()[-1]
+    assert last == f"graphmetrics-web token: carol has no token {'9' * 30}"
+    reserved = cli("create", "api", "--config", ini, env_db=db)
+    assert reserved.returncode == 1 and "Traceback" not in reserved.stderr
+    assert "'api' is reserved" in reserved.stderr.strip().splitlines()[-1]
 
 
 # -- Grafana's way: find, then a POSTed render with maxDataPoints, Basic auth --------

@@ -26,6 +26,7 @@ def oidc_app(make_app: Callable[..., TestApp], provider: ProviderServer) -> Test
         dev_login="false",
         oidc_issuer=provider.url,
         oidc_client_id="graphmetrics",
+        oidc_redirect_url="http://localhost/login/oidc/callback",
         oidc_client_secret="s3cret",
         oidc_allow_any="true",  # the allow-list has its own tests (test_oidc_allow)
     )

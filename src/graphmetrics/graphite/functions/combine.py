@@ -247,7 +247,11 @@ def group_by_node(
 
 
 def _callback(name: str) -> str:
-    if name in AGG_FUNCS or (name in FUNCTIONS and FUNCTIONS[name].aggregator):
+    func = FUNCTIONS.get(name)
+    # an aggregator taking more than the series (aggregate's func) cannot be a callback
+    if name in AGG_FUNCS or (
+        func is not None and func.aggregator and sum(p.required for p in func.params) == 1
+    ):
         return name
     raise TargetError(f"unsupported aggregation function: {name}")
 

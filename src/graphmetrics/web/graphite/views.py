@@ -33,7 +33,13 @@ from graphmetrics.web.interfaces import IGraphiteFinder
 from graphmetrics.web.services import find
 
 VERSION = "1.1.8"
+# the times a series may be read at: rrdtool reads 8-digit numbers as YYYYMMDD dates,
+# and a window or shift of 1e300 seconds has nothing to read
+MIN_TIME = 100_000_000  # 1973-03-03
+MAX_TIME = 4_102_444_800  # 2100-01-01
 MAX_TARGETS = 100
+# a signed-in user's data: kept by the browser (revalidated), never by a shared cache
+PRIVATE = "private, no-cache"
 MAX_POINTS = 1_000_000
 MAX_INTERVALS = 2000
 
@@ -65,7 +71,7 @@ def _text(message: str, status: int = 400) -> Response:
 def _json(data: Any) -> Response:
     body = json.dumps(data).replace("NaN,", "null,").replace("Infinity,", "1e9999,")
     response = Response(body, content_type="application/json", charset="utf-8")
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Cache-Control"] = PRIVATE
     return response
 
 
@@ -201,8 +207,10 @@ def _times(params: Any, clock: int) -> tuple[int, int, int, Any]:
         text = params.get(name) or default
         try:
             values[name] = parse_attime(text, now, tz)
-        except (TimeError, ValueError) as exc:
+        except (TimeError, ValueError, OverflowError) as exc:
             raise BadRequest(f"{name}: cannot read {text!r}: {exc}") from None
+        if not MIN_TIME <= values[name] <= MAX_TIME:
+            raise BadRequest(f"{name}: {text!r} is not between 1973 and 2100")
     start, end = min(values.values()), max(values.values())
     if start == end:
         raise BadRequest("from/until: the time range is empty")
@@ -221,6 +229,10 @@ def evaluate(request: Request, params: Any) -> tuple[list[Series], int, int, Any
     read = find(request, IGraphiteFinder)
 
     def fetch(pattern: str, s: int, e: int, n: int) -> list[Series]:
+        if not (MIN_TIME <= s <= MAX_TIME and MIN_TIME <= e <= MAX_TIME):
+            raise TargetError(
+                f"it would read {pattern} outside 1973..2100 (a window or shift too large?)"
+            )
         return read.fetch(pattern, s, e, n, factor)
 
     ctx = Context(start, end, now, fetch, factor, tz=tz)
@@ -263,7 +275,7 @@ def _csv(series: list[Series], tz: Any) -> Response:
         for i, value in enumerate(s):
             moment = datetime.fromtimestamp(s.start + i * s.step, tz)
             writer.writerow((s.name, moment.strftime("%Y-%m-%d %H:%M:%S"), value))
-    return Response(out.getvalue(), content_type="text/csv", charset="utf-8")
+    return Response(out.getvalue(), content_type="text/csv", charset="utf-8", cache_control=PRIVATE)
 
 
 def _size(params: Any, name: str, default: int) -> int:
@@ -278,6 +290,8 @@ def _size(params: Any, name: str, default: int) -> int:
 
 def _png(series: list[Series], params: Any, start: int, end: int) -> Response:
     lines = [(s.name, s.start, s.step * s.values_per_point, list(s)) for s in series]
+    if not lines:  # rrdtool draws nothing without a line: an empty one, as graphite-web
+        lines = [("", start, max((end - start) // 300, 1), [])]
     width, height = _size(params, "width", 330), _size(params, "height", 250)
     try:
         body = graph.draw_lines(
@@ -285,7 +299,7 @@ def _png(series: list[Series], params: Any, start: int, end: int) -> Response:
         )
     except graph.RenderError as exc:
         return _text(str(exc), http_status(exc))
-    return Response(body, content_type="image/png", cache_control="no-cache")
+    return Response(body, content_type="image/png", cache_control=PRIVATE)
 
 
 @view_config(
@@ -303,7 +317,8 @@ def render_view(request: Request) -> Response:
         series, start, end, tz = evaluate(request, params)
         max_points = params.get("maxDataPoints", "")
         if fmt == "json":
-            if max_points.isdigit() and int(max_points) > 0:
+            # more digits than any series has points: no consolidation
+            if max_points.isdigit() and len(max_points) <= 9 and int(max_points) > 0:
                 consolidate_for(series, int(max_points))
             drop_nulls = "noNullPoints" in params
             out = []
@@ -365,7 +380,7 @@ def functions_view(request: Request) -> Response:
 
 @view_config(route_name="graphite_version", request_method="GET", permission="view")
 def version_view(request: Request) -> Response:
-    return Response(VERSION, content_type="text/plain", charset="utf-8")
+    return Response(VERSION, content_type="text/plain", charset="utf-8", cache_control=PRIVATE)
 
 
 # -- tags / events: what Grafana's query editor asks besides render --------------

@@ -28,6 +28,7 @@ from graphmetrics.web.views.helpers import (
     json_error,
     page_data,
     page_url,
+    route_id,
     service,
     tracelog_instances,
     valid_user,
@@ -151,10 +152,11 @@ def clone_graph(request: Request) -> dict[str, Any]:
     """Append a copy of anyone's graph to one of the signed-in user's pages."""
     section = request.matchdict["section"]
     source = find_page(request, section, api=True)
-    graph = service(request).graph(source, int(request.matchdict["graph"]))
+    graph_id = route_id(request, "graph")
+    graph = service(request).graph(source, graph_id) if graph_id is not None else None
     if graph is None:
         raise json_error(
-            HTTPNotFound, f"page {source.name!r} has no graph {request.matchdict['graph']}"
+            HTTPNotFound, f"page {source.name!r} has no graph {brief(request.matchdict['graph'])}"
         )
     target_name = json_body(request).get("page") or DEFAULT_PAGE
     if not isinstance(target_name, str):

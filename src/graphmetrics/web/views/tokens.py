@@ -15,6 +15,7 @@ from pyramid.view import view_config
 
 from graphmetrics.saved.services import InvalidInput
 from graphmetrics.saved.tokens import TokenService
+from graphmetrics.web.views.helpers import route_id
 
 
 def _service(request: Request) -> TokenService:
@@ -55,8 +56,9 @@ def create_token(request: Request) -> dict[str, Any]:
 
 @view_config(route_name="token_revoke", request_method="POST", permission="view")
 def revoke_token(request: Request) -> HTTPFound:
-    token_id = int(request.matchdict["token"])
+    token_id = route_id(request, "token")
     # not this user's token: nothing to revoke, the list shows what there is
     with contextlib.suppress(InvalidInput):
-        _service(request).revoke(request.authenticated_userid, token_id)
+        if token_id is not None:
+            _service(request).revoke(request.authenticated_userid, token_id)
     return HTTPFound(location=request.route_url("tokens"))
