@@ -53,6 +53,12 @@ GRAPHITE_RENDER = (
     "noNullPoints",
     "xFilesFactor",
 )
+# the original graphmetrics' show.png links (docs/cutover.md)
+ORIGINAL_SHOW = (
+    "imgid", "data0", "legend0", "color0", "thick0", "tick0", "dash0", "start", "end",
+    "start_time", "end_time", "trail", "step", "log", "upper_limit", "lower_limit",
+    "height", "title", "generation",
+)  # fmt: skip
 PARAMS: dict[str, tuple[str, ...]] = {
     "render": RENDER,
     "series": ("q", "page", "format"),
@@ -61,6 +67,9 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "graphite_render": GRAPHITE_RENDER,
     "graphite_functions": ("group", "grouped", "format"),
     "graphite_version": (),
+    "graphite_tag_complete": ("tag", "tagPrefix", "valuePrefix", "expr", "limit"),
+    "graphite_events": ("from", "until", "tags"),
+    "original_show": ORIGINAL_SHOW,
     "healthz": (),
     "home": (),
     "login": ("user", "next"),
@@ -82,12 +91,21 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "user_home": (),
     "dashboard": ("start", "end"),
 }  # fmt: skip
-PLACES = {"user": "alice", "page": "default", "section": "tracelog", "graph": "1", "token": "1"}
+PLACES = {
+    "user": "alice",
+    "page": "default",
+    "section": "tracelog",
+    "graph": "1",
+    "token": "1",
+    "what": "tags",
+}
 GOOD = {
     "series": "tracelog/app1__acme__inst1:rpm",
     "target": "tracelog.app1__acme__inst1.rpm",
     "query": "tracelog.*",
     "kind": "all",
+    "data0": "tracelog/app1__acme__inst1:rpm",
+    "tag": "name",
 }
 
 

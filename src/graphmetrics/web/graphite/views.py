@@ -290,12 +290,14 @@ def _size(params: Any, name: str, default: int) -> int:
 
 def _png(series: list[Series], params: Any, start: int, end: int) -> Response:
     lines = [(s.name, s.start, s.step * s.values_per_point, list(s)) for s in series]
+    options = [s.options for s in series]
     if not lines:  # rrdtool draws nothing without a line: an empty one, as graphite-web
         lines = [("", start, max((end - start) // 300, 1), [])]
+        options = [{}]
     width, height = _size(params, "width", 330), _size(params, "height", 250)
     try:
         body = graph.draw_lines(
-            lines, start, end, width, height, params.get("title", ""), [s.options for s in series]
+            lines, start, end, width, height, params.get("title", ""), options
         )
     except graph.RenderError as exc:
         return _text(str(exc), http_status(exc))
