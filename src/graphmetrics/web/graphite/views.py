@@ -296,9 +296,7 @@ def _png(series: list[Series], params: Any, start: int, end: int) -> Response:
         options = [{}]
     width, height = _size(params, "width", 330), _size(params, "height", 250)
     try:
-        body = graph.draw_lines(
-            lines, start, end, width, height, params.get("title", ""), options
-        )
+        body = graph.draw_lines(lines, start, end, width, height, params.get("title", ""), options)
     except graph.RenderError as exc:
         return _text(str(exc), http_status(exc))
     return Response(body, content_type="image/png", cache_control=PRIVATE)
