@@ -13,7 +13,7 @@ from graphmetrics.graphite.functions.common import (
     safe_last,
     safe_max,
 )
-from graphmetrics.graphite.grammar import TargetError
+from graphmetrics.graphite.regex import compile_pattern, substitute
 from graphmetrics.graphite.series import Series, Value
 
 
@@ -26,13 +26,10 @@ from graphmetrics.graphite.series import Series, Value
     Param("replace", "string", required=True),
 )
 def alias_sub(ctx: Context, series: list[Series], search: str, replace: str) -> list[Series]:
-    """Each name through a regular expression search and replace (``\\1`` references)."""
-    try:
-        pattern = re.compile(search)
-        for s in series:
-            s.name = pattern.sub(replace, s.name)
-    except (re.error, IndexError) as exc:
-        raise TargetError(f"aliasSub: {exc}") from None
+    """Each name through a regular expression search and replace (``\\1`` references), by RE2."""
+    pattern = compile_pattern(search, "aliasSub")
+    for s in series:
+        s.name = substitute(pattern, replace, s.name, "aliasSub")
     return series
 
 
