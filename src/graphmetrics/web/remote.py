@@ -251,7 +251,7 @@ class ListedTree:
 
     def _walk(self, level: Level, segments: list[str], prefix: list[str], found: dict) -> None:
         pattern, rest = segments[0], segments[1:]
-        for name in sorted(matches(list(level), pattern)):
+        for name in sorted(matches(level, pattern)):
             if len(found) >= MAX_NODES:
                 return
             entry = level[name][1]

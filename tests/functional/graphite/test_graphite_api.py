@@ -153,6 +153,17 @@ def test_expand(app: webtest.TestApp) -> None:
     assert grouped.json == {"results": {"tracelog.*": []}}
 
 
+def test_expand_queries_and_form_size_are_bounded(app: webtest.TestApp) -> None:
+    """N6: any number of ``query=`` was walked (20 000 took 7.6 s)."""
+    many = [("query", f"tracelog.x{i}.rpm") for i in range(101)]
+    refused = app.post("/graphite/metrics/expand", many, status=400)
+    assert "at most 100 queries, got 101" in refused.text
+    huge = [("query", "tracelog.*.rpm"), ("pad", "x" * 300_000)]
+    too_big = app.post("/graphite/metrics/expand", huge, status=413)
+    assert "larger than 262144 bytes" in too_big.text
+    assert app.post("/graphite/metrics/expand", many[:100]).json == {"results": []}
+
+
 def test_functions_and_version(app: webtest.TestApp) -> None:
     functions = app.get("/graphite/functions").json
     assert set(functions) == set(FUNCTIONS) and len(functions) >= 26

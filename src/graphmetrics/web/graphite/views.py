@@ -35,6 +35,8 @@ from graphmetrics.web.services import find
 VERSION = "1.1.8"
 MAX_TARGETS = 100
 MAX_POINTS = 1_000_000
+MAX_FORM = 256 * 1024
+MAX_EXPAND_QUERIES = 100
 
 
 class BadRequest(Exception):
@@ -46,6 +48,9 @@ class BadRequest(Exception):
 
 
 def _params(request: Request) -> Any:
+    """The query and form, read only when small enough: a 413 past :data:`MAX_FORM` bytes."""
+    if (request.content_length or 0) > MAX_FORM:
+        raise BadRequest(f"the form is larger than {MAX_FORM} bytes", 413)
     try:
         params = request.params
         list(params.items())  # WebOb decodes lazily: make a bad byte show up here
@@ -150,7 +155,7 @@ def find_view(request: Request) -> Response:
             return _json({"metrics": metrics})
         raise BadRequest(f"format: must be treejson, json or completer, got {fmt!r}")
     except BadRequest as exc:
-        return _text(str(exc))
+        return _text(str(exc), exc.status)
 
 
 @view_config(
@@ -165,14 +170,17 @@ def expand_view(request: Request) -> Response:
         leaves_only = _flag(params, "leavesOnly")
         by_query = _flag(params, "groupByExpr")
     except BadRequest as exc:
-        return _text(str(exc))
+        return _text(str(exc), exc.status)
     results: dict[str, list[str]] = {}
+    queries = params.getall("query")
+    if len(queries) > MAX_EXPAND_QUERIES:
+        return _text(f"query: at most {MAX_EXPAND_QUERIES} queries, got {len(queries)}")
     try:
-        for query in params.getall("query"):
+        for query in queries:
             found = {n.path for n in _find(request, query) if n.is_leaf or not leaves_only}
             results[query] = sorted(found)
     except BadRequest as exc:
-        return _text(str(exc))
+        return _text(str(exc), exc.status)
     if by_query:
         return _json({"results": results})
     return _json({"results": sorted({p for paths in results.values() for p in paths})})
