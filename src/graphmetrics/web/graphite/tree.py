@@ -20,6 +20,7 @@ import os
 import re
 import stat
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import rrdtool
@@ -110,7 +111,7 @@ def expand_braces(pattern: str) -> tuple[str, ...]:
     return tuple(done)
 
 
-def matches(names: dict[str, object] | list[str], pattern: str) -> set[str]:
+def matches(names: Collection[str], pattern: str) -> set[str]:
     """The names matching ``pattern``: literal alternatives looked up, the rest fnmatch'd."""
     found: set[str] = set()
     listed: list[str] | None = None
