@@ -174,10 +174,10 @@ def bind(func: Function, args: Sequence[Any], kwargs: dict[str, Any]) -> list[An
 
 def copy_series(series: Series) -> Series:
     """An independent copy: values, and attributes such as a tags dict, copied."""
-    new = copy.copy(series)
+    new = list.__new__(type(series))
+    list.extend(new, series.raw())  # raw: its __iter__ may consolidate
     for name, value in vars(series).items():
-        if isinstance(value, dict | list | set):
-            setattr(new, name, copy.copy(value))
+        setattr(new, name, copy.copy(value) if isinstance(value, dict | list | set) else value)
     return new
 
 
@@ -189,6 +189,7 @@ def evaluate(ctx: Context, node: Node) -> Any:
     key = (node, ctx.start, ctx.end, ctx.xff)
     known = ctx.memo.get(key)
     if known is not None:
+        ctx.budget.charge_points(sum(len(s) for s in known), "a repeated sub-expression")
         return [copy_series(s) for s in known]
     if isinstance(node, Path):
         result = ctx.fetch(node.pattern, ctx.start, ctx.end, ctx.now)

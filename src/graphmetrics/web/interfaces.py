@@ -60,8 +60,11 @@ class IGraphiteFinder(Interface):
     def find(pattern):
         """The nodes matching a Graphite pattern, sorted; ``PatternError`` when too costly."""
 
-    def fetch(pattern, start, end, now, xff):
-        """The ``Series`` of every leaf matching ``pattern``; ``ReadError`` on failure."""
+    def fetch(pattern, start, end, now, xff, budget):
+        """The ``Series`` of every leaf matching ``pattern``; ``ReadError`` on failure.
+
+        Their estimated cost is charged to ``budget`` (a ``graphite.limits.Budget``, or
+        None) before anything is read: ``TooMuch`` past it."""
 
 
 class IOIDCProvider(Interface):

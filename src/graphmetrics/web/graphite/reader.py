@@ -15,9 +15,11 @@ from typing import Protocol
 
 from zope.interface import implementer
 
+from graphmetrics.graphite.limits import Budget
 from graphmetrics.graphite.series import Series
-from graphmetrics.render import graph
+from graphmetrics.render import estimate, graph
 from graphmetrics.rrd import files
+from graphmetrics.text import quoted
 from graphmetrics.web.errors import http_status
 from graphmetrics.web.graphite.tree import Node, PatternError
 from graphmetrics.web.interfaces import IGraphiteFinder
@@ -62,7 +64,17 @@ class Reader:
     def find(self, pattern: str) -> list[Node]:
         return self.tree.find(pattern)
 
-    def fetch(self, pattern: str, start: int, end: int, now: int, xff: float = 0.0) -> list[Series]:
+    def fetch(
+        self,
+        pattern: str,
+        start: int,
+        end: int,
+        now: int,
+        xff: float = 0.0,
+        budget: Budget | None = None,
+    ) -> list[Series]:
+        """The series of ``pattern``'s leaves; their cost is charged to ``budget``
+        (files x rows x data sources, and the series' points) before they are read."""
         if start > now:
             return []
         end = min(end, now)
@@ -75,6 +87,13 @@ class Reader:
         by_file: dict[str, list[Node]] = defaultdict(list)
         for leaf in leaves:
             by_file[leaf.rel].append(leaf)
+        if budget is not None:
+            rows = estimate.fetch_values(list(by_file), start, end, now)
+            points = sum(
+                estimate.fetch_rows(estimate.schema_of(leaf.rel), start, end, now)
+                for leaf in leaves
+            )
+            budget.charge_points(rows + points, quoted(pattern))
         try:
             fetched_all = self.rrd.fetch(
                 ((rel, nodes[0].path) for rel, nodes in by_file.items()), start, end

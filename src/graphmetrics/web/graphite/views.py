@@ -24,6 +24,7 @@ from graphmetrics.graphite import functions as _functions  # noqa: F401 - regist
 from graphmetrics.graphite.attime import TimeError, parse_attime, zone
 from graphmetrics.graphite.evaluator import FUNCTIONS, Context, evaluate_target
 from graphmetrics.graphite.grammar import TargetError, parse_target
+from graphmetrics.graphite.limits import Budget
 from graphmetrics.graphite.series import Series
 from graphmetrics.render import graph
 from graphmetrics.web.errors import http_status
@@ -216,11 +217,12 @@ def evaluate(request: Request, params: Any) -> tuple[list[Series], int, int, Any
     except ValueError:
         raise BadRequest(f"xFilesFactor: not a number: {params.get('xFilesFactor')!r}") from None
     read = find(request, IGraphiteFinder)
+    budget = Budget()
 
     def fetch(pattern: str, s: int, e: int, n: int) -> list[Series]:
-        return read.fetch(pattern, s, e, n, factor)
+        return read.fetch(pattern, s, e, n, factor, budget)
 
-    ctx = Context(start, end, now, fetch, factor)
+    ctx = Context(start, end, now, fetch, factor, budget=budget)
     series: list[Series] = []
     for i, target in enumerate(targets, 1):
         try:
