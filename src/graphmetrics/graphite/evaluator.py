@@ -211,9 +211,21 @@ def _call(ctx: Context, node: Call) -> Any:
     bound = bind(func, args, kwargs)
     inner = replace(ctx, args=node.args)
     try:
-        return func.impl(inner, *bound)
+        result = func.impl(inner, *bound)
     except EmptyResult:
         return []
+    _charge_made(ctx, node.name, [*args, *kwargs.values()], result)
+    return result
+
+
+def _charge_made(ctx: Context, name: str, inputs: list[Any], result: Any) -> None:
+    """Charge the points of the series ``name`` made (not passed through) to the budget."""
+    if not isinstance(result, list):
+        return
+    given = {id(s) for value in inputs if isinstance(value, list) for s in value}
+    made = sum(len(s) for s in result if isinstance(s, Series) and id(s) not in given)
+    if made:
+        ctx.budget.charge_points(made, name)
 
 
 def evaluate_target(ctx: Context, node: Node) -> list[Series]:

@@ -17,22 +17,26 @@ def schema_of(rel: str) -> Schema:
     return TRACELOG if rel.startswith("tracelog/") else METRICS
 
 
-def fetch_rows(schema: Schema, start: int, end: int, now: int) -> int:
-    """Rows ``rrdtool fetch`` returns for ``start``..``end`` from a file updated at ``now``."""
-    span = max(end - start, 0)
-    step = schema.step * schema.archives[-1].steps
+def fetch_step(schema: Schema, start: int, last: int) -> int:
+    """The step of the archive rrdtool reads for ``start``: the finest covering it in
+    a file last updated at ``last`` (for a file written long ago, the finest)."""
     for archive in schema.archives:
-        archive_step = schema.step * archive.steps
-        if now - start <= archive_step * archive.rows:
-            step = archive_step
-            break
-    return span // step + 2
+        step = schema.step * archive.steps
+        if last - start <= step * archive.rows:
+            return step
+    return schema.step * schema.archives[-1].steps
 
 
-def fetch_values(rels: list[str], start: int, end: int, now: int) -> int:
-    """Values (rows x data sources) that fetching every file of ``rels`` reads."""
+def fetch_rows(schema: Schema, start: int, end: int, last: int) -> int:
+    """Rows ``rrdtool fetch`` returns for ``start``..``end`` at :func:`fetch_step`."""
+    return max(end - start, 0) // fetch_step(schema, start, last) + 2
+
+
+def fetch_values(last_updates: dict[str, int], start: int, end: int) -> int:
+    """Values (rows x data sources) that fetching each file (series path -> its last
+    update) reads."""
     total = 0
-    for rel in rels:
+    for rel, last in last_updates.items():
         schema = schema_of(rel)
-        total += fetch_rows(schema, start, end, now) * len(schema.data_sources)
+        total += fetch_rows(schema, start, end, last) * len(schema.data_sources)
     return total

@@ -17,6 +17,14 @@ a worker would cost more than drawing it (two context switches, more on a busy
 machine).  A light graph never waits for that lock; when it is taken, the graph
 goes to a worker like any other.
 
+Besides graphs, a worker runs :class:`Task` s (a module-level function and its
+arguments): the Graphite API evaluates its targets and draws its PNGs that way, so
+every graph and series computation is under the same deadline and memory cap.
+Heavy work is admitted first (:mod:`graphmetrics.render.admission`: few at a time,
+a short queue, a share per user).  Each worker's address space is capped
+(``memory`` bytes, ``RLIMIT_AS``): a job that needs more is a
+:class:`RenderTooLarge` (413) and its worker is replaced.
+
 Workers come from multiprocessing's *forkserver*, a clean single-threaded process
 that has imported rrdtool: forking the web process itself, with its threads and
 their locks, is not safe.  A worker exits when the web process goes away.
@@ -25,31 +33,59 @@ their locks, is not safe.  A worker exits when the web process goes away.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import queue
+import resource
 import threading
 import time
 import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import Any
 
+from graphmetrics.render.admission import Admission, RenderBusy
 from graphmetrics.render.graph import GRAPH_LOCK, Job, Rendered, RenderError, draw
 
-
-class RenderBusy(RenderError):
-    """No worker could draw the graph (all busy until the deadline, or one broke)."""
+__all__ = ["RenderBusy", "RenderPool", "RenderTimeout", "RenderTooLarge", "Task"]
 
 
 class RenderTimeout(RenderError):
     """The graph was not drawn by the deadline; its worker was killed."""
 
 
-def _serve(conn: Connection) -> None:
-    """A worker's loop: a :class:`Job` in, ``("ok", Rendered)`` or ``("error", ...)`` out.
+class RenderTooLarge(RenderError):
+    """The job needed more memory than a render worker may use; its worker is replaced."""
 
-    It first draws a small image (loading fonts takes a while the first time) and
-    says it is ready: starting up is not counted in a request's deadline.
+
+@dataclass(frozen=True)
+class Task:
+    """``func(*args)`` in a worker: ``func`` a module-level function (pickled by name),
+    its answer small (bytes, not arrays of points)."""
+
+    func: Callable[..., Any]
+    args: tuple[Any, ...]
+
+
+def _run(job: Job | Task) -> Any:
+    if isinstance(job, Task):
+        return job.func(*job.args)
+    return draw(job)
+
+
+def _serve(conn: Connection, memory: int) -> None:
+    """A worker's loop: a :class:`Job` or :class:`Task` in, ``("ok", answer)`` or
+    ``("error", RenderError)`` out.
+
+    It caps its address space at ``memory`` bytes (0: no cap), draws a small image
+    (loading fonts takes a while the first time) and says it is ready: starting up
+    is not counted in a request's deadline.  After a :class:`MemoryError` it answers
+    and exits, for the pool to start a fresh one.
     """
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     with contextlib.suppress(RenderError):
         draw(_WARM_UP)
     conn.send(("ready",))
@@ -59,12 +95,25 @@ def _serve(conn: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            answer: tuple = ("ok", draw(job))
+            answer: tuple = ("ok", _run(job))
         except RenderError as exc:
             answer = ("error", exc)
+        except MemoryError:
+            answer = ("error", _too_large(memory))
         except Exception as exc:  # a bug: the request is told to retry, the worker goes on
             answer = ("error", RenderBusy(f"render worker failed: {type(exc).__name__}: {exc}"))
         conn.send(answer)
+        if isinstance(answer[1], RenderTooLarge):
+            return
+
+
+def _too_large(memory: int) -> RenderTooLarge:
+    gc.collect()
+    limit = f"{memory // 2**20} MiB" if memory else "its memory"
+    return RenderTooLarge(
+        f"the request needs more than {limit} to compute: narrow the targets, shorten "
+        "the range or use a smaller size"
+    )
 
 
 _WARM_UP = Job(
@@ -75,10 +124,10 @@ START_TIMEOUT = 60.0
 
 
 class _Worker:
-    def __init__(self, ctx: multiprocessing.context.BaseContext) -> None:
+    def __init__(self, ctx: multiprocessing.context.BaseContext, memory: int) -> None:
         self.conn, child = ctx.Pipe()
         self.process: BaseProcess = ctx.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child,), name="graphmetrics-render", daemon=True
+            target=_serve, args=(child, memory), name="graphmetrics-render", daemon=True
         )
         self.process.start()
         child.close()
@@ -104,13 +153,22 @@ def _stop_all(workers: set[_Worker]) -> None:
 
 
 class RenderPool:
-    """Up to ``size`` worker processes; :meth:`render` answers within ``deadline`` s."""
+    """Up to ``size`` worker processes; :meth:`render` answers within ``deadline`` s.
 
-    def __init__(self, size: int, deadline: float) -> None:
+    ``memory`` caps each worker's address space (bytes, 0 for none); heavy jobs are
+    admitted by ``admission`` (default: ``size - 1`` running, ``size`` waiting, 2
+    per user).
+    """
+
+    def __init__(
+        self, size: int, deadline: float, memory: int = 0, admission: Admission | None = None
+    ) -> None:
         if size < 1 or deadline <= 0:
             raise ValueError(f"need size >= 1 and deadline > 0, got {size}, {deadline}")
         self.size = size
         self.deadline = deadline
+        self.memory = memory
+        self.admission = admission or Admission(max(size - 1, 1), size, 2)
         self.started = 0  # workers started so far, replacements included
         self.drawn_here = 0  # light graphs drawn in this process
         self._ctx = multiprocessing.get_context("forkserver")
@@ -123,35 +181,51 @@ class RenderPool:
     def __len__(self) -> int:
         return len(self._workers)
 
-    def render(self, job: Job, light: bool = False) -> Rendered:
+    def render(self, job: Job, light: bool = False, user: str = "") -> Rendered:
         """Draw ``job`` in a worker (a ``light`` one here if nothing else is drawn here);
         :class:`RenderError` for rrdtool's complaints, :class:`RenderBusy` /
-        :class:`RenderTimeout` past the deadline."""
+        :class:`RenderTimeout` past the deadline.  A heavy job is admitted for
+        ``user`` first."""
         if light and GRAPH_LOCK.acquire(blocking=False):
             try:
                 self.drawn_here += 1
                 return draw(job)
             finally:
                 GRAPH_LOCK.release()
-        worker = self._acquire(time.monotonic() + self.deadline)
+        rendered: Rendered = self.call(job, heavy=not light, user=user)
+        return rendered
+
+    def call(self, job: Job | Task, heavy: bool = True, user: str = "") -> Any:
+        """``job``'s answer from a worker within the deadline (heavy jobs admitted first)."""
+        if not heavy:
+            return self._in_worker(job, time.monotonic() + self.deadline)
+        until = time.monotonic() + self.deadline
+        with self.admission.heavy(user, until):
+            return self._in_worker(job, until)
+
+    def _in_worker(self, job: Job | Task, wait_until: float) -> Any:
+        worker = self._acquire(wait_until)
         until = time.monotonic() + self.deadline
         try:
             worker.conn.send(job)
             if not worker.conn.poll(max(until - time.monotonic(), 0)):
                 self._discard(worker)
                 raise RenderTimeout(
-                    f"the graph took longer than {self.deadline:g} s to draw and was stopped: "
-                    "shorten the range or use fewer or lighter CDEFs"
+                    f"the request took longer than {self.deadline:g} s to compute and was "
+                    "stopped: shorten the range, use fewer series or lighter functions"
                 )
             answer = worker.conn.recv()
         except (EOFError, OSError):
             self._discard(worker)
             raise RenderBusy("the render worker stopped unexpectedly; try again") from None
-        self._idle.put(worker)
         if answer[0] == "ok":
-            rendered: Rendered = answer[1]
-            return rendered
+            self._idle.put(worker)
+            return answer[1]
         error: RenderError = answer[1]
+        if isinstance(error, RenderTooLarge):
+            self._discard(worker)
+        else:
+            self._idle.put(worker)
         raise error
 
     def _acquire(self, until: float) -> _Worker:
@@ -163,7 +237,7 @@ class RenderPool:
         with self._lock:
             new = len(self._workers) < self.size
             if new:
-                worker = _Worker(self._ctx)
+                worker = _Worker(self._ctx, self.memory)
                 self._workers.add(worker)
                 self.started += 1
         if new:

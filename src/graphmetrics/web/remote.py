@@ -92,6 +92,10 @@ class RRDCachedReader(Renderer):
     def found(self, req: graph.RenderRequest) -> files.GraphFiles:
         return self.resolve((s.path, s.name) for s in req.graph.series)
 
+    def last_updates(self, found: files.GraphFiles) -> dict[str, int]:
+        """Each file's ``LAST``, which the stamp holds here."""
+        return {rel: last for rel, last, _ in found.stamp}
+
     def series_names(self) -> list[str]:
         try:
             listed = cached.list_files(self.address)

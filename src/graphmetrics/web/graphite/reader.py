@@ -87,16 +87,22 @@ class Reader:
         by_file: dict[str, list[Node]] = defaultdict(list)
         for leaf in leaves:
             by_file[leaf.rel].append(leaf)
-        if budget is not None:
-            rows = estimate.fetch_values(list(by_file), start, end, now)
-            points = sum(
-                estimate.fetch_rows(estimate.schema_of(leaf.rel), start, end, now)
-                for leaf in leaves
-            )
+
+        def charge(last_updates: dict[str, int]) -> None:
+            """Files x rows x data sources, and each leaf's points, before reading."""
+            if budget is None:
+                return
+            rows = estimate.fetch_values(last_updates, start, end)
+            points = 0
+            for rel, nodes in by_file.items():
+                last = last_updates.get(rel, now)
+                step = estimate.fetch_step(estimate.schema_of(rel), start, last)
+                points += len(nodes) * ((end - start) // step + 2)
             budget.charge_points(rows + points, quoted(pattern))
+
         try:
             fetched_all = self.rrd.fetch(
-                ((rel, nodes[0].path) for rel, nodes in by_file.items()), start, end
+                ((rel, nodes[0].path) for rel, nodes in by_file.items()), start, end, charge
             )
         except files.FileError as exc:
             raise ReadError(str(exc), http_status(exc)) from None
