@@ -23,8 +23,7 @@ import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import rrdtool
-
+from graphmetrics.render import graph
 from graphmetrics.rrd.layout import KINDS
 from graphmetrics.text import quoted
 
@@ -139,10 +138,9 @@ class DataSources:
         if known is not None and known[0] == key:
             return known[1]
         try:
-            info = rrdtool.info(path)
-        except rrdtool.OperationalError:
+            names = graph.data_sources(path)
+        except graph.RenderError:
             return ()
-        names = tuple(sorted({k[3:].split("]")[0] for k in info if k.startswith("ds[")}))
         with self._lock:
             if len(self._known) >= MAX_NODES:
                 self._known = {}
