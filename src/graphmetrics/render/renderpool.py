@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import os
 import queue
 import resource
 import threading
@@ -75,17 +76,20 @@ def _run(job: Job | Task) -> Any:
     return draw(job)
 
 
-def _serve(conn: Connection, memory: int) -> None:
+def _serve(conn: Connection, memory: int, nice: int = 0) -> None:
     """A worker's loop: a :class:`Job` or :class:`Task` in, ``("ok", answer)`` or
     ``("error", RenderError)`` out.
 
-    It caps its address space at ``memory`` bytes (0: no cap), draws a small image
+    It caps its address space at ``memory`` bytes (0: no cap), lowers its CPU
+    priority by ``nice``, draws a small image
     (loading fonts takes a while the first time) and says it is ready: starting up
     is not counted in a request's deadline.  After a :class:`MemoryError` it answers
     and exits, for the pool to start a fresh one.
     """
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if nice:
+        os.nice(nice)
     with contextlib.suppress(RenderError):
         draw(_WARM_UP)
     conn.send(("ready",))
@@ -119,15 +123,17 @@ def _too_large(memory: int) -> RenderTooLarge:
 _WARM_UP = Job(
     "png", ("--start", "end-1h", "--end", "now", "--width", "50", "HRULE:0#000000"), (), ()
 )
+# CPU priority of the workers running heavy jobs: they yield to everything else.
+HEAVY_NICE = 10
 # Seconds a new worker may take to start and warm up before it counts as broken.
 START_TIMEOUT = 60.0
 
 
 class _Worker:
-    def __init__(self, ctx: multiprocessing.context.BaseContext, memory: int) -> None:
+    def __init__(self, ctx: multiprocessing.context.BaseContext, memory: int, nice: int) -> None:
         self.conn, child = ctx.Pipe()
         self.process: BaseProcess = ctx.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child, memory), name="graphmetrics-render", daemon=True
+            target=_serve, args=(child, memory, nice), name="graphmetrics-render", daemon=True
         )
         self.process.start()
         child.close()
@@ -146,18 +152,71 @@ class _Worker:
         self.process.join(5)
 
 
-def _stop_all(workers: set[_Worker]) -> None:
-    for worker in list(workers):
+def _stop_all(*lanes: set[_Worker]) -> None:
+    for workers in lanes:
+        for worker in list(workers):
+            worker.stop()
+        workers.clear()
+
+
+class _Lane:
+    """Up to ``size`` workers of one kind, started on demand, at CPU priority ``nice``."""
+
+    def __init__(
+        self, kind: str, ctx: multiprocessing.context.BaseContext, size: int, memory: int, nice: int
+    ) -> None:
+        self.kind = kind
+        self.size = size
+        self.memory = memory
+        self.nice = nice
+        self.started = 0  # workers started so far, replacements included
+        self.workers: set[_Worker] = set()
+        self._ctx = ctx
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._lock = threading.Lock()
+
+    def acquire(self, until: float, deadline: float) -> _Worker:
+        """An idle worker, or a new one while there are fewer than ``size``, by ``until``."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            new = len(self.workers) < self.size
+            if new:
+                worker = _Worker(self._ctx, self.memory, self.nice)
+                self.workers.add(worker)
+                self.started += 1
+        if new:
+            if not worker.ready():
+                self.discard(worker)
+                raise RenderBusy("a render worker failed to start; try again")
+            return worker
+        try:
+            return self._idle.get(timeout=max(until - time.monotonic(), 0))
+        except queue.Empty:
+            raise RenderBusy(
+                f"all {self.size} {self.kind} render workers stayed busy for {deadline:g} s; "
+                "try again shortly"
+            ) from None
+
+    def release(self, worker: _Worker) -> None:
+        self._idle.put(worker)
+
+    def discard(self, worker: _Worker) -> None:
+        with self._lock:
+            self.workers.discard(worker)
         worker.stop()
-    workers.clear()
 
 
 class RenderPool:
-    """Up to ``size`` worker processes; :meth:`render` answers within ``deadline`` s.
+    """Worker processes in two lanes; :meth:`render` answers within ``deadline`` s.
 
-    ``memory`` caps each worker's address space (bytes, 0 for none); heavy jobs are
+    Light jobs go to up to ``size`` workers at normal CPU priority; heavy jobs, once
     admitted by ``admission`` (default: ``size - 1`` running, ``size`` waiting, 2
-    per user).
+    per user), to as many workers as it has slots, at nice :data:`HEAVY_NICE`: on a
+    busy machine they get what the light ones leave.  ``memory`` caps each worker's
+    address space (bytes, 0 for none).
     """
 
     def __init__(
@@ -169,17 +228,22 @@ class RenderPool:
         self.deadline = deadline
         self.memory = memory
         self.admission = admission or Admission(max(size - 1, 1), size, 2)
-        self.started = 0  # workers started so far, replacements included
         self.drawn_here = 0  # light graphs drawn in this process
-        self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["graphmetrics.render.graph"])
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
-        self._workers: set[_Worker] = set()
-        self._lock = threading.Lock()
-        self._finalizer = weakref.finalize(self, _stop_all, self._workers)
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["graphmetrics.render.graph"])
+        self._light = _Lane("light", ctx, size, memory, 0)
+        self._heavy = _Lane("heavy", ctx, self.admission.slots, memory, HEAVY_NICE)
+        self._finalizer = weakref.finalize(
+            self, _stop_all, self._light.workers, self._heavy.workers
+        )
 
     def __len__(self) -> int:
-        return len(self._workers)
+        return len(self._light.workers) + len(self._heavy.workers)
+
+    @property
+    def started(self) -> int:
+        """Workers started so far, replacements included."""
+        return self._light.started + self._heavy.started
 
     def render(self, job: Job, light: bool = False, user: str = "") -> Rendered:
         """Draw ``job`` in a worker (a ``light`` one here if nothing else is drawn here);
@@ -197,68 +261,37 @@ class RenderPool:
 
     def call(self, job: Job | Task, heavy: bool = True, user: str = "") -> Any:
         """``job``'s answer from a worker within the deadline (heavy jobs admitted first)."""
-        if not heavy:
-            return self._in_worker(job, time.monotonic() + self.deadline)
         until = time.monotonic() + self.deadline
+        if not heavy:
+            return self._in_worker(self._light, job, until)
         with self.admission.heavy(user, until):
-            return self._in_worker(job, until)
+            return self._in_worker(self._heavy, job, until)
 
-    def _in_worker(self, job: Job | Task, wait_until: float) -> Any:
-        worker = self._acquire(wait_until)
+    def _in_worker(self, lane: _Lane, job: Job | Task, wait_until: float) -> Any:
+        worker = lane.acquire(wait_until, self.deadline)
         until = time.monotonic() + self.deadline
         try:
             worker.conn.send(job)
             if not worker.conn.poll(max(until - time.monotonic(), 0)):
-                self._discard(worker)
+                lane.discard(worker)
                 raise RenderTimeout(
                     f"the request took longer than {self.deadline:g} s to compute and was "
                     "stopped: shorten the range, use fewer series or lighter functions"
                 )
             answer = worker.conn.recv()
         except (EOFError, OSError):
-            self._discard(worker)
+            lane.discard(worker)
             raise RenderBusy("the render worker stopped unexpectedly; try again") from None
         if answer[0] == "ok":
-            self._idle.put(worker)
+            lane.release(worker)
             return answer[1]
         error: RenderError = answer[1]
         if isinstance(error, RenderTooLarge):
-            self._discard(worker)
+            lane.discard(worker)
         else:
-            self._idle.put(worker)
+            lane.release(worker)
         raise error
-
-    def _acquire(self, until: float) -> _Worker:
-        """An idle worker, or a new one while there are fewer than ``size``, by ``until``."""
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            new = len(self._workers) < self.size
-            if new:
-                worker = _Worker(self._ctx, self.memory)
-                self._workers.add(worker)
-                self.started += 1
-        if new:
-            if not worker.ready():
-                self._discard(worker)
-                raise RenderBusy("a render worker failed to start; try again")
-            return worker
-        try:
-            return self._idle.get(timeout=max(until - time.monotonic(), 0))
-        except queue.Empty:
-            raise RenderBusy(
-                f"all {self.size} render workers stayed busy for {self.deadline:g} s; "
-                "try again shortly"
-            ) from None
-
-    def _discard(self, worker: _Worker) -> None:
-        with self._lock:
-            self._workers.discard(worker)
-        worker.stop()
 
     def close(self) -> None:
         """Stop every worker (they also stop on their own when this process ends)."""
-        with self._lock:
-            self._finalizer()
+        self._finalizer()

@@ -11,12 +11,13 @@ value written at ``T``) is the point at ``T``: the sample a collector wrote at
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import itemgetter
 from typing import Protocol
 
 from zope.interface import implementer
 
 from graphmetrics.graphite.limits import Budget
-from graphmetrics.graphite.series import Series
+from graphmetrics.graphite.series import Series, Value
 from graphmetrics.render import estimate, graph
 from graphmetrics.rrd import files
 from graphmetrics.text import quoted
@@ -51,6 +52,26 @@ def window(start: int, end: int, step: int) -> tuple[int, int]:
     if first == stop:
         stop += step
     return first, stop
+
+
+def column_values(fetched: graph.Fetched, column: int, first: int, stop: int) -> list[Value]:
+    """The values of ``column`` at ``first``, ``first + step`` ... before ``stop``: the
+    row ending at each time, None outside the rows."""
+    step = fetched.step
+    count = (stop - first + step - 1) // step
+    row = (first - fetched.start) // step - 1
+    if (first - fetched.start) % step:  # not on the rows' grid: one by one
+        rows = fetched.rows
+        return [
+            rows[r][column] if 0 <= (r := (ts - fetched.start) // step - 1) < len(rows) else None
+            for ts in range(first, stop, step)
+        ]
+    before = min(max(-row, 0), count)
+    inside = fetched.rows[max(row, 0) : max(row + count, 0)]
+    values: list[Value] = [None] * before
+    values += map(itemgetter(column), inside)
+    values += [None] * (count - len(values))
+    return values
 
 
 @implementer(IGraphiteFinder)
@@ -115,12 +136,7 @@ class Reader:
             if (stop - first) // fetched.step > MAX_POINTS:
                 raise ReadError(f"more than {MAX_POINTS} points per series: shorten the range")
             for node in nodes:
-                column = fetched.names.index(node.ds)
-                values = []
-                for ts in range(first, stop, fetched.step):
-                    row = (ts - fetched.start) // fetched.step - 1
-                    inside = 0 <= row < len(fetched.rows)
-                    values.append(fetched.rows[row][column] if inside else None)
+                values = column_values(fetched, fetched.names.index(node.ds), first, stop)
                 result.append(
                     Series(
                         node.path,
