@@ -48,6 +48,7 @@ class Client:
     csrf: str = ""
     conn: http.client.HTTPConnection | None = None
     retry_after: float = 0.0
+    error: str = ""
 
     def send(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         headers = {"Cookie": self.cookie}
@@ -66,12 +67,14 @@ class Client:
                 if attempt == 2:
                     raise
                 continue
-            self.retry_after = 0.0
+            self.retry_after, self.error = 0.0, ""
             for key, value in res.getheaders():
                 if key.lower() == "set-cookie":
                     self._keep(value.split(";", 1)[0])
                 elif key.lower() == "retry-after" and value.isdigit():
                     self.retry_after = float(value)
+                elif key.lower() == "x-graphmetrics-error":
+                    self.error = value
             return res.status, data
         raise AssertionError("unreachable")
 
@@ -140,7 +143,7 @@ def one_client(port: int, cookie: str, urls: list[str], loads: int, run: Run) ->
             started = time.perf_counter()
             try:
                 status, _ = client.send("GET", url)
-                error = None if status == 200 else f"{status} for {url[:60]}"
+                error = None if status == 200 else f"{status} for {url[:40]}: {client.error}"
             except (OSError, http.client.HTTPException) as exc:
                 error = f"{type(exc).__name__} for {url[:60]}"
             run.record(time.perf_counter() - started, error)

@@ -200,6 +200,28 @@ class _Lane:
                 "try again shortly"
             ) from None
 
+    def try_acquire(self) -> _Worker | None:
+        """An idle worker now, else None (starting one in the background while there
+        are fewer than ``size``, for the next request)."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if len(self.workers) >= self.size:
+                return None
+            worker = _Worker(self._ctx, self.memory, self.nice)
+            self.workers.add(worker)
+            self.started += 1
+        threading.Thread(target=self._warm, args=(worker,), daemon=True).start()
+        return None
+
+    def _warm(self, worker: _Worker) -> None:
+        if worker.ready():
+            self._idle.put(worker)
+        else:
+            self.discard(worker)
+
     def release(self, worker: _Worker) -> None:
         self._idle.put(worker)
 
@@ -250,14 +272,34 @@ class RenderPool:
         :class:`RenderError` for rrdtool's complaints, :class:`RenderBusy` /
         :class:`RenderTimeout` past the deadline.  A heavy job is admitted for
         ``user`` first."""
-        if light and GRAPH_LOCK.acquire(blocking=False):
-            try:
-                self.drawn_here += 1
-                return draw(job)
-            finally:
-                GRAPH_LOCK.release()
-        rendered: Rendered = self.call(job, heavy=not light, user=user)
-        return rendered
+        if not light:
+            heavy: Rendered = self.call(job, heavy=True, user=user)
+            return heavy
+        if GRAPH_LOCK.acquire(blocking=False):
+            return self._here(job)
+        ran, rendered = self.try_call(job)
+        if ran:
+            return rendered
+        # no light worker idle: milliseconds of waiting for this process's turn
+        if GRAPH_LOCK.acquire(timeout=self.deadline):
+            return self._here(job)
+        raise RenderBusy(f"no light graph could be drawn within {self.deadline:g} s; try again")
+
+    def _here(self, job: Job) -> Rendered:
+        """Draw ``job`` in this process; GRAPH_LOCK is held, and released here."""
+        try:
+            self.drawn_here += 1
+            return draw(job)
+        finally:
+            GRAPH_LOCK.release()
+
+    def try_call(self, job: Job | Task) -> tuple[bool, Any]:
+        """(True, the answer) from a light worker idle right now; (False, None) when
+        none is (one is started for later): the caller does the light job itself."""
+        worker = self._light.try_acquire()
+        if worker is None:
+            return False, None
+        return True, self._on(self._light, worker, job)
 
     def call(self, job: Job | Task, heavy: bool = True, user: str = "") -> Any:
         """``job``'s answer from a worker within the deadline (heavy jobs admitted first)."""
@@ -268,7 +310,9 @@ class RenderPool:
             return self._in_worker(self._heavy, job, until)
 
     def _in_worker(self, lane: _Lane, job: Job | Task, wait_until: float) -> Any:
-        worker = lane.acquire(wait_until, self.deadline)
+        return self._on(lane, lane.acquire(wait_until, self.deadline), job)
+
+    def _on(self, lane: _Lane, worker: _Worker, job: Job | Task) -> Any:
         until = time.monotonic() + self.deadline
         try:
             worker.conn.send(job)

@@ -187,18 +187,21 @@ def _answer(request: Request, params: Any) -> compute.Answer:
     pool = find(request, IRRDReader).pool
     web: WebSettings = request.registry.settings["graphmetrics"]
     pairs = list(params.items())
-    if light and _LIGHT_HERE.acquire(blocking=False):
-        try:
-            return compute.answer(finder, params, clock, Budget.for_light())
-        except NotLight:
-            pass
-        finally:
-            _LIGHT_HERE.release()
-    elif light:
-        task = Task(compute.answer_in_worker, (web, pairs, clock, True))
-        found: compute.Answer | None = pool.call(task, heavy=False)
-        if found is not None:
-            return found
+    if light:
+        here = _LIGHT_HERE.acquire(blocking=False)
+        if not here:
+            ran, found = pool.try_call(Task(compute.answer_in_worker, (web, pairs, clock, True)))
+            if ran and found is not None:
+                return found
+            # no light worker idle: wait for this process's turn (light: milliseconds)
+            here = not ran and _LIGHT_HERE.acquire(timeout=pool.deadline)
+        if here:
+            try:
+                return compute.answer(finder, params, clock, Budget.for_light())
+            except NotLight:
+                pass
+            finally:
+                _LIGHT_HERE.release()
     task = Task(compute.answer_in_worker, (web, pairs, clock, False))
     heavy: compute.Answer = pool.call(task, heavy=True, user=heavy_user(request))
     return heavy
