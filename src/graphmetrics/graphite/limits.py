@@ -16,7 +16,7 @@ import time
 from graphmetrics.graphite.grammar import TargetError
 
 MAX_CALLS = 10_000
-MAX_POINTS = 2_000_000
+MAX_POINTS = 5_000_000
 # A light request (evaluated in the web process, or by any idle worker) stays within
 # these; one that does not is handed over as heavy work (render.admission).
 LIGHT_CALLS = 200

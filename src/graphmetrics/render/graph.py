@@ -545,6 +545,15 @@ def draw_lines(
             raise ReadFailed(f"rrdtool graph: {exc}") from None
 
 
+def last_update(path: str, daemon: str | None = None) -> int:
+    """When one file was last updated (``rrdtool last``: its header, not its mtime)."""
+    args = [path, "--daemon", daemon] if daemon else [path]
+    try:
+        return int(rrdtool.last(*args))
+    except rrdtool.OperationalError as exc:
+        raise ReadFailed(f"rrdtool last: {exc}") from None
+
+
 def data_sources(path: str, daemon: str | None = None) -> tuple[str, ...]:
     """The data source names of one file, sorted (from ``rrdtool info``)."""
     args = [path, "--daemon", daemon] if daemon else [path]

@@ -137,8 +137,15 @@ class Renderer:
         raise NotImplementedError
 
     def last_updates(self, found: files.GraphFiles) -> dict[str, int]:
-        """Each file's last update (epoch seconds), from its stamp: the mtime here."""
-        return {rel: mtime_ns // 10**9 for rel, mtime_ns, _ in found.stamp}
+        """Each file's last update (epoch seconds), from its header: rrdtool chooses the
+        archive it reads by it (a file's mtime may be far from it)."""
+        updates = {}
+        for rel, path in found.paths.items():
+            try:
+                updates[rel] = graph.last_update(path, self.daemon)
+            except graph.ReadFailed as exc:
+                raise graph.ReadFailed(f"{rel}: {exc}") from None
+        return updates
 
     def check(self) -> str | None:
         raise NotImplementedError
