@@ -10,9 +10,10 @@ last 24 h for ``SECONDS`` seconds:
 - graphmetrics ``/render?series=...&series=...`` (render cache off, signed in);
 - graphmetrics ``/graphite/render?target=...`` (the same as graphite-web's).
 
-Phases alternate (graphite-web, /render, /graphite/render, twice) so the others'
-load on this shared machine weighs on all alike; the load average is printed with
-the numbers.  Also printed: one client's median latency for each (PNG and JSON).
+After a warm-up phase of each (render workers started), phases alternate
+(graphite-web, /render, /graphite/render, twice) so the others' load on this shared
+machine weighs on all alike; the load average is printed with the numbers.  Also
+printed: one client's median latency for each (PNG and JSON).
 Target: graphmetrics >= 3.5x graphite-web's PNG/s for both APIs.
 
     .venv/bin/python -m bench side_by_side
@@ -41,6 +42,7 @@ from tests.webapp import testing_settings, web_process
 
 CLIENTS = 8
 SECONDS = 8.0
+WARMUP = 3.0
 ROUNDS = 2
 TARGET = 3.5
 INSTANCES = ("app1__acme__inst1", "app2__acme__inst2")
@@ -89,10 +91,10 @@ def fetch(conn: http.client.HTTPConnection, url: str, cookie: str) -> bytes:
     return body
 
 
-def throughput(port: int, url: str, cookie: str) -> float:
-    """Answers per second of ``CLIENTS`` clients asking for ``url`` for ``SECONDS``."""
+def throughput(port: int, url: str, cookie: str, seconds: float = SECONDS) -> float:
+    """Answers per second of ``CLIENTS`` clients asking for ``url`` for ``seconds``."""
     counts = [0] * CLIENTS
-    stop = time.perf_counter() + SECONDS
+    stop = time.perf_counter() + seconds
 
     def client(k: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -158,6 +160,8 @@ def main() -> int:
             cookies = {"graphite-web": "", "/render": cookie, "/graphite/render": cookie}
             png = urls("png")
             rates: dict[str, list[float]] = {name: [] for name in png}
+            for name, url in png.items():  # warm: render workers started, caches filled
+                throughput(ports[name], url, cookies[name], WARMUP)
             load_before = os.getloadavg()
             for _ in range(ROUNDS):
                 for name, url in png.items():
