@@ -6,7 +6,16 @@ import importlib
 import sys
 import time
 
-ALL = ["tracelog", "kinesis", "kcl", "render", "dashboard", "load", "graphite_functions"]
+ALL = [
+    "tracelog",
+    "kinesis",
+    "kcl",
+    "render",
+    "side_by_side",
+    "dashboard",
+    "load",
+    "graphite_functions",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphmetrics.graphite.grammar import Call, Const, Node, Path, TargetError
+from graphmetrics.graphite.limits import Budget
 from graphmetrics.graphite.series import EmptyResult, Series
 
 Fetch = Callable[[str, int, int, int], list[Series]]
@@ -19,7 +21,11 @@ class Context:
 
     ``args`` holds the raw arguments of the call being evaluated: functions that
     need more data than the range (movingAverage, timeShift) evaluate them again
-    in a shifted context, as graphite-web does.
+    in a shifted context, as graphite-web does.  ``memo`` (shared by every context
+    of one request) keeps each sub-expression's series per range, so evaluating an
+    argument again costs a copy, not the work: without it nested ``timeShift`` cost
+    2^depth.  ``budget`` counts the request's calls and points
+    (:mod:`graphmetrics.graphite.limits`).
     """
 
     start: int
@@ -32,6 +38,8 @@ class Context:
     # shared by every call of the request, as graphite-web's requestContext dict is:
     # setXFilesFactor's factor, stacked's running totals
     state: dict[str, Any] = field(default_factory=dict)
+    memo: dict[tuple[Node, int, int, float], list[Series]] = field(default_factory=dict)
+    budget: Budget = field(default_factory=Budget)
 
     def shifted(self, start: int, end: int) -> Context:
         return replace(self, start=start, end=end)
@@ -191,19 +199,40 @@ def bind(func: Function, args: Sequence[Any], kwargs: dict[str, Any]) -> list[An
     return bound
 
 
+def copy_series(series: Series) -> Series:
+    """An independent copy: values, and attributes such as a tags dict, copied."""
+    new = list.__new__(type(series))
+    list.extend(new, series.raw())  # raw: its __iter__ may consolidate
+    for name, value in vars(series).items():
+        setattr(new, name, copy.copy(value) if isinstance(value, dict | list | set) else value)
+    return new
+
+
 def evaluate(ctx: Context, node: Node) -> Any:
-    """A list of series for a path or call; the value for a literal."""
+    """A list of series for a path or call (computed once per request and range);
+    the value for a literal."""
     if isinstance(node, Const):
         return node.value
+    key = (node, ctx.start, ctx.end, ctx.xff)
+    known = ctx.memo.get(key)
+    if known is not None:
+        ctx.budget.charge_points(sum(len(s) for s in known), "a repeated sub-expression")
+        return [copy_series(s) for s in known]
     if isinstance(node, Path):
-        return ctx.fetch(node.pattern, ctx.start, ctx.end, ctx.now)
-    return _call(ctx, node)
+        result = ctx.fetch(node.pattern, ctx.start, ctx.end, ctx.now)
+    else:
+        result = _call(ctx, node)
+    if isinstance(result, list) and all(isinstance(s, Series) for s in result):
+        # functions change their arguments' series in place: keep a copy of our own
+        ctx.memo[key] = [copy_series(s) for s in result]
+    return result
 
 
 def _call(ctx: Context, node: Call) -> Any:
     func = FUNCTIONS.get(node.name)
     if func is None:
         raise TargetError(f"unknown function {node.name!r}")
+    ctx.budget.charge_call(node.name)
     args = [evaluate(ctx, arg) for arg in node.args]
     kwargs = {name: evaluate(ctx, arg) for name, arg in node.kwargs}
     bound = bind(func, args, kwargs)
@@ -213,9 +242,21 @@ def _call(ctx: Context, node: Call) -> Any:
         xff=ctx.state.get("xFilesFactor", ctx.xff),
     )
     try:
-        return func.impl(inner, *bound)
+        result = func.impl(inner, *bound)
     except EmptyResult:
         return []
+    _charge_made(ctx, node.name, [*args, *kwargs.values()], result)
+    return result
+
+
+def _charge_made(ctx: Context, name: str, inputs: list[Any], result: Any) -> None:
+    """Charge the points of the series ``name`` made (not passed through) to the budget."""
+    if not isinstance(result, list):
+        return
+    given = {id(s) for value in inputs if isinstance(value, list) for s in value}
+    made = sum(len(s) for s in result if isinstance(s, Series) and id(s) not in given)
+    if made:
+        ctx.budget.charge_points(made, name)
 
 
 def _first_keyword(func: Function, node: Call) -> tuple[Node, ...]:

@@ -162,6 +162,18 @@ class WebSettings:
         "a 504",
         parse=positive_float,
     )
+    render_worker_memory: int = option(
+        1536,
+        "MiB of address space each render worker may use (RLIMIT_AS); a request needing "
+        "more is a 413 and the worker is replaced; 0 = no cap",
+        parse=non_negative_int,
+    )
+    render_heavy_per_user: int = option(
+        2,
+        "heavy graphs and Graphite requests one user (or address) may have running or "
+        "waiting at once; more is a 503 with Retry-After",
+        parse=positive_int,
+    )
     render_max_work: int = option(
         200_000_000,
         "most values rrdtool may compute or read for one /render request (estimated from "

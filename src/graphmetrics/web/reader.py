@@ -16,13 +16,14 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from zope.interface import implementer
 
 from graphmetrics.render import graph
+from graphmetrics.render.admission import Admission
 from graphmetrics.render.renderpool import RenderPool
 from graphmetrics.rrd import archives, files
 from graphmetrics.rrd.layout import KINDS
@@ -91,7 +92,10 @@ class Renderer:
         self.daemon = daemon
         self.cache = RenderCache(web.render_cache_entries)
         workers = render_worker_count(web.render_workers, os.cpu_count())
-        self.pool = RenderPool(workers, web.render_deadline)
+        admission = Admission(max(workers - 1, 1), workers, web.render_heavy_per_user)
+        self.pool = RenderPool(
+            workers, web.render_deadline, web.render_worker_memory * 2**20, admission
+        )
 
     def found(self, req: graph.RenderRequest) -> files.GraphFiles:
         raise NotImplementedError
@@ -106,20 +110,30 @@ class Renderer:
         args = graph.render_args(req, found.paths, self.daemon)
         return Prepared(req, found.paths, args, etag(req.format, args, found.stamp), notes)
 
-    def draw(self, prepared: Prepared) -> graph.Rendered:
+    def draw(self, prepared: Prepared, user: str = "") -> graph.Rendered:
+        """The answer from the cache, else drawn (a heavy graph admitted for ``user``)."""
         rendered = self.cache.get(prepared.etag)
         if rendered is None:
             req = prepared.req
             job = graph.make_job(req, prepared.paths, prepared.args)
-            rendered = self.pool.render(job, light=graph.is_light(req))
+            rendered = self.pool.render(job, light=graph.is_light(req), user=user)
             self.cache.put(prepared.etag, rendered)
         return rendered
 
     def fetch(
-        self, series: Iterable[tuple[str, str]], start: int, end: int
+        self,
+        series: Iterable[tuple[str, str]],
+        start: int,
+        end: int,
+        before: Callable[[dict[str, int]], None] | None = None,
     ) -> dict[str, graph.Fetched]:
+        """Each file's rows.  ``before`` is shown each file's last update (series path
+        -> epoch seconds) before anything is read: it may refuse (raise) the read."""
+        found = self.resolve(series)
+        if before is not None:
+            before(self.last_updates(found))
         fetched = {}
-        for rel, path in self.resolve(series).paths.items():
+        for rel, path in found.paths.items():
             try:
                 fetched[rel] = graph.fetch(path, start, end, self.daemon)
             except graph.ReadFailed as exc:
@@ -128,6 +142,17 @@ class Renderer:
 
     def resolve(self, series: Iterable[tuple[str, str]]) -> files.GraphFiles:
         raise NotImplementedError
+
+    def last_updates(self, found: files.GraphFiles) -> dict[str, int]:
+        """Each file's last update (epoch seconds), from its header: rrdtool chooses the
+        archive it reads by it (a file's mtime may be far from it)."""
+        updates = {}
+        for rel, path in found.paths.items():
+            try:
+                updates[rel] = graph.last_update(path, self.daemon)
+            except graph.ReadFailed as exc:
+                raise graph.ReadFailed(f"{rel}: {exc}") from None
+        return updates
 
     def check(self) -> str | None:
         raise NotImplementedError

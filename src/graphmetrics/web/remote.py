@@ -97,6 +97,10 @@ class RRDCachedReader(Renderer):
     def found(self, req: graph.RenderRequest) -> files.GraphFiles:
         return self.resolve((s.path, s.name) for s in req.graph.series)
 
+    def last_updates(self, found: files.GraphFiles) -> dict[str, int]:
+        """Each file's ``LAST``, which the stamp holds here."""
+        return {rel: last for rel, last, _ in found.stamp}
+
     def series_names(self) -> list[str]:
         try:
             listed = cached.list_files(self.address)
@@ -256,7 +260,7 @@ class ListedTree:
 
     def _walk(self, level: Level, segments: list[str], prefix: list[str], found: dict) -> None:
         pattern, rest = segments[0], segments[1:]
-        for name in sorted(matches(list(level), pattern)):
+        for name in sorted(matches(level, pattern)):
             if len(found) >= MAX_NODES:
                 return
             entry = level[name][1]

@@ -13,6 +13,10 @@ one JSON line:
 * ``{"functions": true}`` → ``{name: {"group": ..., "params": [...]}}``, each
   function's metadata as registered (``/functions/`` itself fails on Python 3.11:
   it calls ``inspect.getargspec``).
+
+``python3 graphite_web.py STORAGE_DIR --serve PORT`` serves the same graphite-web
+over HTTP on 127.0.0.1:PORT with Debian's waitress (8 threads), as a deployment
+would (``bench/side_by_side.py``); it prints ``{"ready": true}`` first.
 """
 
 import json
@@ -90,8 +94,20 @@ def functions():
     }
 
 
+def serve(port):
+    from django.core.wsgi import get_wsgi_application
+    from waitress import serve as waitress_serve
+
+    app = get_wsgi_application()
+    print(json.dumps({"ready": True}), flush=True)
+    waitress_serve(app, listen=f"127.0.0.1:{port}", threads=8, _quiet=True)
+
+
 def main():
     whisper_dir = setup(sys.argv[1])
+    if sys.argv[2:3] == ["--serve"]:
+        serve(int(sys.argv[3]))
+        return
     from django.test import Client
 
     client = Client(raise_request_exception=False)  # a failing view is a 500, not our end

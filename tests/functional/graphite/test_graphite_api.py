@@ -154,6 +154,26 @@ def test_expand(app: webtest.TestApp) -> None:
     assert grouped.json == {"results": {"tracelog.*": []}}
 
 
+def test_points_are_counted_before_they_are_read(app: webtest.TestApp) -> None:
+    """N4: ``group`` of 150 x ``tracelog.*.*`` read every file 150 times (+421 MB)
+    before the count of points refused it; now the estimate refuses it first."""
+    target = "group(" + ",".join(["tracelog.*.*"] * 150) + ")"
+    # 300 days of files last written long ago: rrdtool would read their finest archive
+    res = render(app, target, status=400, **{"from": "-300d", "until": "now", "now": ""})
+    assert "would read or make about" in res.text and "narrow the targets" in res.text
+
+
+def test_expand_queries_and_form_size_are_bounded(app: webtest.TestApp) -> None:
+    """N6: any number of ``query=`` was walked (20 000 took 7.6 s)."""
+    many = [("query", f"tracelog.x{i}.rpm") for i in range(101)]
+    refused = app.post("/graphite/metrics/expand", many, status=400)
+    assert "at most 100 queries, got 101" in refused.text
+    huge = [("query", "tracelog.*.rpm"), ("pad", "x" * 300_000)]
+    too_big = app.post("/graphite/metrics/expand", huge, status=413)
+    assert "larger than 262144 bytes" in too_big.text
+    assert app.post("/graphite/metrics/expand", many[:100]).json == {"results": []}
+
+
 def test_functions_and_version(app: webtest.TestApp) -> None:
     functions = app.get("/graphite/functions").json
     assert set(functions) == set(FUNCTIONS) and len(functions) >= 26

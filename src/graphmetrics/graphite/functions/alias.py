@@ -6,10 +6,10 @@ import re
 
 from graphmetrics.graphite.evaluator import Context, Param, evaluate_target, function
 from graphmetrics.graphite.functions.common import AGG_FUNCS, ONE_SERIES, agg_key, safe_last
-from graphmetrics.graphite.functions.regex import compile_regex, substitute
 from graphmetrics.graphite.functions.special import substr
 from graphmetrics.graphite.functions.units import format_units
 from graphmetrics.graphite.grammar import TargetError, parse_target
+from graphmetrics.graphite.regex import compile_pattern, substitute
 from graphmetrics.graphite.series import Series
 
 MAX_QUERIES = 100
@@ -45,9 +45,9 @@ def alias_by_metric(ctx: Context, series: list[Series]) -> list[Series]:
 )  # fmt: skip
 def alias_sub(ctx: Context, series: list[Series], search: str, replace: str) -> list[Series]:
     """Each name through a regular expression search and replace (``\\1`` references)."""
-    regex = compile_regex("aliasSub", search)
+    regex = compile_pattern(search, "aliasSub")
     for s in series:
-        s.name = substitute("aliasSub", regex, replace, s.name)
+        s.name = substitute(regex, replace, s.name, "aliasSub")
     return series
 
 
@@ -76,9 +76,9 @@ def alias_query(
     ``search``/``replace`` is that query, ``newName`` formats the value (``%d``)."""
     if len(series) > MAX_QUERIES:
         raise TargetError(f"aliasQuery: at most {MAX_QUERIES} series, got {len(series)}")
-    regex = compile_regex("aliasQuery", search)
+    regex = compile_pattern(search, "aliasQuery")
     for s in series:
-        query = substitute("aliasQuery", regex, replace, s.name)
+        query = substitute(regex, replace, s.name, "aliasQuery")
         found = evaluate_target(ctx, parse_target(query))
         if not found:
             raise TargetError(f"aliasQuery: no series found with query: {query}")

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from graphmetrics.graphite.evaluator import Context, Param, evaluate_target, function
 from graphmetrics.graphite.functions.common import ONE_SERIES, SERIES, agg_func, safe_avg, xff
 from graphmetrics.graphite.functions.percentile import get_percentile
-from graphmetrics.graphite.functions.regex import compile_regex, substitute
 from graphmetrics.graphite.grammar import TargetError, parse_target
+from graphmetrics.graphite.regex import compile_pattern, substitute
 from graphmetrics.graphite.series import Series, Value
 
 AGG_NAMES = ("average", "avg", "avg_zero", "count", "current", "diff", "last", "max", "median",
@@ -77,14 +77,14 @@ PATTERN = Param("pattern", "string", required=True)
 @function("grep", "Filter Series", ONE_SERIES, PATTERN)
 def grep(ctx: Context, series: list[Series], pattern: str) -> list[Series]:
     """The series whose name matches the regular expression (searched anywhere)."""
-    regex = compile_regex("grep", pattern)
+    regex = compile_pattern(pattern, "grep")
     return [s for s in series if regex.search(s.name)]
 
 
 @function("exclude", "Filter Series", ONE_SERIES, PATTERN)
 def exclude(ctx: Context, series: list[Series], pattern: str) -> list[Series]:
     """The series whose name does not match the regular expression."""
-    regex = compile_regex("exclude", pattern)
+    regex = compile_pattern(pattern, "exclude")
     return [s for s in series if not regex.search(s.name)]
 
 
@@ -125,10 +125,10 @@ def use_series_above(
 ) -> list[Series]:
     """Other series, named by search/replace on the names of those whose maximum is
     above ``value`` (nulls ignored; graphite-web fails on a series holding one)."""
-    regex = compile_regex("useSeriesAbove", search)
+    regex = compile_pattern(search, "useSeriesAbove")
     names = []
     for s in series:
-        new_name = substitute("useSeriesAbove", regex, replace, s.name)
+        new_name = substitute(regex, replace, s.name, "useSeriesAbove")
         known = [v for v in s if v is not None]
         if known and max(known) > value:
             names.append(new_name)

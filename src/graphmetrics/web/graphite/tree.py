@@ -15,19 +15,23 @@ Patterns are Graphite's: per dot-separated segment ``*``, ``?``, ``[...]`` and
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 import stat
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 
-import rrdtool
-
+from graphmetrics.render import graph
 from graphmetrics.rrd.layout import KINDS
+from graphmetrics.text import quoted
 
 ROOTS = tuple(KINDS)
 MAX_DEPTH = 64
 MAX_VARIANTS = 1000
+MAX_PATTERN = 2000
+_WILDCARD = re.compile(r"[*?\[]")
 _BRACES = re.compile(r".*(\{([^{}]*)\})")
 MAX_NODES = 100_000
 
@@ -37,17 +41,22 @@ class PatternError(ValueError):
 
 
 def check_pattern(pattern: str) -> list[str]:
-    """The pattern's segments; :class:`PatternError` when it would cost too much."""
+    """The pattern's segments; :class:`PatternError` when it would cost too much.
+
+    Brace alternatives are counted after expansion (``{{a,b},c}`` is three, nested
+    groups multiply), each segment's and the whole pattern's.
+    """
+    if len(pattern) > MAX_PATTERN:
+        raise PatternError(f"pattern longer than {MAX_PATTERN} characters")
     segments = pattern.split(".")
     if len(segments) > MAX_DEPTH:
         raise PatternError(f"pattern has more than {MAX_DEPTH} nodes")
+    total = 1
     for segment in segments:
-        variants = 1
-        for group in re.findall(r"\{([^{}]*)\}", segment):
-            variants *= group.count(",") + 1
-        if variants > MAX_VARIANTS:
+        total *= len(expand_braces(segment))
+        if total > MAX_VARIANTS:
             raise PatternError(
-                f"pattern node {segment[:80]!r} expands to more than {MAX_VARIANTS} alternatives"
+                f"pattern {quoted(pattern)} expands to more than {MAX_VARIANTS} alternatives"
             )
     return segments
 
@@ -74,24 +83,45 @@ def graphite_segment(segment: str) -> str:
     return segment.replace(".", "_")
 
 
-def expand_braces(pattern: str) -> list[str]:
-    """``a{b,c}d`` → ``abd``, ``acd`` (graphite-web's ``expand_braces``)."""
-    match = _BRACES.search(pattern)
-    if match is None:
-        return [pattern]
-    start, end = match.span(1)
-    found: list[str] = []
-    for part in match.group(2).split(","):
-        for variant in expand_braces(pattern[:start] + part + pattern[end:]):
-            if variant not in found:
-                found.append(variant)
-    return found
+@functools.lru_cache(maxsize=1024)
+def expand_braces(pattern: str) -> tuple[str, ...]:
+    """``a{b,c}d`` → ``abd``, ``acd`` (graphite-web's ``expand_braces``, same order).
+
+    :class:`PatternError` once more than :data:`MAX_VARIANTS` strings were made on
+    the way: the work is counted, not the groups, so nesting cannot hide it.
+    """
+    done: dict[str, None] = {}
+    pending = [pattern]
+    made = 0
+    while pending:
+        text = pending.pop()
+        match = _BRACES.search(text)
+        if match is None:
+            done.setdefault(text)
+            continue
+        start, end = match.span(1)
+        parts = match.group(2).split(",")
+        made += len(parts)
+        if made > 4 * MAX_VARIANTS or len(done) > MAX_VARIANTS:
+            raise PatternError(
+                f"pattern node {quoted(pattern)} expands to more than {MAX_VARIANTS} alternatives"
+            )
+        pending.extend(text[:start] + part + text[end:] for part in reversed(parts))
+    return tuple(done)
 
 
-def matches(names: list[str], pattern: str) -> set[str]:
+def matches(names: Collection[str], pattern: str) -> set[str]:
+    """The names matching ``pattern``: literal alternatives looked up, the rest fnmatch'd."""
     found: set[str] = set()
+    listed: list[str] | None = None
     for variant in expand_braces(pattern):
-        found.update(fnmatch.filter(names, variant))
+        if not _WILDCARD.search(variant):
+            if variant in names:
+                found.add(variant)
+            continue
+        if listed is None:
+            listed = list(names)
+        found.update(fnmatch.filter(listed, variant))
     return found
 
 
@@ -108,10 +138,9 @@ class DataSources:
         if known is not None and known[0] == key:
             return known[1]
         try:
-            info = rrdtool.info(path)
-        except rrdtool.OperationalError:
+            names = graph.data_sources(path)
+        except graph.RenderError:
             return ()
-        names = tuple(sorted({k[3:].split("]")[0] for k in info if k.startswith("ds[")}))
         with self._lock:
             if len(self._known) >= MAX_NODES:
                 self._known = {}
@@ -182,7 +211,7 @@ class MetricTree:
         found: dict[str, Node],
     ) -> None:
         pattern, rest = segments[0], segments[1:]
-        for name in sorted(matches(list(level.entries), pattern)):
+        for name in sorted(matches(level.entries, pattern)):
             if len(found) >= MAX_NODES:
                 return
             real, is_dir, st = level.entries[name]

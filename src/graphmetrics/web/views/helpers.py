@@ -34,6 +34,12 @@ MAX_JSON_BODY = 4 * 1024 * 1024
 SECTION_ROUTES = {"tracelog": "dashboard", "metrics": "metrics_page"}
 
 
+def heavy_user(request: Request) -> str:
+    """Whose share of heavy work a request uses: its user (cookie or API token), else
+    its address."""
+    return str(request.authenticated_userid or request.client_addr or "")
+
+
 def json_error(cls: type[HTTPException], message: str, **extra: Any) -> HTTPException:
     return cls(json_body={"error": brief(message), **extra})
 
