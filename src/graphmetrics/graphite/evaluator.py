@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -86,6 +87,9 @@ class Function:
     impl: Callable[..., Any]
     description: str
     aggregator: bool = False
+    # reads or changes the request's shared state (``stacked``'s running totals):
+    # never memoised, nor is any expression containing it
+    stateful: bool = False
 
     def json(self) -> dict[str, Any]:
         args = ", ".join(p.signature() for p in self.params)
@@ -103,13 +107,13 @@ FUNCTIONS: dict[str, Function] = {}
 
 
 def function(
-    name: str, group: str, *params: Param, aggregator: bool = False
+    name: str, group: str, *params: Param, aggregator: bool = False, stateful: bool = False
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a Graphite function under its Graphite name."""
 
     def register(impl: Callable[..., Any]) -> Callable[..., Any]:
         doc = (impl.__doc__ or "").strip()
-        FUNCTIONS[name] = Function(name, group, params, impl, doc, aggregator)
+        FUNCTIONS[name] = Function(name, group, params, impl, doc, aggregator, stateful)
         return impl
 
     return register
@@ -213,7 +217,8 @@ def evaluate(ctx: Context, node: Node) -> Any:
     the value for a literal."""
     if isinstance(node, Const):
         return node.value
-    key = (node, ctx.start, ctx.end, ctx.xff)
+    # the factor setXFilesFactor left for what follows is part of what was computed
+    key = (node, ctx.start, ctx.end, ctx.state.get("xFilesFactor", ctx.xff))
     known = ctx.memo.get(key)
     if known is not None:
         ctx.budget.charge_points(sum(len(s) for s in known), "a repeated sub-expression")
@@ -222,10 +227,26 @@ def evaluate(ctx: Context, node: Node) -> Any:
         result = ctx.fetch(node.pattern, ctx.start, ctx.end, ctx.now)
     else:
         result = _call(ctx, node)
-    if isinstance(result, list) and all(isinstance(s, Series) for s in result):
+    if (
+        isinstance(result, list)
+        and all(isinstance(s, Series) for s in result)
+        and not _stateful(node)
+    ):
         # functions change their arguments' series in place: keep a copy of our own
         ctx.memo[key] = [copy_series(s) for s in result]
     return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _stateful(node: Node) -> bool:
+    """Whether ``node`` calls a function that uses the request's shared state, so
+    evaluating it again may give another answer (``stacked`` twice stacks twice)."""
+    if not isinstance(node, Call):
+        return False
+    func = FUNCTIONS.get(node.name)
+    if func is not None and func.stateful:
+        return True
+    return any(_stateful(arg) for arg in (*node.args, *(arg for _, arg in node.kwargs)))
 
 
 def _call(ctx: Context, node: Call) -> Any:

@@ -75,7 +75,10 @@ def test_use_series_above_ignores_nulls() -> None:
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("grep(a.*.*,'(')", "grep: bad regular expression '(': missing ): ( (RE2 syntax)"),
+        (
+            "grep(a.*.*,'(')",
+            "grep: bad regular expression '(': missing ): ( (RE2 syntax: no backreferences",
+        ),
         ("exclude(a.*.*,'(a)\\1')", "exclude: bad regular expression"),
         ("grep(a.*.*,'" + "a" * 1001 + "')", "longer than 1000 characters"),
         ("filterSeries(a.*.*,'max','~',1)", "operator must be one of"),

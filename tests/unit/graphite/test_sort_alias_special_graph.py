@@ -65,7 +65,7 @@ def test_names(target: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("aliasSub(a.b.one,'(b)','\\2')", "aliasSub: cannot replace with"),
+        ("aliasSub(a.b.one,'(b)','\\2')", "aliasSub: bad replacement"),
         ("aliasSub(a.b.one,'(?<=a)b','c')", "aliasSub: bad regular expression"),
         ("aliasQuery(a.b.one,'one','nothing','%d')", "no series found with query: a.b.nothing"),
         ("aliasQuery(a.b.one,'one','two','%(x)s')", "one %-format of a number"),
@@ -105,6 +105,13 @@ def test_set_xfiles_factor_reaches_the_functions_evaluated_after_it() -> None:
     assert run("sumSeries(a.*.*)")[0][1] == [5.0, 12.0, 13.0, 6.0]
     # rows with 2 of 4 series known fall below 0.75
     assert run("sumSeries(setXFilesFactor(a.*.*,0.75))")[0][1] == [N, N, 13.0, N]
+    # and for the targets after it: the same sub-expression is computed again, not
+    # taken from before the factor changed
+    ctx = Context(START, START + 4 * STEP, START + 4 * STEP, fetch)
+    [before] = evaluate_target(ctx, parse_target("sumSeries(a.*.*)"))
+    evaluate_target(ctx, parse_target("setXFilesFactor(a.b.one,0.75)"))
+    [after] = evaluate_target(ctx, parse_target("sumSeries(a.*.*)"))
+    assert list(before) == [5.0, 12.0, 13.0, 6.0] and list(after) == [N, N, 13.0, N]
 
 
 def test_random_walk_is_seeded_by_name_start_and_step() -> None:

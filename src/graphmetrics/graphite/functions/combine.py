@@ -250,7 +250,9 @@ def _callback(name: str) -> str:
     func = FUNCTIONS.get(name)
     # an aggregator taking more than the series (aggregate's func) cannot be a callback
     if name in AGG_FUNCS or (
-        func is not None and func.aggregator and sum(p.required for p in func.params) == 1
+        func is not None
+        and func.aggregator
+        and all(p.type in ("seriesList", "seriesLists") for p in func.params if p.required)
     ):
         return name
     raise TargetError(f"unsupported aggregation function: {name}")

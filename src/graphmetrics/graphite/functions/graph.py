@@ -67,7 +67,7 @@ def draw_as_infinite(ctx: Context, series: list[Series]) -> list[Series]:
     return series
 
 
-@function("stacked", "Graph", ONE_SERIES, Param("stack", "string"))
+@function("stacked", "Graph", ONE_SERIES, Param("stack", "string"), stateful=True)
 def stacked(ctx: Context, series: list[Series], stack: str | None = None) -> list[Series]:
     """Each series added to the ones before it, point by point (nulls stay null).
 
