@@ -114,6 +114,7 @@ class TracelogCollector:
                 raise ValueError(f"unknown state version {data.get('version')!r}")
             files = [FileState.load(item) for item in data["files"]]
             self.aggregator.load(data["aggregator"])
+            self.writer.held.load(data.get("held"))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StateError(
                 f"cannot read {self.state_path} ({exc}); move it away to start over "
@@ -128,7 +129,9 @@ class TracelogCollector:
 
         While some rows cannot be written (disk full...), the state is not saved: a
         crash then re-reads from the last state that only covers written minutes.
-        False when the state was not saved.
+        Minutes held for instances whose file may not be created yet are saved with
+        the state (``held``) and written after a restart.  False when the state was
+        not saved.
         """
         self.write_rows()
         self.writer.flush()
@@ -147,6 +150,7 @@ class TracelogCollector:
                     "version": STATE_VERSION,
                     "files": [s.dump() for s in self.files.values()],
                     "aggregator": self.aggregator.dump(),
+                    "held": self.writer.held.dump(),
                 },
             )
         except OSError as exc:
