@@ -111,6 +111,8 @@ class TracelogProcessor:
             return True
         writer = self.collector.writer
         wait = writer.creation_wait()
+        if wait <= 0 and writer.held and writer.write_held():
+            wait = writer.creation_wait()  # some were written: maybe more may be
         if not writer.held or wait <= 0:
             return True  # done, or held by the disk floor: join says so
         log.info(

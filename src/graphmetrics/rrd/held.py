@@ -13,7 +13,10 @@ budget allows.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from graphmetrics.rrd.backend import Sample
@@ -113,3 +116,44 @@ class Held:
             self.files[str(relative)] = (schemas[index], rows)
             self.samples += len(rows)
         self.changed = False
+
+
+def load_held_file(held: Held, path: Path) -> None:
+    """Hold again what :func:`save_held_file` saved in ``path`` (none: nothing).
+
+    Raises :class:`HeldFileError` naming the file when it cannot be used.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        raise HeldFileError(f"cannot read {path}: {exc}") from exc
+    try:
+        held.load(data)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise HeldFileError(f"{path}: unusable held samples ({exc})") from exc
+
+
+def save_held_file(held: Held, path: Path) -> None:
+    """Replace ``path`` with the held samples, atomically and durably, when they
+    changed since the last save (a crash leaves the old or the new file)."""
+    if not held.changed:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(held.dump(), f, separators=(",", ":"))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class HeldFileError(RuntimeError):
+    """A saved file of held samples cannot be read; the message names it."""

@@ -202,11 +202,14 @@ class CreationGate:
         if len(self._recent) >= limit:
             self._closed_until = self._recent[-limit] + self.limits.window
             return self._spent(limit)
-        self._recent.append(now)
         if self._fd is not None:
-            self._offset += os.write(self._fd, f"{now:.3f}\n".encode())
-            if self._offset > JOURNAL_BYTES and self._offset > 64 * len(self._recent):
-                self._compact()
+            try:
+                self._offset += os.write(self._fd, f"{now:.3f}\n".encode())
+            except OSError as exc:  # a creation not noted could be made again after a crash
+                return _refusal(f"cannot note it in {self.limits.journal}: {exc}", rate=False)
+        self._recent.append(now)
+        if self._fd is not None and self._offset > max(JOURNAL_BYTES, 64 * len(self._recent)):
+            self._compact()
         return None
 
     def _read_journal(self) -> None:

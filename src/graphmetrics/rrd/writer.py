@@ -70,13 +70,17 @@ class WriteCounters:
     """Files rrdcached reported written that lacked the samples (written again)."""
 
     def add_writes(self, other: WriteCounters) -> None:
+        """Add ``other``'s counts; the gauges (``held_*``) take its value."""
         for name in WRITE_COUNTERS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            mine = 0 if name in GAUGES else getattr(self, name)
+            setattr(self, name, mine + getattr(other, name))
 
     def since(self, before: WriteCounters) -> WriteResult:
+        """The counts since ``before``; the gauges as they are now."""
         result = WriteResult()
         for name in WRITE_COUNTERS:
-            setattr(result, name, getattr(self, name) - getattr(before, name))
+            was = 0 if name in GAUGES else getattr(before, name)
+            setattr(result, name, getattr(self, name) - was)
         return result
 
     def status(self) -> str:
@@ -85,6 +89,8 @@ class WriteCounters:
 
 
 WRITE_COUNTERS = tuple(f.name for f in fields(WriteCounters))
+#: Counters that say how things are now, not how often something happened.
+GAUGES = frozenset({"held_files", "held_samples"})
 
 
 @dataclass
@@ -96,6 +102,10 @@ class WriteResult(WriteCounters):
     writes them again in its next round): nothing may be checkpointed past them."""
     error: str = ""
     """The last error of a file in ``retry``."""
+    creation_wait: float = 0.0
+    """Seconds until a held file may be created (0: now, or nothing is held)."""
+    disk_note: str = ""
+    """A warning when the disk is near or below the free-disk floor."""
 
 
 def kind_schema(relative: str) -> Schema:
@@ -232,4 +242,6 @@ class RRDWriter:
         result = self.counters.since(before)
         result.retry = {relative: samples for relative, (_, samples) in self.pending.items()}
         result.error = self.error if self.pending else ""
+        result.creation_wait = self.creation_wait()
+        result.disk_note = self.store.disk_note()
         return result
