@@ -296,7 +296,13 @@ def process(args: Sequence[str]) -> int:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     limits = config.create_limits(journal=config.creations_journal)
     store = RRDStore(config.rrd_dir, rrdcached=config.rrdcached, limits=limits)
-    run_processor(MetricRecordProcessor(store, status_interval=config.status_interval))
+    run_processor(
+        MetricRecordProcessor(
+            store,
+            status_interval=config.status_interval,
+            future_tolerance=config.future_tolerance,
+        )
+    )
     return 0
 
 

@@ -139,7 +139,9 @@ def consume(
         config.stream,
         RRDStore(config.rrd_dir, rrdcached=config.rrdcached),
         checkpoints,
-        KinesisOptions(max_in_flight=config.max_in_flight),
+        KinesisOptions(
+            max_in_flight=config.max_in_flight, future_tolerance=config.future_tolerance
+        ),
         writer=writer,
     )
 

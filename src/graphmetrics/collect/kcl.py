@@ -43,7 +43,7 @@ from amazon_kclpy.v3 import processor
 
 from graphmetrics.collect.daemon import Clock
 from graphmetrics.collect.instrumentation import Backoff, Throughput
-from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
+from graphmetrics.metrics.batch import FUTURE_TOLERANCE, BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import InlineWriter, Samples, Writer
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.rrd.writer import WriteCounters, WriteResult
@@ -88,7 +88,9 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
         writer: Writer | None = None,
         status_interval: float = 60.0,
         clock: Clock | None = None,
+        future_tolerance: float = FUTURE_TOLERANCE,
     ) -> None:
+        self.future_tolerance = future_tolerance
         self.store = store
         self.writer: Writer = writer if writer is not None else InlineWriter(store)
         self.paths = PathCache(store)
@@ -214,7 +216,7 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
 
     def write_batch(self, records: list[dict[str, Any]]) -> WriteResult:
         """Decode and write one batch; returns once every file is written (or unusable)."""
-        batch = MetricBatch(self.paths, self.bad, self.wall())
+        batch = MetricBatch(self.paths, self.bad, self.wall(), self.future_tolerance)
         batch.add_records(self.shard_id, records)
         self.stats.records += batch.records
         total = WriteResult()

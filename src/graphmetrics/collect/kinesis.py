@@ -36,7 +36,7 @@ from graphmetrics.collect.kinesis_readers import (
     ShardReaders,
     list_shards,
 )
-from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
+from graphmetrics.metrics.batch import FUTURE_TOLERANCE, BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import InlineWriter, Writer
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.rrd.writer import WriteCounters
@@ -125,6 +125,8 @@ class KinesisOptions:
     max_in_flight: int = 4
     """GetRecords calls made at the same time, at most (over all shards)."""
     list_page_size: int | None = None
+    future_tolerance: float = FUTURE_TOLERANCE
+    """Samples dated further ahead of the wall clock are refused (seconds)."""
 
 
 class KinesisConsumer:
@@ -170,6 +172,8 @@ class KinesisConsumer:
         self._creation_wait = 0.0
         """From the last write: seconds until a held file may be created."""
         self._disk_note = ""
+        self._ahead: dict[str, float] = {}
+        """Per shard, the furthest ahead of the clock a sample was since the last status."""
         self._held_known = not getattr(self.writer, "held_at_start", False)
         """A write told how many samples are held (the writer loads them at start)."""
         self._held_due = 0.0
@@ -315,7 +319,7 @@ class KinesisConsumer:
         )
 
     def _new_batch(self) -> MetricBatch:
-        return MetricBatch(self.paths, self.stats.bad, self.wall())
+        return MetricBatch(self.paths, self.stats.bad, self.wall(), self.options.future_tolerance)
 
     def _collect(self, readers: ShardReaders, batch: MetricBatch) -> bool:
         """Decode what the readers delivered (waiting a little for the first response),
@@ -400,6 +404,8 @@ class KinesisConsumer:
         written: at the end of a run, and when a shard ended (its children wait for it).
         """
         self._finish_write()
+        for shard_id, ahead in batch.ahead.items():
+            self._ahead[shard_id] = max(ahead, self._ahead.get(shard_id, 0.0))
         snapshot: dict[str, Checkpoint] = {}
         for shard in self.shards.values():
             if shard.dirty:
@@ -582,5 +588,9 @@ class KinesisConsumer:
 
     def _status_notes(self) -> str:
         notes = [f"next_create_in={self._creation_wait:.0f}s"] if self.stats.held_files else []
+        if self._ahead:
+            ahead, shard_id = max((a, s) for s, a in self._ahead.items())
+            notes.append(f"clock_ahead={ahead:.0f}s shard {shard_id}")
+            self._ahead.clear()
         notes += [self._disk_note] if self._disk_note else []
         return "".join(f" ({note})" for note in notes)

@@ -8,10 +8,14 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import rrdtool
 
 from tests.functional.kinesis.conftest import (
     DAEMON,
@@ -159,3 +163,26 @@ def test_bad_limits_are_settings_errors(kinesalite: str, tmp_path: Path) -> None
         text=True,
     )
     assert proc.returncode == 2 and "max_new_files_per_minute" in proc.stderr
+
+
+def test_a_sample_from_a_clock_ahead_never_costs_a_genuine_one(
+    kinesis: Any, kinesalite: str, make_stream: Callable[[int], str], tmp_path: Path
+) -> None:
+    """23 h ahead (inside the old one-day tolerance) is refused and counted; the next
+    10 genuine samples of the name are all written; the skew is in the status line."""
+    stream = make_stream(1)
+    rrd, cp = tmp_path / "rrd", tmp_path / "cp"
+    now = int(time.time()) // 300 * 300
+    genuine = [now - 300 * (10 - i) for i in range(10)]
+    put_all(kinesis, stream, [("k", record("//h#m", genuine[0] - 300, 0))])
+    put_all(kinesis, stream, [("k", record("//h#m", now + 23 * 3600, 99))])
+    put_all(kinesis, stream, [("k", record("//h#m", t, i + 1)) for i, t in enumerate(genuine)])
+    log = run_once(kinesalite, stream, rrd, cp)
+    counts = summary(log)
+    assert (counts["written"], counts["skipped_old"], counts["bad"]) == (11, 0, 1)
+    assert "future_timestamp: 1" in log and re.search(r"clock_ahead=82[0-9]{3}s shard", log)
+    (start, _, step), _, rows = rrdtool.fetch(
+        str(rrd / "metrics/h/m.rrd"), "AVERAGE", "-r", "300", "-s", str(genuine[0] - 600)
+    )
+    got = [row[0] for row in rows if row[0] is not None]
+    assert got == [0.0] + [float(i + 1) for i in range(10)]
