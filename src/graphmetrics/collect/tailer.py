@@ -46,7 +46,7 @@ WRITE_EVERY_LINES = 1_000_000
 #: through rrdcached, flush and check the writes at least every so many minutes written
 FLUSH_EVERY_SAMPLES = 100_000
 #: records dated more than this many seconds ahead of the wall clock are skipped
-FUTURE_TOLERANCE = 3600.0
+FUTURE_TOLERANCE = 300.0
 #: skip reason of a line refused as too long (see :meth:`LineReader.read_lines`)
 LONG_LINE = "line too long"
 
