@@ -214,60 +214,19 @@ class Aggregator:
         st = self.instances.get(instance)
         if st is None:
             st = self.instances[instance] = InstanceState()
-        if minute != st.minute and self.jump_seconds and st.minute:
-            if self._held_for_jump(instance, st, code, rid, minute, seconds, status):
-                return
-        elif st.jump:
-            self._bogus_jump(st)
-        self._apply(instance, st, code, rid, minute, seconds, status)
-
-    def _held_for_jump(
-        self,
-        instance: str,
-        st: InstanceState,
-        code: int,
-        rid: str,
-        minute: str,
-        seconds: float,
-        status: int,
-    ) -> bool:
-        """Judge a record of another minute against the input's own clock: one more
-        than ``jump_seconds`` past the pending minute is held until ``CONFIRM_RECORDS``
-        records past it confirm the jump (an instance busy again after a quiet spell);
-        a record near the pending minute instead shows the held ones were ahead of
-        their neighbours (a bad clock): they are counted as future and dropped.
-        True when the record was held."""
-        early = self.clock.epochs(minute)[0]
-        if early <= st.epoch + self.jump_seconds:
-            if st.jump:
-                self._bogus_jump(st)
-            return False
-        st.jump.append((code, rid, minute, seconds, status))
-        if len(st.jump) >= CONFIRM_RECORDS:
-            held, st.jump = st.jump, []
-            for h_code, h_rid, h_minute, h_seconds, h_status in held:
-                self._apply(instance, st, h_code, h_rid, h_minute, h_seconds, h_status)
-        return True
-
-    def _bogus_jump(self, st: InstanceState) -> None:
-        self.future += len(st.jump)
-        st.jump = []
-
-    def _apply(
-        self,
-        instance: str,
-        st: InstanceState,
-        code: int,
-        rid: str,
-        minute: str,
-        seconds: float,
-        status: int,
-    ) -> None:
         if minute != st.minute:
+            if (
+                self.jump_seconds
+                and st.minute
+                and self._held_for_jump(instance, st, code, rid, minute, seconds, status)
+            ):
+                return
             if not self._advance(instance, st, minute):
                 if not st.minute:
                     del self.instances[instance]
                 return
+        elif st.jump:
+            self._bogus_jump(st)
         elif st.idle:
             st.idle = False
         st.last_seconds = seconds
@@ -300,6 +259,42 @@ class Aggregator:
             st.forget_inflight()
         elif code == 88:  # X
             st.forget_inflight()
+
+    def _held_for_jump(
+        self,
+        instance: str,
+        st: InstanceState,
+        code: int,
+        rid: str,
+        minute: str,
+        seconds: float,
+        status: int,
+    ) -> bool:
+        """Judge a record of another minute against the input's own clock: one more
+        than ``jump_seconds`` past the pending minute is held until ``CONFIRM_RECORDS``
+        records past it confirm the jump (an instance busy again after a quiet spell);
+        a record near the pending minute instead shows the held ones were ahead of
+        their neighbours (a bad clock): they are counted as future and dropped.
+        True when the record was held."""
+        early, late = self.clock.epochs(minute)
+        when = early if early > st.epoch else late  # as _advance reads it (DST)
+        if when <= st.epoch + self.jump_seconds:
+            if st.jump:
+                self._bogus_jump(st)
+            return False
+        st.jump.append((code, rid, minute, seconds, status))
+        if len(st.jump) >= CONFIRM_RECORDS:
+            held, st.jump = st.jump, []
+            if not self._advance(instance, st, held[0][2]):  # the jump, confirmed
+                self.future += len(held) - 1  # ahead of the wall clock: one counted
+                return True
+            for h_code, h_rid, h_minute, h_seconds, h_status in held:
+                self.feed_parts(instance, h_code, h_rid, h_minute, h_seconds, h_status)
+        return True
+
+    def _bogus_jump(self, st: InstanceState) -> None:
+        self.future += len(st.jump)
+        st.jump = []
 
     def _advance(self, name: str, st: InstanceState, minute: str) -> bool:
         """Move ``st`` to ``minute``; False (counted) when that minute is past or future."""
