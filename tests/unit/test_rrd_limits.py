@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from pathlib import Path
 
 import pytest
+import rrdtool
 
 from graphmetrics.rrd.limits import CreateLimits, CreationGate, DiskFloor, file_bytes
 from graphmetrics.rrd.schema import METRICS, TRACELOG
@@ -137,3 +140,34 @@ def test_kcl_record_processors_get_the_creation_limits() -> None:
     assert ProcessorSettings(rrd_dir=Path("/r")).create_limits() == CreateLimits(
         1000, DiskFloor(percent=5)
     )
+
+
+def test_the_writer_holds_refused_files_oldest_first_bounded_and_saved(tmp_path: Path) -> None:
+    from graphmetrics.rrd.held import Held
+    from graphmetrics.rrd.store import RRDStore
+    from graphmetrics.rrd.writer import RRDWriter
+
+    limits = CreateLimits(max_per_minute=1, window=0.3, max_held=3)
+    writer = RRDWriter(RRDStore(tmp_path, limits=limits))
+    t0 = 1_700_000_100
+    first = writer.write_batch(METRICS, {"metrics/a": [(t0, (1.0,))], "metrics/b": [(t0, (2.0,))]})
+    assert (first.created, first.held_files, first.held_samples) == (1, 1, 1)
+    assert 0 < first.creation_wait <= 0.3
+    # b's next samples queue behind the held one; c waits too; d does not fit the bound
+    second = writer.write_batch(
+        METRICS,
+        {
+            "metrics/b": [(t0 + 300, (3.0,))],
+            "metrics/c": [(t0, (4.0,))],
+            "metrics/d": [(t0, (5.0,)), (t0 + 300, (6.0,))],
+        },
+    )
+    assert (second.held_files, second.held_samples) == (2, 3)
+    assert (second.refused_files, second.refused_samples) == (1, 2)
+    saved = Held(3)
+    saved.load(json.loads(json.dumps(writer.held.dump())))
+    assert list(saved.files) == ["metrics/b", "metrics/c"] and saved.samples == 3
+    time.sleep(0.35)
+    third = writer.write_batch(METRICS, {})
+    assert (third.created, third.written, third.held_files) == (1, 2, 1)  # b, oldest first
+    assert rrdtool.last(str(tmp_path / "metrics/b.rrd")) == t0 + 300
