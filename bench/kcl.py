@@ -7,12 +7,13 @@ rate of updates, with the leases settled:
 
 1. KCL, leases balanced: ``--workers`` (2) ``graphmetrics-kcl run`` workers (the
    MultiLangDaemon on Java 17) read the warm-up; once each holds ``shards / workers``
-   leases, ``--steps`` rounds are put and the rate is taken from the processors' batch
-   log lines: all workers together (first to last batch of the round) and each worker
-   over its own first to last batch;
+   leases, their record processors are stopped (SIGSTOP; the JVMs keep renewing the
+   leases), ``--steps`` rounds are put, and the processors let go at once: the rate
+   is the backlog's records from then to the last batch (the processors' batch log
+   lines), all workers together and each worker alone (to its own last batch);
 2. KCL, one worker: every worker but one is killed (SIGKILL; the failover time until
    the survivor holds every lease is printed), and another ``--steps`` rounds are read
-   by the survivor alone;
+   by the survivor alone, the same way;
 3. single host: ``graphmetrics-kinesis --once`` over the same stream, from its
    checkpoint after the warm-up, so it reads the records of both measured rounds,
    timed from start to exit (process start included), as many GetRecords in flight as
@@ -100,31 +101,71 @@ def through(cluster: harness.Cluster, total: int, timeout: float = 900) -> list[
     return cluster.batches()
 
 
-def rate(batches: list[harness.Batch]) -> tuple[float, float]:
-    """Records/s from the first to the last of ``batches`` (the first batch's own time
-    unknown: its records are left out), and the span in seconds."""
-    times = sorted((stamp(b.time), b.records) for b in batches)
-    span = times[-1][0] - times[0][0]
-    return (sum(n for _, n in times[1:]) / span if span > 0 else 0.0), span
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                children = [int(c) for c in task.read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
+def record_processors(cluster: harness.Cluster) -> list[int]:
+    return [p for w in cluster.workers.values() if w.proc.poll() is None
+            for p in descendants(w.proc.pid)]  # fmt: skip
+
+
+def rate(batches: list[harness.Batch], since: float) -> tuple[float, float]:
+    """Records/s of ``batches`` from ``since`` to the last one, and that span (s)."""
+    span = max(stamp(b.time) for b in batches) - since
+    return sum(b.records for b in batches) / span, span
 
 
 def measured(cluster: harness.Cluster, kinesis: object, stream: str, names: list[str],
-             steps: range) -> tuple[list[harness.Batch], int]:  # fmt: skip
+             steps: range, shards: int) -> tuple[list[harness.Batch], int, float]:  # fmt: skip
+    """Put ``steps`` rounds while the record processors are stopped (SIGSTOP: the
+    workers keep their leases), then let them go at once: the backlog is read with the
+    leases as they are.  Returns the new batches, the records put and when they went."""
     before = cluster.batches()
     seen = {(b.worker, b.time, b.shard) for b in before}
-    count = put_all(kinesis, stream, names, steps)
+    processors = harness.wait_until(
+        lambda: (found := record_processors(cluster)) and len(found) >= shards and found,
+        180,
+        f"a record processor per shard ({shards})",
+    )
+    for pid in processors:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.perf_counter()
+        count = put_all(kinesis, stream, names, steps)
+        print(f"  {count} records put in {time.perf_counter() - started:.1f} s while "
+              f"{len(processors)} processes of the workers' record processors are stopped",
+              flush=True)  # fmt: skip
+        time.sleep(2)  # the workers' next GetRecords see them
+    finally:
+        went = time.time()
+        for pid in processors:
+            os.kill(pid, signal.SIGCONT)
     batches = through(cluster, sum(b.records for b in before) + count)
-    return [b for b in batches if (b.worker, b.time, b.shard) not in seen], count
+    return [b for b in batches if (b.worker, b.time, b.shard) not in seen], count, went
 
 
-def report(label: str, batches: list[harness.Batch], single: float) -> float:
-    together, span = rate(batches)
+def report(label: str, batches: list[harness.Batch], since: float, single: float) -> float:
+    together, span = rate(batches, since)
     print(f"{label}: {together:9.0f} records/s ({together / single:.2f}x single host, "
           f"{span:.1f} s)", flush=True)  # fmt: skip
     for worker in sorted({b.worker for b in batches}):
-        own, span = rate([b for b in batches if b.worker == worker])
+        mine = [b for b in batches if b.worker == worker]
+        own, span = rate(mine, since)
         print(f"  worker {worker}: {own:9.0f} records/s ({own / single:.2f}x single host, "
-              f"{span:.1f} s)", flush=True)  # fmt: skip
+              f"{span:.1f} s, shards {', '.join(sorted({b.shard[-4:] for b in mine}))})",
+              flush=True)  # fmt: skip
     return together
 
 
@@ -162,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
               f"(JVM start, warm-up, lease assignment)", flush=True)  # fmt: skip
 
         steps = range(1, 1 + args.steps)
-        many, count_many = measured(cluster, kinesis, stream, names, steps)
+        many, count_many, went_many = measured(cluster, kinesis, stream, names, steps, args.shards)
 
         leader = cluster.leader()
         survivor = leader if leader in cluster.workers else sorted(cluster.workers)[0]
@@ -177,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
               f"time {harness.FAILOVER:.0f} s, lease assignment every "
               f"{harness.LEASE_ASSIGNMENT:.0f} s)", flush=True)  # fmt: skip
         steps = range(1 + args.steps, 1 + 2 * args.steps)
-        one, count_one = measured(cluster, kinesis, stream, names, steps)
+        one, count_one, went_one = measured(cluster, kinesis, stream, names, steps, args.shards)
         cluster.stop()
 
         load = os.getloadavg()[0]
@@ -188,9 +229,11 @@ def main(argv: list[str] | None = None) -> int:
               f"({count_many + count_one} records, {seconds:.1f} s, process start included)",
               flush=True)  # fmt: skip
         together = report(f"KCL, {args.workers} workers x {args.shards // args.workers} shards",
-                          many, single)  # fmt: skip
-        report(f"KCL, 1 worker x {args.shards} shards", one, single)
-        per_worker = [rate([b for b in many if b.worker == w])[0] for w in {b.worker for b in many}]
+                          many, went_many, single)  # fmt: skip
+        report(f"KCL, 1 worker x {args.shards} shards", one, went_one, single)
+        per_worker = [
+            rate([b for b in many if b.worker == w], went_many)[0] for w in {b.worker for b in many}
+        ]
         print(f"targets: each worker >= 0.8x single host: "
               f"{'met' if min(per_worker) >= 0.8 * single else 'NOT met'}; "
               f"{args.workers} workers >= {0.8 * args.workers:.1f}x: "
