@@ -115,7 +115,7 @@ class TracelogCollector:
             files = [FileState.load(item) for item in data["files"]]
             self.aggregator.load(data["aggregator"])
             self.writer.held.load(data.get("held"))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise StateError(
                 f"cannot read {self.state_path} ({exc}); move it away to start over "
                 "(minutes already in the RRDs are not written twice)"
