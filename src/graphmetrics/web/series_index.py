@@ -81,8 +81,9 @@ def compile_query(query: str) -> re2._Regexp | None:
     """The RE2 program finding ``query``'s names in :class:`Names` text; None for all.
 
     ``re:...`` is a regular expression (searched anywhere in the name), ``glob:...``
-    a shell pattern matching the whole name or the name after ``tracelog/`` or
-    ``metrics/``.  Without a prefix, a query with ``*``, ``?`` or ``[`` and nothing
+    a shell pattern matching the whole name or the name after ``tracelog/``,
+    ``metrics/`` or ``carbon/`` (where ``.`` also matches ``/``: Graphite names).
+    Without a prefix, a query with ``*``, ``?`` or ``[`` and nothing
     that only a regular expression would contain (``^ $ ( ) | + { } \\ .* .+ .?``)
     is a glob; anything else is a regular expression.  Without a prefix the case is
     ignored and spaces mean "anything between" (``acme inst1`` finds
@@ -153,7 +154,9 @@ def glob_to_regex(pattern: str) -> str:
     """A shell pattern as an RE2 regular expression matching the same whole names.
 
     ``*`` any run of characters, ``?`` one, ``[abc]``/``[a-z]``/``[!abc]`` one of (or
-    none of) a set; a ``[`` without its ``]`` is itself.  (``fnmatch.translate``
+    none of) a set; a ``[`` without its ``]`` is itself; ``.`` is a dot or a ``/``, so
+    ``servers.web1.*`` finds the carbon series ``carbon/servers/web1/cpu/user`` by the
+    name it was sent under.  (``fnmatch.translate``
     emits lookaheads and backreferences, which RE2 has not.)
     """
     out, i = [], 0
@@ -164,6 +167,8 @@ def glob_to_regex(pattern: str) -> str:
             out.append(".*")
         elif c == "?":
             out.append(".")
+        elif c == ".":
+            out.append("[./]")  # a Graphite name's dot is a carbon series' folder
         elif c == "[" and (end := _class_end(pattern, i)) > 0:
             body = pattern[i:end]
             i = end + 1

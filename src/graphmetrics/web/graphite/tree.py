@@ -4,9 +4,13 @@ A metric name is the RRD path relative to the RRD directory with ``/`` → ``.``
 every ``.`` inside a segment → ``_``: ``metrics/db1.example.com/cimaa/load/load1.rrd``
 is ``metrics.db1_example_com.cimaa.load.load1``.  A file with one data source is a
 leaf; a file with several is a branch with one leaf per data source
-(``tracelog.app1__acme__inst1.rpm``).  Only ``tracelog/`` and ``metrics/`` are
-walked, symlinks are never followed, hidden entries are skipped, and where two
-entries map to the same name the first in sorted order wins.
+(``tracelog.app1__acme__inst1.rpm``).  The carbon receiver's folder is the root of
+the tree itself, as carbon's whisper directory is graphite-web's:
+``carbon/servers/web1/cpu/user.rrd`` is ``servers.web1.cpu.user``, the name it was
+sent under (a carbon name starting with ``tracelog.`` or ``metrics.`` is hidden by
+those kinds).  Only the kinds' folders are walked, symlinks are never followed,
+hidden entries are skipped, and where two entries map to the same name the first in
+sorted order wins.
 
 Patterns are Graphite's: per dot-separated segment ``*``, ``?``, ``[...]`` and
 ``{a,b}`` (fnmatch after brace expansion, as graphite-web's finders do).
@@ -23,9 +27,11 @@ from dataclasses import dataclass
 
 import rrdtool
 
-from graphmetrics.rrd.layout import KINDS
+from graphmetrics.rrd.layout import CARBON_DIR, KINDS
 
-ROOTS = tuple(KINDS)
+#: The kinds whose folder is a first node of the tree; the carbon folder's entries
+#: are first nodes themselves.
+ROOTS = tuple(kind for kind in KINDS if kind != CARBON_DIR)
 MAX_DEPTH = 64
 MAX_VARIANTS = 1000
 _BRACES = re.compile(r".*(\{([^{}]*)\})")
@@ -147,6 +153,10 @@ def _list(directory: str) -> _Dir:
     return _Dir(entries)
 
 
+def _real_dir(path: str) -> bool:
+    return os.path.isdir(path) and not os.path.islink(path)
+
+
 class MetricTree:
     """Finds Graphite names in one RRD directory."""
 
@@ -167,9 +177,12 @@ class MetricTree:
         roots = {
             name: (os.path.join(base, name), True, os.lstat(os.path.join(base, name)))
             for name in ROOTS
-            if os.path.isdir(os.path.join(base, name))
-            and not os.path.islink(os.path.join(base, name))
+            if _real_dir(os.path.join(base, name))
         }
+        carbon = os.path.join(base, CARBON_DIR)
+        if _real_dir(carbon):
+            for name, entry in _list(carbon).entries.items():
+                roots.setdefault(name, entry)
         self._walk(_Dir(roots), segments, [], base, found)
         return [found[k] for k in sorted(found)]
 
