@@ -9,9 +9,11 @@
   ``pickle.loads`` on the wire.
 
 :class:`Intake` checks each point (name, finite value, timestamp not more than a day
-ahead), maps the name to its file once (:func:`~graphmetrics.rrd.layout.carbon_relative`,
-then the store's path rules) and groups the samples per file; every point refused
-is counted by reason (:class:`BadPoints`), with the peer in the log.
+ahead), rounds its timestamp down to its file's step as carbon does (a second point
+in the same step replaces the first), maps the name to its file once
+(:func:`~graphmetrics.rrd.layout.carbon_relative`, then the store's path rules) and
+groups the samples per file; every point refused is counted by reason
+(:class:`BadPoints`), with the peer in the log.
 """
 
 from __future__ import annotations
@@ -168,7 +170,8 @@ class Intake:
             verdict = verdicts.get(raw) or self.verdict(raw)
             if type(verdict) is tuple:
                 relative, schema = verdict
-                samples[relative].append((int(timestamp), (value,)))
+                second = int(timestamp)
+                samples[relative].append((second - second % schema.step, (value,)))
                 schema_of[relative] = schema
                 accepted += 1
             else:

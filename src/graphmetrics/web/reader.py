@@ -25,6 +25,7 @@ from graphmetrics.render import graph
 from graphmetrics.render.renderpool import RenderPool
 from graphmetrics.rrd import files
 from graphmetrics.rrd.layout import KINDS
+from graphmetrics.web import readonly
 from graphmetrics.web.config import WebSettings, render_worker_count
 from graphmetrics.web.interfaces import IRRDReader
 
@@ -135,17 +136,24 @@ class LocalReader(Renderer):
     def __init__(self, web: WebSettings) -> None:
         super().__init__(web, web.rrdcached)
         self.files = files.RRDFiles(web.rrd_dir)
+        self.readonly = readonly.ReadOnlyFiles(web.readonly_roots)
 
     def resolve(self, series: Iterable[tuple[str, str]]) -> files.GraphFiles:
-        return self.files.resolve(series)
+        if not self.readonly.roots:
+            return self.files.resolve(series)
+        mine, theirs = readonly.split(series, self.readonly)
+        return readonly.merge(self.files.resolve(mine), self.readonly.resolve(theirs))
 
     def found(self, req: graph.RenderRequest) -> files.GraphFiles:
-        """The definition's files and data stamp, flushed from rrdcached first if one is set."""
-        found = self.files.resolve((s.path, s.name) for s in req.graph.series)
-        if self.daemon:
+        """The definition's files and data stamp, flushed from rrdcached first if one is
+        set (the read-only roots' files are never rrdcached's)."""
+        series = [(s.path, s.name) for s in req.graph.series]
+        mine, theirs = readonly.split(series, self.readonly)
+        found = self.files.resolve(mine)
+        if self.daemon and found.paths:
             files.flush(found.paths.values(), self.daemon)
             found = files.restamp(found)
-        return found
+        return readonly.merge(found, self.readonly.resolve(theirs)) if theirs else found
 
     def series_names(self) -> list[str]:
         names = []
@@ -158,6 +166,8 @@ class LocalReader(Renderer):
         return sorted(names)
 
     def data_sources(self, rel: str) -> tuple[str, ...]:
+        if self.readonly.owns(rel):
+            return self.readonly.data_sources(rel)
         try:
             path = self.files.resolve([(rel, rel)]).paths[rel]
             return graph.data_sources(path)

@@ -197,8 +197,14 @@ class SeriesIndex:
         root: Path,
         check_interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        folders: tuple[str, ...] = tuple(KINDS),
+        prefix: str = "",
     ) -> None:
+        """``folders`` under ``root`` are listed (``""``: all of it, for a read-only
+        root), each name preceded by ``prefix`` (a read-only root's ``name/``)."""
         self.root = root
+        self.folders = folders
+        self.prefix = prefix
         self.check_interval = check_interval
         self.clock = clock
         self.listings = 0  # directories listed so far: tells tests the tree is not re-walked
@@ -221,8 +227,8 @@ class SeriesIndex:
                 return
             self._checked = now
             changed = False
-            for kind in KINDS:
-                changed |= self._sync(self.root / kind)
+            for folder in self.folders:
+                changed |= self._sync(self.root / folder if folder else self.root)
             if changed:
                 self._names = Names(sorted(self._collect()))
                 self._generation += 1
@@ -271,7 +277,8 @@ class SeriesIndex:
         names = []
         for path, listing in self._dirs.items():
             rel = path.relative_to(self.root).as_posix()
-            names += [f"{rel}/{name}" for name in listing.files]
+            head = self.prefix if rel == "." else f"{self.prefix}{rel}/"
+            names += [f"{head}{name}" for name in listing.files]
         return names
 
     def matching(self, query: str) -> list[str]:
@@ -293,13 +300,26 @@ class SeriesIndex:
 
     def search(self, query: str, page: int = 1) -> dict[str, Any]:
         """One page of the answer of ``GET /series``."""
-        if not 1 <= page <= MAX_PAGE:
-            raise SearchError("page", f"must be between 1 and {MAX_PAGE}, got {page}")
-        found = self.matching(query)
-        chunk = found[(page - 1) * PER_PAGE : page * PER_PAGE]
-        return {
-            "total": len(found),
-            "page": page,
-            "per_page": PER_PAGE,
-            "series": [{"name": name, "ds": list(KINDS[name.split("/", 1)[0]])} for name in chunk],
-        }
+        check_page(page)
+        return search_page(self.matching(query), page)
+
+
+def check_page(page: int) -> None:
+    if not 1 <= page <= MAX_PAGE:
+        raise SearchError("page", f"must be between 1 and {MAX_PAGE}, got {page}")
+
+
+def search_page(
+    found: list[str], page: int, sources: Callable[[str], tuple[str, ...]] | None = None
+) -> dict[str, Any]:
+    """One page of ``GET /series`` over ``found``; a kind's series offer its schema's
+    data sources, others (read-only roots) ``sources(name)``, read from the file."""
+    check_page(page)
+    chunk = found[(page - 1) * PER_PAGE : page * PER_PAGE]
+    series = []
+    for name in chunk:
+        ds = KINDS.get(name.split("/", 1)[0])
+        if ds is None:
+            ds = sources(name) if sources is not None else ()
+        series.append({"name": name, "ds": list(ds)})
+    return {"total": len(found), "page": page, "per_page": PER_PAGE, "series": series}

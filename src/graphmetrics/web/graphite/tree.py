@@ -158,10 +158,13 @@ def _real_dir(path: str) -> bool:
 
 
 class MetricTree:
-    """Finds Graphite names in one RRD directory."""
+    """Finds Graphite names in one RRD directory, and in the read-only roots (``name``
+    → folder): a root's files are below its name's node, and their series paths are
+    ``name/<path in the root>``."""
 
-    def __init__(self, rrd_dir: str) -> None:
+    def __init__(self, rrd_dir: str, readonly: dict[str, str] | None = None) -> None:
         self.rrd_dir = rrd_dir
+        self.readonly = dict(readonly or {})
         self.sources = DataSources()
 
     def find(self, pattern: str) -> list[Node]:
@@ -179,11 +182,21 @@ class MetricTree:
             for name in ROOTS
             if _real_dir(os.path.join(base, name))
         }
+        origins: dict[str, tuple[str, str]] = {}
+        for name, folder in self.readonly.items():
+            real = os.path.realpath(folder)
+            if name not in roots and os.path.isdir(real):
+                roots[name] = (real, True, os.stat(real))
+                origins[name] = (real, f"{name}/")
         carbon = os.path.join(base, CARBON_DIR)
         if _real_dir(carbon):
             for name, entry in _list(carbon).entries.items():
                 roots.setdefault(name, entry)
-        self._walk(_Dir(roots), segments, [], base, found)
+        pattern, rest = segments[0], segments[1:]
+        level = _Dir(roots)
+        for name in sorted(matches(list(roots), pattern)):
+            origin = origins.get(name, (base, ""))
+            self._walk(level, [_literal(name), *rest], [], origin, found)
         return [found[k] for k in sorted(found)]
 
     def _walk(
@@ -191,10 +204,12 @@ class MetricTree:
         level: _Dir,
         segments: list[str],
         prefix: list[str],
-        base: str,
+        origin: tuple[str, str],
         found: dict[str, Node],
     ) -> None:
+        """``origin``: the folder series paths are relative to, and what precedes them."""
         pattern, rest = segments[0], segments[1:]
+        base, head = origin
         for name in sorted(matches(list(level.entries), pattern)):
             if len(found) >= MAX_NODES:
                 return
@@ -202,11 +217,11 @@ class MetricTree:
             path = [*prefix, name]
             if is_dir:
                 if rest:
-                    self._walk(_list(real), rest, path, base, found)
+                    self._walk(_list(real), rest, path, origin, found)
                 else:
                     found.setdefault(".".join(path), Node(".".join(path), False))
                 continue
-            rel = os.path.relpath(real, base)[:-4]
+            rel = head + os.path.relpath(real, base)[:-4]
             sources = self.sources.of(real, st)
             if len(sources) == 1:
                 if not rest:
@@ -217,3 +232,8 @@ class MetricTree:
                 for ds in sorted(matches(list(sources), rest[0])):
                     leaf = ".".join([*path, ds])
                     found.setdefault(leaf, Node(leaf, True, rel, ds))
+
+
+def _literal(name: str) -> str:
+    """``name`` as an fnmatch pattern matching only itself."""
+    return "".join(f"[{c}]" if c in "*?[]{}" else c for c in name)
