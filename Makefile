@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the running system needs, and those only the tests need.
 APT_RUN := rrdtool librrd-dev pkg-config python3-dev build-essential rrdcached fonts-dejavu-core
-APT_TEST := syslog-ng-core chromium graphite-web
+APT_TEST := syslog-ng-core chromium graphite-web graphite-carbon collectd-core
 # graphmetrics-kcl (several consumer hosts): the KCL MultiLangDaemon runs on Java 17.
 APT_CLUSTER := openjdk-17-jre-headless
 # Several web processes: PostgreSQL shared by them, haproxy in front (the tests start both).
