@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-ALL = ["tracelog", "kinesis", "kcl", "render", "dashboard", "load"]
+ALL = ["tracelog", "kinesis", "kcl", "carbon", "render", "dashboard", "load"]
 
 
 def main(argv: list[str]) -> int:

@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 MAX_FUTURE_SECONDS = 24 * 3600
 WARN_PER_REASON = 10
 MAX_NAMES_CACHED = 200_000
-_INFINITIES = (math.inf, -math.inf)
 
 
 class _NoClasses(pickle.Unpickler):
@@ -138,6 +137,7 @@ class Intake:
         now = self.clock()
         latest = now + MAX_FUTURE_SECONDS
         samples, schema_of, verdicts, bad = self.samples, self.schema_of, self._verdicts, self.bad
+        isfinite = math.isfinite
         accepted = 0
         for line in data.split(b"\n"):
             parts = line.split()
@@ -158,7 +158,7 @@ class Intake:
             except ValueError:
                 bad.add("bad_number", f"{line[:100]!r}", peer)
                 continue
-            if value != value or value in _INFINITIES:
+            if not isfinite(value):
                 bad.add("not_finite", f"{line[:100]!r}", peer)
                 continue
             if timestamp == -1:
@@ -171,8 +171,11 @@ class Intake:
             if type(verdict) is tuple:
                 relative, schema = verdict
                 second = int(timestamp)
-                samples[relative].append((second - second % schema.step, (value,)))
-                schema_of[relative] = schema
+                points = samples.get(relative)
+                if points is None:
+                    samples[relative] = points = []
+                    schema_of[relative] = schema
+                points.append((second - second % schema.step, (value,)))
                 accepted += 1
             else:
                 bad.add("bad_name", f"{raw[:100]!r}: {verdict}", peer)
