@@ -97,8 +97,12 @@ class Renderer:
 
     def prepare(self, req: graph.RenderRequest) -> Prepared:
         found = self.found(req)
-        args = graph.render_args(req, found.paths, self.daemon)
+        args = graph.render_args(req, found.paths, self.daemon_for(found.paths))
         return Prepared(req, found.paths, args, etag(req.format, args, found.stamp))
+
+    def daemon_for(self, rels: Iterable[str]) -> str | None:
+        """The rrdcached address rrdtool is to flush these series' files through."""
+        return self.daemon
 
     def draw(self, prepared: Prepared) -> graph.Rendered:
         rendered = self.cache.get(prepared.etag)
@@ -115,7 +119,7 @@ class Renderer:
         fetched = {}
         for rel, path in self.resolve(series).paths.items():
             try:
-                fetched[rel] = graph.fetch(path, start, end, self.daemon)
+                fetched[rel] = graph.fetch(path, start, end, self.daemon_for([rel]))
             except graph.ReadFailed as exc:
                 raise graph.ReadFailed(f"{rel}: {exc}") from None
         return fetched
@@ -143,6 +147,13 @@ class LocalReader(Renderer):
             return self.files.resolve(series)
         mine, theirs = readonly.split(series, self.readonly)
         return readonly.merge(self.files.resolve(mine), self.readonly.resolve(theirs))
+
+    def daemon_for(self, rels: Iterable[str]) -> str | None:
+        """None when a read-only root's file is among them (rrdcached holds none, and
+        may refuse its path): :meth:`found` has flushed the others already."""
+        if self.readonly.roots and any(self.readonly.owns(rel) for rel in rels):
+            return None
+        return self.daemon
 
     def found(self, req: graph.RenderRequest) -> files.GraphFiles:
         """The definition's files and data stamp, flushed from rrdcached first if one is

@@ -13,9 +13,12 @@ from pathlib import Path
 import pytest
 import webtest
 
+from graphmetrics.rrd.schema import METRICS
+from graphmetrics.rrd.store import RRDStore
 from graphmetrics.settings import SettingsError, build
 from graphmetrics.web.config import WebSettings
 from tests import webapp
+from tests.rrdcached import running_rrdcached
 from tests.webapp import sign_in
 
 COLLECTD_CONF = """\
@@ -142,3 +145,30 @@ def test_graphite_api_serves_the_tree(app: webtest.TestApp) -> None:
 def test_bad_roots_are_refused(text: str) -> None:
     with pytest.raises(SettingsError, match="readonly_roots"):
         build(WebSettings, {"rrd_dir": "/x", "readonly_roots": text})
+
+
+def test_with_rrdcached_the_tree_is_read_directly(
+    tree: Path, tmp_path: Path, app: webtest.TestApp
+) -> None:
+    """rrdcached (-B: only its base directory) flushes the RRD directory's files; the
+    read-only tree's files are read without it, alone or in one graph with them."""
+    rrd_dir = tmp_path / "rrd"
+    now = int(time.time())
+    RRDStore(rrd_dir).write("metrics/local/x", METRICS, [(now - 600, (1.0,))])
+    with running_rrdcached(rrd_dir, tmp_path / "cached") as address:
+        settings = webapp.testing_settings(
+            db_url=f"sqlite:///{tmp_path}/saved.sqlite",
+            rrd_dir=str(rrd_dir),
+            rrdcached=address,
+            readonly_roots=f"collectd={tree}",
+        )
+        client = sign_in(webapp.testapp(settings), "u")
+        window = {"start": str(now - 120), "end": str(now), "format": "csv"}
+        for series in (
+            ["collectd/agent1.example/load/load:shortterm"],
+            ["collectd/agent1.example/load/load:shortterm", "metrics/local/x:data"],
+        ):
+            client.get("/render", {"series": series, **window}, status=200)
+        target = {"target": "collectd.agent1_example.load.load.shortterm", "format": "json"}
+        (series_json,) = client.get("/graphite/render", {**target, "from": "-2min"}).json
+        assert [v for v, _ in series_json["datapoints"] if v is not None]
