@@ -222,8 +222,8 @@ class CarbonReceiver:
             start += 4 + size
         conn.rest = data[start:]
 
-    def _datagrams(self, sock: socket.socket) -> None:
-        for _ in range(256):
+    def _datagrams(self, sock: socket.socket, most: int = 256) -> None:
+        for _ in range(most):
             try:
                 data, address = sock.recvfrom(65536)
             except (BlockingIOError, InterruptedError):
@@ -294,7 +294,7 @@ class CarbonReceiver:
         already there first), read what the open connections still hold, write, verify."""
         for kind, sock in self.listeners.items():
             if kind == "udp":
-                self._datagrams(sock)
+                self._datagrams(sock, most=1 << 20)  # until none is left
             else:
                 for _ in range(self.options.max_connections):
                     before = self.stats.connections

@@ -6,10 +6,21 @@ from __future__ import annotations
 import pickle
 import socket
 import struct
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-from tests.functional.carbon.conftest import files_under, rows, running_carbon, status
+import pytest
+import rrdtool
+
+from tests.functional.carbon.conftest import (
+    daemon_env,
+    files_under,
+    rows,
+    running_carbon,
+    status,
+)
 from tests.helpers import wait_for
 from tests.rrdcached import running_rrdcached
 
@@ -117,3 +128,63 @@ def test_through_rrdcached_writes_are_flushed_and_verified(tmp_path: Path) -> No
     assert carbon.exit_code == 0, log
     counters = status(log)
     assert counters["written"] == 30 and counters["unverified"] == 0
+
+
+def test_new_files_take_carbons_rules_and_old_files_keep_their_layout(tmp_path: Path) -> None:
+    rrd_dir = tmp_path / "rrd"
+    schemas = tmp_path / "storage-schemas.conf"
+    schemas.write_text("[fast]\npattern = ^fast\\.\nretentions = 10s:1h,1m:1d\n")
+    aggregation = tmp_path / "storage-aggregation.conf"
+    aggregation.write_text(
+        "[max]\npattern = \\.max$\nxFilesFactor = 0.2\naggregationMethod = max\n"
+    )
+    t0 = minute_ago(30)
+    rules = ["--carbon-schemas", str(schemas), "--carbon-aggregation", str(aggregation)]
+    with running_carbon(rrd_dir, tmp_path, *rules) as carbon:
+        carbon.send(f"fast.a.max 1 {t0}\nslow.b 2 {t0}\n")
+        wait_for(lambda: len(files_under(rrd_dir)) == 2, what="two files")
+        carbon.stop()
+    fast = rrdtool.info(str(rrd_dir / "carbon/fast/a/max.rrd"))
+    assert fast["step"] == 10 and fast["ds[value].min"] is None
+    cfs = {
+        (fast[f"rra[{i}].cf"], fast[f"rra[{i}].pdp_per_row"], fast[f"rra[{i}].rows"])
+        for i in range(4)
+    }
+    assert cfs == {("AVERAGE", 1, 360), ("AVERAGE", 6, 1440), ("MAX", 1, 360), ("MAX", 6, 1440)}
+    assert fast["rra[0].xff"] == pytest.approx(0.2)
+    slow = rrdtool.info(str(rrd_dir / "carbon/slow/b.rrd"))
+    assert slow["step"] == 60 and slow["rra[0].rows"] == 2880  # the default
+    # a changed rule does not reshape the existing file
+    schemas.write_text("[all]\npattern = .*\nretentions = 1s:1h\n")
+    with running_carbon(rrd_dir, tmp_path, *rules) as carbon:
+        carbon.send(f"slow.b 3 {t0 + 60}\n")
+        wait_for(lambda: rows(rrd_dir / "carbon/slow/b.rrd", t0, t0 + 60).get(t0 + 60) == 3.0)
+        assert carbon.stop() and carbon.exit_code == 0
+    assert rrdtool.info(str(rrd_dir / "carbon/slow/b.rrd"))["step"] == 60
+
+
+def test_a_bad_rule_file_or_a_taken_port_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "storage-schemas.conf"
+    bad.write_text("[x]\npattern = .*\nretentions = 7s:1d,10s:1d\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "graphmetrics.cli.carbon", "--rrd-dir", str(tmp_path)]
+        + ["--carbon-schemas", str(bad), "--carbon-line-port", "0"],
+        env=daemon_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and "storage-schemas.conf [x]" in proc.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "graphmetrics.cli.carbon", "--rrd-dir", str(tmp_path)]
+            + ["--carbon-line-port", str(port)],
+            env=daemon_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 2 and "cannot listen on 127.0.0.1" in proc.stderr
