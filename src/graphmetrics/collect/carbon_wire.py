@@ -198,7 +198,7 @@ class Intake:
             if isinstance(line, bytes):
                 lines.append(line)
             else:
-                self.bad.add(line, f"{item!r:.100}", peer)
+                self.bad.add(line, f"an item of type {type(item).__name__}", peer)
         self.add_lines(b"\n".join(lines), peer)
 
 

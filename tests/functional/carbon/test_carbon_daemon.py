@@ -96,6 +96,8 @@ def test_pickle_with_a_class_reference_is_refused(tmp_path: Path) -> None:
         carbon.send_pickle(pickle.dumps([("ok.after", (t0, 1.0))]))
         carbon.send_pickle(b"\x80\x02not a pickle at all")
         carbon.send_pickle(pickle.dumps({"a": 1}))
+        deep = 100_000  # one item nested that deep: reprs and recursion would crash
+        carbon.send_pickle(b"\x80\x02]" + b"]" * deep + b"a" * deep + b".")
         carbon.send_pickle(
             pickle.dumps([("p.nan", (t0, float("nan"))), ("x", 1), ("p/x", (t0, 1))])
         )
@@ -108,7 +110,7 @@ def test_pickle_with_a_class_reference_is_refused(tmp_path: Path) -> None:
     assert not marker.exists()
     counters = status(log)
     assert counters["bad.bad_pickle"] == 3, log  # class, garbage, a dict
-    assert counters["bad.not_finite"] == 1 and counters["bad.bad_pickle_point"] == 1
+    assert counters["bad.not_finite"] == 1 and counters["bad.bad_pickle_point"] == 2
     assert counters["bad.bad_name"] == 1 and counters["bad.pickle_too_large"] == 1
 
 
