@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.carbon")
     parser.add_argument("--names", type=int, default=2000)
     parser.add_argument("--steps", type=int, default=60)
-    args = parser.parse_args(argv)
+    args = parser.parse_args([] if argv is None else argv)  # None: `python -m bench`
     names = make_names(args.names)
     now = int(time.time())
     t0 = now - now % 60 - 60 * (2 * args.steps + 10)
@@ -235,4 +235,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
