@@ -31,7 +31,7 @@ import selectors
 import socket
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -266,7 +266,7 @@ class CarbonReceiver:
         """Write what waits (and what was kept from before); with ``flush``, have
         rrdcached write it to the files and verify them."""
         samples, schemas = self.intake.take()
-        groups: dict[Schema, dict[str, list[Sample]]] = {}
+        groups: dict[Schema, dict[str, Sequence[Sample]]] = {}
         for relative, points in samples.items():
             groups.setdefault(schemas[relative], {})[relative] = points
         if not groups:

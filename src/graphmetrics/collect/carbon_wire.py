@@ -20,18 +20,18 @@ from __future__ import annotations
 
 import io
 import logging
-import math
 import os
 import pickle
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphmetrics.collect.carbon_lines import Samples, Verdict, parse_lines
 from graphmetrics.collect.carbon_schemas import CarbonSchemas
 from graphmetrics.rrd.layout import CARBON_DIR, BadMetricName, carbon_relative, real_inside
 from graphmetrics.rrd.schema import Schema
-from graphmetrics.rrd.store import RRDPathError, RRDStore, Sample
+from graphmetrics.rrd.store import RRDPathError, RRDStore
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +73,6 @@ class BadPoints:
         return sum(self.counts.values())
 
 
-Verdict = tuple[str, Schema] | BadMetricName
-
-
 @dataclass
 class Intake:
     """Samples per file waiting to be written, from every connection."""
@@ -84,7 +81,7 @@ class Intake:
     schemas: CarbonSchemas
     clock: Callable[[], float]
     bad: BadPoints = field(default_factory=BadPoints)
-    samples: defaultdict[str, list[Sample]] = field(default_factory=lambda: defaultdict(list))
+    samples: Samples = field(default_factory=dict)
     schema_of: dict[str, Schema] = field(default_factory=dict)
     points: int = 0
     """Points accepted (now waiting in :attr:`samples` or handed to the writer)."""
@@ -93,11 +90,11 @@ class Intake:
     _verdicts: dict[bytes, Verdict] = field(default_factory=dict, repr=False)
     _real_root: str | None = field(default=None, repr=False)
 
-    def take(self) -> tuple[dict[str, list[Sample]], dict[str, Schema]]:
+    def take(self) -> tuple[Samples, dict[str, Schema]]:
         """Everything waiting, and each file's schema; the intake starts empty again."""
         samples, schemas = self.samples, self.schema_of
-        self.samples, self.schema_of, self.buffered = defaultdict(list), {}, 0
-        return dict(samples), schemas
+        self.samples, self.schema_of, self.buffered = {}, {}, 0
+        return samples, schemas
 
     # -- names ----------------------------------------------------------------------
 
@@ -135,50 +132,21 @@ class Intake:
     def add_lines(self, data: bytes, peer: str) -> None:
         """Whole plaintext lines (``data`` split at ``\\n``; blank lines ignored)."""
         now = self.clock()
-        latest = now + MAX_FUTURE_SECONDS
-        samples, schema_of, verdicts, bad = self.samples, self.schema_of, self._verdicts, self.bad
-        isfinite = math.isfinite
-        accepted = 0
-        for line in data.split(b"\n"):
-            parts = line.split()
-            count = len(parts)
-            if count == 3:
-                raw, value_text, time_text = parts
-            elif count == 2:
-                raw, value_text = parts
-                time_text = b"-1"
-            elif count == 0:
-                continue
-            else:
-                bad.add("bad_line", f"{count} fields: {line[:100]!r}", peer)
-                continue
-            try:
-                value = float(value_text)
-                timestamp = float(time_text)
-            except ValueError:
-                bad.add("bad_number", f"{line[:100]!r}", peer)
-                continue
-            if not isfinite(value):
-                bad.add("not_finite", f"{line[:100]!r}", peer)
-                continue
-            if timestamp == -1:
-                timestamp = now
-            elif not 0 < timestamp <= latest:
-                reason = "future_timestamp" if timestamp > latest else "bad_timestamp"
-                bad.add(reason, f"{line[:100]!r}", peer)
-                continue
-            verdict = verdicts.get(raw) or self.verdict(raw)
-            if type(verdict) is tuple:
-                relative, schema = verdict
-                second = int(timestamp)
-                points = samples.get(relative)
-                if points is None:
-                    samples[relative] = points = []
-                    schema_of[relative] = schema
-                points.append((second - second % schema.step, (value,)))
-                accepted += 1
-            else:
-                bad.add("bad_name", f"{raw[:100]!r}: {verdict}", peer)
+        bad = self.bad
+
+        def refuse(reason: str, detail: str) -> None:
+            bad.add(reason, detail, peer)
+
+        accepted = parse_lines(
+            data,
+            now,
+            now + MAX_FUTURE_SECONDS,
+            self._verdicts,
+            self.verdict,
+            self.samples,
+            self.schema_of,
+            refuse,
+        )
         self.points += accepted
         self.buffered += accepted
 
