@@ -368,11 +368,6 @@ def run(
     """Run the receiver until SIGTERM/SIGINT; True when everything received was saved."""
     store = RRDStore(options.rrd_dir, rrdcached=options.rrdcached, limits=options.limits)
     receiver = CarbonReceiver(options, store)
-    try:
-        addresses = receiver.open()
-    except OSError as exc:
-        receiver.close()
-        raise ListenError(f"cannot listen on {options.listen}: {exc}") from exc
     loop = DaemonLoop(
         receiver,
         EventWake(),
@@ -386,7 +381,12 @@ def run(
     def stop(signum: int, frame: FrameType | None) -> None:
         loop.request_stop()
 
-    on_signals(stop)
+    on_signals(stop)  # before listening: a sender's data is never lost to a default SIGTERM
+    try:
+        addresses = receiver.open()
+    except OSError as exc:
+        receiver.close()
+        raise ListenError(f"cannot listen on {options.listen}: {exc}") from exc
     if ready is not None:
         ready(addresses)
     started = time.monotonic()
