@@ -10,6 +10,7 @@ ALL = [
     "tracelog",
     "kinesis",
     "kcl",
+    "carbon",
     "render",
     "side_by_side",
     "dashboard",

@@ -20,6 +20,7 @@ from graphmetrics.settings import (
     positive_float,
     positive_int,
 )
+from graphmetrics.web.readonly import ReadOnlyRoot, parse_readonly_roots
 
 MIN_RENDER_WORKERS = 2
 
@@ -179,6 +180,13 @@ class WebSettings:
         "most values rrdtool may compute or read for one /render request (estimated from "
         "the range, size, series and CDEFs, PREDICT windows included); more is a 400",
         parse=positive_int,
+    )
+    readonly_roots: tuple[ReadOnlyRoot, ...] = option(
+        (),
+        "existing RRD trees served read-only beside rrd_dir, as name=/path entries "
+        "separated by spaces (e.g. collectd=/var/lib/collectd/rrd munin=/var/lib/munin): "
+        "series name/<path in the tree>, Graphite name.<path with dots>; reader = local only",
+        parse=parse_readonly_roots,
     )
     series_check_interval: float = option(
         5.0,

@@ -27,6 +27,7 @@ from graphmetrics.render.admission import Admission
 from graphmetrics.render.renderpool import RenderPool
 from graphmetrics.rrd import archives, files
 from graphmetrics.rrd.layout import KINDS
+from graphmetrics.web import readonly
 from graphmetrics.web.config import WebSettings, render_worker_count
 from graphmetrics.web.interfaces import IRRDReader
 
@@ -107,8 +108,12 @@ class Renderer:
             fallen, notes = archives.fall_back(req.graph, found.paths)
             if notes:
                 req = dataclasses.replace(req, graph=fallen)
-        args = graph.render_args(req, found.paths, self.daemon)
+        args = graph.render_args(req, found.paths, self.daemon_for(found.paths))
         return Prepared(req, found.paths, args, etag(req.format, args, found.stamp), notes)
+
+    def daemon_for(self, rels: Iterable[str]) -> str | None:
+        """The rrdcached address rrdtool is to flush these series' files through."""
+        return self.daemon
 
     def draw(self, prepared: Prepared, user: str = "") -> graph.Rendered:
         """The answer from the cache, else drawn (a heavy graph admitted for ``user``)."""
@@ -135,7 +140,7 @@ class Renderer:
         fetched = {}
         for rel, path in found.paths.items():
             try:
-                fetched[rel] = graph.fetch(path, start, end, self.daemon)
+                fetched[rel] = graph.fetch(path, start, end, self.daemon_for([rel]))
             except graph.ReadFailed as exc:
                 raise graph.ReadFailed(f"{rel}: {exc}") from None
         return fetched
@@ -167,17 +172,31 @@ class LocalReader(Renderer):
     def __init__(self, web: WebSettings) -> None:
         super().__init__(web, web.rrdcached)
         self.files = files.RRDFiles(web.rrd_dir)
+        self.readonly = readonly.ReadOnlyFiles(web.readonly_roots)
 
     def resolve(self, series: Iterable[tuple[str, str]]) -> files.GraphFiles:
-        return self.files.resolve(series)
+        if not self.readonly.roots:
+            return self.files.resolve(series)
+        mine, theirs = readonly.split(series, self.readonly)
+        return readonly.merge(self.files.resolve(mine), self.readonly.resolve(theirs))
+
+    def daemon_for(self, rels: Iterable[str]) -> str | None:
+        """None when a read-only root's file is among them (rrdcached holds none, and
+        may refuse its path): :meth:`found` has flushed the others already."""
+        if self.readonly.roots and any(self.readonly.owns(rel) for rel in rels):
+            return None
+        return self.daemon
 
     def found(self, req: graph.RenderRequest) -> files.GraphFiles:
-        """The definition's files and data stamp, flushed from rrdcached first if one is set."""
-        found = self.files.resolve((s.path, s.name) for s in req.graph.series)
-        if self.daemon:
+        """The definition's files and data stamp, flushed from rrdcached first if one is
+        set (the read-only roots' files are never rrdcached's)."""
+        series = [(s.path, s.name) for s in req.graph.series]
+        mine, theirs = readonly.split(series, self.readonly)
+        found = self.files.resolve(mine)
+        if self.daemon and found.paths:
             files.flush(found.paths.values(), self.daemon)
             found = files.restamp(found)
-        return found
+        return readonly.merge(found, self.readonly.resolve(theirs)) if theirs else found
 
     def series_names(self) -> list[str]:
         names = []
@@ -190,6 +209,8 @@ class LocalReader(Renderer):
         return sorted(names)
 
     def data_sources(self, rel: str) -> tuple[str, ...]:
+        if self.readonly.owns(rel):
+            return self.readonly.data_sources(rel)
         try:
             path = self.files.resolve([(rel, rel)]).paths[rel]
             return graph.data_sources(path)

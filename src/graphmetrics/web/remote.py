@@ -25,7 +25,7 @@ from zope.interface import implementer
 
 from graphmetrics.render import graph
 from graphmetrics.rrd import cached, files
-from graphmetrics.rrd.layout import KINDS, TRACELOG_DIR
+from graphmetrics.rrd.layout import CARBON_DIR, KINDS, TRACELOG_DIR
 from graphmetrics.web import tracelog
 from graphmetrics.web.config import WebSettings
 from graphmetrics.web.graphite.tree import MAX_NODES, Node, check_pattern, graphite_segment, matches
@@ -232,7 +232,8 @@ class ListedTree:
         known, tree = self._tree
         if generation != known:
             tree = {}
-            for name in names:
+            # the kinds' folders first: they win over carbon names of the same first node
+            for name in sorted(names, key=lambda n: n.startswith(f"{CARBON_DIR}/")):
                 _insert(tree, name)
             with self._lock:
                 present = set(names)
@@ -286,8 +287,11 @@ class ListedTree:
 
 def _insert(tree: Level, name: str) -> None:
     """Put series path ``name`` in ``tree``; where two map to one Graphite name, the
-    first (sorted) wins, as in a folder listing."""
+    first (sorted) wins, as in a folder listing.  A carbon series is at the tree's
+    root, as in :class:`~.graphite.tree.MetricTree`."""
     parts = name.split("/")
+    if parts[0] == CARBON_DIR:
+        parts = parts[1:]
     level = tree
     for part in parts[:-1]:
         owner, sub = level.setdefault(graphite_segment(part), (part, {}))

@@ -4,9 +4,13 @@ A metric name is the RRD path relative to the RRD directory with ``/`` → ``.``
 every ``.`` inside a segment → ``_``: ``metrics/db1.example.com/cimaa/load/load1.rrd``
 is ``metrics.db1_example_com.cimaa.load.load1``.  A file with one data source is a
 leaf; a file with several is a branch with one leaf per data source
-(``tracelog.app1__acme__inst1.rpm``).  Only ``tracelog/`` and ``metrics/`` are
-walked, symlinks are never followed, hidden entries are skipped, and where two
-entries map to the same name the first in sorted order wins.
+(``tracelog.app1__acme__inst1.rpm``).  The carbon receiver's folder is the root of
+the tree itself, as carbon's whisper directory is graphite-web's:
+``carbon/servers/web1/cpu/user.rrd`` is ``servers.web1.cpu.user``, the name it was
+sent under (a carbon name starting with ``tracelog.`` or ``metrics.`` is hidden by
+those kinds).  Only the kinds' folders are walked, symlinks are never followed,
+hidden entries are skipped, and where two entries map to the same name the first in
+sorted order wins.
 
 Patterns are Graphite's: per dot-separated segment ``*``, ``?``, ``[...]`` and
 ``{a,b}`` (fnmatch after brace expansion, as graphite-web's finders do).
@@ -24,10 +28,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from graphmetrics.render import graph
-from graphmetrics.rrd.layout import KINDS
+from graphmetrics.rrd.layout import CARBON_DIR, KINDS
 from graphmetrics.text import quoted
 
-ROOTS = tuple(KINDS)
+#: The kinds whose folder is a first node of the tree; the carbon folder's entries
+#: are first nodes themselves.
+ROOTS = tuple(kind for kind in KINDS if kind != CARBON_DIR)
 MAX_DEPTH = 64
 MAX_VARIANTS = 1000
 MAX_PATTERN = 2000
@@ -176,11 +182,18 @@ def _list(directory: str) -> _Dir:
     return _Dir(entries)
 
 
-class MetricTree:
-    """Finds Graphite names in one RRD directory."""
+def _real_dir(path: str) -> bool:
+    return os.path.isdir(path) and not os.path.islink(path)
 
-    def __init__(self, rrd_dir: str) -> None:
+
+class MetricTree:
+    """Finds Graphite names in one RRD directory, and in the read-only roots (``name``
+    → folder): a root's files are below its name's node, and their series paths are
+    ``name/<path in the root>``."""
+
+    def __init__(self, rrd_dir: str, readonly: dict[str, str] | None = None) -> None:
         self.rrd_dir = rrd_dir
+        self.readonly = dict(readonly or {})
         self.sources = DataSources()
 
     def find(self, pattern: str) -> list[Node]:
@@ -196,10 +209,23 @@ class MetricTree:
         roots = {
             name: (os.path.join(base, name), True, os.lstat(os.path.join(base, name)))
             for name in ROOTS
-            if os.path.isdir(os.path.join(base, name))
-            and not os.path.islink(os.path.join(base, name))
+            if _real_dir(os.path.join(base, name))
         }
-        self._walk(_Dir(roots), segments, [], base, found)
+        origins: dict[str, tuple[str, str]] = {}
+        for name, folder in self.readonly.items():
+            real = os.path.realpath(folder)
+            if name not in roots and os.path.isdir(real):
+                roots[name] = (real, True, os.stat(real))
+                origins[name] = (real, f"{name}/")
+        carbon = os.path.join(base, CARBON_DIR)
+        if _real_dir(carbon):
+            for name, entry in _list(carbon).entries.items():
+                roots.setdefault(name, entry)
+        pattern, rest = segments[0], segments[1:]
+        level = _Dir(roots)
+        for name in sorted(matches(list(roots), pattern)):
+            origin = origins.get(name, (base, ""))
+            self._walk(level, [_literal(name), *rest], [], origin, found)
         return [found[k] for k in sorted(found)]
 
     def _walk(
@@ -207,10 +233,12 @@ class MetricTree:
         level: _Dir,
         segments: list[str],
         prefix: list[str],
-        base: str,
+        origin: tuple[str, str],
         found: dict[str, Node],
     ) -> None:
+        """``origin``: the folder series paths are relative to, and what precedes them."""
         pattern, rest = segments[0], segments[1:]
+        base, head = origin
         for name in sorted(matches(level.entries, pattern)):
             if len(found) >= MAX_NODES:
                 return
@@ -218,11 +246,11 @@ class MetricTree:
             path = [*prefix, name]
             if is_dir:
                 if rest:
-                    self._walk(_list(real), rest, path, base, found)
+                    self._walk(_list(real), rest, path, origin, found)
                 else:
                     found.setdefault(".".join(path), Node(".".join(path), False))
                 continue
-            rel = os.path.relpath(real, base)[:-4]
+            rel = head + os.path.relpath(real, base)[:-4]
             sources = self.sources.of(real, st)
             if len(sources) == 1:
                 if not rest:
@@ -233,3 +261,8 @@ class MetricTree:
                 for ds in sorted(matches(list(sources), rest[0])):
                     leaf = ".".join([*path, ds])
                     found.setdefault(leaf, Node(leaf, True, rel, ds))
+
+
+def _literal(name: str) -> str:
+    """``name`` as an fnmatch pattern matching only itself."""
+    return "".join(f"[{c}]" if c in "*?[]{}" else c for c in name)
