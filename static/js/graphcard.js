@@ -4,10 +4,12 @@ import { el } from "./api.js";
 import {
   PRESETS,
   bounds,
+  currentZone,
   describe,
   fromLocalInput,
   normalise,
   rangeParams,
+  stamp,
   toLocalInput,
   zoomView,
 } from "./timerange.js";
@@ -30,6 +32,7 @@ export function renderUrl(base, graph, { format = "png", width, height } = {}) {
   if (format !== "png") params.set("format", format);
   if (width) params.set("width", String(width));
   if (height) params.set("height", String(height));
+  params.set("tz", currentZone());
   return `${base}?${params}`;
 }
 
@@ -428,7 +431,7 @@ export class GraphCard {
     }
     const colors = lineColors(this.graph.definition, this.palette);
     this.readout.replaceChildren(
-      el("div", { class: "time", text: formatTime(row[0]) }),
+      el("div", { class: "time", text: stamp(row[0]) }),
       ...data.columns.map((name, i) => {
         const swatch = el("span", { class: "swatch" });
         swatch.style.background = colors[i] || "#999";
@@ -556,12 +559,6 @@ export function lineColors(def, palette) {
   const drawn = colors.filter((c) => c.type !== "HRULE");
   const past = def.compare ? drawn.filter((c) => c.type === "LINE" || c.type === "AREA") : [];
   return [...drawn, ...past].map((c) => c.color);
-}
-
-function formatTime(epoch) {
-  const d = new Date(epoch * 1000);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 function formatValue(value) {

@@ -4,7 +4,8 @@
 import { api, el, readConfig } from "./api.js";
 import { GraphCard } from "./graphcard.js";
 import { PageStore } from "./pagestore.js";
-import { PRESETS, normalise, rangeOf, rangeParams, sameView } from "./timerange.js";
+import { loadPrefs, savePrefs, zoneChoices } from "./prefs.js";
+import { PRESETS, normalise, rangeOf, rangeParams, sameView, setZone } from "./timerange.js";
 
 const REFRESH_MS = 60_000;
 // changes closer together than this are undone together (typing, dragging)
@@ -22,6 +23,8 @@ export class PageApp {
     this.statusEl = document.getElementById("save-status");
     this.notice = document.getElementById("notice");
     this.onEdit = onEdit;
+    this.prefs = loadPrefs(this.config.me, window.localStorage);
+    setZone(this.prefs.zone);
     this.store = new PageStore(this.config.page, {
       editable: this.editable,
       onStatus: (state, text) => this.status(state, text),
@@ -37,6 +40,7 @@ export class PageApp {
     this.updateEmpty();
     this.openSharedGraph() || this.openPageRange();
     this.bindPageRange();
+    this.bindPrefs();
     requestAnimationFrame(() => this.cards.forEach((card) => card.load()));
     this.bindPageActions();
     this.startRefresh();
@@ -168,6 +172,29 @@ export class PageApp {
     this.pageRangeButtons = buttons;
     root.replaceChildren(el("span", { class: "hint", text: "All graphs:" }), ...buttons);
     this.syncPageRange();
+  }
+
+  /** The viewer's time zone (and theme): kept per user in this browser, applied at once. */
+  bindPrefs() {
+    const zone = document.getElementById("tz-select");
+    if (zone) {
+      zone.replaceChildren(
+        ...zoneChoices().map(([value, label]) =>
+          el("option", { value, text: label, selected: value === this.prefs.zone }),
+        ),
+      );
+      zone.addEventListener("change", () => this.setPrefs({ zone: zone.value }));
+    }
+  }
+
+  setPrefs(changes) {
+    Object.assign(this.prefs, changes);
+    savePrefs(this.config.me, window.localStorage, this.prefs);
+    setZone(this.prefs.zone);
+    for (const card of this.cards) {
+      card.syncControls();
+      card.load();
+    }
   }
 
   setPageRange(view) {

@@ -71,10 +71,65 @@ export function bounds(view, now = Date.now() / 1000) {
   return [resolve(view.start, end), end];
 }
 
-function stamp(epoch) {
-  const d = new Date(epoch * 1000);
+// The zone every time of the page is shown and entered in (an IANA name): the browser's
+// unless the user chose another (prefs.js); graphs are drawn in it too (renderUrl's tz).
+let viewZone = browserZone();
+
+export function browserZone() {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+export function setZone(zone) {
+  viewZone = zone || browserZone();
+}
+
+export function currentZone() {
+  return viewZone;
+}
+
+const formatters = new Map();
+
+/** The wall-clock fields of `epoch` (seconds) in `zone`. */
+export function wallClock(epoch, zone = viewZone) {
+  let format = formatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(zone, format);
+  }
+  const parts = Object.fromEntries(
+    format.formatToParts(new Date(epoch * 1000)).map((p) => [p.type, p.value]),
+  );
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour) % 24,
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+  };
+}
+
+/** Seconds `zone` is ahead of UTC at `epoch`. */
+export function zoneOffset(epoch, zone = viewZone) {
+  const w = wallClock(epoch, zone);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) / 1000;
+  return asUtc - Math.floor(epoch);
+}
+
+/** "YYYY-MM-DD HH:MM" of `epoch` in `zone`. */
+export function stamp(epoch, zone = viewZone) {
+  const w = wallClock(epoch, zone);
   const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}`;
 }
 
 export function describe(view) {
@@ -87,14 +142,21 @@ export function describe(view) {
   return `${stamp(start)} → ${stamp(end)}`;
 }
 
-/** Value for an <input type="datetime-local"> from epoch seconds. */
-export function toLocalInput(epoch) {
-  return stamp(epoch).replace(" ", "T");
+/** Value for an <input type="datetime-local"> from epoch seconds, in `zone`. */
+export function toLocalInput(epoch, zone = viewZone) {
+  return stamp(epoch, zone).replace(" ", "T");
 }
 
-export function fromLocalInput(text) {
-  const ms = new Date(text).getTime();
-  return Number.isNaN(ms) ? null : String(Math.round(ms / 1000));
+/** Epoch seconds (text) of a datetime-local value read as a wall clock in `zone`. */
+export function fromLocalInput(text, zone = viewZone) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text || "");
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1).map((v) => Number(v || 0));
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
+  // the offset at the guess, then at the result (a guess across a DST change)
+  let epoch = wall - zoneOffset(wall, zone);
+  epoch = wall - zoneOffset(epoch, zone);
+  return String(Math.round(epoch));
 }
 
 /**

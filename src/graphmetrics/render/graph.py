@@ -26,13 +26,12 @@ import threading
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from html import escape as html_escape
 from pathlib import Path
 
 import rrdtool
 
-from graphmetrics.render import rpn
+from graphmetrics.render import rpn, style
 from graphmetrics.render.overlays import internal_name, is_internal, with_past
 from graphmetrics.rrd.files import RRDFiles
 from graphmetrics.rrd.layout import PALETTE
@@ -139,6 +138,8 @@ class RenderRequest:
     width: int = DEFAULT_SIZE[0]
     height: int = DEFAULT_SIZE[1]
     format: str = "png"
+    # IANA zone of the x-axis and the CSV times ("": the server's zone, CSV in UTC)
+    tz: str = ""
 
 
 class RenderError(Exception):
@@ -304,11 +305,12 @@ class Job:
     args: tuple[str, ...]
     columns: tuple[str, ...]
     files: tuple[tuple[str, str], ...]
+    tz: str = ""
 
 
 def make_job(req: RenderRequest, files: Files, args: Sequence[str]) -> Job:
     columns = tuple(column_label(line) for line in with_past(req.graph).exports)
-    return Job(req.format, tuple(args), columns, tuple(files.items()))
+    return Job(req.format, tuple(args), columns, tuple(files.items()), req.tz)
 
 
 def render(req: RenderRequest, files: Files, args: Sequence[str]) -> Rendered:
@@ -323,6 +325,7 @@ def draw(job: Job) -> Rendered:
     """
     try:
         if job.format in IMAGE_FORMATS:
+            style.use_zone(job.tz)
             result = rrdtool.graphv("-", *job.args)
             geometry = tuple(
                 (header, str(result[key])) for key, header in GEOMETRY_HEADERS if key in result
@@ -335,7 +338,7 @@ def draw(job: Job) -> Rendered:
     meta = data["meta"]
     rows = table(int(meta["start"]), int(meta["step"]), data["data"])
     if job.format == "csv":
-        return Rendered(to_csv(columns, rows), FORMATS["csv"])
+        return Rendered(to_csv(columns, rows, job.tz), FORMATS["csv"])
     return Rendered(to_json(int(meta["step"]), columns, rows), FORMATS["json"])
 
 
@@ -358,7 +361,10 @@ def estimated_work(req: RenderRequest) -> int:
 
 
 def is_light(req: RenderRequest) -> bool:
-    """Small enough to draw in the web process (milliseconds: no deadline needed)."""
+    """Small enough to draw in the web process (milliseconds: no deadline needed), and
+    in the web process's own zone (an image in another is drawn by a worker)."""
+    if req.tz and req.format in IMAGE_FORMATS:
+        return False
     return req.width * req.height <= LIGHT_PIXELS and estimated_work(req) <= LIGHT_WORK
 
 
@@ -388,13 +394,13 @@ def format_number(value: float | None) -> str:
     return repr(value)
 
 
-def to_csv(columns: list[str], rows: list[Row]) -> bytes:
+def to_csv(columns: list[str], rows: list[Row], zone: str = "") -> bytes:
+    """Times in ISO 8601: UTC (``Z``), or with the offset of ``zone`` when given."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["timestamp", *columns])
     for ts, values in rows:
-        iso = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        writer.writerow([iso, *map(format_number, values)])
+        writer.writerow([style.iso_time(ts, zone), *map(format_number, values)])
     return out.getvalue().encode()
 
 

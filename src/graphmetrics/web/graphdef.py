@@ -14,6 +14,9 @@ Query parameters (both forms)
 ``step``             seconds per data point wanted (rrdtool may use a coarser one)
 ``width``/``height`` image size in pixels, 10..4000, default 800×300
 ``format``           ``png`` (default), ``svg``, ``csv`` or ``json``
+``tz``               IANA time zone (``UTC``, ``America/New_York``) of the image's time
+                     axis and the CSV's timestamps (ISO 8601 with that zone's offset);
+                     default the server's zone for images, UTC for CSV
 The range, size and definition together may ask rrdtool for at most about
 ``render_max_work`` values (default :data:`~graphmetrics.render.graph.MAX_WORK`, see
 ``estimated_work``): a longer range
@@ -89,7 +92,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from graphmetrics.render import timespec
+from graphmetrics.render import style, timespec
 from graphmetrics.render.graph import (
     DEFAULT_SIZE,
     FORMATS,
@@ -140,7 +143,8 @@ MAX_GRAPH_JSON = 65536
 REMEMBERED_DEFINITIONS = 256
 SIMPLE_ONLY = ("title", "vlabel", "ymin", "ymax", "logarithmic")
 QUERY_KEYS = frozenset(
-    ("start", "end", "trail", "step", "width", "height", "format", "series", "graph") + SIMPLE_ONLY
+    ("start", "end", "trail", "step", "width", "height", "format", "series", "graph", "tz")
+    + SIMPLE_ONLY
 )
 
 
@@ -233,6 +237,9 @@ def parse_request(
     step = None
     if "step" in single:
         step = read_int("step", single["step"], 1, end - start)
+    tz = single.get("tz", "")
+    if tz and (problem := style.zone_error(tz)):
+        raise GraphDefError("tz", problem)
     low, high = SIZE_RANGE
     req = RenderRequest(
         graph=graph,
@@ -242,6 +249,7 @@ def parse_request(
         width=read_int("width", single.get("width", str(DEFAULT_SIZE[0])), low, high),
         height=read_int("height", single.get("height", str(DEFAULT_SIZE[1])), low, high),
         format=fmt,
+        tz=tz,
     )
     work = estimated_work(req)
     if work > max_work:

@@ -97,7 +97,9 @@ class Renderer:
     def prepare(self, req: graph.RenderRequest) -> Prepared:
         found = self.found(req)
         args = graph.render_args(req, found.paths, self.daemon)
-        return Prepared(req, found.paths, args, etag(req.format, args, found.stamp))
+        # the zone is not an argument (rrdtool reads TZ) but changes the answer
+        key = f"{req.format} {req.tz}" if req.tz else req.format
+        return Prepared(req, found.paths, args, etag(key, args, found.stamp))
 
     def draw(self, prepared: Prepared) -> graph.Rendered:
         rendered = self.cache.get(prepared.etag)
