@@ -348,7 +348,17 @@ export class GraphCard {
       });
       if (this.loading !== token) return;
       const type = resp.headers.get("Content-Type") || "";
-      if (type.startsWith("image/")) {
+      if (resp.status === 404) {
+        // a series whose file is gone: say which, rather than show an error image
+        this.img.removeAttribute("src");
+        this.geometry = null;
+        this.plot.classList.add("blank");
+        const why = resp.headers.get("X-Graphmetrics-Error") || "a series file is missing";
+        this.showMessage(
+          `A series of this graph is missing: ${why}. Its file was removed or renamed; ` +
+            "edit the graph to point the series elsewhere or remove it.",
+        );
+      } else if (type.startsWith("image/")) {
         const blob = await resp.blob();
         if (this.loading !== token) return;
         if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);

@@ -96,9 +96,10 @@ export class GraphSettings {
   }
 
   /** A number of the definition (empty: null, as the render API takes it) or of the view
-   * (empty: left out). */
-  number(obj, key, label, attrs = {}) {
-    const inView = obj === this.card.graph.view;
+   * (empty: left out). `where` is "definition" or "view", looked up at each edit: a redraw
+   * replaces the card's view object, and an edit must land in the one that is saved. */
+  number(where, key, label, attrs = {}) {
+    const current = () => this.card.graph[where];
     return el(
       "label",
       {},
@@ -107,11 +108,12 @@ export class GraphSettings {
         type: "number",
         step: "any",
         class: "medium",
-        value: obj[key] ?? "",
+        value: current()[key] ?? "",
         ...attrs,
         oninput: (ev) => {
+          const obj = current();
           const value = ev.target.value === "" ? null : Number(ev.target.value);
-          if (value === null && inView) delete obj[key];
+          if (value === null && where === "view") delete obj[key];
           else obj[key] = value;
           this.changed();
         },
@@ -156,8 +158,9 @@ export class GraphSettings {
     const template = await this.instanceGraph(stem);
     if (this.card !== card) return;
     const drawn = new Set(def.lines.map((l) => l.value));
+    // a title of the user's own stays; the instance's own title follows the instance
+    if (!def.title || def.title === this.template?.title) def.title = template.title;
     def.series = template.series;
-    def.title = template.title;
     def.lines = template.lines.filter((l) => drawn.has(l.value));
     this.template = template;
     this.changed({ rebuild: true });
@@ -173,8 +176,9 @@ export class GraphSettings {
       {
         "aria-label": "Step",
         onchange: (ev) => {
-          if (ev.target.value) view.step = Number(ev.target.value);
-          else delete view.step;
+          const current = this.card.graph.view;
+          if (ev.target.value) current.step = Number(ev.target.value);
+          else delete current.step;
           this.changed();
         },
       },
@@ -207,8 +211,8 @@ export class GraphSettings {
             },
           }),
         ),
-        this.number(def, "ymin", "Y min"),
-        this.number(def, "ymax", "Y max"),
+        this.number("definition", "ymin", "Y min"),
+        this.number("definition", "ymax", "Y max"),
         el(
           "label",
           {},
@@ -222,7 +226,7 @@ export class GraphSettings {
             },
           }),
         ),
-        this.number(view, "height", "Height", {
+        this.number("view", "height", "Height", {
           min: "80",
           max: "2000",
           step: "10",

@@ -198,8 +198,13 @@ export class PageApp {
   }
 
   setPageRange(view) {
-    this.pageRange = view;
     for (const card of this.cards) card.setView(view, { quiet: true });
+    this.showPageRange(view);
+  }
+
+  /** Put the page's range `view` in the URL and light its button. */
+  showPageRange(view) {
+    this.pageRange = view;
     const url = new URL(window.location.href);
     for (const key of ["graph", "start", "end", "trail"]) url.searchParams.delete(key);
     for (const [key, value] of Object.entries(rangeParams(view))) url.searchParams.set(key, value);
@@ -220,6 +225,12 @@ export class PageApp {
   }
 
   status(state, text) {
+    // a refused save is said beside the editor, where the change was made
+    const refusal = document.getElementById("save-error");
+    if (refusal && state !== "pending") {
+      refusal.textContent = state === "error" ? text : "";
+      refusal.hidden = state !== "error";
+    }
     if (!this.statusEl) return;
     this.statusEl.textContent = text;
     this.statusEl.dataset.state = state;
@@ -292,6 +303,8 @@ export class PageApp {
       }
     }
     if (changed) this.store.changed();
+    // a page range in the URL would show the old range again at the next visit
+    if (this.pageRange) this.showPageRange(rangeOf(view));
   }
 
   async cloneGraph(card) {

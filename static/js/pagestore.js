@@ -49,7 +49,8 @@ export class PageStore {
       return this.saving;
     }
     this.dirty = false;
-    const sent = [...this.graphs];
+    // a graph with no series yet cannot be drawn nor saved: it waits for its first one
+    const sent = this.graphs.filter((g) => (g.definition.series || []).length);
     const body = {
       generation: this.generation,
       graphs: sent.map((g) => ({ id: g.id ?? null, definition: g.definition, view: g.view })),

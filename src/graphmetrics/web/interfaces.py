@@ -31,6 +31,9 @@ class IRRDReader(Interface):
     def fetch(series, start, end):
         """``{series path: Fetched}`` (AVERAGE rows) for (series path, name) pairs."""
 
+    def resolve(series):
+        """``GraphFiles`` of (series path, name) pairs; ``SeriesNotFound`` for a missing one."""
+
     def series_names():
         """Every series path (``tracelog/...``, ``metrics/...``, no ``.rrd``), sorted."""
 
