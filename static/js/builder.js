@@ -6,8 +6,12 @@
 // editor shows that colour too), and `restart` for restart ticks.
 
 /** The palette colour of the next line added to `def`. */
+/** The first palette colour no line uses yet (after removals too), else by position. */
 export function nextColor(def, palette) {
-  return palette[def.lines.length % palette.length];
+  const used = new Set(def.lines.map((l) => (l.color || "").slice(0, 7).toLowerCase()));
+  return (
+    palette.find((c) => !used.has(c.toLowerCase())) || palette[def.lines.length % palette.length]
+  );
 }
 
 function tokens(s) {

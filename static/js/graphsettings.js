@@ -22,6 +22,57 @@ export function instanceOf(def) {
     : null;
 }
 
+/** How a graph writes its numbers: unit, decimals, SI prefixes (k, M, m, u). */
+export function formatFields(def, onChange) {
+  return [
+    el(
+      "label",
+      { title: "Written after each legend value, e.g. req/min" },
+      "Unit",
+      el("input", {
+        type: "text",
+        size: 7,
+        maxlength: "20",
+        value: def.unit || "",
+        oninput: (ev) => {
+          def.unit = ev.target.value;
+          onChange();
+        },
+      }),
+    ),
+    el(
+      "label",
+      {},
+      "Decimals",
+      el("input", {
+        type: "number",
+        min: "0",
+        max: "6",
+        class: "narrow",
+        placeholder: "auto",
+        value: def.decimals ?? "",
+        oninput: (ev) => {
+          def.decimals = ev.target.value === "" ? null : Number(ev.target.value);
+          onChange();
+        },
+      }),
+    ),
+    el(
+      "label",
+      { title: "Write 1500 as 1.5 k and 0.002 as 2 m; off for counts" },
+      "SI prefixes",
+      el("input", {
+        type: "checkbox",
+        checked: def.si !== false,
+        onchange: (ev) => {
+          def.si = ev.target.checked;
+          onChange();
+        },
+      }),
+    ),
+  ];
+}
+
 export class GraphSettings {
   constructor(root, app) {
     this.root = root;
@@ -233,6 +284,11 @@ export class GraphSettings {
           placeholder: "auto",
         }),
         el("label", {}, "Step", stepSelect),
+      ),
+      el(
+        "div",
+        { class: "row", role: "group", "aria-label": "Numbers" },
+        formatFields(def, () => this.changed()),
       ),
     ];
     if (stem && this.template) {

@@ -2,6 +2,7 @@
 // aggregate many series in one click, add CDEFs.
 
 import { api, el } from "./api.js";
+import { formatFields } from "./graphsettings.js";
 import { PageApp } from "./page.js";
 import { DEFAULT_VIEW } from "./timerange.js";
 import {
@@ -28,6 +29,11 @@ const REDRAW_MS = 400;
 
 let editor = null;
 const app = new PageApp({ onEdit: (card) => editor.open(card) });
+app.onEscape = () => {
+  if (!editor?.card) return false;
+  editor.close();
+  return true;
+};
 
 function blankGraph() {
   return {
@@ -450,6 +456,7 @@ class Editor {
         this.field("Log scale", this.check(def, "logarithmic")),
         this.field("Y min", this.number(def, "ymin", { class: "medium" })),
         this.field("Y max", this.number(def, "ymax", { class: "medium" })),
+        formatFields(def, () => this.changed()),
       ),
       el(
         "div",
@@ -610,7 +617,8 @@ class Search {
 
   query(page) {
     return new URLSearchParams({
-      q: this.input.value.trim() || "*",
+      // empty: every series (the server's empty query), not the glob "*" of one segment
+      q: this.input.value.trim(),
       page: String(Math.max(1, page)),
     });
   }
@@ -623,7 +631,9 @@ class Search {
       if (this.latest !== token) return; // an answer to an older query
       this.page = data.page;
       const pages = Math.max(1, Math.ceil(data.total / data.per_page));
-      this.count.textContent = `${data.total} series · page ${data.page}/${pages}`;
+      this.count.textContent = data.total
+        ? `${data.total} series · page ${data.page}/${pages}`
+        : "No series match";
       this.prev.disabled = data.page <= 1;
       this.next.disabled = data.page >= pages;
       this.list.replaceChildren(

@@ -2,9 +2,9 @@
 // auto-refresh, page and clone actions.
 
 import { api, el, readConfig } from "./api.js";
-import { GraphCard } from "./graphcard.js";
+import { GraphCard, setTheme } from "./graphcard.js";
 import { PageStore } from "./pagestore.js";
-import { loadPrefs, savePrefs, zoneChoices } from "./prefs.js";
+import { THEMES, loadPrefs, savePrefs, zoneChoices } from "./prefs.js";
 import { PRESETS, normalise, rangeOf, rangeParams, sameView, setZone } from "./timerange.js";
 
 const REFRESH_MS = 60_000;
@@ -25,6 +25,7 @@ export class PageApp {
     this.onEdit = onEdit;
     this.prefs = loadPrefs(this.config.me, window.localStorage);
     setZone(this.prefs.zone);
+    this.applyTheme();
     this.store = new PageStore(this.config.page, {
       editable: this.editable,
       onStatus: (state, text) => this.status(state, text),
@@ -41,6 +42,8 @@ export class PageApp {
     this.openSharedGraph() || this.openPageRange();
     this.bindPageRange();
     this.bindPrefs();
+    this.bindHistory();
+    this.bindKeys();
     requestAnimationFrame(() => this.cards.forEach((card) => card.load()));
     this.bindPageActions();
     this.startRefresh();
@@ -117,6 +120,7 @@ export class PageApp {
       onRemove: (card) => this.remove(card),
       onMove: (card, delta) => this.move(card, delta),
       onClone: (card) => this.cloneGraph(card),
+      onNavigate: (card) => this.navigated(card),
       onHover: (card, time) => this.cards.forEach((c) => c.mark(time, { readout: c === card })),
       pageUrl: this.config.page.url,
     };
@@ -185,12 +189,27 @@ export class PageApp {
       );
       zone.addEventListener("change", () => this.setPrefs({ zone: zone.value }));
     }
+    const theme = document.getElementById("theme-select");
+    if (theme) {
+      theme.replaceChildren(
+        ...THEMES.map((name) =>
+          el("option", { value: name, text: name, selected: name === this.prefs.theme }),
+        ),
+      );
+      theme.addEventListener("change", () => this.setPrefs({ theme: theme.value }));
+    }
+  }
+
+  applyTheme() {
+    setTheme(this.prefs.theme);
+    document.documentElement.dataset.theme = this.prefs.theme;
   }
 
   setPrefs(changes) {
     Object.assign(this.prefs, changes);
     savePrefs(this.config.me, window.localStorage, this.prefs);
     setZone(this.prefs.zone);
+    this.applyTheme();
     for (const card of this.cards) {
       card.syncControls();
       card.load();
@@ -199,16 +218,69 @@ export class PageApp {
 
   setPageRange(view) {
     for (const card of this.cards) card.setView(view, { quiet: true });
-    this.showPageRange(view);
+    this.showPageRange(view, { push: true });
+  }
+
+  /** Every graph's range and the page's: what Back and Forward go through. */
+  ranges() {
+    return { page: this.pageRange || null, ranges: this.cards.map((c) => rangeOf(c.graph.view)) };
+  }
+
+  bindHistory() {
+    window.history.replaceState(this.ranges(), "", window.location.href);
+    window.addEventListener("popstate", (ev) => {
+      const state = ev.state;
+      if (!state || !Array.isArray(state.ranges)) return;
+      let changed = false;
+      this.cards.forEach((card, i) => {
+        const range = state.ranges[i];
+        if (range && !sameView({ ...card.graph.view, step: null }, range)) {
+          card.setView(range, { quiet: true });
+          changed = true;
+        }
+      });
+      this.pageRange = state.page || undefined;
+      this.syncPageRange();
+      if (changed) this.store.changed();
+    });
+  }
+
+  /** A graph's range changed (zoom, preset, trail): a new entry of the browser's history,
+   * whose URL shows that graph in that range. */
+  navigated(card) {
+    const url = new URL(window.location.href);
+    for (const key of ["graph", "start", "end", "trail"]) url.searchParams.delete(key);
+    if (card.graph.id != null) url.searchParams.set("graph", String(card.graph.id));
+    for (const [key, value] of Object.entries(rangeParams(rangeOf(card.graph.view))))
+      url.searchParams.set(key, value);
+    this.pageRange = undefined;
+    this.syncPageRange();
+    window.history.pushState(this.ranges(), "", url);
+  }
+
+  /** Escape closes the editor (or a card's tools), Ctrl+Z undoes outside text fields. */
+  bindKeys() {
+    document.addEventListener("keydown", (ev) => {
+      const typing = ev.target.closest?.("input, textarea, select, [contenteditable]");
+      if (ev.key === "Escape") {
+        if (this.onEscape?.()) return;
+        for (const card of this.cards) card.toggleTools(false);
+      } else if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "z" && !ev.shiftKey) {
+        if (typing || !this.editable) return;
+        ev.preventDefault();
+        this.undo();
+      }
+    });
   }
 
   /** Put the page's range `view` in the URL and light its button. */
-  showPageRange(view) {
+  showPageRange(view, { push = false } = {}) {
     this.pageRange = view;
     const url = new URL(window.location.href);
     for (const key of ["graph", "start", "end", "trail"]) url.searchParams.delete(key);
     for (const [key, value] of Object.entries(rangeParams(view))) url.searchParams.set(key, value);
-    window.history.replaceState(null, "", url);
+    if (push) window.history.pushState(this.ranges(), "", url);
+    else window.history.replaceState(this.ranges(), "", url);
     this.syncPageRange();
   }
 
@@ -303,8 +375,8 @@ export class PageApp {
       }
     }
     if (changed) this.store.changed();
-    // a page range in the URL would show the old range again at the next visit
-    if (this.pageRange) this.showPageRange(rangeOf(view));
+    // every graph now shows this range: the URL says so (an older one would come back)
+    this.showPageRange(rangeOf(view));
   }
 
   async cloneGraph(card) {

@@ -24,11 +24,14 @@ const UNITS = {
   y: 31536000,
 };
 
-/** The view with its range in one form, and its step and image height when set. */
+/** The view with its range in one form, and when set its step, image height, hidden lines
+ * and width in the page's grid. */
 export function normalise(view) {
   const extra = {};
   if (view?.step) extra.step = Number(view.step);
   if (view?.height) extra.height = Number(view.height);
+  if (view?.hidden?.length) extra.hidden = [...view.hidden];
+  if (view?.span) extra.span = view.span;
   if (view && view.trail) return { trail: Number(view.trail), ...extra };
   return { start: view?.start || DEFAULT_VIEW.start, end: view?.end || DEFAULT_VIEW.end, ...extra };
 }
@@ -137,6 +140,8 @@ export function describe(view) {
   if (view.trail) return `trail: last ${view.trail} h, follows now`;
   const preset = PRESETS.find(([, start]) => start === view.start);
   if (preset && view.end === "now") return `last ${preset[0]}`;
+  const back = view.end === "now" && view.start.startsWith("-") ? parseOffset(view.start) : null;
+  if (back) return `last ${formatOffset(back).slice(1)}`;
   const [start, end] = bounds(view);
   if (Number.isNaN(start) || Number.isNaN(end)) return `${view.start} → ${view.end}`;
   return `${stamp(start)} → ${stamp(end)}`;
@@ -171,4 +176,33 @@ export function zoomView(area, a, b) {
   const start = Math.round(at(a));
   const end = Math.round(at(b));
   return end - start >= MIN_ZOOM_S ? { start: String(start), end: String(end) } : null;
+}
+
+/** Seconds of an offset into the past such as "-2w", "1mon", "36h" (sign optional); null
+ * when not understood. */
+export function parseOffset(text) {
+  const m = /^\s*-?\s*(\d+)\s*([a-z]+)\s*$/i.exec(String(text || ""));
+  if (!m || !UNITS[m[2].toLowerCase()]) return null;
+  const seconds = Number(m[1]) * UNITS[m[2].toLowerCase()];
+  return seconds > 0 ? seconds : null;
+}
+
+/** The shortest offset text for `seconds` ("-2w", "-1mon", "-90m"). */
+export function formatOffset(seconds) {
+  if (!seconds) return "";
+  for (const unit of ["y", "mon", "w", "d", "h", "m"]) {
+    if (seconds % UNITS[unit] === 0) return `-${seconds / UNITS[unit]}${unit}`;
+  }
+  return `-${seconds}s`;
+}
+
+/** The view twice as long around the same middle, never ending after now. */
+export function zoomOutView(view, now = Date.now() / 1000) {
+  const [start, end] = bounds(view, now);
+  if (Number.isNaN(start) || Number.isNaN(end)) return null;
+  const span = Math.max(end - start, MIN_ZOOM_S);
+  const newEnd = Math.min(now, end + span / 2);
+  const newStart = newEnd - 2 * span;
+  if (newEnd >= now - 1) return { start: `-${Math.round(2 * span)}s`, end: "now" };
+  return { start: String(Math.round(newStart)), end: String(Math.round(newEnd)) };
 }

@@ -150,3 +150,11 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., An
 @pytest.fixture
 def instance_graph() -> Callable[[str], dict[str, Any]]:
     return stem_graph
+
+
+def tools(card: Any) -> Any:
+    """``card`` with its tools shown (time range, comparison, size, order, export)."""
+    button = card.get_by_role("button", name="More controls")
+    if button.get_attribute("aria-expanded") != "true":
+        button.click()
+    return card

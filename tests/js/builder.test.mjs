@@ -8,6 +8,7 @@ import {
   autoLabels,
   freshName,
   names,
+  nextColor,
   pruneDefinition,
 } from "../../static/js/builder.js";
 
@@ -71,7 +72,8 @@ test("addAggregate: one line of the total replaces the series' lines", () => {
     value: "total1",
     type: "LINE",
     width: 2,
-    color: PALETTE[2],
+    // the first colour free once the series' lines are gone (s3 keeps PALETTE[2])
+    color: PALETTE[0],
     legend: "Total cpu (2 series)",
     dash: false,
     stack: false,
@@ -138,4 +140,13 @@ test("pruneDefinition: removed names leave aggregates and lines", () => {
   const bare = { series: [] };
   pruneDefinition(bare);
   assert.deepEqual(bare, { series: [], cdefs: [], lines: [] });
+});
+
+test("nextColor: the first colour no line uses, so a removal leaves no duplicate", () => {
+  const palette = ["#1f77b4", "#ff7f0e", "#2ca02c"];
+  assert.equal(nextColor({ lines: [] }, palette), "#1f77b4");
+  const def = { lines: [{ color: "#1f77b4" }, { color: "#2ca02c" }] };
+  assert.equal(nextColor(def, palette), "#ff7f0e");
+  const full = { lines: palette.map((color) => ({ color })) };
+  assert.equal(nextColor(full, palette), "#1f77b4");
 });

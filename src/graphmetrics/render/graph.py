@@ -122,6 +122,10 @@ class Graph:
     compare: int = 0
     # min/avg/max/last of every LINE/AREA in the legend
     legend_values: bool = False
+    # how numbers are written: the unit after legend values, fixed decimals, SI prefixes
+    unit: str = ""
+    decimals: int | None = None
+    si: bool = True
 
     @property
     def exports(self) -> tuple[Line, ...]:
@@ -140,6 +144,10 @@ class RenderRequest:
     format: str = "png"
     # IANA zone of the x-axis and the CSV times ("": the server's zone, CSV in UTC)
     tz: str = ""
+    # render.style.THEMES: "light" or "dark"; "" is rrdtool's own look
+    theme: str = ""
+    # False: no legend under the image (a page drawing its own)
+    legend: bool = True
 
 
 class RenderError(Exception):
@@ -222,6 +230,7 @@ def _drawing(graph: Graph) -> list[str]:
         return [_draw(line) for line in graph.lines]
     vdefs: list[str] = []
     draws: list[str] = []
+    value = escape(style.value_format(graph.si, graph.decimals, graph.unit))
     for i, line in enumerate(graph.lines):
         draws.append(_draw(line))
         if line.type not in ("LINE", "AREA") or is_internal(line.value):
@@ -230,7 +239,7 @@ def _drawing(graph: Graph) -> list[str]:
             name = internal_name(f"{label}{i}")
             vdefs.append(f"VDEF:{name}={line.value},{function}")
             end = "\\l" if label == "last" else ""
-            draws.append(f"GPRINT:{name}:{label} %.2lf%s{end}")
+            draws.append(f"GPRINT:{name}:{label} {value}{end}")
     return vdefs + draws
 
 
@@ -249,6 +258,10 @@ def graph_args(req: RenderRequest, files: Files, daemon: str | None = None) -> l
         args.append(f"--vertical-label={graph.vlabel}")
     if graph.logarithmic:
         args.append("--logarithmic")
+    args += style.theme_args(req.theme)
+    if not req.legend:
+        args.append("--no-legend")
+    args += style.number_args(graph.logarithmic, graph.si, graph.decimals)
     if graph.ymin is not None:
         args.append(f"--lower-limit={graph.ymin!r}")
     if graph.ymax is not None:

@@ -51,3 +51,58 @@ def iso_time(epoch: int, zone: str = "") -> str:
     if not zone or zone == "UTC":
         return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return datetime.fromtimestamp(epoch, zoneinfo.ZoneInfo(zone)).isoformat(timespec="seconds")
+
+
+# -- themes: rrdtool's own colour, font and grid options ------------------------------
+
+#: ``--color`` tags per theme; "classic" is rrdtool's look, given no option at all.
+THEMES: dict[str, dict[str, str]] = {
+    "light": {
+        "BACK": "#ffffff", "CANVAS": "#ffffff", "SHADEA": "#ffffff", "SHADEB": "#ffffff",
+        "GRID": "#e9ecef", "MGRID": "#ced4da", "FONT": "#343a40", "AXIS": "#adb5bd",
+        "FRAME": "#adb5bd", "ARROW": "#ffffff",
+    },
+    "dark": {
+        "BACK": "#181b1f", "CANVAS": "#181b1f", "SHADEA": "#181b1f", "SHADEB": "#181b1f",
+        "GRID": "#2c3035", "MGRID": "#41474e", "FONT": "#ccccdc", "AXIS": "#5a6068",
+        "FRAME": "#5a6068", "ARROW": "#181b1f",
+    },
+}  # fmt: skip
+THEME_NAMES = ("classic", *THEMES)
+FONT = "DejaVu Sans"
+
+
+def theme_args(theme: str) -> list[str]:
+    """rrdtool options drawing ``theme`` ("" or "classic": rrdtool's defaults): flat
+    colours, a sans-serif font, solid grid lines, no border or watermark, smooth slopes."""
+    colors = THEMES.get(theme)
+    if colors is None:
+        return []
+    args = [f"--color={tag}{value}" for tag, value in colors.items()]
+    args += [f"--font=DEFAULT:8:{FONT}", f"--font=TITLE:10:{FONT}", f"--font=AXIS:7:{FONT}"]
+    args += [f"--font=LEGEND:8:{FONT}", "--grid-dash=1:0", "--border=0"]
+    return [*args, "--disable-rrdtool-tag", "--slope-mode", "--dynamic-labels"]
+
+
+def number_args(logarithmic: bool, si: bool, decimals: int | None) -> list[str]:
+    """How the y-axis writes numbers: SI prefixes (``k``, ``m``, ``u``) unless ``si`` is
+    false; a log axis in plain or SI numbers rather than ``5e+02``; fixed decimals."""
+    args = []
+    if logarithmic:
+        args.append("--units=si")
+    elif not si:
+        args.append("--units-exponent=0")
+    if decimals is not None and not logarithmic:
+        args.append(f"--left-axis-format=%.{decimals}lf")
+    return args
+
+
+def value_format(si: bool, decimals: int | None, unit: str) -> str:
+    """A GPRINT format for one legend value: 2 decimals unless told, an SI prefix only
+    when ``si`` (a count of 0.5 is "0.50", not "500.00m"), then the unit."""
+    text = f"%.{2 if decimals is None else decimals}lf"
+    if si:
+        text += "%s"
+    if unit:
+        text += " " + unit.replace("%", "%%")
+    return text
