@@ -2,6 +2,7 @@
 
 import { el } from "./api.js";
 import { buildTools, fileName, syncCompare } from "./cardtools.js";
+import { applyVariables } from "./variables.js";
 import {
   drawnLines,
   restartDefinition,
@@ -35,6 +36,13 @@ export function setTheme(name) {
   theme = name || "";
 }
 
+// The page's dashboard variables ({customer: "acme"}), put into every definition drawn.
+let variables = {};
+
+export function setVariables(values) {
+  variables = { ...values };
+}
+
 /** The render URL of `graph` ({definition, view}); with `palette`, its hidden lines left
  * out; with `legend: false` or `title: false`, no legend or title drawn in the image (the
  * card shows its own). */
@@ -44,6 +52,7 @@ export function renderUrl(
   { format = "png", width, height, palette, legend, title = true } = {},
 ) {
   let def = palette ? visibleDefinition(graph.definition, graph.view?.hidden, palette) : null;
+  if (Object.keys(variables).length) def = applyVariables(def || graph.definition, variables);
   if (!title && graph.definition.title) {
     def = { ...(def || graph.definition) };
     delete def.title;
@@ -80,7 +89,7 @@ export class GraphCard {
   }
 
   get title() {
-    return this.graph.definition.title || "untitled graph";
+    return applyVariables(this.graph.definition, variables).title || "untitled graph";
   }
 
   build() {
@@ -481,7 +490,7 @@ export class GraphCard {
   async restartedAt(time, columns, row) {
     const i = columns.indexOf("restart");
     if (i < 0 || !row[i + 1]) return [];
-    const series = restartSeries(this.graph.definition);
+    const series = restartSeries(applyVariables(this.graph.definition, variables));
     if (!series.length) return [];
     if (!this.restarts) {
       const graph = { definition: restartDefinition(series), view: this.graph.view };

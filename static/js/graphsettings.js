@@ -2,6 +2,7 @@
 // sources an instance graph draws, and which instance it shows (changed in place).
 
 import { api, el } from "./api.js";
+import { followCustomer } from "./variables.js";
 
 const STEPS = [
   ["", "auto"],
@@ -17,7 +18,7 @@ export function instanceOf(def) {
   const paths = new Set((def.series || []).map((s) => s.path));
   if (paths.size !== 1) return null;
   const [path] = paths;
-  return path.startsWith("tracelog/") && path.split("__").length === 3
+  return path.startsWith("tracelog/") && path.split("__").length === 3 && !path.includes("$")
     ? path.slice("tracelog/".length)
     : null;
 }
@@ -217,6 +218,17 @@ export class GraphSettings {
     this.changed({ rebuild: true });
   }
 
+  /** This graph follows the page's $customer variable (its paths and title). */
+  followCustomer() {
+    const card = this.card;
+    Object.assign(card.graph.definition, followCustomer(card.graph.definition));
+    this.app.bindVariables().then(() => {
+      card.syncControls();
+      this.close();
+    });
+    this.changed();
+  }
+
   build() {
     if (!this.card) return;
     const def = this.card.graph.definition;
@@ -300,7 +312,20 @@ export class GraphSettings {
           el("option", { value: s, text: s.split("__").join(" / "), selected: s === stem }),
         ),
       );
-      rows.push(el("div", { class: "row" }, el("label", {}, "Instance", choose)));
+      rows.push(
+        el(
+          "div",
+          { class: "row" },
+          el("label", {}, "Instance", choose),
+          el("button", {
+            type: "button",
+            class: "small ghost",
+            text: "Follow $customer",
+            title: "Show this host and instance of the customer picked for the whole page",
+            onclick: () => this.followCustomer(),
+          }),
+        ),
+      );
     }
     this.root.replaceChildren(...rows);
   }

@@ -2,9 +2,10 @@
 // auto-refresh, page and clone actions.
 
 import { api, el, readConfig } from "./api.js";
-import { GraphCard, setTheme } from "./graphcard.js";
+import { GraphCard, setTheme, setVariables } from "./graphcard.js";
 import { PageStore } from "./pagestore.js";
 import { THEMES, loadPrefs, savePrefs, zoneChoices } from "./prefs.js";
+import { readVariables, usedVariables, variableValues } from "./variables.js";
 import { PRESETS, normalise, rangeOf, rangeParams, sameView, setZone } from "./timerange.js";
 
 const REFRESH_MS = 60_000;
@@ -44,7 +45,9 @@ export class PageApp {
     this.bindPrefs();
     this.bindHistory();
     this.bindKeys();
-    requestAnimationFrame(() => this.cards.forEach((card) => card.load()));
+    // graphs using $customer or $host are drawn once the variables have values
+    const ready = this.bindVariables();
+    requestAnimationFrame(() => ready.then(() => this.redrawAll()));
     this.bindPageActions();
     this.startRefresh();
     this.redrawOnResize();
@@ -221,6 +224,79 @@ export class PageApp {
     this.showPageRange(view, { push: true });
   }
 
+  /** Pickers of the variables the page's graphs use, values from the tracelog files;
+   * the chosen ones in the URL (?var-customer=acme). */
+  async bindVariables() {
+    const root = document.getElementById("variables");
+    const used = usedVariables(this.cards.map((c) => c.graph.definition));
+    this.variables = readVariables(window.location.search);
+    setVariables(this.variables);
+    if (!root) return;
+    root.hidden = !used.length;
+    if (!used.length) return;
+    let options = { customer: [], host: [] };
+    try {
+      options = variableValues(await this.tracelogStems());
+    } catch (err) {
+      this.say(`Cannot list the variables' values: ${err.message}`, "error");
+    }
+    for (const name of used) this.variables[name] ||= options[name][0] || "";
+    setVariables(this.variables);
+    root.replaceChildren(
+      ...used.map((name) => {
+        const values = options[name].includes(this.variables[name])
+          ? options[name]
+          : [this.variables[name], ...options[name]];
+        return el(
+          "label",
+          { class: "variable" },
+          `$${name}`,
+          el(
+            "select",
+            {
+              "aria-label": `Variable ${name}`,
+              onchange: (ev) => this.setVariable(name, ev.target.value),
+            },
+            values.map((v) =>
+              el("option", { value: v, text: v, selected: v === this.variables[name] }),
+            ),
+          ),
+        );
+      }),
+    );
+  }
+
+  async tracelogStems() {
+    if (!this.stems) {
+      const stems = [];
+      for (let page = 1; page <= 50; page += 1) {
+        const query = new URLSearchParams({ q: "glob:tracelog/*", page: String(page) });
+        const data = await api(`${this.config.urls.series}?${query}`);
+        stems.push(...data.series.map((s) => s.name.slice("tracelog/".length)));
+        if (page * data.per_page >= data.total) break;
+      }
+      this.stems = stems;
+    }
+    return this.stems;
+  }
+
+  /** A variable's new value: every graph drawn again, a new step of the history. */
+  setVariable(name, value) {
+    this.variables = { ...this.variables, [name]: value };
+    setVariables(this.variables);
+    const url = new URL(window.location.href);
+    url.searchParams.set(`var-${name}`, value);
+    window.history.pushState(this.ranges(), "", url);
+    this.redrawAll();
+  }
+
+  redrawAll() {
+    for (const card of this.cards) {
+      card.syncControls();
+      card.load();
+    }
+  }
+
   /** Every graph's range and the page's: what Back and Forward go through. */
   ranges() {
     return { page: this.pageRange || null, ranges: this.cards.map((c) => rangeOf(c.graph.view)) };
@@ -241,6 +317,8 @@ export class PageApp {
       });
       this.pageRange = state.page || undefined;
       this.syncPageRange();
+      if (usedVariables(this.cards.map((c) => c.graph.definition)).length)
+        this.bindVariables().then(() => this.redrawAll());
       if (changed) this.store.changed();
     });
   }

@@ -22,6 +22,7 @@ from graphmetrics.rrd.store import RRDStore
 from graphmetrics.web import tracelog
 from tests.browser.conftest import LiveServer, csp_violations, tools
 from tests.browser.test_builder_daily import hover_plot
+from tests.functional.web_app.data import write_tracelog
 
 pytestmark = pytest.mark.browser
 
@@ -300,9 +301,13 @@ def test_readable_graphs_legend_theme_units_and_restarts(
         page.reload()
         expect(page.get_by_label("Theme")).to_have_value("dark")
         expect(cards.nth(1).locator("img[src^='blob:']")).to_have_count(1)
-        saved = json.loads(query(cards.nth(1))["graph"])
+        page_api = f"{live_server.url}/api/pages/tracelog/yuri/default"
+        stored = page.request.get(page_api).json()["graphs"][1]
+        saved = stored["definition"]
         assert (saved["unit"], saved["decimals"], saved["si"]) == ("req/min", 0, False)
-        assert saved["lines"][0]["legend"] == "requests/min" and len(saved["lines"]) == 1
+        assert stored["view"]["hidden"] == ["epm", "bl", "spr", "restarts"]
+        drawn = json.loads(query(cards.nth(1))["graph"])["lines"]
+        assert [line["legend"] for line in drawn] == ["requests/min"]
         expect(
             cards.nth(0)
             .get_by_role("group", name=re.compile("^Lines"))
@@ -372,3 +377,46 @@ def test_dense_pages_zoom_history_offsets_and_keys(
     expect(cards).to_have_count(9)
     page.get_by_text("Keys", exact=True).click()
     expect(page.locator(".shortcuts dl")).to_contain_text("Ctrl+Z")
+
+
+def test_dashboard_variables_pick_the_customer_for_every_graph(
+    new_page: Callable[..., Any],
+    live_server: LiveServer,
+    instance_graph: Callable[[str], dict[str, Any]],
+) -> None:
+    write_tracelog(live_server.rrd_dir, hours=2, instances=("app1__beta__inst1",))
+    try:
+        live_server.seed_page(
+            "wanda", [{"definition": instance_graph("app1__acme__inst1"), "view": {}}]
+        )
+        page = new_page("wanda")
+        card = page.locator("article.card")
+        expect(card.locator("img[src^='blob:']")).to_have_count(1)
+        expect(page.get_by_role("group", name="Dashboard variables")).to_be_hidden()
+        # the graph follows the page's $customer: one picker for the page, values from the files
+        card.get_by_role("button", name="Edit").click()
+        page.locator("#editor").get_by_role("button", name="Follow $customer").click()
+        picker = page.get_by_label("Variable customer")
+        expect(picker).to_have_value("acme")
+        expect(card.locator("h3")).to_have_text("acme app1/inst1")
+        expect(page.locator("#save-status")).to_have_text("All changes saved")
+        saved = page.request.get(f"{live_server.url}/api/pages/tracelog/wanda/default").json()
+        definition = saved["graphs"][0]["definition"]
+        assert definition["title"] == "$customer app1/inst1"
+        assert {s["path"] for s in definition["series"]} == {"tracelog/app1__$customer__inst1"}
+
+        picker.select_option("beta")
+        expect(card.locator("h3")).to_have_text("beta app1/inst1")
+        assert "var-customer=beta" in page.url
+        paths = {s["path"] for s in json.loads(query(card)["graph"])["series"]}
+        assert paths == {"tracelog/app1__beta__inst1"}
+        expect(card.locator("img[src^='blob:']")).to_have_count(1)
+        expect(card.locator(".graph-error")).to_be_hidden()
+        page.reload()
+        expect(page.get_by_label("Variable customer")).to_have_value("beta")
+        expect(card.locator("h3")).to_have_text("beta app1/inst1")
+        page.go_back()
+        expect(page.get_by_label("Variable customer")).to_have_value("acme")
+        expect(card.locator("h3")).to_have_text("acme app1/inst1")
+    finally:  # the live server is shared: other tests count its customers
+        (live_server.rrd_dir / "tracelog" / "app1__beta__inst1.rrd").unlink(missing_ok=True)

@@ -133,8 +133,8 @@ def menu_level(
 
     No argument: the customers; ``customer``: its hosts; ``customer`` and ``host``:
     that host's instances; ``query``: instances whose ``host/customer/instance``
-    names contain each of its words, in any order and any case.  At most ``limit`` entries, ``more`` says if some
-    were left out, ``total`` how many there are.
+    names contain each of its words, in any order and any case.  At most ``limit``
+    entries, ``more`` says if some were left out, ``total`` how many there are.
     """
     entries: list[dict[str, Any]]
     if query:

@@ -249,3 +249,7 @@ def test_a_series_not_in_the_store_is_refused_by_name_unless_already_saved(
     kept = dict(saved["graphs"][0], view={"trail": 3})
     alice.save([kept, graph(alice)])
     assert [g["view"] for g in alice.get(alice.page_api()).json["graphs"]][0] == {"trail": 3}
+    # a dashboard variable's path is checked when drawn, with the variable's value
+    templated = graph(alice)
+    templated["definition"]["series"][0]["path"] = "tracelog/app1__$customer__inst1"
+    alice.save([templated])
