@@ -117,6 +117,7 @@ def metrics(page: Any, url: str, out: Path) -> None:
     editor.get_by_label("Title", exact=True).fill("Average load of every host")
     card = page.locator("article.card").last
     tools(card).get_by_role("checkbox", name="Legend values").check()
+    card.get_by_role("button", name="More controls").click()
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     page.wait_for_load_state("networkidle")
     page.evaluate("window.scrollTo(0, 0)")

@@ -48,6 +48,19 @@ export function autoLabels(series) {
   });
 }
 
+/** A new graph's title from its first series: the path of one ("web/cpu"), or what
+ * several have in common, with a star where they differ (e.g. "web/STAR, 2 series"). */
+export function defaultTitle(items) {
+  const lists = items.map((s) => s.path.replace(/^(metrics|tracelog)\//, "").split("/"));
+  if (lists.length === 1) return lists[0].join("/");
+  const head = commonPrefix(lists);
+  const tail = commonPrefix(lists.map((l) => l.slice(head).reverse()));
+  const shortest = Math.min(...lists.map((l) => l.length));
+  const parts = [...lists[0].slice(0, head), "*", ...lists[0].slice(lists[0].length - tail)];
+  const text = head + tail >= shortest ? lists[0].join("/") : parts.join("/");
+  return `${text}, ${items.length} series`;
+}
+
 /** After a removal: aggregates forget removed names (and go when none is left); lines of
  * removed series or CDEFs go. */
 export function pruneDefinition(def) {

@@ -8,6 +8,7 @@ import { DEFAULT_VIEW } from "./timerange.js";
 import {
   addAggregate,
   autoLabels,
+  defaultTitle,
   freshName,
   names,
   nextColor,
@@ -262,9 +263,13 @@ class Editor {
   }
 
   /** The series an aggregate takes: the ticked ones, or all when none is ticked. */
+  /** The ticked series; none ticked: those not already in an aggregate (else all). */
   chosen() {
     const series = this.def.series.filter((s) => this.selected.has(s.name));
-    return series.length ? series : this.def.series;
+    if (series.length) return series;
+    const aggregated = new Set((this.def.cdefs || []).flatMap((c) => c.of || []));
+    const free = this.def.series.filter((s) => !aggregated.has(s.name));
+    return free.length ? free : this.def.series;
   }
 
   /** Replace the chosen series' lines by one line of their aggregate (or a custom RPN). */
@@ -568,8 +573,7 @@ class Editor {
       }
     }
     this.relabel(before);
-    if (def.title === "New graph" && items.length)
-      def.title = items[0].path.replace(/^(metrics|tracelog)\//, "");
+    if (def.title === "New graph" && items.length) def.title = defaultTitle(items);
     this.changed({ rebuild: true });
   }
 
