@@ -2,6 +2,7 @@
 // sources an instance graph draws, and which instance it shows (changed in place).
 
 import { api, el } from "./api.js";
+import { drawnLines } from "./legend.js";
 import { followCustomer } from "./variables.js";
 
 const STEPS = [
@@ -203,6 +204,33 @@ export class GraphSettings {
     );
   }
 
+  /** A pool's (or any other graph's) lines: which are drawn, as its legend's clicks do. */
+  shown() {
+    const card = this.card;
+    const hidden = new Set(card.graph.view.hidden || []);
+    const lines = drawnLines(card.graph.definition, card.palette).filter((l) => l.type !== "HRULE");
+    return el(
+      "div",
+      { class: "row", role: "group", "aria-label": "Data sources drawn" },
+      el("span", { class: "hint", text: "Draw:" }),
+      lines.map((line) =>
+        el(
+          "label",
+          {},
+          el("input", {
+            type: "checkbox",
+            checked: !hidden.has(line.value),
+            onchange: () => {
+              card.toggleLine(line.value, false);
+              this.build();
+            },
+          }),
+          line.legend || line.value,
+        ),
+      ),
+    );
+  }
+
   /** Show another instance in this graph, keeping its settings. */
   async moveTo(stem) {
     const card = this.card;
@@ -303,6 +331,7 @@ export class GraphSettings {
         formatFields(def, () => this.changed()),
       ),
     ];
+    if (!stem) rows.push(this.shown());
     if (stem && this.template) {
       rows.push(this.sources(def));
       const choose = el(

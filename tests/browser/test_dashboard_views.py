@@ -292,6 +292,18 @@ def test_readable_graphs_legend_theme_units_and_restarts(
         page.locator("#editor").get_by_role("button", name="Done").click()
         expect(page.locator("#save-status")).to_have_text("All changes saved")
 
+        # a pool graph chooses the data sources it draws too
+        total.get_by_role("button", name="Edit").click()
+        drawn_sources = page.locator("#editor").get_by_role("group", name="Data sources drawn")
+        expect(drawn_sources.get_by_label("est. max rpm")).not_to_be_checked()
+        drawn_sources.get_by_label("errors/min").uncheck()
+        expect(legend.get_by_role("button", name="errors/min")).to_have_attribute(
+            "aria-pressed", "false"
+        )
+        page.keyboard.press("Escape")
+        expect(page.locator("#editor")).to_be_hidden()
+        expect(page.locator("#save-status")).to_have_text("All changes saved")
+
         # the dark theme, for this user, on every graph
         page.get_by_label("Theme").select_option("dark")
         expect(page.locator("html")).to_have_attribute("data-theme", "dark")
