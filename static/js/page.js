@@ -3,6 +3,7 @@
 
 import { api, el, readConfig } from "./api.js";
 import { GraphCard, setTheme, setVariables } from "./graphcard.js";
+import { ask } from "./ask.js";
 import { PageStore } from "./pagestore.js";
 import { THEMES, loadPrefs, savePrefs, zoneChoices } from "./prefs.js";
 import { readVariables, usedVariables, variableValues } from "./variables.js";
@@ -476,7 +477,7 @@ export class PageApp {
       window.location.assign(ev.target.value);
     });
     document.getElementById("new-page")?.addEventListener("click", async () => {
-      const name = window.prompt("Name of the new page (letters, digits, '_', '.', '-'):");
+      const name = await ask("Name of the new page (letters, digits, '_', '.', '-'):");
       if (!name) return;
       try {
         const created = await api(this.config.urls.create_page, { method: "POST", body: { name } });
@@ -502,7 +503,7 @@ export class PageApp {
     });
     document.getElementById("undo")?.addEventListener("click", () => this.undo());
     document.getElementById("duplicate-page")?.addEventListener("click", async () => {
-      const name = window.prompt("Name of the copy of this page:", `${page.name}-copy`);
+      const name = await ask("Name of the copy of this page:", `${page.name}-copy`);
       if (!name) return;
       await this.store.flush();
       try {
@@ -513,7 +514,7 @@ export class PageApp {
       }
     });
     document.getElementById("rename-page")?.addEventListener("click", async () => {
-      const name = window.prompt("New name of this page:", page.name);
+      const name = await ask("New name of this page:", page.name);
       if (!name || name === page.name) return;
       await this.store.flush();
       try {
@@ -528,7 +529,7 @@ export class PageApp {
       }
     });
     document.getElementById("clone-page")?.addEventListener("click", async () => {
-      const name = window.prompt("Name of your copy of this page:", `${page.user}-${page.name}`);
+      const name = await ask("Name of your copy of this page:", `${page.user}-${page.name}`);
       if (!name) return;
       try {
         const copy = await api(page.clone_url, { method: "POST", body: { name } });

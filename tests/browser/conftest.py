@@ -158,3 +158,10 @@ def tools(card: Any) -> Any:
     if button.get_attribute("aria-expanded") != "true":
         button.click()
     return card
+
+
+def answer(page: Any, text: str) -> None:
+    """Answer the page's question (its <dialog>, the app's prompt) with ``text``."""
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox").fill(text)
+    dialog.get_by_role("button", name="OK").click()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, LiveServer, tools
+from tests.browser.conftest import ARTIFACTS, LiveServer, answer, tools
 
 pytestmark = pytest.mark.browser
 
@@ -194,16 +194,16 @@ def test_new_page_clone_page_and_delete(
 ) -> None:
     live_server.seed_page("judy", [{"definition": instance_graph("app2__acme__inst1"), "view": {}}])
     page = new_page("kim")
-    page.once("dialog", lambda dialog: dialog.accept("ops"))
     page.get_by_role("button", name="+ Page").click()
+    answer(page, "ops")
     expect(page).to_have_url(f"{live_server.url}/kim/ops/")
     expect(page.get_by_role("navigation", name="kim's pages").get_by_role("link")).to_have_text(
         ["default", "ops"]
     )
 
     page.goto(f"{live_server.url}/judy/default/")
-    page.once("dialog", lambda dialog: dialog.accept("from-judy"))
     page.get_by_role("button", name="Clone page").click()
+    answer(page, "from-judy")
     expect(page).to_have_url(f"{live_server.url}/kim/from-judy/")
     expect(page.locator("article.card h3")).to_have_text(["acme app2/inst1"])
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from graphmetrics.web import tracelog
-from tests.browser.conftest import LiveServer, tools
+from tests.browser.conftest import LiveServer, answer, tools
 from tests.browser.test_builder_daily import csv_header, definition, hover_plot
 from tests.browser.test_dashboard import add_instance
 from tests.functional.web_app.data import write_tracelog
@@ -193,13 +193,13 @@ def test_duplicate_rename_and_undo(new_page: Callable[..., Any], live_server: Li
     page.reload()
     expect(cards.locator("h3")).to_have_text(["acme app1/inst1", "acme app1/inst2"])
 
-    page.once("dialog", lambda dialog: dialog.accept("shift"))
     page.get_by_role("button", name="Duplicate").click()
+    answer(page, "shift")
     expect(page).to_have_url(f"{live_server.url}/xena/shift/")
     expect(cards.locator("h3")).to_have_text(["acme app1/inst1", "acme app1/inst2"])
 
-    page.once("dialog", lambda dialog: dialog.accept("night-shift"))
     page.get_by_role("button", name="Rename").click()
+    answer(page, "night-shift")
     expect(page).to_have_url(f"{live_server.url}/xena/night-shift/")
     expect(page.get_by_role("navigation", name="xena's pages").get_by_role("link")).to_have_text(
         ["default", "night-shift"]
