@@ -376,7 +376,7 @@ def estimated_work(req: RenderRequest) -> int:
 def is_light(req: RenderRequest) -> bool:
     """Small enough to draw in the web process (milliseconds: no deadline needed), and
     in the web process's own zone (an image in another is drawn by a worker)."""
-    if req.tz and req.format in IMAGE_FORMATS:
+    if req.tz and req.format in IMAGE_FORMATS and not style.is_own_zone(req.tz):
         return False
     return req.width * req.height <= LIGHT_PIXELS and estimated_work(req) <= LIGHT_WORK
 

@@ -33,10 +33,31 @@ def zone_error(name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _own_zone() -> str:
+    """The IANA name of the zone this process started in ("" when unknown)."""
+    if _STARTED_IN is not None:
+        return _STARTED_IN.removeprefix(":") or "UTC"  # glibc reads TZ="" as UTC
+    target = os.path.realpath("/etc/localtime")
+    marker = "/zoneinfo/"
+    return target.split(marker, 1)[1] if marker in target else ""
+
+
+_UTC_NAMES = frozenset(("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal",
+                        "Etc/Zulu", "Zulu", "Etc/GMT", "GMT", "Etc/GMT0", "GMT0"))  # fmt: skip
+
+
+def is_own_zone(name: str) -> bool:
+    """``name`` is the zone the process started in: a graph in it needs no TZ change, so
+    the web process may draw it itself."""
+    own = _own_zone()
+    return bool(name) and (name == own or (name in _UTC_NAMES and own in _UTC_NAMES))
+
+
 def use_zone(name: str) -> None:
     """Make this process's ``localtime`` (and so rrdtool's axis) use zone ``name``
-    ("" for the zone the process started in)."""
-    wanted = name or _STARTED_IN
+    ("" or the process's own zone: the zone the process started in)."""
+    wanted = _STARTED_IN if not name or is_own_zone(name) else name
     if os.environ.get("TZ") == wanted:
         return
     if wanted is None:
