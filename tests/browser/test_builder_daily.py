@@ -123,8 +123,10 @@ def test_min_of_ticked_series_and_custom_rpn(
     expect(group).to_contain_text("Ticked 2 series")
     group.get_by_role("button", name="Min").click()
     expect(editor.get_by_label("Legend")).to_have_count(2)
+    # nothing ticked: the series still drawn on their own, not those already in min1
+    expect(group).to_contain_text("All 1 series")
     group.get_by_role("button", name="Custom RPN").click()
-    expect(editor.get_by_label("RPN expression")).to_have_value("s1,s2,ADDNAN,s3,ADDNAN")
+    expect(editor.get_by_label("RPN expression")).to_have_value("s3")
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     card = page.locator("article.card")
     assert [line["value"] for line in definition(card, "expr1")["lines"]] == ["min1", "expr1"]
