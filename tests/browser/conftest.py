@@ -152,3 +152,18 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., An
 @pytest.fixture
 def instance_graph() -> Callable[[str], dict[str, Any]]:
     return stem_graph
+
+
+def tools(card: Any) -> Any:
+    """``card`` with its tools shown (time range, comparison, size, order, export)."""
+    button = card.get_by_role("button", name="More controls")
+    if button.get_attribute("aria-expanded") != "true":
+        button.click()
+    return card
+
+
+def answer(page: Any, text: str) -> None:
+    """Answer the page's question (its <dialog>, the app's prompt) with ``text``."""
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox").fill(text)
+    dialog.get_by_role("button", name="OK").click()

@@ -102,4 +102,5 @@ def test_palette() -> None:
     assert sorted(layout.TRACELOG_PALETTE) == sorted(layout.PALETTE)
     assert layout.TRACELOG_PALETTE[:4] == ("#1f77b4", "#d62728", "#ff7f0e", "#2ca02c")
     assert layout.palette_color(12) == layout.PALETTE[2]
-    assert layout.RESTART_COLOR == "#9467bd59"
+    # crimson, mostly opaque: restarts stand out on the light and the dark theme
+    assert layout.RESTART_COLOR == "#d6336cd9"

@@ -27,14 +27,13 @@ import threading
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
 import rrdtool
 
-from graphmetrics.render import graphite_styles, rpn
+from graphmetrics.render import graphite_styles, rpn, style
 from graphmetrics.render.overlays import internal_name, is_internal, with_past
 from graphmetrics.rrd.files import RRDFiles
 from graphmetrics.rrd.layout import PALETTE
@@ -125,6 +124,10 @@ class Graph:
     compare: int = 0
     # min/avg/max/last of every LINE/AREA in the legend
     legend_values: bool = False
+    # how numbers are written: the unit after legend values, fixed decimals, SI prefixes
+    unit: str = ""
+    decimals: int | None = None
+    si: bool = True
 
     @property
     def exports(self) -> tuple[Line, ...]:
@@ -141,6 +144,12 @@ class RenderRequest:
     width: int = DEFAULT_SIZE[0]
     height: int = DEFAULT_SIZE[1]
     format: str = "png"
+    # IANA zone of the x-axis and the CSV times ("": the server's zone, CSV in UTC)
+    tz: str = ""
+    # render.style.THEMES: "light" or "dark"; "" is rrdtool's own look
+    theme: str = ""
+    # False: no legend under the image (a page drawing its own)
+    legend: bool = True
 
 
 class RenderError(Exception):
@@ -245,6 +254,7 @@ def _drawing(graph: Graph) -> list[str]:
         return [_draw(line) for line in graph.lines]
     vdefs: list[str] = []
     draws: list[str] = []
+    value = escape(style.value_format(graph.si, graph.decimals, graph.unit))
     for i, line in enumerate(graph.lines):
         draws.append(_draw(line))
         if line.type not in ("LINE", "AREA") or is_internal(line.value):
@@ -253,7 +263,7 @@ def _drawing(graph: Graph) -> list[str]:
             name = internal_name(f"{label}{i}")
             vdefs.append(f"VDEF:{name}={line.value},{function}")
             end = "\\l" if label == "last" else ""
-            draws.append(f"GPRINT:{name}:{label} %.2lf%s{end}")
+            draws.append(f"GPRINT:{name}:{label} {value}{end}")
     return vdefs + draws
 
 
@@ -272,6 +282,10 @@ def graph_args(req: RenderRequest, files: Files, daemon: str | None = None) -> l
         args.append(f"--vertical-label={graph.vlabel}")
     if graph.logarithmic:
         args.append("--logarithmic")
+    args += style.theme_args(req.theme)
+    if not req.legend:
+        args.append("--no-legend")
+    args += style.number_args(graph.logarithmic, graph.si, graph.decimals)
     if graph.ymin is not None:
         args.append(f"--lower-limit={graph.ymin!r}")
     if graph.ymax is not None:
@@ -328,11 +342,12 @@ class Job:
     args: tuple[str, ...]
     columns: tuple[str, ...]
     files: tuple[tuple[str, str], ...]
+    tz: str = ""
 
 
 def make_job(req: RenderRequest, files: Files, args: Sequence[str]) -> Job:
     columns = tuple(column_label(line) for line in with_past(req.graph).exports)
-    return Job(req.format, tuple(args), columns, tuple(files.items()))
+    return Job(req.format, tuple(args), columns, tuple(files.items()), req.tz)
 
 
 def render(req: RenderRequest, files: Files, args: Sequence[str]) -> Rendered:
@@ -347,6 +362,7 @@ def draw(job: Job) -> Rendered:
     """
     try:
         if job.format in IMAGE_FORMATS:
+            style.use_zone(job.tz)
             result = with_daemon(rrdtool.graphv, "-", *job.args)
             geometry = tuple(
                 (header, str(result[key])) for key, header in GEOMETRY_HEADERS if key in result
@@ -359,7 +375,7 @@ def draw(job: Job) -> Rendered:
     meta = data["meta"]
     rows = table(int(meta["start"]), int(meta["step"]), data["data"])
     if job.format == "csv":
-        return Rendered(to_csv(columns, rows), FORMATS["csv"])
+        return Rendered(to_csv(columns, rows, job.tz), FORMATS["csv"])
     return Rendered(to_json(int(meta["step"]), columns, rows), FORMATS["json"])
 
 
@@ -382,7 +398,10 @@ def estimated_work(req: RenderRequest) -> int:
 
 
 def is_light(req: RenderRequest) -> bool:
-    """Small enough to draw in the web process (milliseconds: no deadline needed)."""
+    """Small enough to draw in the web process (milliseconds: no deadline needed), and
+    in the web process's own zone (an image in another is drawn by a worker)."""
+    if req.tz and req.format in IMAGE_FORMATS and not style.is_own_zone(req.tz):
+        return False
     return req.width * req.height <= LIGHT_PIXELS and estimated_work(req) <= LIGHT_WORK
 
 
@@ -412,13 +431,13 @@ def format_number(value: float | None) -> str:
     return repr(value)
 
 
-def to_csv(columns: list[str], rows: list[Row]) -> bytes:
+def to_csv(columns: list[str], rows: list[Row], zone: str = "") -> bytes:
+    """Times in ISO 8601: UTC (``Z``), or with the offset of ``zone`` when given."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["timestamp", *columns])
     for ts, values in rows:
-        iso = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        writer.writerow([iso, *map(format_number, values)])
+        writer.writerow([style.iso_time(ts, zone), *map(format_number, values)])
     return out.getvalue().encode()
 
 

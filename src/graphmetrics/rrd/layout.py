@@ -248,8 +248,8 @@ BLUE, ORANGE, GREEN, RED, PURPLE = PALETTE[:5]
 #: The tracelog graphs' order: requests, errors, backlog, est. max rpm are blue, red,
 #: orange, green on an instance graph, and instances compared follow the same order.
 TRACELOG_PALETTE: tuple[str, ...] = (BLUE, RED, ORANGE, GREEN, *PALETTE[4:])
-#: Restarts: purple ticks, mostly transparent.
-RESTART_COLOR = f"{PURPLE}59"
+#: Restarts: crimson ticks that stand out on the light and the dark theme.
+RESTART_COLOR = "#d6336cd9"
 
 
 def palette_color(index: int, palette: tuple[str, ...] = PALETTE) -> str:

@@ -43,7 +43,11 @@ VIEW_KEYS: dict[str, type | tuple[type, ...]] = {
     "trail": (int, float),
     "step": int,  # seconds per data point asked of /render
     "height": int,  # image height in pixels
+    "hidden": list,  # the lines (their value names) hidden from the legend
+    "span": str,  # the card's width in the page's grid: SPANS
 }
+SPANS = ("third", "half", "full")
+MAX_HIDDEN = 100
 VIEW_BOUNDS = {"step": (1, 366 * 86400), "height": (80, 2000)}
 
 
@@ -105,6 +109,12 @@ def check_view(view: Any, where: str) -> dict[str, Any]:
             raise InvalidInput(f"{where}.view.{key}: wrong type {type(value).__name__}")
         if isinstance(value, str) and len(value) > 64:
             raise InvalidInput(f"{where}.view.{key}: longer than 64 characters")
+        if key == "hidden" and (
+            len(value) > MAX_HIDDEN or not all(isinstance(v, str) and len(v) <= 64 for v in value)
+        ):
+            raise InvalidInput(f"{where}.view.hidden: at most {MAX_HIDDEN} line names")
+        if key == "span" and value not in SPANS:
+            raise InvalidInput(f"{where}.view.span: one of {', '.join(SPANS)}")
         if key == "trail" and not 0 < value <= 24 * 400:
             raise InvalidInput(f"{where}.view.trail: hours between 0 and 9600")
         if key in VIEW_BOUNDS and not VIEW_BOUNDS[key][0] <= value <= VIEW_BOUNDS[key][1]:

@@ -33,6 +33,9 @@ class IRRDReader(Interface):
         """``{series path: Fetched}`` (AVERAGE rows) for (series path, name) pairs;
         ``before(last updates)``, when given, is called before anything is read."""
 
+    def resolve(series):
+        """``GraphFiles`` of (series path, name) pairs; ``SeriesNotFound`` for a missing one."""
+
     def series_names():
         """Every series path (``tracelog/...``, ``metrics/...``, no ``.rrd``), sorted."""
 

@@ -109,7 +109,9 @@ class Renderer:
             if notes:
                 req = dataclasses.replace(req, graph=fallen)
         args = graph.render_args(req, found.paths, self.daemon_for(found.paths))
-        return Prepared(req, found.paths, args, etag(req.format, args, found.stamp), notes)
+        # the zone is not an argument (rrdtool reads TZ) but changes the answer
+        key = f"{req.format} {req.tz}" if req.tz else req.format
+        return Prepared(req, found.paths, args, etag(key, args, found.stamp), notes)
 
     def daemon_for(self, rels: Iterable[str]) -> str | None:
         """The rrdcached address rrdtool is to flush these series' files through."""

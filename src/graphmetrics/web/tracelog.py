@@ -133,14 +133,16 @@ def menu_level(
 
     No argument: the customers; ``customer``: its hosts; ``customer`` and ``host``:
     that host's instances; ``query``: instances whose ``host/customer/instance``
-    names contain it (any case).  At most ``limit`` entries, ``more`` says if some
-    were left out, ``total`` how many there are.
+    names contain each of its words, in any order and any case.  At most ``limit``
+    entries, ``more`` says if some were left out, ``total`` how many there are.
     """
     entries: list[dict[str, Any]]
     if query:
-        needle = query.lower()
+        words = query.lower().split()
         found = [
-            i for i in instances if needle in f"{i.customer} {i.host} {i.name} {i.stem}".lower()
+            i
+            for i in instances
+            if all(w in f"{i.customer} {i.host} {i.name} {i.stem}".lower() for w in words)
         ]
         entries = [
             {"name": i.name, "stem": i.stem, "customer": i.customer, "host": i.host} for i in found
@@ -207,6 +209,7 @@ def instance_graph(inst: Instance) -> dict[str, Any]:
     return {
         "title": f"{inst.customer} {inst.host}/{inst.name}",
         "vlabel": "per minute",
+        "si": False,
         "logarithmic": False,
         "ymin": 0,
         "ymax": None,
@@ -252,6 +255,7 @@ def total_graph(kind: str, scope: str, insts: list[Instance]) -> dict[str, Any]:
     return {
         "title": f"{POOL_KINDS[kind]}: {scope} ({len(insts)} instances)",
         "vlabel": "% headroom" if kind == "pool-headroom" else "per minute",
+        "si": False,
         "logarithmic": False,
         "ymin": None if kind == "pool-headroom" else 0,
         "ymax": None,
@@ -310,6 +314,7 @@ def compare_graph(kind: str, scope: str, in_host: bool, insts: list[Instance]) -
     return {
         "title": f"{POOL_KINDS[kind]}: {scope}",
         "vlabel": "% headroom" if kind == "headroom" else "per minute",
+        "si": False,
         "logarithmic": False,
         "ymin": None if kind == "headroom" else 0,
         "ymax": None,

@@ -45,6 +45,9 @@ class FakeReader:
     def fetch(self, series: object, start: int, end: int, before: object = None) -> dict:
         return {}
 
+    def resolve(self, series: object) -> object:
+        raise NotImplementedError
+
     def series_names(self) -> list[str]:
         return []
 
