@@ -9,10 +9,12 @@ interface (which one: :func:`graphmetrics.rrd.node.open_backend`, from the addre
 - :class:`LocalFiles`: librrd updates the file in this process; a write that
   returned is on disk, :meth:`LocalFiles.flush` has nothing to check.
 - :class:`Rrdcached`: updates go to rrdcached (UNIX socket or TCP, librrd's address
-  forms), which caches them.  rrdcached answers FLUSH with success even when its
+  forms), which caches them; a round's updates for all files go as one ``BATCH``
+  (the lines it refuses are mapped back to their files) and the FLUSHes are
+  pipelined.  rrdcached answers FLUSH with success even when its
   write failed (the file locked or replaced behind it: the failure is only in its
   log) and answers LAST from its cache, so :meth:`Rrdcached.flush` reads each
-  touched file's ``last_update`` with INFO, from the file itself: a file without its
+  touched file's ``last_update`` from the file itself: a file without its
   last sample lost the write.  rrdcached then FORGETs the file (it would otherwise
   keep the lost sample's time as the file's and refuse the same samples again) and
   the samples go back to the caller to be written again; no checkpoint passes them.
