@@ -19,6 +19,7 @@ import webtest
 from pyramid.interfaces import IRequestExtensions, IRequestFactory
 
 from graphmetrics.render.graph import graph_args, resolve_files
+from graphmetrics.rrd.backend import Rrdcached
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.web.graphdef import parse_request
@@ -281,9 +282,12 @@ def rrdcached(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 def test_reads_through_rrdcached(rrdcached: tuple[str, Path]) -> None:
     address, base = rrdcached
-    store = RRDStore(base, rrdcached=address)
+    backend = Rrdcached(address)
+    store = RRDStore(base, backend=backend)
     store.write(INST1, TRACELOG, [(minute(i), [i, 0, 0, 200, 0]) for i in range(1, 11)])
+    assert store.flush() == []
     store.write(INST1, TRACELOG, [(minute(i), [i, 0, 0, 200, 0]) for i in range(11, 21)])
+    backend.send()  # the BATCH reaches the daemon, which keeps it until a flush
     params = {"series": f"{INST1}:rpm", "start": str(minute(10)), "end": str(minute(20))}
     params["format"] = "csv"
     # The second batch still sits in rrdcached: a plain read does not see it ...
