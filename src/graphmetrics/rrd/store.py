@@ -220,7 +220,10 @@ class RRDStore:
         path = self.path_for(relative)
         key = str(path)
         by_time: dict[int, Sequence[Value]] = {}
+        width = len(schema.data_sources)
         for ts, values in samples:
+            if len(values) < width:  # the leading DS given, the rest unknown
+                values = (*values, *(None,) * (width - len(values)))
             by_time[int(ts)] = values
         if not by_time:
             return 0
