@@ -45,7 +45,7 @@ menuRoot?.addEventListener("click", async (ev) => {
     );
     for (const def of definitions)
       app.add({ id: null, definition: def, view: { ...DEFAULT_VIEW } });
-    if (definitions.length > 1 && params.get("kind") !== "instance") {
+    if (definitions.length > 1) {
       app.say(
         `That pool is too big for one graph: it was split over ${definitions.length} graphs, each title says which instances it shows.`,
       );

@@ -60,7 +60,7 @@ def test_demo_stack_under_supervisord(tmp_path: Path) -> None:
         with opener.open(f"{base}/") as resp:
             assert resp.status == 200
         # the demo user starts with dashboards, and every starter graph renders
-        for section, count in (("tracelog", 4), ("metrics", 1)):
+        for section, count in (("tracelog", 7), ("metrics", 1)):
             with opener.open(f"{base}/api/pages/{section}/demo/default") as resp:
                 graphs = json.load(resp)["graphs"]
             assert len(graphs) == count

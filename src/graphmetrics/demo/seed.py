@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 
 from graphmetrics.saved.db import make_engine, upgrade
 from graphmetrics.saved.services import GraphInput, SavedGraphService
-from graphmetrics.web.tracelog import Instance, instance_graph, pool_graph, scan_instances
+from graphmetrics.web.tracelog import (
+    Instance,
+    apdex_graph,
+    instance_graph,
+    pool_graph,
+    response_time_graph,
+    scan_instances,
+)
 
 LAST_DAY = {"trail": 24}
 
@@ -26,6 +33,8 @@ def tracelog_graphs(instances: list[Instance]) -> list[dict[str, Any]]:
     graphs = [pool_graph("all", first.customer, None, customer), instance_graph(first)]
     graphs.append(pool_graph("headroom", first.customer, None, customer))
     graphs.append(pool_graph("compare-rpm", first.customer, None, customer))
+    graphs += [response_time_graph(first), apdex_graph(first)]
+    graphs.append(pool_graph("compare-p99", first.customer, None, customer))
     return graphs
 
 

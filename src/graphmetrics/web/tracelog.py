@@ -278,7 +278,8 @@ def pool_graphs(
     one, or for a big pool one per slice of at most :data:`MAX_POOL` (or
     :data:`MAX_TOTAL` for totals) instances, each title saying which slice it is."""
     if kind not in POOL_KINDS:
-        raise ValueError(f"unknown graph kind {kind!r}: instance, {', '.join(POOL_KINDS)}")
+        kinds = ", ".join([*INSTANCE_KINDS, *POOL_KINDS])
+        raise ValueError(f"unknown graph kind {kind!r}: {kinds}")
     scope = f"{customer} {host}" if host else customer
     size = MAX_TOTAL if kind in ("all", "pool-headroom") else MAX_POOL
     slices = [insts[i : i + size] for i in range(0, len(insts), size)]
@@ -374,6 +375,14 @@ def apdex_graph(inst: Instance) -> dict[str, Any]:
     }
 
 
+#: the graphs of one instance (``kind=...&instance=STEM``)
+INSTANCE_KINDS = {
+    "instance": instance_graph,
+    "response-time": response_time_graph,
+    "apdex": apdex_graph,
+}
+
+
 def graph_for(
     instances: list[Instance],
     kind: str,
@@ -396,11 +405,11 @@ def graphs_for(
     host: str | None = None,
 ) -> list[dict[str, Any]]:
     """The definitions of a ``kind`` graph: one, or a big pool's slices."""
-    if kind == "instance":
+    if kind in INSTANCE_KINDS:
         match = next((i for i in instances if i.stem == instance), None)
         if match is None:
             raise UnknownInstance(f"no tracelog instance {instance!r}")
-        return [instance_graph(match), response_time_graph(match), apdex_graph(match)]
+        return [INSTANCE_KINDS[kind](match)]
     if not customer:
         raise ValueError("a pool graph needs customer= (and optionally host=)")
     pool = [i for i in instances if i.customer == customer and (not host or i.host == host)]
