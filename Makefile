@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the running system needs, and those only the tests need.
 APT_RUN := rrdtool librrd-dev pkg-config python3-dev build-essential rrdcached fonts-dejavu-core
-APT_TEST := syslog-ng-core chromium graphite-web
+APT_TEST := syslog-ng-core chromium graphite-web python3-waitress graphite-carbon collectd-core
 # graphmetrics-kcl (several consumer hosts): the KCL MultiLangDaemon runs on Java 17.
 APT_CLUSTER := openjdk-17-jre-headless
 # Several web processes: PostgreSQL shared by them, haproxy in front (the tests start both).
@@ -27,7 +27,7 @@ install-cluster: install  ## install plus the KCL consumer's needs (Java 17, the
 # The hot loops (setup.py's HOT_MODULES) are compiled with mypyc: editing them means rebuilding.
 HOT := $(wildcard src/graphmetrics/tracelog/records.py src/graphmetrics/tracelog/parser.py src/graphmetrics/tracelog/aggregate.py src/graphmetrics/tracelog/latency.py \
 	src/graphmetrics/metrics/records.py src/graphmetrics/metrics/batch.py \
-	src/graphmetrics/rrd/updates.py src/graphmetrics/rrd/layout.py)
+	src/graphmetrics/rrd/updates.py src/graphmetrics/rrd/layout.py src/graphmetrics/collect/carbon_lines.py)
 
 $(BIN)/.installed: pyproject.toml setup.py $(HOT)
 	@scripts/apt-ensure $(APT_RUN)

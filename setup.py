@@ -21,6 +21,7 @@ HOT_MODULES = [
     "src/graphmetrics/metrics/batch.py",
     "src/graphmetrics/rrd/updates.py",
     "src/graphmetrics/rrd/layout.py",
+    "src/graphmetrics/collect/carbon_lines.py",
 ]
 
 

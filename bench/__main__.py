@@ -6,7 +6,17 @@ import importlib
 import sys
 import time
 
-ALL = ["tracelog", "kinesis", "kcl", "render", "dashboard", "load"]
+ALL = [
+    "tracelog",
+    "kinesis",
+    "kcl",
+    "carbon",
+    "render",
+    "side_by_side",
+    "dashboard",
+    "load",
+    "graphite_functions",
+]
 
 
 def main(argv: list[str]) -> int:

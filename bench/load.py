@@ -1,17 +1,17 @@
-"""Load: 50 clients opening a 12-graph dashboard through waitress, with and without a
-client sending slow graphs.
+"""Load: 50 clients opening a 12-graph dashboard through waitress, alone and beside
+three attack mixes.
 
 ``graphmetrics-web`` (waitress, the render workers, render cache off so every graph
 is drawn) serves 12 tracelog instances on 127.0.0.1.  Each of ``--clients`` threads
 keeps one connection and opens the saved dashboard ``--loads`` times: the page, then
 its 12 PNGs, as a browser does.  Printed: requests, errors (must be 0), p50/p99
-latency, and the web process's peak RSS (its render workers' apart).
+latency, the web process's and the render workers' peak RSS.
 
-The second run adds one client sending, over and over, the slow request of issue
-#14 item 2 (``86400,-1000,157000000,s0,PREDICT`` over five years, refused at
-once) and the heaviest graph still allowed (PREDICTs just under the work bound).
-The others' p99 must stay within 2x of the first run's: the exit status is 1 when
-it does not, or when any request failed.
+Then the same load runs beside each attack mix of :mod:`bench.attacks` (20 clients
+of the slowest allowed Graphite targets; 20 of the heaviest allowed ``/render``;
+20 sending the probe's N1-N6 inputs).  Target, for each: the dashboard users' p99
+within 2x of the quiet run's, none of their requests failed, every process under
+2 GB resident; the exit status is 1 otherwise.
 
     .venv/bin/python -m bench load        (or: .venv/bin/python -m bench.load --clients 50)
 """
@@ -32,10 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench.attacks import CLIENTS as ATTACKERS
+from bench.attacks import MIXES
 from bench.dashboard import GRAPHS, HEIGHT, WIDTH, dashboard_graphs, write_instances
 from tests.webapp import testing_settings, web_process
 
 TARGET_RATIO = 2.0
+TARGET_RSS_MB = 2048
 
 
 @dataclass
@@ -44,6 +47,8 @@ class Client:
     cookie: str = ""
     csrf: str = ""
     conn: http.client.HTTPConnection | None = None
+    retry_after: float = 0.0
+    error: str = ""
 
     def send(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         headers = {"Cookie": self.cookie}
@@ -62,9 +67,14 @@ class Client:
                 if attempt == 2:
                     raise
                 continue
+            self.retry_after, self.error = 0.0, ""
             for key, value in res.getheaders():
                 if key.lower() == "set-cookie":
                     self._keep(value.split(";", 1)[0])
+                elif key.lower() == "retry-after" and value.isdigit():
+                    self.retry_after = float(value)
+                elif key.lower() == "x-graphmetrics-error":
+                    self.error = value
             return res.status, data
         raise AssertionError("unreachable")
 
@@ -133,35 +143,49 @@ def one_client(port: int, cookie: str, urls: list[str], loads: int, run: Run) ->
             started = time.perf_counter()
             try:
                 status, _ = client.send("GET", url)
-                error = None if status == 200 else f"{status} for {url[:60]}"
+                error = None if status == 200 else f"{status} for {url[:40]}: {client.error}"
             except (OSError, http.client.HTTPException) as exc:
                 error = f"{type(exc).__name__} for {url[:60]}"
             run.record(time.perf_counter() - started, error)
 
 
-def slow_urls(stem: str) -> list[str]:
-    series = [{"name": "s0", "path": f"tracelog/{stem}", "ds": "rpm"}]
-
-    def url(cdefs: list[str], **params: str) -> str:
-        graph = {
-            "series": series,
-            "cdefs": [{"name": f"t{i}", "rpn": rpn} for i, rpn in enumerate(cdefs)],
-            "lines": [{"value": f"t{i}"} for i in range(len(cdefs))],
-        }
-        return "/render?" + urlencode({"graph": json.dumps(graph), **params})
-
-    return [
-        url(["86400,-1000,157000000,s0,PREDICT"], start="-5y", format="csv"),  # the issue's
-        url(["86400,-40,86400,s0,PREDICT"] * 2, start="-1d", width="4000"),  # just allowed
-    ]
-
-
-def slow_client(port: int, cookie: str, urls: list[str], stop: threading.Event) -> list[int]:
-    client, statuses = Client(port, cookie), []
+def attacker(port: int, user: str, urls: list[str], stop: threading.Event) -> list[int]:
+    """One attacking client, signed in as ``user``: the mix's URLs over and over,
+    waiting ``Retry-After`` after a 503."""
+    client, statuses = Client(port), []
+    client.send("GET", f"/login?user={user}")
     while not stop.is_set():
         for url in urls:
-            statuses.append(client.send("GET", url)[0])
+            try:
+                statuses.append(client.send("GET", url)[0])
+            except (OSError, http.client.HTTPException):
+                statuses.append(0)
+            if client.retry_after:
+                stop.wait(client.retry_after)
+            if stop.is_set():
+                break
     return statuses
+
+
+class RSSWatch:
+    """The web process's and its descendants' (the render workers') peak RSS, sampled."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.workers_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            for child in descendants(self.pid):
+                self.workers_mb = max(self.workers_mb, rss_mb(child))
+
+    def stop(self) -> tuple[float, float]:
+        self._stop.set()
+        self._thread.join()
+        return peak_rss_mb(self.pid), self.workers_mb
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -172,8 +196,7 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def workers_rss_mb(pid: int) -> float:
-    """Resident memory of the render workers (children of the forkserver child)."""
+def descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -183,83 +206,107 @@ def workers_rss_mb(pid: int) -> float:
             except OSError:
                 continue
             children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0.0, list(children.get(pid, []))
+    found, todo = [], list(children.get(pid, []))
     while todo:
         child = todo.pop()
+        found.append(child)
         todo += children.get(child, [])
-        try:
-            with open(f"/proc/{child}/status") as status:
-                total += next(
-                    int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:")
-                )
-        except (OSError, StopIteration):
-            pass
-    return total
+    return found
 
 
-def load_run(root: Path, stems: list[str], clients: int, loads: int, slow: bool) -> Run:
-    with web_server(root, "slow" if slow else "base") as (port, pid):
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+    except (OSError, StopIteration):
+        return 0.0
+
+
+@dataclass
+class Result:
+    run: Run
+    web_mb: float
+    workers_mb: float
+
+
+def load_run(root: Path, stems: list[str], clients: int, loads: int, mix: str | None) -> Result:
+    with web_server(root, mix or "quiet") as (port, pid):
         first, urls = dashboard_urls(port, stems)
         one_client(port, first.cookie, urls, 1, Run())  # warm up: workers started, pages cached
         run, stop = Run(), threading.Event()
+        watch = RSSWatch(pid)
         threads = [
             threading.Thread(target=one_client, args=(port, first.cookie, urls, loads, run))
             for _ in range(clients)
         ]
-        slow_statuses: list[int] = []
-        slow_thread = threading.Thread(
-            target=lambda: slow_statuses.extend(
-                slow_client(port, first.cookie, slow_urls(stems[0]), stop)
+        attack_statuses: list[int] = []
+        attackers = [
+            threading.Thread(
+                target=lambda k=k: attack_statuses.extend(
+                    attacker(port, f"attacker{k}", MIXES[mix](stems), stop)  # type: ignore[index]
+                )
             )
-        )
+            for k in range(ATTACKERS if mix else 0)
+        ]
+        for thread in attackers:
+            thread.start()
+        if attackers:
+            time.sleep(1.0)  # the attack under way first
         started = time.perf_counter()
-        if slow:
-            slow_thread.start()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
         stop.set()
-        if slow:
-            slow_thread.join()
-        label = "with one slow client" if slow else "                    "
+        for thread in attackers:
+            thread.join()
+        web_mb, workers_mb = watch.stop()
+        label = f"beside {ATTACKERS} x {mix}" if mix else "quiet"
         print(
-            f"  {label}: {len(run.times)} requests in {elapsed:.1f} s, {len(run.errors)} errors,"
+            f"  {label:20}: {len(run.times)} requests in {elapsed:.1f} s, {len(run.errors)} errors,"
             f" p50 {run.percentile(50) * 1000:.0f} ms, p99 {run.percentile(99) * 1000:.0f} ms;"
-            f" web process peak RSS {peak_rss_mb(pid):.0f} MB"
-            f" (+ render workers {workers_rss_mb(pid):.0f} MB)"
+            f" peak RSS web {web_mb:.0f} MB, largest worker {workers_mb:.0f} MB"
         )
-        if slow:
-            counts = {s: slow_statuses.count(s) for s in sorted(set(slow_statuses))}
-            print(f"  the slow client's answers: {counts} (400: refused, 200: drawn, 504: stopped)")
+        if mix:
+            counts = {s: attack_statuses.count(s) for s in sorted(set(attack_statuses))}
+            print(f"    the attackers' answers: {counts}")
         for error in sorted(set(run.errors))[:5]:
             print(f"    error: {error}")
-    return run
+    return Result(run, web_mb, workers_mb)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--loads", type=int, default=1, help="dashboard loads per client")
+    parser.add_argument("--mix", action="append", choices=sorted(MIXES), help="(default all)")
     args = parser.parse_args(argv or [])  # python -m bench passes none
+    ok = True
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         stems = write_instances(root / "rrd")
         print(
             f"{args.clients} clients x {args.loads} loads of a {GRAPHS}-graph dashboard "
-            f"(page + {GRAPHS} PNGs, {WIDTH}x{HEIGHT}, 1 day) through waitress:"
+            f"(page + {GRAPHS} PNGs, {WIDTH}x{HEIGHT}, 1 day) through waitress "
+            f"(load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores):"
         )
-        base = load_run(root, stems, args.clients, args.loads, slow=False)
-        loaded = load_run(root, stems, args.clients, args.loads, slow=True)
-    ratio = loaded.percentile(99) / base.percentile(99)
-    ok_ratio = ratio <= TARGET_RATIO
-    ok_errors = not base.errors and not loaded.errors
-    print(f"  p99 with / without the slow client = {ratio:.2f} (target <= {TARGET_RATIO}) "
-          f"{'ok' if ok_ratio else 'BELOW TARGET'}")  # fmt: skip
-    print(f"  errors: {len(base.errors) + len(loaded.errors)} (target 0) "
-          f"{'ok' if ok_errors else 'BELOW TARGET'}")  # fmt: skip
-    return 0 if ok_ratio and ok_errors else 1
+        quiet = load_run(root, stems, args.clients, args.loads, None)
+        results = [quiet]
+        for mix in args.mix or list(MIXES):
+            loaded = load_run(root, stems, args.clients, args.loads, mix)
+            results.append(loaded)
+            ratio = loaded.run.percentile(99) / quiet.run.percentile(99)
+            good = ratio <= TARGET_RATIO
+            ok = ok and good
+            print(f"    p99 beside {mix} / quiet = {ratio:.2f} (target <= {TARGET_RATIO}) "
+                  f"{'ok' if good else 'BELOW TARGET'}")  # fmt: skip
+    errors = sum(len(r.run.errors) for r in results)
+    peak = max(max(r.web_mb, r.workers_mb) for r in results)
+    print(f"  errors: {errors} (target 0) {'ok' if not errors else 'BELOW TARGET'}")
+    print(f"  largest process: {peak:.0f} MB (target < {TARGET_RSS_MB}) "
+          f"{'ok' if peak < TARGET_RSS_MB else 'BELOW TARGET'}")  # fmt: skip
+    return 0 if ok and not errors and peak < TARGET_RSS_MB else 1
 
 
 if __name__ == "__main__":

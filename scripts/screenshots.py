@@ -4,8 +4,9 @@
 
 Starts ``python -m graphmetrics.demo`` on free ports with its state in a temporary
 folder, signs in as ``demo`` (whose starter pages the demo seeds) with Debian's
-Chromium through Playwright, and saves ``tracelog.png`` (the customer's totals with
-restart ticks, last week's overlay and the values under the cursor) and
+Chromium through Playwright, and saves at 1600×1000 ``tracelog.png`` (a screenful of
+nine graphs: the customer's totals with restart ticks, yesterday's overlay and the
+values under the cursor, its pools and instances) and
 ``metrics.png`` (the builder with an aggregate of every host's load).  The demo is
 stopped at the end, also when something fails.
 """
@@ -29,7 +30,7 @@ from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-VIEWPORT = {"width": 1440, "height": 960}
+VIEWPORT = {"width": 1600, "height": 1000}
 UP_TIMEOUT = 120
 
 
@@ -73,7 +74,7 @@ def demo(var: Path) -> Iterator[str]:
 
 def hover_latest(page: Any, card: Any) -> None:
     """Point at the card's latest data, so the readout shows values."""
-    href = card.get_by_role("link", name="CSV").get_attribute("href")
+    href = card.get_by_role("link", name="CSV", include_hidden=True).get_attribute("href")
     data = page.request.get(href.replace("format=csv", "format=json")).json()
     latest = max(row[0] for row in data["rows"] if row[1] is not None)
     start, end = data["rows"][0][0], data["rows"][-1][0]
@@ -84,12 +85,19 @@ def hover_latest(page: Any, card: Any) -> None:
     expect(card.locator(".readout")).to_be_visible()
 
 
+def tools(card: Any) -> Any:
+    card.get_by_role("button", name="More controls").click()
+    return card
+
+
 def tracelog(page: Any, url: str, out: Path) -> None:
     page.goto(f"{url}/login?user=demo")
     cards = page.locator("article.card")
-    expect(cards.first.locator("img[src^='blob:']")).to_have_count(1, timeout=30_000)
+    expect(cards).to_have_count(9, timeout=30_000)
+    expect(cards.locator("img[src^='blob:']")).to_have_count(9, timeout=30_000)
     total = cards.first
-    total.get_by_label("Compare with the past").select_option(label="vs 1 day ago")
+    tools(total).get_by_label("Compare with the past").select_option(label="vs 1 day ago")
+    total.get_by_role("button", name="More controls").click()
     expect(total.locator("img[src^='blob:']")).to_have_count(1)
     page.wait_for_load_state("networkidle")
     hover_latest(page, total)
@@ -108,7 +116,8 @@ def metrics(page: Any, url: str, out: Path) -> None:
     ).click()
     editor.get_by_label("Title", exact=True).fill("Average load of every host")
     card = page.locator("article.card").last
-    card.get_by_role("checkbox", name="Legend values").check()
+    tools(card).get_by_role("checkbox", name="Legend values").check()
+    card.get_by_role("button", name="More controls").click()
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     page.wait_for_load_state("networkidle")
     page.evaluate("window.scrollTo(0, 0)")

@@ -3,6 +3,7 @@ FLUSH (a one-hour write timeout)."""
 
 from __future__ import annotations
 
+import shlex
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -52,19 +53,34 @@ def running_rrdcached(base: Path, work: Path) -> Iterator[str]:
 READ_ONLY = "FLUSH,FETCH,INFO,LAST,FIRST,LIST,PING,STATS"
 
 
+def nosymfollow(base: Path, command: list[str]) -> list[str]:
+    """``command`` in a mount namespace of its own where ``base`` is bind-mounted on
+    itself with ``nosymfollow`` (docs/deployment.md): no symbolic link under it is
+    followed, so no path leaves it (rrdcached's ``-B`` checks the path's text only)."""
+    mount = f"mount --bind -o nosymfollow {shlex.quote(str(base))} {shlex.quote(str(base))}"
+    script = f"{mount} && exec {shlex.join(command)}"
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script]
+
+
 @contextmanager
-def storage_node(base: Path, work: Path) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+def storage_node(
+    base: Path, work: Path, no_symlinks: bool = False, port: int | None = None
+) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
     """rrdcached as a storage node for files under ``base``: (write address on a UNIX
-    socket, read-only address on TCP 127.0.0.1, the process); writes only on FLUSH."""
+    socket, read-only address on TCP 127.0.0.1, the process); writes only on FLUSH.
+    ``no_symlinks``: started as docs/deployment.md says, following no symbolic link."""
     base.mkdir(parents=True, exist_ok=True)
     journal = work / "node-journal"
     journal.mkdir(parents=True, exist_ok=True)
     sock = work / "node-write.sock"
-    port = free_port()
-    proc = subprocess.Popen(
+    port = port or free_port()
+    command = (
         ["rrdcached", "-g", "-B", "-R", "-O", "-b", str(base), "-j", str(journal)]
         + ["-p", str(work / "node.pid"), "-F", "-w", "3600", "-z", "1"]
-        + ["-l", f"unix:{sock}", "-P", READ_ONLY, "-l", f"127.0.0.1:{port}"],
+        + ["-l", f"unix:{sock}", "-P", READ_ONLY, "-l", f"127.0.0.1:{port}"]
+    )
+    proc = subprocess.Popen(
+        nosymfollow(base, command) if no_symlinks else command,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -193,7 +193,7 @@ def make_parser(cls: type, prog: str, description: str) -> argparse.ArgumentPars
         name = "--" + f.name.replace("_", "-")
         help_text = f.metadata["help"]
         if f.default not in (dataclasses.MISSING, None) and not f.metadata["flag"]:
-            help_text += f" (default: {f.default})"
+            help_text += " (default: {})".format(str(f.default).replace("%", "%%"))
         if f.metadata["flag"]:
             parser.add_argument(
                 name, dest=f.name, action="store_true", default=None, help=help_text

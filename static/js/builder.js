@@ -6,8 +6,12 @@
 // editor shows that colour too), and `restart` for restart ticks.
 
 /** The palette colour of the next line added to `def`. */
+/** The first palette colour no line uses yet (after removals too), else by position. */
 export function nextColor(def, palette) {
-  return palette[def.lines.length % palette.length];
+  const used = new Set(def.lines.map((l) => (l.color || "").slice(0, 7).toLowerCase()));
+  return (
+    palette.find((c) => !used.has(c.toLowerCase())) || palette[def.lines.length % palette.length]
+  );
 }
 
 function tokens(s) {
@@ -42,6 +46,19 @@ export function autoLabels(series) {
     const text = path.join("/");
     return dsInside ? `${text}${text ? ":" : ""}${s.ds}` : text;
   });
+}
+
+/** A new graph's title from its first series: the path of one ("web/cpu"), or what
+ * several have in common, with a star where they differ (e.g. "web/STAR, 2 series"). */
+export function defaultTitle(items) {
+  const lists = items.map((s) => s.path.replace(/^(metrics|tracelog)\//, "").split("/"));
+  if (lists.length === 1) return lists[0].join("/");
+  const head = commonPrefix(lists);
+  const tail = commonPrefix(lists.map((l) => l.slice(head).reverse()));
+  const shortest = Math.min(...lists.map((l) => l.length));
+  const parts = [...lists[0].slice(0, head), "*", ...lists[0].slice(lists[0].length - tail)];
+  const text = head + tail >= shortest ? lists[0].join("/") : parts.join("/");
+  return `${text}, ${items.length} series`;
 }
 
 /** After a removal: aggregates forget removed names (and go when none is left); lines of

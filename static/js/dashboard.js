@@ -9,6 +9,11 @@ import { DEFAULT_VIEW } from "./timerange.js";
 let settings = null;
 const app = new PageApp({ onEdit: (card) => settings.open(card) });
 settings = new GraphSettings(document.getElementById("editor"), app);
+app.onEscape = () => {
+  if (!settings.card) return false;
+  settings.close();
+  return true;
+};
 app.onReset = () => {
   settings.redraw = null;
   settings.close();

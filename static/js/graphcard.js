@@ -1,35 +1,72 @@
 // One graph on a page: the image from /render, its time controls, drag-to-zoom, links.
 
 import { el } from "./api.js";
+import { buildTools, fileName, syncCompare } from "./cardtools.js";
+import { applyVariables } from "./variables.js";
 import {
-  PRESETS,
+  drawnLines,
+  restartDefinition,
+  restartSeries,
+  toggleHidden,
+  visibleDefinition,
+} from "./legend.js";
+import {
   bounds,
+  currentZone,
   describe,
   fromLocalInput,
   normalise,
   rangeParams,
+  sameView,
+  stamp,
   toLocalInput,
+  zoomOutView,
   zoomView,
 } from "./timerange.js";
 
-const HEIGHT = 260;
-// Per-graph "compare with the past" choices: seconds earlier.
-export const COMPARE = [
-  ["", "No comparison"],
-  ["86400", "vs 1 day ago"],
-  ["604800", "vs 1 week ago"],
-];
+const HEIGHT = 220;
+export { COMPARE } from "./cardtools.js";
 // Plot area inside a --full-size-mode rrdtool image when the server sends no geometry.
 const FALLBACK = { left: 66, right: 24 };
 
-export function renderUrl(base, graph, { format = "png", width, height } = {}) {
+// The theme graphs are drawn in (render.style.THEMES; "" is rrdtool's own look).
+let theme = "";
+
+export function setTheme(name) {
+  theme = name || "";
+}
+
+// The page's dashboard variables ({customer: "acme"}), put into every definition drawn.
+let variables = {};
+
+export function setVariables(values) {
+  variables = { ...values };
+}
+
+/** The render URL of `graph` ({definition, view}); with `palette`, its hidden lines left
+ * out; with `legend: false` or `title: false`, no legend or title drawn in the image (the
+ * card shows its own). */
+export function renderUrl(
+  base,
+  graph,
+  { format = "png", width, height, palette, legend, title = true } = {},
+) {
+  let def = palette ? visibleDefinition(graph.definition, graph.view?.hidden, palette) : null;
+  if (Object.keys(variables).length) def = applyVariables(def || graph.definition, variables);
+  if (!title && graph.definition.title) {
+    def = { ...(def || graph.definition) };
+    delete def.title;
+  }
   const params = new URLSearchParams({
-    graph: JSON.stringify(graph.definition),
+    graph: JSON.stringify(def || graph.definition),
     ...rangeParams(graph.view),
   });
   if (format !== "png") params.set("format", format);
   if (width) params.set("width", String(width));
   if (height) params.set("height", String(height));
+  params.set("tz", currentZone());
+  if (theme && (format === "png" || format === "svg")) params.set("theme", theme);
+  if (legend === false && (format === "png" || format === "svg")) params.set("legend", "false");
   return `${base}?${params}`;
 }
 
@@ -52,49 +89,31 @@ export class GraphCard {
   }
 
   get title() {
-    return this.graph.definition.title || "untitled graph";
+    return applyVariables(this.graph.definition, variables).title || "untitled graph";
   }
 
   build() {
     const h = this.hooks;
-    const actions = [];
-    if (this.editable) {
-      if (h.onEdit)
-        actions.push(
-          el("button", {
-            type: "button",
-            class: "ghost",
-            text: "Edit",
-            onclick: () => h.onEdit(this),
-          }),
-        );
+    const icon = (text, label, onclick, extra = "") =>
+      el("button", {
+        type: "button",
+        class: `icon ${extra}`.trim(),
+        title: label,
+        "aria-label": label,
+        text,
+        onclick,
+      });
+    const actions = [icon("↻", "Reload graph", () => this.load({ fresh: true }), "reload")];
+    if (this.editable && h.onEdit)
       actions.push(
         el("button", {
           type: "button",
-          class: "icon",
-          title: "Move up",
-          "aria-label": "Move up",
-          text: "↑",
-          onclick: () => h.onMove?.(this, -1),
-        }),
-        el("button", {
-          type: "button",
-          class: "icon",
-          title: "Move down",
-          "aria-label": "Move down",
-          text: "↓",
-          onclick: () => h.onMove?.(this, 1),
-        }),
-        el("button", {
-          type: "button",
-          class: "icon danger",
-          title: "Remove graph",
-          "aria-label": "Remove graph",
-          text: "✕",
-          onclick: () => h.onRemove?.(this),
+          class: "ghost small",
+          text: "Edit",
+          onclick: () => h.onEdit(this),
         }),
       );
-    } else if (h.onClone && this.graph.clone_url) {
+    if (!this.editable && h.onClone && this.graph.clone_url)
       actions.push(
         el("button", {
           type: "button",
@@ -103,145 +122,74 @@ export class GraphCard {
           onclick: () => h.onClone(this),
         }),
       );
-    }
-    actions.unshift(
-      el("button", {
-        type: "button",
-        class: "icon reload",
-        title: "Reload this graph",
-        "aria-label": "Reload graph",
-        text: "↻",
-        onclick: () => this.load({ fresh: true }),
-      }),
-    );
+    this.toolsButton = icon("⋯", "More controls", () => this.toggleTools(), "more");
+    this.toolsButton.setAttribute("aria-expanded", "false");
+    actions.push(this.toolsButton);
+    if (this.editable) actions.push(icon("✕", "Remove graph", () => h.onRemove?.(this), "danger"));
     this.titleEl = el("h3", { text: this.title });
-    this.compareSelect = el(
-      "select",
-      {
-        class: "compare",
-        "aria-label": "Compare with the past",
-        onchange: (ev) => this.setOption("compare", Number(ev.target.value) || null),
-      },
-      COMPARE.map(([value, label]) => el("option", { value, text: label })),
-    );
-    this.valuesCheck = el("input", {
-      type: "checkbox",
-      class: "legend-values",
-      onchange: (ev) => this.setOption("legend_values", ev.target.checked),
-    });
-    const options = el(
-      "div",
-      { class: "options" },
-      this.compareSelect,
-      el(
-        "label",
-        { title: "min, avg, max and last value of each line in the legend" },
-        this.valuesCheck,
-        "Legend values",
-      ),
-    );
-    this.presetButtons = PRESETS.map(([label, start]) =>
-      el("button", {
-        type: "button",
-        class: "preset",
-        "data-start": start,
-        text: label,
-        onclick: () => this.setView({ start, end: "now" }),
-      }),
-    );
-    this.trailInput = el("input", {
-      type: "number",
-      min: "1",
-      max: "9600",
-      value: "6",
-      "aria-label": "Trail hours",
-      class: "hours",
-    });
-    this.trailButton = el("button", {
-      type: "button",
-      class: "preset trail",
-      text: "Trail",
-      title: "Show the last N hours and follow now",
-      onclick: () => this.setView({ trail: Math.max(1, Number(this.trailInput.value) || 6) }),
-    });
-    this.fromInput = el("input", { type: "datetime-local", "aria-label": "From" });
-    this.toInput = el("input", { type: "datetime-local", "aria-label": "To" });
-    const custom = el(
-      "form",
-      {
-        class: "custom",
-        onsubmit: (ev) => {
-          ev.preventDefault();
-          this.applyCustom();
-        },
-      },
-      this.fromInput,
-      el("span", { text: "→" }),
-      this.toInput,
-      el("button", { type: "submit", class: "ghost", text: "Go" }),
-    );
     this.rangeText = el("span", { class: "range" });
-    this.pngLink = el("a", { target: "_blank", rel: "noopener", text: "PNG" });
-    this.csvLink = el("a", { target: "_blank", rel: "noopener", text: "CSV" });
-    this.shareLink = el("a", {
-      class: "share",
-      text: "Link",
-      title: "Link to this graph with this time range",
-    });
+    this.tools = buildTools(this);
     this.img = el("img", { alt: `graph: ${this.title}`, draggable: "false" });
     this.selection = el("div", { class: "selection", hidden: true });
     this.cursor = el("div", { class: "cursor", hidden: true });
     this.readout = el("div", { class: "readout", hidden: true, role: "status" });
     this.message = el("p", { class: "graph-error", hidden: true, role: "alert" });
+    this.legendEl = el("div", {
+      class: "legend",
+      role: "group",
+      "aria-label": "Lines of the graph",
+    });
     this.plot = el(
       "div",
-      { class: "plot", title: "Drag across the graph to zoom in" },
+      { class: "plot", title: "Drag to zoom in, double-click to zoom out" },
       this.img,
       this.selection,
       this.cursor,
       this.readout,
     );
+    this.plot.addEventListener("dblclick", () => this.zoomOut());
     this.bindZoom();
     this.bindCursor();
     const card = el(
       "article",
       { class: "card", "data-graph-id": this.graph.id ?? "" },
-      el("header", {}, this.titleEl, el("div", { class: "actions" }, actions)),
-      el(
-        "div",
-        { class: "controls" },
-        el(
-          "div",
-          { class: "presets", role: "group", "aria-label": "Time range" },
-          this.presetButtons,
-          this.trailInput,
-          this.trailButton,
-        ),
-        custom,
-        options,
-      ),
+      el("header", {}, this.titleEl, this.rangeText, el("div", { class: "actions" }, actions)),
+      this.tools,
       this.plot,
+      this.legendEl,
       this.message,
-      el(
-        "footer",
-        {},
-        this.rangeText,
-        el("span", { class: "spacer" }),
-        el("button", {
-          type: "button",
-          class: "ghost small apply-all",
-          text: "Apply this range to all graphs",
-          title:
-            "Copy this graph's time range, step, y limits and log scale to every graph of the page",
-          onclick: () => h.onApplyAll?.(this.graph.view, this),
-        }),
-        this.shareLink,
-        this.pngLink,
-        this.csvLink,
-      ),
     );
+    this.el = card;
     this.syncControls();
     return card;
+  }
+
+  toggleTools(open = this.tools.hidden) {
+    this.tools.hidden = !open;
+    this.toolsButton.setAttribute("aria-expanded", String(open));
+  }
+
+  /** Twice the time range around its middle (a history step, like any range change). */
+  zoomOut() {
+    const view = zoomOutView(this.graph.view);
+    if (view) this.setView(view);
+  }
+
+  /** The card's width in the page's grid or its height; saved with its view. */
+  setLayout({ span, height }) {
+    const view = { ...this.graph.view };
+    if (span !== undefined) {
+      if (span && span !== "third") view.span = span;
+      else delete view.span;
+    }
+    if (height !== undefined) {
+      if (height) view.height = height;
+      else delete view.height;
+    }
+    this.graph.view = normalise(view);
+    this.syncControls();
+    requestAnimationFrame(() => this.load());
+    this.hooks.onChange?.(this);
   }
 
   syncControls() {
@@ -270,10 +218,58 @@ export class GraphCard {
     this.titleEl.textContent = this.title;
     this.img.alt = `graph: ${this.title}`;
     const def = this.graph.definition;
-    this.compareSelect.value = def.compare ? String(def.compare) : "";
-    if (this.compareSelect.value !== String(def.compare || "")) this.compareSelect.value = "";
+    syncCompare(this, def.compare);
     this.valuesCheck.checked = Boolean(def.legend_values);
+    this.spanSelect.value = view.span || "third";
+    this.heightSelect.value = String(view.height || "");
+    if (this.heightSelect.value !== String(view.height || "")) this.heightSelect.value = "";
+    this.el?.setAttribute("data-span", view.span || "third");
+    this.syncLegend();
     this.el?.setAttribute("data-graph-id", this.graph.id ?? "");
+  }
+
+  /** One button per line: its colour and legend, pressed while the line is drawn. */
+  syncLegend() {
+    const def = this.graph.definition;
+    const hidden = new Set(this.graph.view.hidden || []);
+    const lines = drawnLines(def, this.palette).filter((l) => l.type !== "HRULE");
+    this.legendEl.replaceChildren(
+      ...lines.map((line, i) => {
+        const swatch = el("span", { class: `swatch ${(line.type || "line").toLowerCase()}` });
+        swatch.style.background = (line.color || this.palette[i % this.palette.length]).slice(0, 7);
+        return el(
+          "button",
+          {
+            type: "button",
+            class: "entry",
+            "aria-pressed": String(!hidden.has(line.value)),
+            title: "Click: hide or show this line; Shift+click: show only this line",
+            onclick: (ev) => this.toggleLine(line.value, ev.shiftKey || ev.ctrlKey || ev.metaKey),
+          },
+          swatch,
+          line.legend || line.value,
+        );
+      }),
+    );
+  }
+
+  /** Hide or show a line (or show only it), drawn again and kept in the graph's view. */
+  toggleLine(value, isolate) {
+    const lines = drawnLines(this.graph.definition, this.palette).filter((l) => l.type !== "HRULE");
+    const hidden = toggleHidden(lines, this.graph.view.hidden, value, { isolate });
+    const view = { ...this.graph.view, hidden };
+    if (!hidden.length) delete view.hidden;
+    this.graph.view = normalise(view);
+    this.syncControls();
+    this.load();
+    this.hooks.onChange?.(this);
+  }
+
+  /** How this card asks for its images and data: hidden lines out, its own legend. */
+  urlOptions(extra = {}) {
+    const def = this.graph.definition;
+    const legend = Boolean(def.legend_values || def.compare || def.gprints?.length);
+    return { palette: this.palette, legend, ...extra };
   }
 
   applyCustom() {
@@ -288,11 +284,16 @@ export class GraphCard {
 
   /** Show `view`'s range ({start, end} or {trail}); step and height stay unless given. */
   setView(view, { quiet = false } = {}) {
-    const { step, height } = this.graph.view || {};
-    this.graph.view = normalise({ step, height, ...view });
+    const before = this.graph.view || {};
+    const { step, height, hidden, span } = before;
+    this.graph.view = normalise({ step, height, hidden, span, ...view });
     this.syncControls();
     this.load();
-    if (!quiet) this.hooks.onChange?.(this);
+    if (quiet) return;
+    this.hooks.onChange?.(this);
+    // a new range is a step of the browser's history (Back goes back to the last one)
+    if (!sameView({ ...before, step: null }, { ...this.graph.view, step: null }))
+      this.hooks.onNavigate?.(this);
   }
 
   /** A per-graph drawing option of the definition (compare, legend_values); saved. */
@@ -315,6 +316,23 @@ export class GraphCard {
     return { width, height: this.graph.view.height || imageHeight(this.graph.definition) };
   }
 
+  /** Export links: what is shown (hidden lines out), at the export size chosen. */
+  syncLinks() {
+    const size = this.shownSize || this.size();
+    const [w, h] = (this.exportSize.value || "").split("x").map(Number);
+    const image = w ? { width: w, height: h } : size;
+    const base = { ...this.urlOptions(image), legend: true };
+    this.pngLink.href = renderUrl(this.renderBase, this.graph, base);
+    this.svgLink.href = renderUrl(this.renderBase, this.graph, { ...base, format: "svg" });
+    this.csvLink.href = renderUrl(this.renderBase, this.graph, this.urlOptions({ format: "csv" }));
+    this.jsonLink.href = renderUrl(
+      this.renderBase,
+      this.graph,
+      this.urlOptions({ format: "json" }),
+    );
+    this.csvLink.download = fileName(this.title, "csv");
+  }
+
   showMessage(text) {
     this.message.textContent = text;
     this.message.hidden = !text;
@@ -323,8 +341,8 @@ export class GraphCard {
   /** Fetch the image (revalidating when `fresh`), so errors and geometry headers are readable. */
   async load({ fresh = false } = {}) {
     const size = this.size();
-    this.pngLink.href = renderUrl(this.renderBase, this.graph, size);
-    this.csvLink.href = renderUrl(this.renderBase, this.graph, { format: "csv" });
+    this.shownSize = size;
+    this.syncLinks();
     if (!(this.graph.definition.series || []).length) {
       this.img.removeAttribute("src");
       this.plot.classList.add("blank");
@@ -332,8 +350,10 @@ export class GraphCard {
       return;
     }
     this.plot.classList.remove("blank");
-    const url = renderUrl(this.renderBase, this.graph, size);
+    // the card shows the title above the image and its own legend under it
+    const url = renderUrl(this.renderBase, this.graph, this.urlOptions({ ...size, title: false }));
     this.data = null;
+    this.restarts = null;
     this.loadedWidth = size.width;
     const token = {};
     this.loading = token;
@@ -345,7 +365,17 @@ export class GraphCard {
       });
       if (this.loading !== token) return;
       const type = resp.headers.get("Content-Type") || "";
-      if (type.startsWith("image/")) {
+      if (resp.status === 404) {
+        // a series whose file is gone: say which, rather than show an error image
+        this.img.removeAttribute("src");
+        this.geometry = null;
+        this.plot.classList.add("blank");
+        const why = resp.headers.get("X-Graphmetrics-Error") || "a series file is missing";
+        this.showMessage(
+          `A series of this graph is missing: ${why}. Its file was removed or renamed; ` +
+            "edit the graph to point the series elsewhere or remove it.",
+        );
+      } else if (type.startsWith("image/")) {
         const blob = await resp.blob();
         if (this.loading !== token) return;
         if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
@@ -389,7 +419,7 @@ export class GraphCard {
   /** The values of the drawn lines, from the render API's JSON for the same definition. */
   values() {
     if (!this.data) {
-      const url = renderUrl(this.renderBase, this.graph, { format: "json" });
+      const url = renderUrl(this.renderBase, this.graph, this.urlOptions({ format: "json" }));
       this.data = fetch(url, { credentials: "same-origin" })
         .then((resp) => (resp.ok ? resp.json() : null))
         .catch(() => null);
@@ -426,9 +456,12 @@ export class GraphCard {
       this.readout.hidden = true;
       return;
     }
-    const colors = lineColors(this.graph.definition, this.palette);
+    const def = visibleDefinition(this.graph.definition, this.graph.view.hidden, this.palette);
+    const colors = lineColors(def, this.palette);
+    const restarted = await this.restartedAt(row[0], data.columns, row);
+    if (this.markedTime !== time) return;
     this.readout.replaceChildren(
-      el("div", { class: "time", text: formatTime(row[0]) }),
+      el("div", { class: "time", text: stamp(row[0]) }),
       ...data.columns.map((name, i) => {
         const swatch = el("span", { class: "swatch" });
         swatch.style.background = colors[i] || "#999";
@@ -440,6 +473,9 @@ export class GraphCard {
           el("span", { class: "number", text: formatValue(row[i + 1]) }),
         );
       }),
+      restarted.length
+        ? el("div", { class: "restarted", text: `restarted: ${restarted.join(", ")}` })
+        : "",
     );
     const flip = x > area.left + area.width / 2;
     Object.assign(this.readout.style, {
@@ -448,6 +484,25 @@ export class GraphCard {
       right: flip ? `${this.plot.clientWidth - x + 10}px` : "",
     });
     this.readout.hidden = false;
+  }
+
+  /** The instances that restarted in the row ending at `time`, when the row has a restart. */
+  async restartedAt(time, columns, row) {
+    const i = columns.indexOf("restart");
+    if (i < 0 || !row[i + 1]) return [];
+    const series = restartSeries(applyVariables(this.graph.definition, variables));
+    if (!series.length) return [];
+    if (!this.restarts) {
+      const graph = { definition: restartDefinition(series), view: this.graph.view };
+      const url = renderUrl(this.renderBase, graph, { format: "json" });
+      this.restarts = fetch(url, { credentials: "same-origin" })
+        .then((resp) => (resp.ok ? resp.json() : null))
+        .catch(() => null);
+    }
+    const data = await this.restarts;
+    const near = (data?.step || 60) / 2;
+    const at = data?.rows?.find((r) => Math.abs(r[0] - time) <= near);
+    return at ? data.columns.filter((_, k) => at[k + 1]) : [];
   }
 
   bindCursor() {
@@ -556,12 +611,6 @@ export function lineColors(def, palette) {
   const drawn = colors.filter((c) => c.type !== "HRULE");
   const past = def.compare ? drawn.filter((c) => c.type === "LINE" || c.type === "AREA") : [];
   return [...drawn, ...past].map((c) => c.color);
-}
-
-function formatTime(epoch) {
-  const d = new Date(epoch * 1000);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 function formatValue(value) {

@@ -2,6 +2,8 @@
 // sources an instance graph draws, and which instance it shows (changed in place).
 
 import { api, el } from "./api.js";
+import { drawnLines } from "./legend.js";
+import { followCustomer } from "./variables.js";
 
 const STEPS = [
   ["", "auto"],
@@ -17,9 +19,60 @@ export function instanceOf(def) {
   const paths = new Set((def.series || []).map((s) => s.path));
   if (paths.size !== 1) return null;
   const [path] = paths;
-  return path.startsWith("tracelog/") && path.split("__").length === 3
+  return path.startsWith("tracelog/") && path.split("__").length === 3 && !path.includes("$")
     ? path.slice("tracelog/".length)
     : null;
+}
+
+/** How a graph writes its numbers: unit, decimals, SI prefixes (k, M, m, u). */
+export function formatFields(def, onChange) {
+  return [
+    el(
+      "label",
+      { title: "Written after each legend value, e.g. req/min" },
+      "Unit",
+      el("input", {
+        type: "text",
+        size: 7,
+        maxlength: "20",
+        value: def.unit || "",
+        oninput: (ev) => {
+          def.unit = ev.target.value;
+          onChange();
+        },
+      }),
+    ),
+    el(
+      "label",
+      {},
+      "Decimals",
+      el("input", {
+        type: "number",
+        min: "0",
+        max: "6",
+        class: "narrow",
+        placeholder: "auto",
+        value: def.decimals ?? "",
+        oninput: (ev) => {
+          def.decimals = ev.target.value === "" ? null : Number(ev.target.value);
+          onChange();
+        },
+      }),
+    ),
+    el(
+      "label",
+      { title: "Write 1500 as 1.5 k and 0.002 as 2 m; off for counts" },
+      "SI prefixes",
+      el("input", {
+        type: "checkbox",
+        checked: def.si !== false,
+        onchange: (ev) => {
+          def.si = ev.target.checked;
+          onChange();
+        },
+      }),
+    ),
+  ];
 }
 
 export class GraphSettings {
@@ -96,9 +149,10 @@ export class GraphSettings {
   }
 
   /** A number of the definition (empty: null, as the render API takes it) or of the view
-   * (empty: left out). */
-  number(obj, key, label, attrs = {}) {
-    const inView = obj === this.card.graph.view;
+   * (empty: left out). `where` is "definition" or "view", looked up at each edit: a redraw
+   * replaces the card's view object, and an edit must land in the one that is saved. */
+  number(where, key, label, attrs = {}) {
+    const current = () => this.card.graph[where];
     return el(
       "label",
       {},
@@ -107,11 +161,12 @@ export class GraphSettings {
         type: "number",
         step: "any",
         class: "medium",
-        value: obj[key] ?? "",
+        value: current()[key] ?? "",
         ...attrs,
         oninput: (ev) => {
+          const obj = current();
           const value = ev.target.value === "" ? null : Number(ev.target.value);
-          if (value === null && inView) delete obj[key];
+          if (value === null && where === "view") delete obj[key];
           else obj[key] = value;
           this.changed();
         },
@@ -149,6 +204,33 @@ export class GraphSettings {
     );
   }
 
+  /** A pool's (or any other graph's) lines: which are drawn, as its legend's clicks do. */
+  shown() {
+    const card = this.card;
+    const hidden = new Set(card.graph.view.hidden || []);
+    const lines = drawnLines(card.graph.definition, card.palette).filter((l) => l.type !== "HRULE");
+    return el(
+      "div",
+      { class: "row", role: "group", "aria-label": "Data sources drawn" },
+      el("span", { class: "hint", text: "Draw:" }),
+      lines.map((line) =>
+        el(
+          "label",
+          {},
+          el("input", {
+            type: "checkbox",
+            checked: !hidden.has(line.value),
+            onchange: () => {
+              card.toggleLine(line.value, false);
+              this.build();
+            },
+          }),
+          line.legend || line.value,
+        ),
+      ),
+    );
+  }
+
   /** Show another instance in this graph, keeping its settings. */
   async moveTo(stem) {
     const card = this.card;
@@ -156,11 +238,23 @@ export class GraphSettings {
     const template = await this.instanceGraph(stem);
     if (this.card !== card) return;
     const drawn = new Set(def.lines.map((l) => l.value));
+    // a title of the user's own stays; the instance's own title follows the instance
+    if (!def.title || def.title === this.template?.title) def.title = template.title;
     def.series = template.series;
-    def.title = template.title;
     def.lines = template.lines.filter((l) => drawn.has(l.value));
     this.template = template;
     this.changed({ rebuild: true });
+  }
+
+  /** This graph follows the page's $customer variable (its paths and title). */
+  followCustomer() {
+    const card = this.card;
+    Object.assign(card.graph.definition, followCustomer(card.graph.definition));
+    this.app.bindVariables().then(() => {
+      card.syncControls();
+      this.close();
+    });
+    this.changed();
   }
 
   build() {
@@ -173,8 +267,9 @@ export class GraphSettings {
       {
         "aria-label": "Step",
         onchange: (ev) => {
-          if (ev.target.value) view.step = Number(ev.target.value);
-          else delete view.step;
+          const current = this.card.graph.view;
+          if (ev.target.value) current.step = Number(ev.target.value);
+          else delete current.step;
           this.changed();
         },
       },
@@ -207,8 +302,8 @@ export class GraphSettings {
             },
           }),
         ),
-        this.number(def, "ymin", "Y min"),
-        this.number(def, "ymax", "Y max"),
+        this.number("definition", "ymin", "Y min"),
+        this.number("definition", "ymax", "Y max"),
         el(
           "label",
           {},
@@ -222,7 +317,7 @@ export class GraphSettings {
             },
           }),
         ),
-        this.number(view, "height", "Height", {
+        this.number("view", "height", "Height", {
           min: "80",
           max: "2000",
           step: "10",
@@ -230,7 +325,13 @@ export class GraphSettings {
         }),
         el("label", {}, "Step", stepSelect),
       ),
+      el(
+        "div",
+        { class: "row", role: "group", "aria-label": "Numbers" },
+        formatFields(def, () => this.changed()),
+      ),
     ];
+    if (!stem) rows.push(this.shown());
     if (stem && this.template) {
       rows.push(this.sources(def));
       const choose = el(
@@ -240,7 +341,20 @@ export class GraphSettings {
           el("option", { value: s, text: s.split("__").join(" / "), selected: s === stem }),
         ),
       );
-      rows.push(el("div", { class: "row" }, el("label", {}, "Instance", choose)));
+      rows.push(
+        el(
+          "div",
+          { class: "row" },
+          el("label", {}, "Instance", choose),
+          el("button", {
+            type: "button",
+            class: "small ghost",
+            text: "Follow $customer",
+            title: "Show this host and instance of the customer picked for the whole page",
+            onclick: () => this.followCustomer(),
+          }),
+        ),
+      );
     }
     this.root.replaceChildren(...rows);
   }

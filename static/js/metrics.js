@@ -2,11 +2,13 @@
 // aggregate many series in one click, add CDEFs.
 
 import { api, el } from "./api.js";
+import { formatFields } from "./graphsettings.js";
 import { PageApp } from "./page.js";
 import { DEFAULT_VIEW } from "./timerange.js";
 import {
   addAggregate,
   autoLabels,
+  defaultTitle,
   freshName,
   names,
   nextColor,
@@ -28,6 +30,11 @@ const REDRAW_MS = 400;
 
 let editor = null;
 const app = new PageApp({ onEdit: (card) => editor.open(card) });
+app.onEscape = () => {
+  if (!editor?.card) return false;
+  editor.close();
+  return true;
+};
 
 function blankGraph() {
   return {
@@ -256,9 +263,13 @@ class Editor {
   }
 
   /** The series an aggregate takes: the ticked ones, or all when none is ticked. */
+  /** The ticked series; none ticked: those not already in an aggregate (else all). */
   chosen() {
     const series = this.def.series.filter((s) => this.selected.has(s.name));
-    return series.length ? series : this.def.series;
+    if (series.length) return series;
+    const aggregated = new Set((this.def.cdefs || []).flatMap((c) => c.of || []));
+    const free = this.def.series.filter((s) => !aggregated.has(s.name));
+    return free.length ? free : this.def.series;
   }
 
   /** Replace the chosen series' lines by one line of their aggregate (or a custom RPN). */
@@ -450,6 +461,7 @@ class Editor {
         this.field("Log scale", this.check(def, "logarithmic")),
         this.field("Y min", this.number(def, "ymin", { class: "medium" })),
         this.field("Y max", this.number(def, "ymax", { class: "medium" })),
+        formatFields(def, () => this.changed()),
       ),
       el(
         "div",
@@ -561,8 +573,7 @@ class Editor {
       }
     }
     this.relabel(before);
-    if (def.title === "New graph" && items.length)
-      def.title = items[0].path.replace(/^(metrics|tracelog)\//, "");
+    if (def.title === "New graph" && items.length) def.title = defaultTitle(items);
     this.changed({ rebuild: true });
   }
 
@@ -610,7 +621,8 @@ class Search {
 
   query(page) {
     return new URLSearchParams({
-      q: this.input.value.trim() || "*",
+      // empty: every series (the server's empty query), not the glob "*" of one segment
+      q: this.input.value.trim(),
       page: String(Math.max(1, page)),
     });
   }
@@ -623,7 +635,9 @@ class Search {
       if (this.latest !== token) return; // an answer to an older query
       this.page = data.page;
       const pages = Math.max(1, Math.ceil(data.total / data.per_page));
-      this.count.textContent = `${data.total} series · page ${data.page}/${pages}`;
+      this.count.textContent = data.total
+        ? `${data.total} series · page ${data.page}/${pages}`
+        : "No series match";
       this.prev.disabled = data.page <= 1;
       this.next.disabled = data.page >= pages;
       this.list.replaceChildren(

@@ -2,9 +2,12 @@
 // auto-refresh, page and clone actions.
 
 import { api, el, readConfig } from "./api.js";
-import { GraphCard } from "./graphcard.js";
+import { GraphCard, setTheme, setVariables } from "./graphcard.js";
+import { ask } from "./ask.js";
 import { PageStore } from "./pagestore.js";
-import { PRESETS, normalise, rangeOf, rangeParams, sameView } from "./timerange.js";
+import { THEMES, loadPrefs, savePrefs, zoneChoices } from "./prefs.js";
+import { readVariables, usedVariables, variableValues } from "./variables.js";
+import { PRESETS, normalise, rangeOf, rangeParams, sameView, setZone } from "./timerange.js";
 
 const REFRESH_MS = 60_000;
 // changes closer together than this are undone together (typing, dragging)
@@ -22,6 +25,9 @@ export class PageApp {
     this.statusEl = document.getElementById("save-status");
     this.notice = document.getElementById("notice");
     this.onEdit = onEdit;
+    this.prefs = loadPrefs(this.config.me, window.localStorage);
+    setZone(this.prefs.zone);
+    this.applyTheme();
     this.store = new PageStore(this.config.page, {
       editable: this.editable,
       onStatus: (state, text) => this.status(state, text),
@@ -37,7 +43,12 @@ export class PageApp {
     this.updateEmpty();
     this.openSharedGraph() || this.openPageRange();
     this.bindPageRange();
-    requestAnimationFrame(() => this.cards.forEach((card) => card.load()));
+    this.bindPrefs();
+    this.bindHistory();
+    this.bindKeys();
+    // graphs using $customer or $host are drawn once the variables have values
+    const ready = this.bindVariables();
+    requestAnimationFrame(() => ready.then(() => this.redrawAll()));
     this.bindPageActions();
     this.startRefresh();
     this.redrawOnResize();
@@ -113,6 +124,7 @@ export class PageApp {
       onRemove: (card) => this.remove(card),
       onMove: (card, delta) => this.move(card, delta),
       onClone: (card) => this.cloneGraph(card),
+      onNavigate: (card) => this.navigated(card),
       onHover: (card, time) => this.cards.forEach((c) => c.mark(time, { readout: c === card })),
       pageUrl: this.config.page.url,
     };
@@ -170,13 +182,184 @@ export class PageApp {
     this.syncPageRange();
   }
 
+  /** The viewer's time zone (and theme): kept per user in this browser, applied at once. */
+  bindPrefs() {
+    const zone = document.getElementById("tz-select");
+    if (zone) {
+      zone.replaceChildren(
+        ...zoneChoices().map(([value, label]) =>
+          el("option", { value, text: label, selected: value === this.prefs.zone }),
+        ),
+      );
+      zone.addEventListener("change", () => this.setPrefs({ zone: zone.value }));
+    }
+    const theme = document.getElementById("theme-select");
+    if (theme) {
+      theme.replaceChildren(
+        ...THEMES.map((name) =>
+          el("option", { value: name, text: name, selected: name === this.prefs.theme }),
+        ),
+      );
+      theme.addEventListener("change", () => this.setPrefs({ theme: theme.value }));
+    }
+  }
+
+  applyTheme() {
+    setTheme(this.prefs.theme);
+    document.documentElement.dataset.theme = this.prefs.theme;
+  }
+
+  setPrefs(changes) {
+    Object.assign(this.prefs, changes);
+    savePrefs(this.config.me, window.localStorage, this.prefs);
+    setZone(this.prefs.zone);
+    this.applyTheme();
+    for (const card of this.cards) {
+      card.syncControls();
+      card.load();
+    }
+  }
+
   setPageRange(view) {
-    this.pageRange = view;
     for (const card of this.cards) card.setView(view, { quiet: true });
+    this.showPageRange(view, { push: true });
+  }
+
+  /** Pickers of the variables the page's graphs use, values from the tracelog files;
+   * the chosen ones in the URL (?var-customer=acme). */
+  async bindVariables() {
+    const root = document.getElementById("variables");
+    const used = usedVariables(this.cards.map((c) => c.graph.definition));
+    this.variables = readVariables(window.location.search);
+    setVariables(this.variables);
+    if (!root) return;
+    root.hidden = !used.length;
+    if (!used.length) return;
+    let options = { customer: [], host: [] };
+    try {
+      options = variableValues(await this.tracelogStems());
+    } catch (err) {
+      this.say(`Cannot list the variables' values: ${err.message}`, "error");
+    }
+    for (const name of used) this.variables[name] ||= options[name][0] || "";
+    setVariables(this.variables);
+    root.replaceChildren(
+      ...used.map((name) => {
+        const values = options[name].includes(this.variables[name])
+          ? options[name]
+          : [this.variables[name], ...options[name]];
+        return el(
+          "label",
+          { class: "variable" },
+          `$${name}`,
+          el(
+            "select",
+            {
+              "aria-label": `Variable ${name}`,
+              onchange: (ev) => this.setVariable(name, ev.target.value),
+            },
+            values.map((v) =>
+              el("option", { value: v, text: v, selected: v === this.variables[name] }),
+            ),
+          ),
+        );
+      }),
+    );
+  }
+
+  async tracelogStems() {
+    if (!this.stems) {
+      const stems = [];
+      for (let page = 1; page <= 50; page += 1) {
+        const query = new URLSearchParams({ q: "glob:tracelog/*", page: String(page) });
+        const data = await api(`${this.config.urls.series}?${query}`);
+        stems.push(...data.series.map((s) => s.name.slice("tracelog/".length)));
+        if (page * data.per_page >= data.total) break;
+      }
+      this.stems = stems;
+    }
+    return this.stems;
+  }
+
+  /** A variable's new value: every graph drawn again, a new step of the history. */
+  setVariable(name, value) {
+    this.variables = { ...this.variables, [name]: value };
+    setVariables(this.variables);
+    const url = new URL(window.location.href);
+    url.searchParams.set(`var-${name}`, value);
+    window.history.pushState(this.ranges(), "", url);
+    this.redrawAll();
+  }
+
+  redrawAll() {
+    for (const card of this.cards) {
+      card.syncControls();
+      card.load();
+    }
+  }
+
+  /** Every graph's range and the page's: what Back and Forward go through. */
+  ranges() {
+    return { page: this.pageRange || null, ranges: this.cards.map((c) => rangeOf(c.graph.view)) };
+  }
+
+  bindHistory() {
+    window.history.replaceState(this.ranges(), "", window.location.href);
+    window.addEventListener("popstate", (ev) => {
+      const state = ev.state;
+      if (!state || !Array.isArray(state.ranges)) return;
+      let changed = false;
+      this.cards.forEach((card, i) => {
+        const range = state.ranges[i];
+        if (range && !sameView({ ...card.graph.view, step: null }, range)) {
+          card.setView(range, { quiet: true });
+          changed = true;
+        }
+      });
+      this.pageRange = state.page || undefined;
+      this.syncPageRange();
+      if (usedVariables(this.cards.map((c) => c.graph.definition)).length)
+        this.bindVariables().then(() => this.redrawAll());
+      if (changed) this.store.changed();
+    });
+  }
+
+  /** A graph's range changed (zoom, preset, trail): a new entry of the browser's history,
+   * whose URL shows that graph in that range. */
+  navigated(card) {
+    const url = new URL(window.location.href);
+    for (const key of ["graph", "start", "end", "trail"]) url.searchParams.delete(key);
+    if (card.graph.id != null) url.searchParams.set("graph", String(card.graph.id));
+    for (const [key, value] of Object.entries(rangeParams(rangeOf(card.graph.view))))
+      url.searchParams.set(key, value);
+    this.pageRange = undefined;
+    this.syncPageRange();
+    window.history.pushState(this.ranges(), "", url);
+  }
+
+  /** Escape closes the editor (or a card's tools), Ctrl+Z undoes outside text fields. */
+  bindKeys() {
+    document.addEventListener("keydown", (ev) => {
+      const typing = ev.target.closest?.("input, textarea, select, [contenteditable]");
+      if (ev.key === "Escape") {
+        if (this.onEscape?.()) return;
+        for (const card of this.cards) card.toggleTools(false);
+      } else if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "z" && !ev.shiftKey) {
+        if (typing || !this.editable) return;
+        ev.preventDefault();
+        this.undo();
+      }
+    });
+  }
+
+  /** Put the page's range `view` in the URL and light its button. */
+  showPageRange(view, { push = false } = {}) {
+    this.pageRange = view;
     const url = new URL(window.location.href);
     for (const key of ["graph", "start", "end", "trail"]) url.searchParams.delete(key);
     for (const [key, value] of Object.entries(rangeParams(view))) url.searchParams.set(key, value);
-    window.history.replaceState(null, "", url);
+    if (push) window.history.pushState(this.ranges(), "", url);
+    else window.history.replaceState(this.ranges(), "", url);
     this.syncPageRange();
   }
 
@@ -193,6 +376,12 @@ export class PageApp {
   }
 
   status(state, text) {
+    // a refused save is said beside the editor, where the change was made
+    const refusal = document.getElementById("save-error");
+    if (refusal && state !== "pending") {
+      refusal.textContent = state === "error" ? text : "";
+      refusal.hidden = state !== "error";
+    }
     if (!this.statusEl) return;
     this.statusEl.textContent = text;
     this.statusEl.dataset.state = state;
@@ -265,6 +454,8 @@ export class PageApp {
       }
     }
     if (changed) this.store.changed();
+    // every graph now shows this range: the URL says so (an older one would come back)
+    this.showPageRange(rangeOf(view));
   }
 
   async cloneGraph(card) {
@@ -286,7 +477,7 @@ export class PageApp {
       window.location.assign(ev.target.value);
     });
     document.getElementById("new-page")?.addEventListener("click", async () => {
-      const name = window.prompt("Name of the new page (letters, digits, '_', '.', '-'):");
+      const name = await ask("Name of the new page (letters, digits, '_', '.', '-'):");
       if (!name) return;
       try {
         const created = await api(this.config.urls.create_page, { method: "POST", body: { name } });
@@ -312,7 +503,7 @@ export class PageApp {
     });
     document.getElementById("undo")?.addEventListener("click", () => this.undo());
     document.getElementById("duplicate-page")?.addEventListener("click", async () => {
-      const name = window.prompt("Name of the copy of this page:", `${page.name}-copy`);
+      const name = await ask("Name of the copy of this page:", `${page.name}-copy`);
       if (!name) return;
       await this.store.flush();
       try {
@@ -323,7 +514,7 @@ export class PageApp {
       }
     });
     document.getElementById("rename-page")?.addEventListener("click", async () => {
-      const name = window.prompt("New name of this page:", page.name);
+      const name = await ask("New name of this page:", page.name);
       if (!name || name === page.name) return;
       await this.store.flush();
       try {
@@ -338,7 +529,7 @@ export class PageApp {
       }
     });
     document.getElementById("clone-page")?.addEventListener("click", async () => {
-      const name = window.prompt("Name of your copy of this page:", `${page.user}-${page.name}`);
+      const name = await ask("Name of your copy of this page:", `${page.user}-${page.name}`);
       if (!name) return;
       try {
         const copy = await api(page.clone_url, { method: "POST", body: { name } });

@@ -3,6 +3,34 @@
 
 import { api } from "./api.js";
 
+const PARTS = {
+  series: "series",
+  cdefs: "CDEF",
+  vdefs: "VDEF",
+  lines: "line",
+  gprints: "legend value",
+};
+
+/** The server's "graphs[0].definition.cdefs[1].rpn: …" said the way the page shows it:
+ * "graph “cpu”, CDEF total1 (rpn): …". Other messages stay as they are. */
+export function readableError(message, graphs) {
+  const m = /^graphs\[(\d+)\]\.definition(?:\.(\w+)(?:\[(\d+)\])?)?(?:\.(\w+))?: ([\s\S]*)$/.exec(
+    message,
+  );
+  if (!m) return message;
+  const [, g, part, index, field, reason] = m;
+  const def = graphs[Number(g)]?.definition || {};
+  let where = `graph “${def.title || `number ${Number(g) + 1}`}”`;
+  if (part && index !== undefined) {
+    const item = (def[part] || [])[Number(index)] || {};
+    const name = item.name || item.value || Number(index) + 1;
+    where += `, ${PARTS[part] || part} ${name}`;
+  } else if (part) {
+    where += `, ${part}`;
+  }
+  return `${where}${field ? ` (${field})` : ""}: ${reason}`;
+}
+
 export class PageStore {
   constructor(
     page,
@@ -49,7 +77,8 @@ export class PageStore {
       return this.saving;
     }
     this.dirty = false;
-    const sent = [...this.graphs];
+    // a graph with no series yet cannot be drawn nor saved: it waits for its first one
+    const sent = this.graphs.filter((g) => (g.definition.series || []).length);
     const body = {
       generation: this.generation,
       graphs: sent.map((g) => ({ id: g.id ?? null, definition: g.definition, view: g.view })),
@@ -71,7 +100,7 @@ export class PageStore {
           this.onConflict(err);
         } else {
           this.dirty = true;
-          this.onStatus("error", `Not saved: ${err.message}`);
+          this.onStatus("error", `Not saved: ${readableError(err.message, sent)}`);
         }
       })
       .finally(() => {

@@ -84,8 +84,10 @@ def serve(root: Path, **overrides: str) -> Iterator[LiveServer]:
     write_tracelog(rrd_dir, hours=6)
     write_metrics(rrd_dir)
     db_url = f"sqlite:///{root}/saved.sqlite"
-    app = wsgi_app(testing_settings(rrd_dir=str(rrd_dir), db_url=db_url, **overrides))
     port = free_port()
+    if "oidc_issuer" in overrides:
+        overrides.setdefault("oidc_redirect_url", f"http://127.0.0.1:{port}/login/oidc/callback")
+    app = wsgi_app(testing_settings(rrd_dir=str(rrd_dir), db_url=db_url, **overrides))
     server: Any = waitress.create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
@@ -150,3 +152,18 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., An
 @pytest.fixture
 def instance_graph() -> Callable[[str], dict[str, Any]]:
     return stem_graph
+
+
+def tools(card: Any) -> Any:
+    """``card`` with its tools shown (time range, comparison, size, order, export)."""
+    button = card.get_by_role("button", name="More controls")
+    if button.get_attribute("aria-expanded") != "true":
+        button.click()
+    return card
+
+
+def answer(page: Any, text: str) -> None:
+    """Answer the page's question (its <dialog>, the app's prompt) with ``text``."""
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox").fill(text)
+    dialog.get_by_role("button", name="OK").click()

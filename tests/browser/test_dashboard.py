@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.conftest import ARTIFACTS, LiveServer, answer, tools
 
 pytestmark = pytest.mark.browser
 
@@ -38,19 +38,19 @@ def test_build_dashboard_change_range_reload(
     expect(card.locator("img[src^='blob:']")).to_have_count(1)
     expect(page.locator("#save-status")).to_have_text("All changes saved")
 
-    card.get_by_role("button", name="1w", exact=True).click()
-    expect(card.get_by_role("button", name="1w", exact=True)).to_have_attribute(
-        "aria-pressed", "true"
-    )
+    tools(card).get_by_role("button", name="1w", exact=True).click()
+    expect(
+        card.get_by_role("button", name="1w", exact=True, include_hidden=True)
+    ).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     expect(card.locator(".range")).to_have_text("last 1w")
 
     page.reload()
     card = page.locator("article.card")
     expect(card).to_have_count(1)
-    expect(card.get_by_role("button", name="1w", exact=True)).to_have_attribute(
-        "aria-pressed", "true"
-    )
+    expect(
+        card.get_by_role("button", name="1w", exact=True, include_hidden=True)
+    ).to_have_attribute("aria-pressed", "true")
     expect(card.locator(".range")).to_have_text("last 1w")
     expect(card.locator("img[src^='blob:']")).to_have_count(1)
     assert card.locator("img").evaluate("img => img.naturalWidth") > 300
@@ -60,13 +60,13 @@ def test_build_dashboard_change_range_reload(
     refresh.click()
     expect(refresh).to_have_text("Auto-refresh paused")
 
-    png = card.get_by_role("link", name="PNG").get_attribute("href")
-    csv = card.get_by_role("link", name="CSV").get_attribute("href")
+    png = card.get_by_role("link", name="PNG", include_hidden=True).get_attribute("href")
+    csv = card.get_by_role("link", name="CSV", include_hidden=True).get_attribute("href")
     assert "start=-7d" in png and "format=csv" in csv
     response = page.request.get(csv)
     assert response.ok and response.text().startswith("timestamp,requests/min")
 
-    share = card.get_by_role("link", name="Link").get_attribute("href")
+    share = card.get_by_role("link", name="Link", include_hidden=True).get_attribute("href")
     graph_id = card.get_attribute("data-graph-id")
     assert share == f"{live_server.url}/carol/default/?graph={graph_id}&start=-7d&end=now"
     page.goto(share.replace("start=-7d&end=now", "trail=4"))
@@ -87,7 +87,7 @@ def test_pools_trail_zoom_and_apply_to_all(new_page: Callable[..., Any]) -> None
     expect(page.locator("img[src^='blob:']")).to_have_count(2)
 
     first, second = cards.nth(0), cards.nth(1)
-    first.get_by_label("Trail hours").fill("3")
+    tools(first).get_by_label("Trail hours").fill("3")
     first.get_by_role("button", name="Trail").click()
     expect(first.locator(".range")).to_have_text("trail: last 3 h, follows now")
 
@@ -100,11 +100,11 @@ def test_pools_trail_zoom_and_apply_to_all(new_page: Callable[..., Any]) -> None
     expect(second.locator(".range")).to_contain_text("→")
     zoomed = second.locator(".range").inner_text()
 
-    second.get_by_role("button", name="Apply this range to all graphs").click()
+    tools(second).get_by_role("button", name="Apply this range to all graphs").click()
     expect(first.locator(".range")).to_have_text(zoomed)
     expect(page.locator("#save-status")).to_have_text("All changes saved")
 
-    first.get_by_role("button", name="Move down").click()
+    tools(first).get_by_role("button", name="Move down").click()
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     page.reload()
     expect(cards.nth(0).locator("h3")).to_have_text("acme app2/inst1")
@@ -194,16 +194,16 @@ def test_new_page_clone_page_and_delete(
 ) -> None:
     live_server.seed_page("judy", [{"definition": instance_graph("app2__acme__inst1"), "view": {}}])
     page = new_page("kim")
-    page.once("dialog", lambda dialog: dialog.accept("ops"))
     page.get_by_role("button", name="+ Page").click()
+    answer(page, "ops")
     expect(page).to_have_url(f"{live_server.url}/kim/ops/")
     expect(page.get_by_role("navigation", name="kim's pages").get_by_role("link")).to_have_text(
         ["default", "ops"]
     )
 
     page.goto(f"{live_server.url}/judy/default/")
-    page.once("dialog", lambda dialog: dialog.accept("from-judy"))
     page.get_by_role("button", name="Clone page").click()
+    answer(page, "from-judy")
     expect(page).to_have_url(f"{live_server.url}/kim/from-judy/")
     expect(page.locator("article.card h3")).to_have_text(["acme app2/inst1"])
 

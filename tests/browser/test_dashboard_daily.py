@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from graphmetrics.web import tracelog
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, answer, tools
 from tests.browser.test_builder_daily import csv_header, definition, hover_plot
 from tests.browser.test_dashboard import add_instance
 from tests.functional.web_app.data import write_tracelog
@@ -65,14 +65,16 @@ def test_pool_headroom_is_one_line(new_page: Callable[..., Any]) -> None:
     expect(card.locator(".graph-error")).to_be_hidden()
     assert csv_header(page, card) == ["timestamp", "pool headroom %"]
     response = page.request.get(
-        card.get_by_role("link", name="CSV").get_attribute("href").replace("csv", "json")
+        card.get_by_role("link", name="CSV", include_hidden=True)
+        .get_attribute("href")
+        .replace("csv", "json")
     )
     rows = [row for row in response.json()["rows"] if row[1] is not None]
     assert rows
     # spr is 260 per instance and rpm 120 + 60·sin(...) + 10·n: headroom between 0 and 100
     assert all(0 < row[1] < 100 for row in rows)
 
-    card.get_by_label("Compare with the past").select_option(label="vs 1 day ago")
+    tools(card).get_by_label("Compare with the past").select_option(label="vs 1 day ago")
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     assert csv_header(page, card) == ["timestamp", "pool headroom %", "pool headroom % (1 day ago)"]
 
@@ -111,25 +113,29 @@ def test_tracelog_graph_settings_and_instance_changed_in_place(
         "est. max rpm",
         "restart",
     ]
-    png = first.get_by_role("link", name="PNG").get_attribute("href")
+    png = first.get_by_role("link", name="PNG", include_hidden=True).get_attribute("href")
     assert "step=300" in png and "height=400" in png
     expect(first.locator("img[src^='blob:']")).to_have_count(1)
     expect(first.locator(".graph-error")).to_be_hidden()
     assert first.locator("img").evaluate("img => img.naturalHeight") == 400
 
     # "apply to all" copies range, step, y limits and log scale
-    first.get_by_role("button", name="1w", exact=True).click()
+    tools(first).get_by_role("button", name="1w", exact=True).click()
     first.get_by_role("button", name="Apply this range to all graphs").click()
     expect(second.locator(".range")).to_have_text("last 1w")
     expect(page.locator("#save-status")).to_have_text("All changes saved")
     other = definition(second)
     assert (other["ymin"], other["logarithmic"]) == (50, True)
-    assert "step=300" in second.get_by_role("link", name="PNG").get_attribute("href")
+    assert "step=300" in second.get_by_role("link", name="PNG", include_hidden=True).get_attribute(
+        "href"
+    )
 
     page.reload()
     first = page.locator("article.card").nth(0)
     expect(first.locator("h3")).to_have_text("acme app2/inst1")
-    assert "height=400" in first.get_by_role("link", name="PNG").get_attribute("href")
+    assert "height=400" in first.get_by_role("link", name="PNG", include_hidden=True).get_attribute(
+        "href"
+    )
 
 
 def test_page_range_in_the_url_and_per_graph_reload(
@@ -187,13 +193,13 @@ def test_duplicate_rename_and_undo(new_page: Callable[..., Any], live_server: Li
     page.reload()
     expect(cards.locator("h3")).to_have_text(["acme app1/inst1", "acme app1/inst2"])
 
-    page.once("dialog", lambda dialog: dialog.accept("shift"))
     page.get_by_role("button", name="Duplicate").click()
+    answer(page, "shift")
     expect(page).to_have_url(f"{live_server.url}/xena/shift/")
     expect(cards.locator("h3")).to_have_text(["acme app1/inst1", "acme app1/inst2"])
 
-    page.once("dialog", lambda dialog: dialog.accept("night-shift"))
     page.get_by_role("button", name="Rename").click()
+    answer(page, "night-shift")
     expect(page).to_have_url(f"{live_server.url}/xena/night-shift/")
     expect(page.get_by_role("navigation", name="xena's pages").get_by_role("link")).to_have_text(
         ["default", "night-shift"]

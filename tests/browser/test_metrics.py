@@ -47,6 +47,8 @@ def test_build_a_metrics_graph(new_page: Callable[..., Any], live_server: LiveSe
     expect(card.locator("h3")).to_have_text("CPU plus load")
     card.get_by_role("button", name="Edit").click()
     expect(editor.get_by_label("RPN expression")).to_have_value("s1,s2,+")
-    csv = page.request.get(card.get_by_role("link", name="CSV").get_attribute("href"))
+    csv = page.request.get(
+        card.get_by_role("link", name="CSV", include_hidden=True).get_attribute("href")
+    )
     assert csv.ok
     assert csv.text().splitlines()[0] == "timestamp,cpu:data,load:data,total"

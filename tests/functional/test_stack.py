@@ -17,7 +17,7 @@ from tests.helpers import free_port, wait_for
 
 
 def test_demo_stack_under_supervisord(tmp_path: Path) -> None:
-    web, kinesis = free_port(), free_port()
+    web, kinesis, carbon = free_port(), free_port(), free_port()
     var = tmp_path / "var"
     out = open(tmp_path / "demo.out", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
@@ -29,6 +29,8 @@ def test_demo_stack_under_supervisord(tmp_path: Path) -> None:
             str(web),
             "--kinesis-port",
             str(kinesis),
+            "--carbon-port",
+            str(carbon),
             "--var-dir",
             str(var),
             "--backfill-hours",
@@ -54,6 +56,11 @@ def test_demo_stack_under_supervisord(tmp_path: Path) -> None:
 
         tracelog = wait_for(lambda: series("glob:tracelog/*"), timeout=90, what="tracelog RRDs")
         wait_for(lambda: series("glob:metrics/**"), timeout=90, what="metric RRDs from Kinesis")
+        wait_for(
+            lambda: "carbon/servers/web1/cpu/user" in series("servers.web1.cpu.user"),
+            timeout=90,
+            what="RRDs from the carbon receiver",
+        )
         with opener.open(f"{base}/render?series={tracelog[0]}:rpm&start=-1h&format=json") as resp:
             data = json.load(resp)
         assert any(row[1] for row in data["rows"]), "the backfilled hour has requests"
@@ -76,7 +83,7 @@ def test_demo_stack_under_supervisord(tmp_path: Path) -> None:
         out.close()
     log = (tmp_path / "demo.out").read_text(errors="replace")
     assert code == 0, log
-    for program in ("tracelog", "kinesis", "kinesalite", "web"):
+    for program in ("tracelog", "kinesis", "kinesalite", "web", "carbon"):
         assert f"stopped: {program} (exit status 0)" in log
     # the tracelog collector read the generator's backfill while it was written: its
     # last status line (logged as it stops) counts no late record

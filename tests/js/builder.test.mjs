@@ -6,8 +6,10 @@ import { test } from "node:test";
 import {
   addAggregate,
   autoLabels,
+  defaultTitle,
   freshName,
   names,
+  nextColor,
   pruneDefinition,
 } from "../../static/js/builder.js";
 
@@ -71,7 +73,8 @@ test("addAggregate: one line of the total replaces the series' lines", () => {
     value: "total1",
     type: "LINE",
     width: 2,
-    color: PALETTE[2],
+    // the first colour free once the series' lines are gone (s3 keeps PALETTE[2])
+    color: PALETTE[0],
     legend: "Total cpu (2 series)",
     dash: false,
     stack: false,
@@ -138,4 +141,42 @@ test("pruneDefinition: removed names leave aggregates and lines", () => {
   const bare = { series: [] };
   pruneDefinition(bare);
   assert.deepEqual(bare, { series: [], cdefs: [], lines: [] });
+});
+
+test("nextColor: the first colour no line uses, so a removal leaves no duplicate", () => {
+  const palette = ["#1f77b4", "#ff7f0e", "#2ca02c"];
+  assert.equal(nextColor({ lines: [] }, palette), "#1f77b4");
+  const def = { lines: [{ color: "#1f77b4" }, { color: "#2ca02c" }] };
+  assert.equal(nextColor(def, palette), "#ff7f0e");
+  const full = { lines: palette.map((color) => ({ color })) };
+  assert.equal(nextColor(full, palette), "#1f77b4");
+});
+
+test("defaultTitle: one series' path, or what several share", () => {
+  assert.equal(defaultTitle([{ path: "metrics/web/cpu" }]), "web/cpu");
+  const hosts = ["db1", "web1", "web2"].map((h) => ({ path: `metrics/${h}/cimaa/load/load1` }));
+  assert.equal(defaultTitle(hosts), "*/cimaa/load/load1, 3 series");
+  const two = [{ path: "metrics/web/cpu" }, { path: "metrics/web/load" }];
+  assert.equal(defaultTitle(two), "web/*, 2 series");
+});
+
+test("readableError: the save API's paths said with the graph's title and names", async () => {
+  const { readableError } = await import("../../static/js/pagestore.js");
+  const graphs = [
+    { definition: { title: "cpu", cdefs: [{ name: "a" }, { name: "total1" }] } },
+    { definition: { lines: [{ value: "s1" }] } },
+  ];
+  assert.equal(
+    readableError("graphs[0].definition.cdefs[1].rpn: token 2 'X' is unknown", graphs),
+    "graph “cpu”, CDEF total1 (rpn): token 2 'X' is unknown",
+  );
+  assert.equal(
+    readableError("graphs[1].definition.lines[0].value: not a name", graphs),
+    "graph “number 2”, line s1 (value): not a name",
+  );
+  assert.equal(
+    readableError("graphs[0].definition.series: needs at least one series", graphs),
+    "graph “cpu”, series: needs at least one series",
+  );
+  assert.equal(readableError("page is full", graphs), "page is full");
 });

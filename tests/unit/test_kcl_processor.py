@@ -11,6 +11,7 @@ import base64
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from amazon_kclpy.kcl import CheckpointError
 
 from graphmetrics.collect.daemon import Clock
 from graphmetrics.collect.kcl import MetricRecordProcessor
+from graphmetrics.rrd.limits import CreateLimits
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.rrd.writer import WriteResult
 from tests.disk import small_disk
@@ -258,3 +260,27 @@ def test_an_unexpected_error_ends_the_process(processor_process: Any, rrd_dir: P
     assert proc.wait(timeout=10) == 1
     assert proc.stdout is not None
     assert proc.stdout.read().strip() == ""
+
+
+def test_held_samples_keep_the_checkpoint_before_them_until_written(rrd_dir: Path) -> None:
+    """One new file per 0.4 s: the others' samples wait in memory (a lease may move to
+    another host), and the checkpoint stays before the first batch still held."""
+    store = RRDStore(rrd_dir, limits=CreateLimits(max_per_minute=1, window=0.4))
+    processor = initialized(store)
+    checkpoints = Checkpoints()
+    first = [("1", record("//h/a#x", T0, 1)), ("2", record("//h/b#x", T0, 2))]
+    processor.process_records(records_input(first, checkpoints))
+    assert processor.stats.held_files == 1 and checkpoints.saved == []
+    processor.process_records(records_input([("3", record("//h/a#x", T0 + 300, 3))], checkpoints))
+    assert checkpoints.saved == []  # b is still held: a restart must read record 2 again
+    time.sleep(0.45)
+    more = [("4", record("//h/a#x", T0 + 600, 4)), ("5", record("//h/c#x", T0, 5))]
+    processor.process_records(records_input(more, checkpoints))
+    # b is written now, c held since the batch after record 3
+    assert values(rrd_dir / "metrics/h/b/x.rrd") == [2.0]
+    assert checkpoints.saved == ["3"] and processor.stats.held_files == 1
+    ended = messages.ShardEndedInput({"action": "shardEnded"})
+    ended._checkpointer = checkpoints
+    processor.shard_ended(ended)  # waits for the budget, writes c, then SHARD_END
+    assert values(rrd_dir / "metrics/h/c/x.rrd") == [5.0]
+    assert checkpoints.saved == ["3", None] and processor.stats.held_files == 0

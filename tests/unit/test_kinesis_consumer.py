@@ -142,7 +142,7 @@ def consumer(kinesis: FakeKinesis, clock: FakeClock, tmp_path: Path, **kw: Any) 
         RRDStore(tmp_path / "rrd"),
         CheckpointStore(tmp_path / "cp", "s"),
         KinesisOptions(**kw),
-        clock=Clock(clock, lambda: T0 + 3600, clock.sleep),
+        clock=Clock(clock, lambda: T0 + 86400, clock.sleep),  # after every sample
     )
 
 

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from graphmetrics.rrd import layout
-from graphmetrics.rrd.schema import METRICS, TRACELOG
+from graphmetrics.rrd.schema import CARBON, METRICS, TRACELOG
 
 
 def test_kinds_know_their_folder_and_schema() -> None:
-    assert set(layout.KINDS) == {"tracelog", "metrics"}
+    assert set(layout.KINDS) == {"tracelog", "metrics", "carbon"}
     assert layout.KINDS["tracelog"].schema is TRACELOG
     assert layout.KINDS["metrics"].schema is METRICS
+    assert layout.KINDS["carbon"].schema is CARBON
     assert layout.kind_of("tracelog/a__b__c") is layout.TRACELOG_KIND
     assert layout.kind_of("metrics/h/cfg/m") is layout.METRICS_KIND
     assert layout.kind_of("other/x") is None
@@ -101,4 +102,5 @@ def test_palette() -> None:
     assert sorted(layout.TRACELOG_PALETTE) == sorted(layout.PALETTE)
     assert layout.TRACELOG_PALETTE[:4] == ("#1f77b4", "#d62728", "#ff7f0e", "#2ca02c")
     assert layout.palette_color(12) == layout.PALETTE[2]
-    assert layout.RESTART_COLOR == "#9467bd59"
+    # crimson, mostly opaque: restarts stand out on the light and the dark theme
+    assert layout.RESTART_COLOR == "#d6336cd9"

@@ -194,7 +194,7 @@ def test_reading_lines_twice_counts_them_once(agg: Aggregator) -> None:
 
 
 def test_gap_filling_is_bounded() -> None:
-    agg = Aggregator(MinuteClock("UTC"), max_gap_minutes=2)
+    agg = Aggregator(MinuteClock("UTC"), max_gap_minutes=2, jump_seconds=0)
     rows = feed(agg, "B 1 2024-01-01 12:00:00 GET /\nB 2 2024-01-01 13:00:00 GET /")
     assert [ts for ts, _ in rows[INST]] == [epoch("2024-01-01 12:01") + 60 * i for i in range(3)]
 
@@ -392,3 +392,58 @@ def test_host_clocks_survive_a_restart() -> None:
     second.update_hosts(wall + 100)
     second.close_quiet(now=wall + 100, grace=1, silence=0)
     assert second.take_rows() == {"h1__c__a": [(epoch("2024-01-01 12:01"), (0, 0, 1, None, 0))]}
+
+
+def requests_at(*minutes: str) -> list[str]:
+    lines = []
+    for rid, minute in enumerate(minutes, 1):
+        lines += [
+            f"B {rid} {minute}:01 GET /",
+            f"I {rid} {minute}:01 0",
+            f"C {rid} {minute}:02",
+            f"A {rid} {minute}:03 200 1",
+            f"E {rid} {minute}:03",
+        ]
+    return lines
+
+
+def feed_all(agg: Aggregator, lines: list[str]) -> list[Row]:
+    rows: list[Row] = []
+    for line in lines:
+        rows += feed(agg, line).get(INST, [])
+    return rows
+
+
+def test_one_line_far_ahead_of_its_neighbours_is_future_and_costs_nothing() -> None:
+    """In an old log replayed (the wall clock says nothing), a line 55 min ahead of its
+    instance's neighbours is held, then dropped when the next lines are not."""
+    lines = requests_at(*(f"2024-01-01 10:0{m}" for m in range(6)))
+    bogus = lines[:12] + ["B 99 2024-01-01 10:57:00 GET /"] + lines[12:]
+    agg, reference = Aggregator(MinuteClock("UTC")), Aggregator(MinuteClock("UTC"))
+    assert feed_all(agg, bogus) == feed_all(reference, lines)
+    assert (agg.future, agg.late) == (1, 0)
+    assert agg.instances[INST].epoch == epoch("2024-01-01 10:05")
+
+
+def test_a_genuine_quiet_hour_is_confirmed_by_the_records_after_it() -> None:
+    lines = requests_at("2024-01-01 10:00", "2024-01-01 10:01", "2024-01-01 11:00")
+    lines += requests_at("2024-01-01 11:01", "2024-01-01 11:02")
+    agg, plain = Aggregator(MinuteClock("UTC")), Aggregator(MinuteClock("UTC"), jump_seconds=0)
+    got = feed_all(agg, lines)
+    assert got == feed_all(plain, lines) and agg.future == 0
+    assert [ts for ts, _ in got][:3] == [
+        epoch("2024-01-01 10:01"),
+        epoch("2024-01-01 10:02"),
+        epoch("2024-01-01 10:03"),
+    ]
+
+
+def test_records_held_for_a_jump_are_saved_with_the_state() -> None:
+    lines = requests_at("2024-01-01 10:00", "2024-01-01 11:00", "2024-01-01 11:01")
+    agg = Aggregator(MinuteClock("UTC"))
+    first = feed_all(agg, lines[:8])  # 3 records past the jump held
+    assert agg.instances[INST].jump
+    restarted = Aggregator(MinuteClock("UTC"))
+    restarted.load(json.loads(json.dumps(agg.dump())))
+    rows = first + feed_all(restarted, lines[8:])
+    assert rows == feed_all(Aggregator(MinuteClock("UTC"), jump_seconds=0), lines)

@@ -58,6 +58,8 @@ def test_menu_levels_customers_hosts_instances_and_search(tmp_path: Path) -> Non
     ]
     found = menu_level(insts, query="H1 I")["items"]  # "acme h1 i1 ..." matches, any case
     assert [i["stem"] for i in found] == ["h1__acme__i1", "h1__acme__i2"]
+    # words in any order: "i2 acme" as well as "acme i2"
+    assert [i["stem"] for i in menu_level(insts, query="i2 ACME")["items"]] == ["h1__acme__i2"]
     assert [i["stem"] for i in menu_level(insts, query="h1__")["items"]] == [
         "h1__acme__i1",
         "h1__acme__i2",

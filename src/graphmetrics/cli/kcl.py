@@ -14,7 +14,7 @@ import shlex
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from graphmetrics import settings
@@ -80,6 +80,13 @@ class ProcessorSettings(MetricsStorageSettings):
         "seconds between a record processor's status lines",
         parse=settings.positive_float,
         metavar="S",
+    )
+    creations_journal: Path | None = settings.option(
+        None,
+        "the file where the record processors of this worker note the files they create "
+        "(their shared budget of new files, kept across restarts); set by `run`",
+        parse=settings.parse_optional_path,
+        metavar="FILE",
     )
 
 
@@ -247,7 +254,10 @@ def run(config: KCLSettings, region: str, text: str) -> int:
     command = java_command(
         java, shlex.split(config.java_options), jars, properties_file, logback_file
     )
-    os.environ.update(processor_environment(processor_values(config)))
+    journal = config.creations_journal or base.with_name(base.name + ".creations")
+    os.environ.update(
+        processor_environment(processor_values(replace(config, creations_journal=journal)))
+    )
     log.info(
         "stream %s, application %s%s: starting the KCL MultiLangDaemon (%s)",
         config.stream,
@@ -284,8 +294,15 @@ def process(args: Sequence[str]) -> int:
     # whole process group must not interrupt a write.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    store = RRDStore(config.rrd_dir, rrdcached=config.rrdcached, limits=config.create_limits())
-    run_processor(MetricRecordProcessor(store, status_interval=config.status_interval))
+    limits = config.create_limits(journal=config.creations_journal)
+    store = RRDStore(config.rrd_dir, rrdcached=config.rrdcached, limits=limits)
+    run_processor(
+        MetricRecordProcessor(
+            store,
+            status_interval=config.status_interval,
+            future_tolerance=config.future_tolerance,
+        )
+    )
     return 0
 
 

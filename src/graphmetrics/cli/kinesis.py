@@ -15,9 +15,15 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, NoCredentialsError, NoRegionError
 
 from graphmetrics import settings
-from graphmetrics.collect.checkpoint import CheckpointError, CheckpointStore
+from graphmetrics.collect.checkpoint import (
+    CREATIONS_FILE,
+    HELD_FILE,
+    CheckpointError,
+    CheckpointStore,
+)
 from graphmetrics.collect.instrumentation import KINESIS_GC, tune_gc
 from graphmetrics.collect.kinesis import (
+    HeldAtEnd,
     KinesisConsumer,
     KinesisOptions,
     StreamUnavailable,
@@ -110,7 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BotoCoreError, CheckpointError) as exc:
         log.error("%s", exc)
         return 2
-    writer = ProcessWriter(config.rrd_dir, config.rrdcached, config.create_limits())
+    writer = ProcessWriter(
+        config.rrd_dir,
+        config.rrdcached,
+        config.create_limits(journal=checkpoints.directory / CREATIONS_FILE),
+        held_path=checkpoints.directory / HELD_FILE,
+    )
     try:
         return consume(config, client, checkpoints, writer)
     finally:
@@ -128,7 +139,9 @@ def consume(
         config.stream,
         RRDStore(config.rrd_dir, rrdcached=config.rrdcached),
         checkpoints,
-        KinesisOptions(max_in_flight=config.max_in_flight),
+        KinesisOptions(
+            max_in_flight=config.max_in_flight, future_tolerance=config.future_tolerance
+        ),
         writer=writer,
     )
 
@@ -147,7 +160,14 @@ def consume(
     )
     try:
         consumer.run(once=config.once)
-    except (StreamUnavailable, WritesFailing, WriterFailed, CheckpointError, BotoCoreError) as exc:
+    except (
+        StreamUnavailable,
+        WritesFailing,
+        HeldAtEnd,
+        WriterFailed,
+        CheckpointError,
+        BotoCoreError,
+    ) as exc:
         log.error("%s", exc)
         if isinstance(exc.__cause__, NoCredentialsError):
             log.error("AWS credentials come from the environment, ~/.aws or an instance role")

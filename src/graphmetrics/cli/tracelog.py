@@ -14,7 +14,13 @@ from graphmetrics import settings
 from graphmetrics.collect.daemon import LoopOptions
 from graphmetrics.collect.tailer import FUTURE_TOLERANCE
 from graphmetrics.collect.tracelog_daemon import TracelogOptions, run
-from graphmetrics.rrd.limits import CreateLimits, DiskFloor
+from graphmetrics.rrd.limits import (
+    DEFAULT_FLOOR,
+    MAX_HELD_SAMPLES,
+    WINDOW,
+    CreateLimits,
+    DiskFloor,
+)
 from graphmetrics.settings import (
     REQUIRED,
     non_negative_float,
@@ -64,17 +70,31 @@ class TracelogSettings:
     max_new_files_per_minute: int = option(
         100,
         "create at most N new RRD files (instances) in any minute (0: no limit); the "
-        "minutes of an instance whose file is refused are dropped and counted",
+        "minutes of an instance whose file may not be created yet are held (and saved "
+        "with the state) and written once it may",
         parse=non_negative_int,
         metavar="N",
     )
     min_free_disk: DiskFloor = option(
-        DiskFloor(),
+        DEFAULT_FLOOR,
         "create no RRD file that would leave less free space than this on its file "
         "system: bytes (K M G T suffixes) or a percentage such as 5%% (0: no floor); "
-        "the minutes of an instance whose file is refused are dropped and counted",
+        "the minutes of an instance whose file is refused are held meanwhile",
         parse=DiskFloor.parse,
         metavar="SIZE",
+    )
+    new_files_window: float = option(
+        WINDOW,
+        "the minute of --max-new-files-per-minute, in seconds (tests shorten it)",
+        parse=positive_float,
+        metavar="SECONDS",
+    )
+    max_held_samples: int = option(
+        MAX_HELD_SAMPLES,
+        "minutes held at most for instances whose file may not be created yet; past it "
+        "such minutes are dropped and counted (refused_files, refused_samples)",
+        parse=non_negative_int,
+        metavar="N",
     )
     default_host: str = option("localhost", "host for plain tracelog files without a source prefix")
     default_customer: str = option("default", "customer for plain tracelog files")
@@ -121,7 +141,12 @@ def options(cfg: TracelogSettings) -> TracelogOptions:
         glob=cfg.glob,
         timezone=cfg.timezone,
         rrdcached=cfg.rrdcached,
-        limits=CreateLimits(cfg.max_new_files_per_minute, cfg.min_free_disk),
+        limits=CreateLimits(
+            cfg.max_new_files_per_minute,
+            cfg.min_free_disk,
+            cfg.new_files_window,
+            max_held=cfg.max_held_samples,
+        ),
         default_host=cfg.default_host,
         default_customer=cfg.default_customer,
         idle_flush=cfg.idle_flush,

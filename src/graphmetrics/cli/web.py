@@ -8,6 +8,9 @@ sections), the same one ``pserve`` reads; ``--host``/``--port`` override the
 ``graphmetrics-web signout USER --config FILE`` signs a user out everywhere: every
 sign-in ticket issued to USER so far is refused (by the running app within its
 ``auth_recheck`` seconds).
+
+``graphmetrics-web import-original --zodb Data.fs --config FILE [--dry-run]`` moves the
+original graphmetrics' saved pages (see :mod:`graphmetrics.cli.web_import`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-import waitress
 from pyramid.paster import get_app, get_appsettings, setup_logging
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -32,6 +34,7 @@ from graphmetrics.saved.services import SavedGraphService
 from graphmetrics.settings import SettingsError
 from graphmetrics.signals import on_signals
 from graphmetrics.web.config import WebSettings
+from graphmetrics.web.serving import create_server
 
 DEFAULT_LISTEN = "127.0.0.1:6543"
 # waitress refuses (413) a request body bigger than this unless [server:main] says
@@ -79,7 +82,11 @@ def make_parser() -> argparse.ArgumentParser:
         epilog="Settings come from [app:main] of the ini file; GRAPHMETRICS_<OPTION> "
         "environment variables (GRAPHMETRICS_RRD_DIR, GRAPHMETRICS_DB_URL, ...) win over it. "
         "API tokens: graphmetrics-web token create|list|revoke USER --config FILE; "
-        "'graphmetrics-web signout USER --config FILE' signs a user out everywhere.",
+        "'graphmetrics-web signout USER --config FILE' signs a user out everywhere; "
+        "'graphmetrics-web import-original --zodb Data.fs --config FILE' imports the "
+        "original graphmetrics' saved pages; "
+        "'graphmetrics-web identity list|bind' shows or sets which provider identity "
+        "(issuer, subject) each account is.",
     )
     parser.add_argument(
         "--config", required=True, metavar="FILE", help="paste ini file, e.g. etc/development.ini"
@@ -132,8 +139,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from graphmetrics.cli.web_tokens import main as token_main
 
         return token_main(argv[1:])
+    if argv[:1] == ["identity"]:  # graphmetrics-web identity list|bind ... --config FILE
+        from graphmetrics.cli.web_identity import main as identity_main
+
+        return identity_main(argv[1:])
     if argv[:1] == ["signout"]:
         return signout(argv[1:])
+    if argv[:1] == ["import-original"]:  # the original graphmetrics' saved pages
+        from graphmetrics.cli.web_import import main as import_main
+
+        return import_main(argv[1:])
     parser = make_parser()
     args = parser.parse_args(argv)
     config = Path(args.config)
@@ -155,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.pop("port", None)
     options["listen"] = listen_address(options, args.host, args.port)
     options.setdefault("max_request_body_size", str(DEFAULT_MAX_BODY))
-    server = waitress.create_server(app, **options)
+    server = create_server(app, **options)
     print(f"graphmetrics web app on http://{options['listen']}/", file=sys.stderr, flush=True)
 
     def on_term(signum: int, frame: FrameType | None) -> None:

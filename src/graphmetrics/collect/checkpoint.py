@@ -24,6 +24,12 @@ from graphmetrics.collect.state import write_json_files_atomic
 SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
 
 
+#: Beside the checkpoints: the creation budget's journal and the samples held for
+#: files that may not be created yet (docs/storage.md, "New-file limits").
+CREATIONS_FILE = "creations.log"
+HELD_FILE = "held.state"
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint file cannot be read or written; the message names the file."""
 

@@ -13,7 +13,12 @@ rrdcached flushed and verified), keeping and retrying what cannot be written for
 
 A checkpoint moves only after the batch's writes are done: files that cannot be
 written for now are retried with back-off (0.5 s up to 30 s) before anything is
-checkpointed; the KCL keeps the lease meanwhile and sends nothing new.
+checkpointed; the KCL keeps the lease meanwhile and sends nothing new.  Samples of
+files the creation limits do not allow yet are held in memory (a lease may move to
+another host, so they are not saved here): the checkpoint stays before the first
+batch whose samples are still held, so a restart or another worker reads them again.
+Held files are created oldest first as the budget allows, so the checkpoint trails by
+at most the time the budget needs for them.
 ``shard_ended`` checkpoints ``SHARD_END`` (the children start after it);
 ``lease_lost`` never checkpoints (another worker owns the shard now);
 ``shutdown_requested`` checkpoints what is written.  Records re-read after a lease
@@ -38,7 +43,7 @@ from amazon_kclpy.v3 import processor
 
 from graphmetrics.collect.daemon import Clock
 from graphmetrics.collect.instrumentation import Backoff, Throughput
-from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
+from graphmetrics.metrics.batch import FUTURE_TOLERANCE, BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import InlineWriter, Samples, Writer
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.rrd.writer import WriteCounters, WriteResult
@@ -49,6 +54,11 @@ log = logging.getLogger(__name__)
 CHECKPOINT_RETRYABLE = frozenset({"ThrottlingException", "KinesisClientLibDependencyException"})
 CHECKPOINT_ATTEMPTS = 5
 CHECKPOINT_PAUSE = 1.0
+
+
+class HeldAtShardEnd(RuntimeError):
+    """A shard ended while some of its samples may not be written (the disk floor):
+    the processor ends without checkpointing SHARD_END."""
 
 
 class Checkpointer(Protocol):
@@ -78,7 +88,9 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
         writer: Writer | None = None,
         status_interval: float = 60.0,
         clock: Clock | None = None,
+        future_tolerance: float = FUTURE_TOLERANCE,
     ) -> None:
+        self.future_tolerance = future_tolerance
         self.store = store
         self.writer: Writer = writer if writer is not None else InlineWriter(store)
         self.paths = PathCache(store)
@@ -89,58 +101,122 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
         self._status = Throughput(status_interval, self.clock)
         self.shard_id = "?"
         self.position: str | None = None
-        """Last sequence number written (and checkpointed unless the lease was lost)."""
+        """Last sequence number whose batch was handed to the writer."""
+        self.checkpointed: str | None = None
+        """Last sequence number checkpointed."""
+        self._held_since: dict[str, str | None] = {}
+        """Per held file, the position before the first batch it was held in."""
 
     # -- the amazon_kclpy v3 interface ------------------------------------------------
 
     def initialize(self, initialize_input: Any) -> None:
         self.shard_id = initialize_input.shard_id
         self._status.restart()
+        self.position = self.checkpointed = initialize_input.sequence_number
         start = initialize_input.sequence_number or "(start)"
         log.info("shard %s: starting after checkpoint %s", self.shard_id, start)
 
     def process_records(self, process_records_input: Any) -> None:
         records = process_records_input.records
-        if records:
-            last = records[-1].sequence_number
+        if records or self._held_since:
+            before, last = self.position, records[-1].sequence_number if records else None
             result = self.write_batch(
                 [{"Data": r.binary_data, "SequenceNumber": r.sequence_number} for r in records]
             )
             log.debug(
                 "shard %s: batch records=%d written=%d skipped_old=%d failed_files=%d "
-                "checkpoint=%s",
+                "held_files=%d checkpoint=%s",
                 self.shard_id,
                 len(records),
                 result.written,
                 result.skipped_old,
                 result.failed_files,
+                result.held_files,
                 last,
             )
-            self.position = last
-            self.checkpoint(process_records_input.checkpointer, last)
+            self.position = last or self.position
+            self._note_held(before)
+            self.checkpoint_safe(process_records_input.checkpointer)
         if self._status.due():
             self.log_status(process_records_input.millis_behind_latest)
+
+    def _held(self) -> set[str]:
+        rrd = getattr(self.writer, "rrd", None)
+        return set(rrd.held.files) if rrd is not None else set()
+
+    def _note_held(self, before: str | None) -> None:
+        """Remember, for each file newly held, the position before this batch."""
+        held = self._held()
+        for relative in [r for r in self._held_since if r not in held]:
+            del self._held_since[relative]
+        for relative in held:
+            self._held_since.setdefault(relative, before)
+
+    def safe_position(self) -> str | None:
+        """The furthest position every sample before which is in its file."""
+        for position in self._held_since.values():
+            return position  # the oldest: positions only grow in insertion order
+        return self.position
+
+    def checkpoint_safe(self, checkpointer: Checkpointer, again: bool = False) -> None:
+        """Checkpoint at :meth:`safe_position` when it moved (``again``: even if not)."""
+        safe = self.safe_position()
+        if safe is not None and (again or safe != self.checkpointed) and safe.isdigit():
+            self.checkpoint(checkpointer, safe)
 
     def lease_lost(self, lease_lost_input: Any) -> None:
         log.info("shard %s: lease lost (another worker holds it now); no checkpoint", self.shard_id)
         self.log_status(final=True)
 
     def shard_ended(self, shard_ended_input: Any) -> None:
+        if not self.write_held():
+            log.error(
+                "shard %s: read to its end, but %d new files may not be created (%s); not "
+                "checkpointing SHARD_END, so their records are read again",
+                self.shard_id,
+                len(self._held_since),
+                self.store.disk_note() or "the disk floor",
+            )
+            self.log_status(final=True)
+            raise HeldAtShardEnd(f"shard {self.shard_id}: samples held at its end")
         log.info("shard %s: read to its end; checkpointing SHARD_END", self.shard_id)
         self.checkpoint(shard_ended_input.checkpointer, None)
         self.log_status(final=True)
 
     def shutdown_requested(self, shutdown_requested_input: Any) -> None:
         log.info("shard %s: shutdown requested; checkpointing what is written", self.shard_id)
-        if self.position is not None:
-            self.checkpoint(shutdown_requested_input.checkpointer, self.position)
+        self.checkpoint_safe(shutdown_requested_input.checkpointer, again=True)
         self.log_status(final=True)
+
+    def write_held(self) -> bool:
+        """Wait for the creation budget and write the held samples (the shard's end);
+        False when the disk floor keeps some from being written."""
+        while self._held_since:
+            wait = self.writer_wait()
+            if wait > 0:
+                log.info(
+                    "shard %s: waiting %.1fs for the creation budget: held_files=%d",
+                    self.shard_id,
+                    wait,
+                    len(self._held_since),
+                )
+                self.sleep(wait)
+            before = len(self._held_since)
+            self.stats.add_writes(self.write({}))
+            self._note_held(self.position)
+            if len(self._held_since) == before and self.writer_wait() <= 0:
+                return False
+        return True
+
+    def writer_wait(self) -> float:
+        rrd = getattr(self.writer, "rrd", None)
+        return float(rrd.creation_wait()) if rrd is not None else 0.0
 
     # -- writing and checkpointing ----------------------------------------------------
 
     def write_batch(self, records: list[dict[str, Any]]) -> WriteResult:
         """Decode and write one batch; returns once every file is written (or unusable)."""
-        batch = MetricBatch(self.paths, self.bad, self.wall())
+        batch = MetricBatch(self.paths, self.bad, self.wall(), self.future_tolerance)
         batch.add_records(self.shard_id, records)
         self.stats.records += batch.records
         total = WriteResult()
@@ -190,6 +266,8 @@ class MetricRecordProcessor(processor.RecordProcessorBase):
                 log.error("shard %s: checkpoint at %s failed: %s", self.shard_id, where, error)
                 return False
             self.stats.checkpoints += 1
+            if sequence_number is not None:
+                self.checkpointed = sequence_number
             return True
         return False
 

@@ -36,7 +36,7 @@ from graphmetrics.collect.kinesis_readers import (
     ShardReaders,
     list_shards,
 )
-from graphmetrics.metrics.batch import BadRecords, MetricBatch, PathCache
+from graphmetrics.metrics.batch import FUTURE_TOLERANCE, BadRecords, MetricBatch, PathCache
 from graphmetrics.metrics.writer import InlineWriter, Writer
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.rrd.writer import WriteCounters
@@ -57,6 +57,8 @@ MAX_WAIT = 0.2
 STOP_TIMEOUT = 10.0
 #: With --once, attempts at such files before the run ends with an error (~30 s).
 ONCE_WRITE_ATTEMPTS = 6
+#: Held samples whose files the disk floor refused are tried again this often (s).
+HELD_RETRY = 5.0
 #: A daemon waiting for its stream to exist: first pause (doubling up to 30 s).
 LIST_RETRY_FIRST = 1.0
 
@@ -68,6 +70,11 @@ class StreamUnavailable(RuntimeError):
 class WritesFailing(RuntimeError):
     """Samples could not be written (disk full...) and the run had to end before they
     were; nothing after them is checkpointed, so the next run reads them again."""
+
+
+class HeldAtEnd(RuntimeError):
+    """``--once`` read everything but some new files may not be created (the disk at
+    its floor): their samples are saved with the held samples, not written."""
 
 
 @dataclass
@@ -118,6 +125,8 @@ class KinesisOptions:
     max_in_flight: int = 4
     """GetRecords calls made at the same time, at most (over all shards)."""
     list_page_size: int | None = None
+    future_tolerance: float = FUTURE_TOLERANCE
+    """Samples dated further ahead of the wall clock are refused (seconds)."""
 
 
 class KinesisConsumer:
@@ -160,6 +169,15 @@ class KinesisConsumer:
         self._loop: DaemonLoop | None = None
         self._batch = self._new_batch()
         self._started = 0.0
+        self._creation_wait = 0.0
+        """From the last write: seconds until a held file may be created."""
+        self._disk_note = ""
+        self._ahead: dict[str, float] = {}
+        """Per shard, the furthest ahead of the clock a sample was since the last status."""
+        self._held_known = not getattr(self.writer, "held_at_start", False)
+        """A write told how many samples are held (the writer loads them at start)."""
+        self._held_due = 0.0
+        """When to write the held samples again though no record came."""
 
     def request_stop(self) -> None:
         """Ask the loop to finish its batch, checkpoint and return (signal-safe)."""
@@ -229,14 +247,46 @@ class KinesisConsumer:
             or now - self._started >= self.options.batch_seconds
         )
         unsaved = now >= self._checkpoint_due and self._unsaved()
-        if (batch.records and (full or idle)) or ended or unsaved:
-            self.commit(batch, force=ended)
+        held = (
+            (self.stats.held_files > 0 or not self._held_known)
+            and now >= self._held_due
+            and self._in_flight is None
+        )
+        if (batch.records and (full or idle)) or ended or unsaved or held:
+            self.commit(batch, force=ended, write_empty=held)
             self._batch, self._started = self._new_batch(), now
         if once and self._all_caught_up():
-            return True
+            return self._held_written()
         if once:
             self._give_up_on_failing_shard(readers, self._batch)
         return False
+
+    def _held_written(self) -> bool:
+        """``--once`` at the end of the input: True once no sample is held for a file
+        that may not be created yet; meanwhile it waits for the creation budget (a
+        status line saying so) and writes what it allows."""
+        self.commit(self._batch, force=True, write_empty=not self._held_known)
+        self._batch = self._new_batch()
+        while self.stats.held_files and not self.stop_requested:
+            wait = self._creation_wait
+            if wait > 0:
+                log.info(
+                    "waiting %.1fs for the creation budget (max_new_files_per_minute): "
+                    "held_files=%d held_samples=%d",
+                    wait,
+                    self.stats.held_files,
+                    self.stats.held_samples,
+                )
+                self._pause(min(wait, 5.0))
+            before = self.stats.held_files
+            self.commit(self._new_batch(), force=True, write_empty=True)
+            if self.stats.held_files == before and self._creation_wait <= 0:
+                raise HeldAtEnd(
+                    f"{self.stats.held_samples} samples of {self.stats.held_files} new files "
+                    "are held: the disk is at its floor (min_free_disk); they are saved and "
+                    "the next run writes them"
+                )
+        return True
 
     def checkpoint(self) -> None:
         """Checkpoints follow the writes (:meth:`commit`, called by :meth:`poll`)."""
@@ -269,7 +319,7 @@ class KinesisConsumer:
         )
 
     def _new_batch(self) -> MetricBatch:
-        return MetricBatch(self.paths, self.stats.bad, self.wall())
+        return MetricBatch(self.paths, self.stats.bad, self.wall(), self.options.future_tolerance)
 
     def _collect(self, readers: ShardReaders, batch: MetricBatch) -> bool:
         """Decode what the readers delivered (waiting a little for the first response),
@@ -343,7 +393,7 @@ class KinesisConsumer:
 
     # -- commit ---------------------------------------------------------------------
 
-    def commit(self, batch: MetricBatch, force: bool = False) -> None:
+    def commit(self, batch: MetricBatch, force: bool = False, write_empty: bool = False) -> None:
         """Finish the write in flight, start writing ``batch``, checkpoint what is written.
 
         The consumer decodes the next batch while this one is written (with a
@@ -354,12 +404,14 @@ class KinesisConsumer:
         written: at the end of a run, and when a shard ended (its children wait for it).
         """
         self._finish_write()
+        for shard_id, ahead in batch.ahead.items():
+            self._ahead[shard_id] = max(ahead, self._ahead.get(shard_id, 0.0))
         snapshot: dict[str, Checkpoint] = {}
         for shard in self.shards.values():
             if shard.dirty:
                 snapshot[shard.shard_id] = Checkpoint(shard.position, shard.ended)
                 shard.dirty = False
-        if batch.records:
+        if batch.records or write_empty:
             self.writer.start(batch.samples)
             self._in_flight = snapshot
         else:  # nothing to write (a shard ended with an empty response)
@@ -402,6 +454,9 @@ class KinesisConsumer:
             self.writer.start({})  # the writer writes what it kept first
             result = self.writer.wait()
             self.stats.add_writes(result)
+        self._creation_wait, self._disk_note = result.creation_wait, result.disk_note
+        self._held_due = self.clock() + (result.creation_wait or HELD_RETRY)
+        self._held_known = True
         self._mark_written(snapshot)
 
     def _mark_written(self, snapshot: dict[str, Checkpoint]) -> None:
@@ -515,7 +570,7 @@ class KinesisConsumer:
         bad = self.stats.bad.counts
         log.info(
             "%s: stream %s shards=%d finished=%d records=%d (%.1f/s) %s throttled=%d "
-            "bad=%d {%s} millis_behind_latest=%s",
+            "bad=%d {%s} millis_behind_latest=%s%s",
             "finished" if final else "status",
             self.stream,
             len(self.shards),
@@ -527,5 +582,15 @@ class KinesisConsumer:
             sum(bad.values()),
             ", ".join(f"{reason}: {n}" for reason, n in sorted(bad.items())),
             lag,
+            self._status_notes(),
         )
         self.stats.bad.reset_warnings()
+
+    def _status_notes(self) -> str:
+        notes = [f"next_create_in={self._creation_wait:.0f}s"] if self.stats.held_files else []
+        if self._ahead:
+            ahead, shard_id = max((a, s) for s, a in self._ahead.items())
+            notes.append(f"clock_ahead={ahead:.0f}s shard {shard_id}")
+            self._ahead.clear()
+        notes += [self._disk_note] if self._disk_note else []
+        return "".join(f" ({note})" for note in notes)

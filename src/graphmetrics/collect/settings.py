@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graphmetrics import settings
+from graphmetrics.metrics.batch import FUTURE_TOLERANCE
 from graphmetrics.rrd.limits import CreateLimitSettings
 
 
@@ -26,6 +27,13 @@ class MetricsStorageSettings(CreateLimitSettings):
         "write through rrdcached at this address (unix:/path/to/sock or host:port)",
         parse=settings.parse_optional_str,
         metavar="ADDR",
+    )
+    future_tolerance: float = settings.option(
+        FUTURE_TOLERANCE,
+        "refuse samples dated more than this many seconds ahead of this host's clock "
+        "(counted as future_timestamp); the furthest ahead per shard is in the status line",
+        parse=settings.non_negative_float,
+        metavar="SECONDS",
     )
 
 

@@ -47,7 +47,7 @@ WRITE_EVERY_LINES = 1_000_000
 #: through rrdcached, flush and check the writes at least every so many minutes written
 FLUSH_EVERY_SAMPLES = 100_000
 #: records dated more than this many seconds ahead of the wall clock are skipped
-FUTURE_TOLERANCE = 3600.0
+FUTURE_TOLERANCE = 300.0
 #: skip reason of a line refused as too long (see :meth:`LineReader.read_lines`)
 LONG_LINE = "line too long"
 
@@ -123,7 +123,8 @@ class TracelogCollector:
                 raise ValueError(f"unknown state version {data.get('version')!r}")
             files = [FileState.load(item) for item in data["files"]]
             self.aggregator.load(data["aggregator"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            self.writer.held.load(data.get("held"))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise StateError(
                 f"cannot read {self.state_path} ({exc}); move it away to start over "
                 "(minutes already in the RRDs are not written twice)"
@@ -137,7 +138,9 @@ class TracelogCollector:
 
         While some rows cannot be written (disk full...), the state is not saved: a
         crash then re-reads from the last state that only covers written minutes.
-        False when the state was not saved.
+        Minutes held for instances whose file may not be created yet are saved with
+        the state (``held``) and written after a restart.  False when the state was
+        not saved.
         """
         self.write_rows()
         self.writer.flush()
@@ -156,6 +159,7 @@ class TracelogCollector:
                     "version": STATE_VERSION,
                     "files": [s.dump() for s in self.files.values()],
                     "aggregator": self.aggregator.dump(),
+                    "held": self.writer.held.dump(),
                 },
             )
         except OSError as exc:

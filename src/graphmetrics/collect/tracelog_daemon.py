@@ -11,8 +11,9 @@ it from the settings); :func:`run` takes the state directory's lock, builds the
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 
@@ -106,17 +107,47 @@ class TracelogProcessor:
         self.throughput = Throughput(status_interval, (clock or Clock()).monotonic)
 
     def poll(self, stop: Callable[[], bool]) -> bool:
-        """One cycle reads every file to its end."""
+        """One cycle reads every file to its end; with ``once``, caught up when no
+        minute is held for a file that may not be created yet (it waits for the
+        creation budget, a status line saying so) or only the disk floor holds them."""
         self.collector.cycle(stop)
         if not self.once:
             self.collector.close_quiet()
-        return True
+            return True
+        writer = self.collector.writer
+        wait = writer.creation_wait()
+        if wait <= 0 and writer.held and writer.write_held():
+            wait = writer.creation_wait()  # some were written: maybe more may be
+        if not writer.held or wait <= 0:
+            return True  # done, or held by the disk floor: join says so
+        log.info(
+            "waiting %.1fs for the creation budget (--max-new-files-per-minute): "
+            "held_files=%d held_samples=%d",
+            wait,
+            len(writer.held.files),
+            writer.held.samples,
+        )
+        deadline = time.monotonic() + min(wait, 5.0)
+        while not stop() and time.monotonic() < deadline:
+            time.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
+        return False
 
     def checkpoint(self) -> None:
         self.collector.checkpoint()
 
     def join(self) -> bool:
-        return self.collector.checkpoint()
+        saved = self.collector.checkpoint()
+        held = self.collector.writer.held
+        if saved and self.once and held:
+            log.error(
+                "%d minutes of %d new instances are held (saved with the state): %s; the "
+                "next run writes them once their files may be created",
+                held.samples,
+                len(held.files),
+                self.collector.store.disk_note() or "their files may not be created yet",
+            )
+            return False
+        return saved
 
     def report(self, final: bool = False) -> None:
         """The status line: throughput since the last one, counters since the start."""
@@ -124,28 +155,38 @@ class TracelogProcessor:
             return
         collector = self.collector
         stats = collector.stats
+        writer = collector.writer
+        wait = writer.creation_wait()
+        notes = [f"next_create_in={wait:.0f}s"] if wait > 0 else []
+        notes += [note] if (note := collector.store.disk_note()) else []
         log.info(
             "status: %.0f lines/s, lines=%d skipped=%d %s late=%d future=%d %s "
-            "instances=%d files=%d",
+            "instances=%d files=%d%s",
             self.throughput.rate(stats.lines),
             stats.lines,
             stats.skipped,
             stats.skip_reasons,
             collector.aggregator.late,
             collector.aggregator.future,
-            collector.writer.counters.status(),
+            writer.counters.status(),
             len(collector.aggregator.instances),
             len(collector.files),
+            "".join(f" ({n})" for n in notes),
         )
 
     def close(self) -> None:
         self.collector.close()
+        self.collector.store.close()
 
 
 def build_collector(options: TracelogOptions, clock: Clock | None = None) -> TracelogCollector:
     """The collector of ``options``, its saved state loaded (raises StateError)."""
     clock = clock or Clock()
-    store = RRDStore(options.rrd_dir, options.rrdcached, options.limits)
+    store = RRDStore(
+        options.rrd_dir,
+        options.rrdcached,
+        replace(options.limits, journal=options.state_dir / "tracelog.creations"),
+    )
     upgrade_files(options, store)
     collector = TracelogCollector(
         options.log_dir,

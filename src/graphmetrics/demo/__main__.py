@@ -33,6 +33,8 @@ def demo_environment(root: Path, var: Path, args: argparse.Namespace) -> dict[st
         GM_WEB_PORT=str(args.port),
         GM_KINESIS_PORT=str(args.kinesis_port),
         GM_BACKFILL_HOURS=str(args.backfill_hours),
+        GRAPHMETRICS_CARBON_LINE_PORT=str(args.carbon_port),
+        GRAPHMETRICS_CARBON_PICKLE_PORT="off",
         GRAPHMETRICS_RRD_DIR=str(var / "rrd"),
         GRAPHMETRICS_LOG_DIR=str(var / "tracelog"),
         GRAPHMETRICS_STATE_DIR=str(var / "state"),
@@ -53,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m graphmetrics.demo", description=__doc__)
     parser.add_argument("--port", type=int, default=6543, help="web app port on 127.0.0.1")
     parser.add_argument("--kinesis-port", type=int, default=4567, help="kinesalite port")
+    parser.add_argument(
+        "--carbon-port", type=int, default=2003, help="carbon plaintext receiver port"
+    )
     parser.add_argument("--var-dir", type=Path, default=None, help="state folder (default var/)")
     parser.add_argument("--backfill-hours", type=float, default=24.0, help="tracelog history")
     args = parser.parse_args(argv)
@@ -61,11 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SetupError as exc:
         raise SystemExit(str(exc)) from None
     var = (args.var_dir or root / "var").resolve()
-    for port in (args.port, args.kinesis_port):
+    for port in (args.port, args.kinesis_port, args.carbon_port):
         if not port_free(port):
             print(
                 f"port {port} on 127.0.0.1 is in use: stop what uses it or pick another "
-                "(--port / --kinesis-port)",
+                "(--port / --kinesis-port / --carbon-port)",
                 file=sys.stderr,
             )
             return 2

@@ -160,6 +160,11 @@ defaults
 
 frontend graphmetrics
     bind 127.0.0.1:{port}
+    http-request del-header Forwarded
+    http-request del-header X-Forwarded-For
+    http-request del-header X-Forwarded-Host
+    http-request del-header X-Forwarded-Port
+    http-request set-header X-Forwarded-Proto http
     option forwardfor
     default_backend web
 

@@ -28,14 +28,20 @@ LAST_DAY = {"trail": 24}
 
 
 def tracelog_graphs(instances: list[Instance]) -> list[dict[str, Any]]:
+    """A screenful (nine graphs at 1600×1000): the first customer's pools, its first
+    instance's response time and apdex, the pool's p99 compared, then its instances one
+    by one (and others' when it has fewer than two)."""
     first = instances[0]
     customer = [i for i in instances if i.customer == first.customer]
-    graphs = [pool_graph("all", first.customer, None, customer), instance_graph(first)]
-    graphs.append(pool_graph("headroom", first.customer, None, customer))
-    graphs.append(pool_graph("compare-rpm", first.customer, None, customer))
+    graphs = [pool_graph(kind, first.customer, None, customer) for kind in POOL_VIEWS]
     graphs += [response_time_graph(first), apdex_graph(first)]
     graphs.append(pool_graph("compare-p99", first.customer, None, customer))
+    others = [i for i in instances if i.customer != first.customer]
+    graphs += [instance_graph(inst) for inst in (customer + others)[: 9 - len(graphs)]]
     return graphs
+
+
+POOL_VIEWS = ("all", "compare-rpm", "headroom", "pool-headroom")
 
 
 def metric_graphs(rrd_dir: Path) -> list[dict[str, Any]]:

@@ -54,6 +54,8 @@ class Series(list[Value]):
         self.values_per_point = 1
         self.xff = xff
         self.path_expression = path_expression or name
+        # how PNG draws it (color, lineWidth, dashed, stacked, secondYAxis, …)
+        self.options: dict[str, Any] = {}
 
     def copy_with(self, **changes: Any) -> Series:
         values = changes.pop("values", list(self))
@@ -66,7 +68,9 @@ class Series(list[Value]):
             "xff": self.xff,
             **changes,
         }
-        return Series(values=values, path_expression=self.path_expression, **fields)
+        copy = Series(values=values, path_expression=self.path_expression, **fields)
+        copy.options = dict(self.options)
+        return copy
 
     def consolidate(self, values_per_point: int) -> None:
         self.values_per_point = int(values_per_point)

@@ -23,9 +23,11 @@ from graphmetrics.rrd.store import RRDPathError, RRDStore, Sample
 
 log = logging.getLogger(__name__)
 
-#: Samples this far ahead of the wall clock are refused: one would push the file's
-#: last update into the future and every later, genuine sample would be skipped.
-MAX_FUTURE_SECONDS = 24 * 3600
+#: Samples more than this far ahead of the wall clock are refused (``future_timestamp``):
+#: one would push the file's last update into the future, and the genuine samples
+#: until then would be skipped.  One metrics step: a clock a little fast is tolerated
+#: and costs at most the one genuine sample of that step.
+FUTURE_TOLERANCE = 300.0
 #: Bad records logged at WARNING per reason between two status lines; the rest at DEBUG.
 WARN_PER_REASON = 10
 
@@ -114,8 +116,12 @@ class MetricBatch:
     paths: PathCache
     bad: BadRecords
     now: float
+    future_tolerance: float = FUTURE_TOLERANCE
     records: int = 0
     samples: defaultdict[str, list[Sample]] = field(default_factory=lambda: defaultdict(list))
+    ahead: dict[str, float] = field(default_factory=dict)
+    """Per shard, the furthest a sample was ahead of ``now`` (seconds; only when ahead):
+    the producers' clock skew, reported in the status line."""
 
     def add(self, data: bytes, shard_id: str, sequence_number: str) -> None:
         """Decode one record; bad ones are counted and logged, never raised."""
@@ -128,7 +134,8 @@ class MetricBatch:
         """
         samples, verdict, bad = self.samples, self.paths.verdict, self.bad
         verdicts = self.paths.verdicts
-        latest = self.now + MAX_FUTURE_SECONDS
+        now = self.now
+        tolerance = self.future_tolerance
         count = 0
         for record in records:
             count += 1
@@ -137,10 +144,17 @@ class MetricBatch:
                     bad.add(item.reason, item.detail, shard_id, record["SequenceNumber"])
                     continue
                 name, timestamp, value, _ = item
-                if timestamp > latest:
-                    detail = f"timestamp {timestamp:.0f} is more than a day in the future"
-                    bad.add("future_timestamp", detail, shard_id, record["SequenceNumber"])
-                    continue
+                if timestamp > now:
+                    ahead = timestamp - now
+                    if ahead > self.ahead.get(shard_id, 0.0):
+                        self.ahead[shard_id] = ahead
+                    if ahead > tolerance:
+                        detail = (
+                            f"timestamp {timestamp:.0f} is {ahead:.0f} s ahead of the clock "
+                            f"(future tolerance {tolerance:.0f} s)"
+                        )
+                        bad.add("future_timestamp", detail, shard_id, record["SequenceNumber"])
+                        continue
                 relative = verdicts.get(name) or verdict(name)
                 if type(relative) is str:
                     samples[relative].append((int(timestamp), (value,)))

@@ -32,6 +32,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
+from graphmetrics.rrd.held import HeldFileError, load_held_file, save_held_file
 from graphmetrics.rrd.limits import CreateLimits
 from graphmetrics.rrd.schema import METRICS
 from graphmetrics.rrd.store import RRDStore, Sample
@@ -50,23 +51,35 @@ class WriterFailed(RuntimeError):
 
 
 class Writer(Protocol):
+    held_at_start: bool
+    """Samples were held when the writer started (saved by an earlier run)."""
+
     def start(self, samples: Samples) -> None: ...
     def wait(self) -> WriteResult: ...
     def close(self) -> None: ...
 
 
 class InlineWriter:
-    """Writes in the calling thread, during :meth:`start`."""
+    """Writes in the calling thread, during :meth:`start`.
 
-    def __init__(self, store: RRDStore) -> None:
+    With ``held_path``, the samples held for files that may not be created yet are
+    loaded from it and saved to it after every round that changed them (before the
+    round's result is returned, so before the caller checkpoints past them).
+    """
+
+    def __init__(self, store: RRDStore, held_path: Path | None = None) -> None:
         self.store = store
         self.rrd = RRDWriter(store)
+        self.held_path = held_path
+        if held_path is not None:
+            load_held_file(self.rrd.held, held_path)
+        self.held_at_start = bool(self.rrd.held)
         self._result: WriteResult | None = None
 
     def start(self, samples: Samples) -> None:
         if self._result is not None:
             raise RuntimeError("a write is already in flight")
-        self._result = self.rrd.write_batch(METRICS, samples)
+        self._result = write_round(self.rrd, samples, self.held_path)
 
     def wait(self) -> WriteResult:
         result, self._result = self._result, None
@@ -76,6 +89,15 @@ class InlineWriter:
 
     def close(self) -> None:
         self._result = None
+        self.store.close()
+
+
+def write_round(writer: RRDWriter, samples: Samples, held_path: Path | None) -> WriteResult:
+    """One round of the metrics writer; the held samples saved when they changed."""
+    result = writer.write_batch(METRICS, samples)
+    if held_path is not None:
+        save_held_file(writer.held, held_path)
+    return result
 
 
 class ProcessWriter:
@@ -89,13 +111,24 @@ class ProcessWriter:
     """
 
     def __init__(
-        self, root: Path, rrdcached: str | None = None, limits: CreateLimits | None = None
+        self,
+        root: Path,
+        rrdcached: str | None = None,
+        limits: CreateLimits | None = None,
+        held_path: Path | None = None,
     ) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child_conn = context.Pipe()
         self._process = context.Process(
             target=serve,
-            args=(child_conn, str(root), rrdcached, limits or CreateLimits(), *logging_setup()),
+            args=(
+                child_conn,
+                str(root),
+                rrdcached,
+                limits or CreateLimits(),
+                held_path,
+                *logging_setup(),
+            ),
             name="graphmetrics-rrd-writer",
             daemon=True,
         )
@@ -109,6 +142,7 @@ class ProcessWriter:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child_conn.close()
         self._in_flight = False
+        self.held_at_start = held_path is not None and held_path.exists()
 
     def start(self, samples: Samples) -> None:
         if self._in_flight:
@@ -165,6 +199,7 @@ def serve(
     root: str,
     rrdcached: str | None,
     limits: CreateLimits,
+    held_path: Path | None,
     level: int,
     fmt: str | None,
 ) -> None:
@@ -177,6 +212,12 @@ def serve(
     else:
         logging.getLogger().setLevel(level)
     writer = RRDWriter(RRDStore(Path(root), rrdcached=rrdcached, limits=limits))
+    if held_path is not None:
+        try:
+            load_held_file(writer.held, held_path)
+        except HeldFileError as exc:
+            conn.send(str(exc))  # the first wait() raises it
+            return
     while True:
         try:
             payload = conn.recv_bytes()
@@ -184,7 +225,7 @@ def serve(
             return  # the parent closed the pipe, or died
         reply: Any
         try:
-            reply = writer.write_batch(METRICS, marshal.loads(payload))
+            reply = write_round(writer, marshal.loads(payload), held_path)
         except Exception:  # anything unforeseen goes back to the parent, which stops
             reply = traceback.format_exc(limit=5)
         try:

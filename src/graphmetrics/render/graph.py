@@ -20,19 +20,20 @@ import functools
 import io
 import json
 import math
+import os
 import struct
 import tempfile
 import threading
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from html import escape as html_escape
 from pathlib import Path
+from typing import Any
 
 import rrdtool
 
-from graphmetrics.render import rpn
+from graphmetrics.render import graphite_styles, rpn, style
 from graphmetrics.render.overlays import internal_name, is_internal, with_past
 from graphmetrics.rrd.files import RRDFiles
 from graphmetrics.rrd.layout import PALETTE
@@ -123,6 +124,10 @@ class Graph:
     compare: int = 0
     # min/avg/max/last of every LINE/AREA in the legend
     legend_values: bool = False
+    # how numbers are written: the unit after legend values, fixed decimals, SI prefixes
+    unit: str = ""
+    decimals: int | None = None
+    si: bool = True
 
     @property
     def exports(self) -> tuple[Line, ...]:
@@ -139,6 +144,12 @@ class RenderRequest:
     width: int = DEFAULT_SIZE[0]
     height: int = DEFAULT_SIZE[1]
     format: str = "png"
+    # IANA zone of the x-axis and the CSV times ("": the server's zone, CSV in UTC)
+    tz: str = ""
+    # render.style.THEMES: "light" or "dark"; "" is rrdtool's own look
+    theme: str = ""
+    # False: no legend under the image (a page drawing its own)
+    legend: bool = True
 
 
 class RenderError(Exception):
@@ -167,9 +178,31 @@ GEOMETRY_HEADERS = (
 )
 
 
+# librrd's words when the daemon connection it keeps (one per process) died under it
+DAEMON_LOST = "while talking to rrdcached"
+
+
+def with_daemon(call: Callable[..., Any], *args: str) -> Any:
+    """``call(*args)``, once more when the rrdcached connection was lost (the daemon
+    restarted): librrd closed the dead one, so the second call connects afresh."""
+    try:
+        return call(*args)
+    except rrdtool.OperationalError as exc:
+        if DAEMON_LOST not in str(exc) or "--daemon" not in args:
+            raise
+    return call(*args)
+
+
 def escape(text: str) -> str:
-    """Text for a ``:``-separated rrdtool argument (legend, label, file name)."""
-    return text.replace(":", "\\:")
+    """Text for a ``:``-separated rrdtool argument (legend, label, file name).
+
+    rrdtool reads a backslash and the last character as a control code (``\\l``
+    aligns left); any other pair there (a name ending in ``\\\\``) is an error,
+    so ``\\g`` (glue: no change to the text) goes after it."""
+    text = text.replace(":", "\\:")
+    if text[-2:-1] == "\\" and text[-1] not in "lrcjsg:":
+        text += "\\g"
+    return text
 
 
 def resolve_files(graph: Graph, rrd_dir: Path) -> dict[str, str]:
@@ -221,6 +254,7 @@ def _drawing(graph: Graph) -> list[str]:
         return [_draw(line) for line in graph.lines]
     vdefs: list[str] = []
     draws: list[str] = []
+    value = escape(style.value_format(graph.si, graph.decimals, graph.unit))
     for i, line in enumerate(graph.lines):
         draws.append(_draw(line))
         if line.type not in ("LINE", "AREA") or is_internal(line.value):
@@ -229,7 +263,7 @@ def _drawing(graph: Graph) -> list[str]:
             name = internal_name(f"{label}{i}")
             vdefs.append(f"VDEF:{name}={line.value},{function}")
             end = "\\l" if label == "last" else ""
-            draws.append(f"GPRINT:{name}:{label} %.2lf%s{end}")
+            draws.append(f"GPRINT:{name}:{label} {value}{end}")
     return vdefs + draws
 
 
@@ -248,6 +282,10 @@ def graph_args(req: RenderRequest, files: Files, daemon: str | None = None) -> l
         args.append(f"--vertical-label={graph.vlabel}")
     if graph.logarithmic:
         args.append("--logarithmic")
+    args += style.theme_args(req.theme)
+    if not req.legend:
+        args.append("--no-legend")
+    args += style.number_args(graph.logarithmic, graph.si, graph.decimals)
     if graph.ymin is not None:
         args.append(f"--lower-limit={graph.ymin!r}")
     if graph.ymax is not None:
@@ -304,11 +342,12 @@ class Job:
     args: tuple[str, ...]
     columns: tuple[str, ...]
     files: tuple[tuple[str, str], ...]
+    tz: str = ""
 
 
 def make_job(req: RenderRequest, files: Files, args: Sequence[str]) -> Job:
     columns = tuple(column_label(line) for line in with_past(req.graph).exports)
-    return Job(req.format, tuple(args), columns, tuple(files.items()))
+    return Job(req.format, tuple(args), columns, tuple(files.items()), req.tz)
 
 
 def render(req: RenderRequest, files: Files, args: Sequence[str]) -> Rendered:
@@ -323,19 +362,20 @@ def draw(job: Job) -> Rendered:
     """
     try:
         if job.format in IMAGE_FORMATS:
-            result = rrdtool.graphv("-", *job.args)
+            style.use_zone(job.tz)
+            result = with_daemon(rrdtool.graphv, "-", *job.args)
             geometry = tuple(
                 (header, str(result[key])) for key, header in GEOMETRY_HEADERS if key in result
             )
             return Rendered(bytes(result["image"]), FORMATS[job.format], geometry)
-        data = rrdtool.xport(*job.args)
+        data = with_daemon(rrdtool.xport, *job.args)
     except rrdtool.OperationalError as exc:
         raise RenderError(f"rrdtool: {_clean_error(exc, dict(job.files))}") from None
     columns = list(job.columns)
     meta = data["meta"]
     rows = table(int(meta["start"]), int(meta["step"]), data["data"])
     if job.format == "csv":
-        return Rendered(to_csv(columns, rows), FORMATS["csv"])
+        return Rendered(to_csv(columns, rows, job.tz), FORMATS["csv"])
     return Rendered(to_json(int(meta["step"]), columns, rows), FORMATS["json"])
 
 
@@ -358,7 +398,10 @@ def estimated_work(req: RenderRequest) -> int:
 
 
 def is_light(req: RenderRequest) -> bool:
-    """Small enough to draw in the web process (milliseconds: no deadline needed)."""
+    """Small enough to draw in the web process (milliseconds: no deadline needed), and
+    in the web process's own zone (an image in another is drawn by a worker)."""
+    if req.tz and req.format in IMAGE_FORMATS and not style.is_own_zone(req.tz):
+        return False
     return req.width * req.height <= LIGHT_PIXELS and estimated_work(req) <= LIGHT_WORK
 
 
@@ -388,13 +431,13 @@ def format_number(value: float | None) -> str:
     return repr(value)
 
 
-def to_csv(columns: list[str], rows: list[Row]) -> bytes:
+def to_csv(columns: list[str], rows: list[Row], zone: str = "") -> bytes:
+    """Times in ISO 8601: UTC (``Z``), or with the offset of ``zone`` when given."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["timestamp", *columns])
     for ts, values in rows:
-        iso = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        writer.writerow([iso, *map(format_number, values)])
+        writer.writerow([style.iso_time(ts, zone), *map(format_number, values)])
     return out.getvalue().encode()
 
 
@@ -494,10 +537,14 @@ def fetch(path: str, start: int, end: int, daemon: str | None = None) -> Fetched
     if daemon:
         args += ["--daemon", daemon]
     try:
-        (first, _last, step), names, rows = rrdtool.fetch(*args)
+        (first, _last, step), names, rows = with_daemon(rrdtool.fetch, *args)
     except rrdtool.OperationalError as exc:
         raise ReadFailed(f"rrdtool fetch: {exc}") from None
     return Fetched(int(first), int(step), tuple(names), list(rows))
+
+
+# value lists become RRD files only to be drawn: in memory when /dev/shm is there
+_SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
 def draw_lines(
@@ -507,31 +554,39 @@ def draw_lines(
     width: int,
     height: int,
     title: str = "",
+    options: Sequence[Mapping[str, Any]] | None = None,
 ) -> bytes:
     """A PNG of value lists ``(label, first timestamp, step, values)``.
 
     rrdtool draws only from RRD files, so each list goes into a temporary file of
     its own step first (one AVERAGE row per value, written with ``--template``).
+    ``options`` are each list's Graphite drawing options (colour, width, dashes,
+    stacking, second axis: :mod:`.graphite_styles`).
     """
-    with tempfile.TemporaryDirectory(prefix="graphmetrics-draw-") as tmp:
+    styles = list(options) if options is not None else [{} for _ in lines]
+    with tempfile.TemporaryDirectory(prefix="graphmetrics-draw-", dir=_SCRATCH) as tmp:
         args = ["--imgformat", "PNG", "--start", str(start), "--end", str(end)]
         args += ["--width", str(width), "--height", str(height), "--full-size-mode"]
         if title:
             args += ["--title", title]
+        drawn: list[graphite_styles.Line] = []
         for i, (label, first, step, values) in enumerate(lines):
             path = str(Path(tmp) / f"s{i}.rrd")
             rrdtool.create(
                 path, "--start", str(first - step), "--step", str(step),
                 f"DS:v:GAUGE:{step * 2}:U:U", f"RRA:AVERAGE:0.5:1:{max(len(values), 1)}",
             )  # fmt: skip
+            times = range(first, first + len(values) * step, step)
             updates = [
-                f"{first + k * step}:{'U' if v is None or math.isnan(v) else repr(float(v))}"
-                for k, v in enumerate(values)
+                f"{ts}:U" if v is None or v != v else f"{ts}:{float(v)!r}"
+                for ts, v in zip(times, values, strict=True)
             ]
             for chunk in range(0, len(updates), 1000):
                 rrdtool.update(path, *updates[chunk : chunk + 1000])
-            color = PALETTE[i % len(PALETTE)]
-            args += [f"DEF:s{i}={escape(path)}:v:AVERAGE", f"LINE1:s{i}{color}:{escape(label)}"]
+            args.append(f"DEF:s{i}={escape(path)}:v:AVERAGE")
+            drawn.append(graphite_styles.Line(f"s{i}", label, PALETTE[i % len(PALETTE)], styles[i]))
+        factor = graphite_styles.right_axis_factor([v for *_, v in lines], styles)
+        args += graphite_styles.elements(drawn, factor, escape)
         try:
             with GRAPH_LOCK:
                 return bytes(rrdtool.graphv("-", *args)["image"])
@@ -539,11 +594,20 @@ def draw_lines(
             raise ReadFailed(f"rrdtool graph: {exc}") from None
 
 
+def last_update(path: str, daemon: str | None = None) -> int:
+    """When one file was last updated (``rrdtool last``: its header, not its mtime)."""
+    args = [path, "--daemon", daemon] if daemon else [path]
+    try:
+        return int(rrdtool.last(*args))
+    except rrdtool.OperationalError as exc:
+        raise ReadFailed(f"rrdtool last: {exc}") from None
+
+
 def data_sources(path: str, daemon: str | None = None) -> tuple[str, ...]:
     """The data source names of one file, sorted (from ``rrdtool info``)."""
     args = [path, "--daemon", daemon] if daemon else [path]
     try:
-        info = rrdtool.info(*args)
+        info = with_daemon(rrdtool.info, *args)
     except rrdtool.OperationalError as exc:
         raise ReadFailed(f"rrdtool info: {exc}") from None
     return tuple(sorted({key[3:].split("]")[0] for key in info if key.startswith("ds[")}))

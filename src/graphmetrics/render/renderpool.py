@@ -17,6 +17,14 @@ a worker would cost more than drawing it (two context switches, more on a busy
 machine).  A light graph never waits for that lock; when it is taken, the graph
 goes to a worker like any other.
 
+Besides graphs, a worker runs :class:`Task` s (a module-level function and its
+arguments): the Graphite API evaluates its targets and draws its PNGs that way, so
+every graph and series computation is under the same deadline and memory cap.
+Heavy work is admitted first (:mod:`graphmetrics.render.admission`: few at a time,
+a short queue, a share per user).  Each worker's address space is capped
+(``memory`` bytes, ``RLIMIT_AS``): a job that needs more is a
+:class:`RenderTooLarge` (413) and its worker is replaced.
+
 Workers come from multiprocessing's *forkserver*, a clean single-threaded process
 that has imported rrdtool: forking the web process itself, with its threads and
 their locks, is not safe.  A worker exits when the web process goes away.
@@ -25,31 +33,63 @@ their locks, is not safe.  A worker exits when the web process goes away.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
+import os
 import queue
+import resource
 import threading
 import time
 import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import Any
 
+from graphmetrics.render.admission import Admission, RenderBusy
 from graphmetrics.render.graph import GRAPH_LOCK, Job, Rendered, RenderError, draw
 
-
-class RenderBusy(RenderError):
-    """No worker could draw the graph (all busy until the deadline, or one broke)."""
+__all__ = ["RenderBusy", "RenderPool", "RenderTimeout", "RenderTooLarge", "Task"]
 
 
 class RenderTimeout(RenderError):
     """The graph was not drawn by the deadline; its worker was killed."""
 
 
-def _serve(conn: Connection) -> None:
-    """A worker's loop: a :class:`Job` in, ``("ok", Rendered)`` or ``("error", ...)`` out.
+class RenderTooLarge(RenderError):
+    """The job needed more memory than a render worker may use; its worker is replaced."""
 
-    It first draws a small image (loading fonts takes a while the first time) and
-    says it is ready: starting up is not counted in a request's deadline.
+
+@dataclass(frozen=True)
+class Task:
+    """``func(*args)`` in a worker: ``func`` a module-level function (pickled by name),
+    its answer small (bytes, not arrays of points)."""
+
+    func: Callable[..., Any]
+    args: tuple[Any, ...]
+
+
+def _run(job: Job | Task) -> Any:
+    if isinstance(job, Task):
+        return job.func(*job.args)
+    return draw(job)
+
+
+def _serve(conn: Connection, memory: int, nice: int = 0) -> None:
+    """A worker's loop: a :class:`Job` or :class:`Task` in, ``("ok", answer)`` or
+    ``("error", RenderError)`` out.
+
+    It caps its address space at ``memory`` bytes (0: no cap), lowers its CPU
+    priority by ``nice``, draws a small image
+    (loading fonts takes a while the first time) and says it is ready: starting up
+    is not counted in a request's deadline.  After a :class:`MemoryError` it answers
+    and exits, for the pool to start a fresh one.
     """
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if nice:
+        os.nice(nice)
     with contextlib.suppress(RenderError):
         draw(_WARM_UP)
     conn.send(("ready",))
@@ -59,26 +99,41 @@ def _serve(conn: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            answer: tuple = ("ok", draw(job))
+            answer: tuple = ("ok", _run(job))
         except RenderError as exc:
             answer = ("error", exc)
+        except MemoryError:
+            answer = ("error", _too_large(memory))
         except Exception as exc:  # a bug: the request is told to retry, the worker goes on
             answer = ("error", RenderBusy(f"render worker failed: {type(exc).__name__}: {exc}"))
         conn.send(answer)
+        if isinstance(answer[1], RenderTooLarge):
+            return
+
+
+def _too_large(memory: int) -> RenderTooLarge:
+    gc.collect()
+    limit = f"{memory // 2**20} MiB" if memory else "its memory"
+    return RenderTooLarge(
+        f"the request needs more than {limit} to compute: narrow the targets, shorten "
+        "the range or use a smaller size"
+    )
 
 
 _WARM_UP = Job(
     "png", ("--start", "end-1h", "--end", "now", "--width", "50", "HRULE:0#000000"), (), ()
 )
+# CPU priority of the workers running heavy jobs: they yield to everything else.
+HEAVY_NICE = 10
 # Seconds a new worker may take to start and warm up before it counts as broken.
 START_TIMEOUT = 60.0
 
 
 class _Worker:
-    def __init__(self, ctx: multiprocessing.context.BaseContext) -> None:
+    def __init__(self, ctx: multiprocessing.context.BaseContext, memory: int, nice: int) -> None:
         self.conn, child = ctx.Pipe()
         self.process: BaseProcess = ctx.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child,), name="graphmetrics-render", daemon=True
+            target=_serve, args=(child, memory, nice), name="graphmetrics-render", daemon=True
         )
         self.process.start()
         child.close()
@@ -97,94 +152,190 @@ class _Worker:
         self.process.join(5)
 
 
-def _stop_all(workers: set[_Worker]) -> None:
-    for worker in list(workers):
-        worker.stop()
-    workers.clear()
+def _stop_all(*lanes: set[_Worker]) -> None:
+    for workers in lanes:
+        for worker in list(workers):
+            worker.stop()
+        workers.clear()
 
 
-class RenderPool:
-    """Up to ``size`` worker processes; :meth:`render` answers within ``deadline`` s."""
+class _Lane:
+    """Up to ``size`` workers of one kind, started on demand, at CPU priority ``nice``."""
 
-    def __init__(self, size: int, deadline: float) -> None:
-        if size < 1 or deadline <= 0:
-            raise ValueError(f"need size >= 1 and deadline > 0, got {size}, {deadline}")
+    def __init__(
+        self, kind: str, ctx: multiprocessing.context.BaseContext, size: int, memory: int, nice: int
+    ) -> None:
+        self.kind = kind
         self.size = size
-        self.deadline = deadline
+        self.memory = memory
+        self.nice = nice
         self.started = 0  # workers started so far, replacements included
-        self.drawn_here = 0  # light graphs drawn in this process
-        self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["graphmetrics.render.graph"])
+        self.workers: set[_Worker] = set()
+        self._ctx = ctx
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
-        self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
-        self._finalizer = weakref.finalize(self, _stop_all, self._workers)
 
-    def __len__(self) -> int:
-        return len(self._workers)
-
-    def render(self, job: Job, light: bool = False) -> Rendered:
-        """Draw ``job`` in a worker (a ``light`` one here if nothing else is drawn here);
-        :class:`RenderError` for rrdtool's complaints, :class:`RenderBusy` /
-        :class:`RenderTimeout` past the deadline."""
-        if light and GRAPH_LOCK.acquire(blocking=False):
-            try:
-                self.drawn_here += 1
-                return draw(job)
-            finally:
-                GRAPH_LOCK.release()
-        worker = self._acquire(time.monotonic() + self.deadline)
-        until = time.monotonic() + self.deadline
-        try:
-            worker.conn.send(job)
-            if not worker.conn.poll(max(until - time.monotonic(), 0)):
-                self._discard(worker)
-                raise RenderTimeout(
-                    f"the graph took longer than {self.deadline:g} s to draw and was stopped: "
-                    "shorten the range or use fewer or lighter CDEFs"
-                )
-            answer = worker.conn.recv()
-        except (EOFError, OSError):
-            self._discard(worker)
-            raise RenderBusy("the render worker stopped unexpectedly; try again") from None
-        self._idle.put(worker)
-        if answer[0] == "ok":
-            rendered: Rendered = answer[1]
-            return rendered
-        error: RenderError = answer[1]
-        raise error
-
-    def _acquire(self, until: float) -> _Worker:
+    def acquire(self, until: float, deadline: float) -> _Worker:
         """An idle worker, or a new one while there are fewer than ``size``, by ``until``."""
         try:
             return self._idle.get_nowait()
         except queue.Empty:
             pass
         with self._lock:
-            new = len(self._workers) < self.size
+            new = len(self.workers) < self.size
             if new:
-                worker = _Worker(self._ctx)
-                self._workers.add(worker)
+                worker = _Worker(self._ctx, self.memory, self.nice)
+                self.workers.add(worker)
                 self.started += 1
         if new:
             if not worker.ready():
-                self._discard(worker)
+                self.discard(worker)
                 raise RenderBusy("a render worker failed to start; try again")
             return worker
         try:
             return self._idle.get(timeout=max(until - time.monotonic(), 0))
         except queue.Empty:
             raise RenderBusy(
-                f"all {self.size} render workers stayed busy for {self.deadline:g} s; "
+                f"all {self.size} {self.kind} render workers stayed busy for {deadline:g} s; "
                 "try again shortly"
             ) from None
 
-    def _discard(self, worker: _Worker) -> None:
+    def try_acquire(self) -> _Worker | None:
+        """An idle worker now, else None (starting one in the background while there
+        are fewer than ``size``, for the next request)."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
         with self._lock:
-            self._workers.discard(worker)
+            if len(self.workers) >= self.size:
+                return None
+            worker = _Worker(self._ctx, self.memory, self.nice)
+            self.workers.add(worker)
+            self.started += 1
+        threading.Thread(target=self._warm, args=(worker,), daemon=True).start()
+        return None
+
+    def _warm(self, worker: _Worker) -> None:
+        if worker.ready():
+            self._idle.put(worker)
+        else:
+            self.discard(worker)
+
+    def release(self, worker: _Worker) -> None:
+        self._idle.put(worker)
+
+    def discard(self, worker: _Worker) -> None:
+        with self._lock:
+            self.workers.discard(worker)
         worker.stop()
+
+
+class RenderPool:
+    """Worker processes in two lanes; :meth:`render` answers within ``deadline`` s.
+
+    Light jobs go to up to ``size`` workers at normal CPU priority; heavy jobs, once
+    admitted by ``admission`` (default: ``size - 1`` running, ``size`` waiting, 2
+    per user), to as many workers as it has slots, at nice :data:`HEAVY_NICE`: on a
+    busy machine they get what the light ones leave.  ``memory`` caps each worker's
+    address space (bytes, 0 for none).
+    """
+
+    def __init__(
+        self, size: int, deadline: float, memory: int = 0, admission: Admission | None = None
+    ) -> None:
+        if size < 1 or deadline <= 0:
+            raise ValueError(f"need size >= 1 and deadline > 0, got {size}, {deadline}")
+        self.size = size
+        self.deadline = deadline
+        self.memory = memory
+        self.admission = admission or Admission(max(size - 1, 1), size, 2)
+        self.drawn_here = 0  # light graphs drawn in this process
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["graphmetrics.render.graph"])
+        self._light = _Lane("light", ctx, size, memory, 0)
+        self._heavy = _Lane("heavy", ctx, self.admission.slots, memory, HEAVY_NICE)
+        self._finalizer = weakref.finalize(
+            self, _stop_all, self._light.workers, self._heavy.workers
+        )
+
+    def __len__(self) -> int:
+        return len(self._light.workers) + len(self._heavy.workers)
+
+    @property
+    def started(self) -> int:
+        """Workers started so far, replacements included."""
+        return self._light.started + self._heavy.started
+
+    def render(self, job: Job, light: bool = False, user: str = "") -> Rendered:
+        """Draw ``job`` in a worker (a ``light`` one here if nothing else is drawn here);
+        :class:`RenderError` for rrdtool's complaints, :class:`RenderBusy` /
+        :class:`RenderTimeout` past the deadline.  A heavy job is admitted for
+        ``user`` first."""
+        if not light:
+            heavy: Rendered = self.call(job, heavy=True, user=user)
+            return heavy
+        if GRAPH_LOCK.acquire(blocking=False):
+            return self._here(job)
+        ran, rendered = self.try_call(job)
+        if ran:
+            return rendered
+        # no light worker idle: milliseconds of waiting for this process's turn
+        if GRAPH_LOCK.acquire(timeout=self.deadline):
+            return self._here(job)
+        raise RenderBusy(f"no light graph could be drawn within {self.deadline:g} s; try again")
+
+    def _here(self, job: Job) -> Rendered:
+        """Draw ``job`` in this process; GRAPH_LOCK is held, and released here."""
+        try:
+            self.drawn_here += 1
+            return draw(job)
+        finally:
+            GRAPH_LOCK.release()
+
+    def try_call(self, job: Job | Task) -> tuple[bool, Any]:
+        """(True, the answer) from a light worker idle right now; (False, None) when
+        none is (one is started for later): the caller does the light job itself."""
+        worker = self._light.try_acquire()
+        if worker is None:
+            return False, None
+        return True, self._on(self._light, worker, job)
+
+    def call(self, job: Job | Task, heavy: bool = True, user: str = "") -> Any:
+        """``job``'s answer from a worker within the deadline (heavy jobs admitted first)."""
+        until = time.monotonic() + self.deadline
+        if not heavy:
+            return self._in_worker(self._light, job, until)
+        with self.admission.heavy(user, until):
+            return self._in_worker(self._heavy, job, until)
+
+    def _in_worker(self, lane: _Lane, job: Job | Task, wait_until: float) -> Any:
+        return self._on(lane, lane.acquire(wait_until, self.deadline), job)
+
+    def _on(self, lane: _Lane, worker: _Worker, job: Job | Task) -> Any:
+        until = time.monotonic() + self.deadline
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(max(until - time.monotonic(), 0)):
+                lane.discard(worker)
+                raise RenderTimeout(
+                    f"the request took longer than {self.deadline:g} s to compute and was "
+                    "stopped: shorten the range, use fewer series or lighter functions"
+                )
+            answer = worker.conn.recv()
+        except (EOFError, OSError):
+            lane.discard(worker)
+            raise RenderBusy("the render worker stopped unexpectedly; try again") from None
+        if answer[0] == "ok":
+            lane.release(worker)
+            return answer[1]
+        error: RenderError = answer[1]
+        if isinstance(error, RenderTooLarge):
+            lane.discard(worker)
+        else:
+            lane.release(worker)
+        raise error
 
     def close(self) -> None:
         """Stop every worker (they also stop on their own when this process ends)."""
-        with self._lock:
-            self._finalizer()
+        self._finalizer()

@@ -76,9 +76,10 @@ def check_relative(rel: str, name: str) -> list[str]:
 class RRDFiles:
     """Resolves series paths inside one RRD directory, remembering its directories."""
 
-    def __init__(self, rrd_dir: Path | str, kinds: Iterable[str] = KINDS) -> None:
+    def __init__(self, rrd_dir: Path | str, kinds: Iterable[str] | None = KINDS) -> None:
+        """``kinds`` None: any path below ``rrd_dir`` (a read-only root's tree)."""
         self.rrd_dir = str(rrd_dir)
-        self.kinds = frozenset(kinds)
+        self.kinds = None if kinds is None else frozenset(kinds)
         self._lock = threading.Lock()
         self._base = ""
         self._base_id = (-1, -1)
@@ -98,7 +99,7 @@ class RRDFiles:
             if rel in paths:
                 continue
             parts = check_relative(rel, name)
-            if len(parts) < 2 or parts[0] not in self.kinds:
+            if self.kinds is not None and (len(parts) < 2 or parts[0] not in self.kinds):
                 known = ", ".join(f"{kind}/" for kind in sorted(self.kinds))
                 raise FileError(f"RRD path {rel!r} is not under {known} (series {name})")
             if base is None:

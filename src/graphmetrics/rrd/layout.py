@@ -1,7 +1,8 @@
 """The on-disk layout of the RRD directory, in one place (docs/storage.md).
 
-``<rrd_dir>/tracelog/<host>__<customer>__<instance>.rrd`` and
-``<rrd_dir>/metrics/<metric path>.rrd``: which kinds of files exist, their schema
+``<rrd_dir>/tracelog/<host>__<customer>__<instance>.rrd``,
+``<rrd_dir>/metrics/<metric path>.rrd`` and ``<rrd_dir>/carbon/<dotted name as
+folders>.rrd``: which kinds of files exist, their schema
 and folder, how tracelog instance names are built and parsed, how a series path is
 checked before it touches the file system, and the colours lines are drawn in.
 Pure: no file system access at import or in the naming functions; only
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from graphmetrics.rrd.schema import METRICS, TRACELOG, Schema
+from graphmetrics.rrd.schema import CARBON, METRICS, TRACELOG, Schema
 
 RRD_SUFFIX = ".rrd"
 #: Between host, customer and instance in a tracelog instance name; a source name
@@ -41,10 +42,14 @@ class Kind:
 
 TRACELOG_KIND = Kind("tracelog", TRACELOG)
 METRICS_KIND = Kind("metrics", METRICS)
+#: ``graphmetrics-carbon``'s files; their schema is the default one, a file's own
+#: comes from storage-schemas.conf when it is created.
+CARBON_KIND = Kind("carbon", CARBON)
 #: Every kind, by name: a series path must start with one of these folders.
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (TRACELOG_KIND, METRICS_KIND)}
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (TRACELOG_KIND, METRICS_KIND, CARBON_KIND)}
 TRACELOG_DIR = TRACELOG_KIND.folder
 METRICS_DIR = METRICS_KIND.folder
+CARBON_DIR = CARBON_KIND.folder
 
 
 def kind_of(relative: str) -> Kind | None:
@@ -137,6 +142,60 @@ def metric_relative(name: str) -> str:
     return METRICS_KIND.relative(metric_path(name))
 
 
+# --- carbon names ----------------------------------------------------------------
+
+
+def carbon_path(name: str) -> str:
+    """The path of a carbon metric name relative to ``<rrd_dir>/carbon/``, without ``.rrd``.
+
+    Graphite's own mapping, as carbon's whisper tree has it: every ``.`` separates a
+    folder, so ``servers.web1.cpu.user`` is ``servers/web1/cpu/user``, and the Graphite
+    API shows that file as ``servers.web1.cpu.user`` again (no kind prefix).  A tagged
+    name ``cpu.user;host=web1;dc=eu`` is kept whole in canonical form (tags sorted by
+    key, as graphite-web's ``TaggedSeries`` does): ``cpu/user;dc=eu;host=web1``.
+    Refused (:class:`BadMetricName`): empty segments (``a..b``, a leading or trailing
+    dot), ``/``, white space or control characters, a segment or name over the
+    length limits, a tag without ``key=value`` (docs/inputs.md, "Carbon names").
+    """
+    if not isinstance(name, str) or not name:
+        raise BadMetricName("empty name")
+    if "/" in name:
+        raise BadMetricName("'/' in name")
+    if any(ch.isspace() for ch in name):
+        raise BadMetricName("white space in name")
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+        raise BadMetricName(f"name longer than {MAX_PATH_BYTES} bytes")
+    base, sep, tag_text = name.partition(";")
+    segments = base.split(".")
+    if sep:
+        segments[-1] += ";" + canonical_tags(tag_text)
+    for segment in segments:
+        _check_segment(segment)
+    return "/".join(segments)
+
+
+def canonical_tags(text: str) -> str:
+    """``b=2;a=1`` → ``a=1;b=2``: tags sorted by key, the last of a repeated key kept."""
+    tags: dict[str, str] = {}
+    for tag in text.split(";"):
+        key, eq, value = tag.partition("=")
+        if not key or not eq or not value:
+            raise BadMetricName(f"tag {tag[:40]!r} is not key=value")
+        tags[key] = value
+    return ";".join(f"{key}={tags[key]}" for key in sorted(tags))
+
+
+def carbon_relative(name: str) -> str:
+    """The series path (``carbon/...``, without ``.rrd``) of carbon metric ``name``."""
+    return CARBON_KIND.relative(carbon_path(name))
+
+
+def carbon_name(relative: str) -> str:
+    """The carbon metric name of a ``carbon/...`` series path (inverse of
+    :func:`carbon_relative`)."""
+    return relative.removeprefix(f"{CARBON_DIR}/").replace("/", ".")
+
+
 # --- path safety ---------------------------------------------------------------------
 
 
@@ -189,8 +248,8 @@ BLUE, ORANGE, GREEN, RED, PURPLE = PALETTE[:5]
 #: The tracelog graphs' order: requests, errors, backlog, est. max rpm are blue, red,
 #: orange, green on an instance graph, and instances compared follow the same order.
 TRACELOG_PALETTE: tuple[str, ...] = (BLUE, RED, ORANGE, GREEN, *PALETTE[4:])
-#: Restarts: purple ticks, mostly transparent.
-RESTART_COLOR = f"{PURPLE}59"
+#: Restarts: crimson ticks that stand out on the light and the dark theme.
+RESTART_COLOR = "#d6336cd9"
 
 
 def palette_color(index: int, palette: tuple[str, ...] = PALETTE) -> str:

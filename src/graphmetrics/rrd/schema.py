@@ -14,13 +14,15 @@ class Archive:
 
 @dataclass(frozen=True)
 class Schema:
-    """One RRD layout: step, GAUGE data sources, AVERAGE and MAX archives of the same shapes."""
+    """One RRD layout: step, GAUGE data sources, archives of the same shapes per
+    consolidation function (AVERAGE and MAX unless told)."""
 
     step: int
     data_sources: tuple[str, ...]
     heartbeat: int
     archives: tuple[Archive, ...]
-    minimum: float = 0.0
+    minimum: float | None = 0.0
+    """The data sources' minimum; None: none (``U``, carbon's values may be negative)."""
     xff: float = 0.99
     consolidations: tuple[str, ...] = ("AVERAGE", "MAX")
 
@@ -30,7 +32,7 @@ class Schema:
 
     def definitions(self) -> list[str]:
         """The ``DS:`` and ``RRA:`` definitions (also rrdcached's ``CREATE``'s)."""
-        minimum = repr(self.minimum)
+        minimum = "U" if self.minimum is None else repr(self.minimum)
         args = [f"DS:{ds}:GAUGE:{self.heartbeat}:{minimum}:U" for ds in self.data_sources]
         args += [
             f"RRA:{cf}:{self.xff}:{a.steps}:{a.rows}"
@@ -77,4 +79,17 @@ METRICS = Schema(
     data_sources=("data",),
     heartbeat=600,
     archives=(Archive(1, 2880), Archive(12, 9600)),
+)
+
+#: The default layout of a carbon series (``graphmetrics-carbon``) when no
+#: storage-schemas.conf rule applies: carbon's own default retention (60s:1d) and more,
+#: ``60s:2d,5m:30d,1h:2y``; values may be negative (docs/inputs.md, "Carbon").
+CARBON = Schema(
+    step=60,
+    data_sources=("value",),
+    heartbeat=600,
+    archives=(Archive(1, 2880), Archive(5, 8640), Archive(60, 17520)),
+    minimum=None,
+    xff=0.5,
+    consolidations=("AVERAGE",),
 )

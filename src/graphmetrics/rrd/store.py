@@ -20,14 +20,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import rrdtool
 
 from graphmetrics.rrd.backend import LOCKED, Backend, RRDWriteError, Sample, Unverified, Value
 from graphmetrics.rrd.layout import UnsafePath, check_relative, resolve_inside
-from graphmetrics.rrd.limits import CreateLimits, CreationGate, DiskFloor
+from graphmetrics.rrd.limits import CreateLimits, CreationGate, DiskFloor, Refusal
 from graphmetrics.rrd.node import open_backend
 from graphmetrics.rrd.schema import Schema
 from graphmetrics.rrd.updates import format_updates
@@ -49,9 +49,16 @@ RRDPathError = UnsafePath
 
 
 class RRDCreateRefused(RRDWriteError):
-    """A new file the creation limits refused (too many new files this minute, or
-    too little free space): not created, its samples not written.  Counted in
-    ``StoreStats.refused`` and logged by the store, a few times a minute at most."""
+    """A new file the creation limits refused for now (too many new files this minute,
+    or too little free space): not created, its samples not written; the writer holds
+    them.  ``rate`` is true when the per-minute budget refused (no other file may be
+    created either until :meth:`RRDStore.creation_wait` has passed).  Counted in
+    ``StoreStats.refused`` (``below_floor`` for the floor) and logged by the store, a
+    few times a minute at most."""
+
+    def __init__(self, message: str, rate: bool = False) -> None:
+        super().__init__(message, transient=True)
+        self.rate = rate
 
 
 @dataclass
@@ -62,8 +69,9 @@ class StoreStats:
     failed: int = 0
     updates: int = 0
     refused: int = 0
-    """New files not created (creation limits); their samples are in ``refused_samples``."""
-    refused_samples: int = 0
+    """Creations refused for now by the limits (a file refused again counts again)."""
+    below_floor: int = 0
+    """Of those, refused by the free-disk floor."""
     unverified: int = 0
     """Files whose write through rrdcached did not reach the file (taken back from
     ``written``, to be written again)."""
@@ -109,7 +117,7 @@ class RRDStore:
             self.rrdcached = getattr(self._backend, "address", self.rrdcached)
             self._where = f" on rrdcached {self.rrdcached}"
             self._log_remote_limits()
-            limits = CreateLimits(limits.max_per_minute, DiskFloor())
+            limits = replace(limits, min_free=DiskFloor())
         self._gate = CreationGate(limits)
 
     def _log_remote_limits(self) -> None:
@@ -171,32 +179,48 @@ class RRDStore:
             self._last[key] = last
         return last
 
-    def _refuse(self, path: Path, reason: str, samples: int) -> RRDCreateRefused:
+    def _refuse(self, path: Path, reason: Refusal) -> RRDCreateRefused:
         stats = self.stats
         stats.refused += 1
-        stats.refused_samples += samples
+        if not reason.rate:
+            stats.below_floor += 1
         self._refusals_unlogged += 1
         now = time.monotonic()
-        if now >= self._refusal_log_due:
+        if now >= self._refusal_log_due or not reason.rate and stats.below_floor == 1:
             log.warning(
-                "not creating %s: %s; its %d samples are dropped (%d new files refused "
-                "since the last such message, %d in all)",
+                "not creating %s yet: %s; its samples are held until it may be "
+                "(%d creations refused since the last such message, %d in all, %d below "
+                "the disk floor)",
                 path,
                 reason,
-                samples,
                 self._refusals_unlogged,
                 stats.refused,
+                stats.below_floor,
             )
             self._refusals_unlogged = 0
             self._refusal_log_due = now + REFUSAL_LOG_SECONDS
-        return RRDCreateRefused(f"{path}: not created: {reason}")
+        return RRDCreateRefused(f"{path}: not created yet: {reason}", rate=reason.rate)
 
-    def _create(self, path: Path, schema: Schema, first: int, samples: int) -> int:
+    def creation_wait(self) -> float:
+        """Seconds until the per-minute budget allows another new file (0: now)."""
+        return self._gate.wait()
+
+    def disk_note(self) -> str:
+        """A warning when the RRD directory's disk is near or below the floor, else ""."""
+        if self._backend.remote:
+            return ""
+        return self._gate.disk_note(self.root if self.root.exists() else self.root.parent)
+
+    def close(self) -> None:
+        """Let go of the creation journal."""
+        self._gate.close()
+
+    def _create(self, path: Path, schema: Schema, first: int) -> int:
         """Create ``path`` for samples from ``first`` on; returns its last update (an
         existing file's, when another writer created it first)."""
-        refusal = self._gate.refusal(path, schema)
+        refusal = self._gate.admit(path, schema)
         if refusal is not None:
-            raise self._refuse(path, refusal, samples)
+            raise self._refuse(path, refusal)
         key = str(path)
         # One step before the first sample, so that sample fills a whole step.
         start = first - schema.step
@@ -207,7 +231,6 @@ class RRDStore:
             log.info("%s%s was created by another writer", path, self._where)
             return last
         self._last[key] = start
-        self._gate.created()
         self.stats.created += 1
         log.info("created %s%s", path, self._where)
         return start
@@ -232,7 +255,7 @@ class RRDStore:
         if last is None:
             last = self.last_update(key)
         if last is None:
-            last = self._create(path, schema, times[0], len(times))
+            last = self._create(path, schema, times[0])
         fresh = [t for t in times if t > last]
         self.stats.skipped_old += len(times) - len(fresh)
         if not fresh:

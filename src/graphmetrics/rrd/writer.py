@@ -14,8 +14,12 @@ process, each ``graphmetrics-kcl process``) hands its samples to an
   exits non-zero;
 - a file that is unusable (not an RRD, another layout, a name that cannot become a
   file) has its samples dropped, logged and counted (``failed_files``);
-- a new file the creation limits refuse is counted (``refused_files``,
-  ``refused_samples``) and its samples dropped; the store logs it.
+- a new file the creation limits refuse *for now* (the per-minute budget spent, the
+  disk at its floor) has its samples held (:class:`~graphmetrics.rrd.held.Held`,
+  bounded by ``max_held`` samples), ahead of newer samples of the same file, and
+  written once the gate allows, oldest refused first; what does not fit the bound is
+  dropped and counted (``refused_files``, ``refused_samples``).  Held samples do
+  not stop checkpoints: the collector saves them with its progress (``held``).
 
 When to retry (at once, after a pause, at the next cycle) is the caller's: each
 daemon's loop has its own pace.  :class:`WriteCounters` are the counters every
@@ -28,6 +32,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
+from graphmetrics.rrd.held import Held
 from graphmetrics.rrd.layout import kind_of
 from graphmetrics.rrd.schema import Schema
 from graphmetrics.rrd.store import RRDCreateRefused, RRDPathError, RRDStore, RRDWriteError, Sample
@@ -52,20 +57,30 @@ class WriteCounters:
     write_retries: int = 0
     """Rounds of writing again the files that could not be written for now."""
     created: int = 0
+    held_files: int = 0
+    """Files that may not be created yet (the creation backlog), now."""
+    held_samples: int = 0
+    """Their samples, held in memory (and saved with the collector's state), now."""
+    below_floor: int = 0
+    """Creations refused because the disk is at the free-disk floor."""
     refused_files: int = 0
-    """New files the creation limits refused; their samples are dropped."""
+    """Times samples of a file not created yet were dropped: no room left to hold them."""
     refused_samples: int = 0
     unverified: int = 0
     """Files rrdcached reported written that lacked the samples (written again)."""
 
     def add_writes(self, other: WriteCounters) -> None:
+        """Add ``other``'s counts; the gauges (``held_*``) take its value."""
         for name in WRITE_COUNTERS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            mine = 0 if name in GAUGES else getattr(self, name)
+            setattr(self, name, mine + getattr(other, name))
 
     def since(self, before: WriteCounters) -> WriteResult:
+        """The counts since ``before``; the gauges as they are now."""
         result = WriteResult()
         for name in WRITE_COUNTERS:
-            setattr(result, name, getattr(self, name) - getattr(before, name))
+            was = 0 if name in GAUGES else getattr(before, name)
+            setattr(result, name, getattr(self, name) - was)
         return result
 
     def status(self) -> str:
@@ -74,6 +89,8 @@ class WriteCounters:
 
 
 WRITE_COUNTERS = tuple(f.name for f in fields(WriteCounters))
+#: Counters that say how things are now, not how often something happened.
+GAUGES = frozenset({"held_files", "held_samples"})
 
 
 @dataclass
@@ -85,6 +102,10 @@ class WriteResult(WriteCounters):
     writes them again in its next round): nothing may be checkpointed past them."""
     error: str = ""
     """The last error of a file in ``retry``."""
+    creation_wait: float = 0.0
+    """Seconds until a held file may be created (0: now, or nothing is held)."""
+    disk_note: str = ""
+    """A warning when the disk is near or below the free-disk floor."""
 
 
 def kind_schema(relative: str) -> Schema:
@@ -101,6 +122,8 @@ class RRDWriter:
 
     def __init__(self, store: RRDStore) -> None:
         self.store = store
+        self.held = Held(store.limits.max_held)
+        """Per file, samples waiting for the file's creation (oldest refused first)."""
         self.pending: dict[str, tuple[Schema, list[Sample]]] = {}
         """Per file, samples that could not be written for now."""
         self.error = ""
@@ -122,8 +145,11 @@ class RRDWriter:
             failed_files=self._failed_files,
             write_retries=self._write_retries,
             created=stats.created,
-            refused_files=stats.refused,
-            refused_samples=stats.refused_samples,
+            held_files=len(self.held.files),
+            held_samples=self.held.samples,
+            below_floor=stats.below_floor,
+            refused_files=self.held.dropped_files,
+            refused_samples=self.held.dropped_samples,
             unverified=stats.unverified,
         )
 
@@ -132,10 +158,21 @@ class RRDWriter:
         many were written.  Failures follow the policy and are not raised."""
         kept = self.pending.pop(relative, None)
         batch = samples if kept is None else kept[1] + list(samples)
+        if relative in self.held:
+            self.held.add(relative, schema, list(batch))  # behind the older ones
+            return 0
+        try:
+            return self._write_one(relative, schema, batch)
+        except RRDCreateRefused:
+            self.held.add(relative, schema, list(batch))
+            return 0
+
+    def _write_one(self, relative: str, schema: Schema, batch: Iterable[Sample]) -> int:
+        """Write, keep for a retry, or drop; a creation refused is raised."""
         try:
             written = self.store.write(relative, schema, batch)
         except RRDCreateRefused:
-            return 0  # counted and logged by the store
+            raise
         except (RRDWriteError, RRDPathError, OSError) as exc:
             batch = batch if isinstance(batch, list) else list(batch)
             self._logged += 1
@@ -151,6 +188,24 @@ class RRDWriter:
         if self.store.verifies:
             self._unflushed[relative] = schema
         return written
+
+    def write_held(self) -> int:
+        """Create the held files the gate allows now, oldest refused first; returns how
+        many files left the held set (written, dropped, or kept to retry)."""
+        done = 0
+        for relative in list(self.held.files):
+            schema, samples = self.held.files[relative]
+            try:
+                self._write_one(relative, schema, samples)
+            except RRDCreateRefused:
+                break  # the budget is spent, or the disk at its floor: later
+            self.held.take(relative)
+            done += 1
+        return done
+
+    def creation_wait(self) -> float:
+        """Seconds until a held file may be created (0: now, or nothing is held)."""
+        return self.store.creation_wait() if self.held else 0.0
 
     def flush(self) -> None:
         """Through rrdcached: push the writes to the files and check them; what did
@@ -178,6 +233,8 @@ class RRDWriter:
             for relative in [r for r in self.pending if r not in samples_by_file]:
                 kept_schema, kept = self.pending.pop(relative)
                 self.write(relative, kept_schema, kept)
+        if self.held and self.store.creation_wait() <= 0:
+            self.write_held()
         for relative, samples in samples_by_file.items():
             self.write(relative, schema, samples)
         if flush:
@@ -185,4 +242,6 @@ class RRDWriter:
         result = self.counters.since(before)
         result.retry = {relative: samples for relative, (_, samples) in self.pending.items()}
         result.error = self.error if self.pending else ""
+        result.creation_wait = self.creation_wait()
+        result.disk_note = self.store.disk_note()
         return result

@@ -41,7 +41,14 @@ class ISavedGraphs(Interface):
         """Move the user's sign-in generation on: every earlier ticket is refused."""
 
     def ensure_user(name):
-        """The ``User`` called ``name``, created if new."""
+        """The ``User`` called ``name`` (in any case), created if new."""
+
+    def ensure_identity(issuer, subject, wanted):
+        """The ``User`` of the provider's issuer + subject, created (named ``wanted``,
+        made unique) if new."""
+
+    def bind_identity(name, issuer, subject):
+        """Attach the existing user ``name`` to the provider's issuer + subject."""
 
     def ensure_default_page(user, section):
         """The user's ``default`` page of ``section``, created if new."""

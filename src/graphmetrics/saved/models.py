@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -33,17 +33,30 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
+    """A person's account.  Signed in through OpenID Connect, it is the provider's
+    identity (``oidc_issuer`` + ``oidc_subject``), never the name the token suggests;
+    ``name`` (unique whatever its case) is what URLs and pages show."""
+
     __tablename__ = "users"
+    __table_args__ = (Index("uq_users_oidc_identity", "oidc_issuer", "oidc_subject", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     created: Mapped[datetime] = mapped_column(default=utcnow)
     # moved on by signing out: sign-in tickets carrying an older one are refused
     sign_in_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # the provider's stable identity; both None for development-login accounts and for
+    # accounts from before 0004 until an operator binds them (graphmetrics-web identity)
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255), default=None)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), default=None)
 
     pages: Mapped[list[Page]] = relationship(
         back_populates="owner", order_by="Page.position", cascade="all, delete-orphan"
     )
+
+
+# ALICE, Alice and alice are one name: at most one account holds it
+Index("uq_users_name_lower", func.lower(User.name), unique=True)
 
 
 class Page(Base):

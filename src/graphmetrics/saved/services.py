@@ -19,12 +19,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from zope.interface import implementer
 
+from graphmetrics.saved.accounts import RESERVED_USERS as RESERVED_USERS
+from graphmetrics.saved.accounts import USER_NAME as USER_NAME
+from graphmetrics.saved.accounts import (
+    Accounts,
+    InvalidInput,
+    check_user_name,
+    named,
+)
+from graphmetrics.saved.accounts import in_db_range as in_db_range
 from graphmetrics.saved.interfaces import ISavedGraphs
 from graphmetrics.saved.models import SECTIONS, Graph, Page, User, utcnow
 
 DEFAULT_PAGE = "default"
-# whole names only (fullmatch): "alice\n" must not pass as "alice"
-USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 PAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_GRAPHS = 100
 # as much as /render takes in graph= (graphdef.MAX_GRAPH_JSON): a fleet-wide total
@@ -36,12 +43,12 @@ VIEW_KEYS: dict[str, type | tuple[type, ...]] = {
     "trail": (int, float),
     "step": int,  # seconds per data point asked of /render
     "height": int,  # image height in pixels
+    "hidden": list,  # the lines (their value names) hidden from the legend
+    "span": str,  # the card's width in the page's grid: SPANS
 }
+SPANS = ("third", "half", "full")
+MAX_HIDDEN = 100
 VIEW_BOUNDS = {"step": (1, 366 * 86400), "height": (80, 2000)}
-
-
-class InvalidInput(ValueError):
-    """The request's data cannot be saved; the message says what and where."""
 
 
 class StaleGeneration(Exception):
@@ -65,15 +72,6 @@ class GraphInput:
     definition: dict[str, Any]
     view: dict[str, Any]
     id: int | None = None
-
-
-def check_user_name(name: str) -> str:
-    if not USER_NAME.fullmatch(name):
-        raise InvalidInput(
-            f"bad user name {name!r}: 1-64 letters, digits, '_', '.', '@' or '-', "
-            "starting with a letter or digit"
-        )
-    return name
 
 
 def check_page_name(name: str) -> str:
@@ -111,6 +109,12 @@ def check_view(view: Any, where: str) -> dict[str, Any]:
             raise InvalidInput(f"{where}.view.{key}: wrong type {type(value).__name__}")
         if isinstance(value, str) and len(value) > 64:
             raise InvalidInput(f"{where}.view.{key}: longer than 64 characters")
+        if key == "hidden" and (
+            len(value) > MAX_HIDDEN or not all(isinstance(v, str) and len(v) <= 64 for v in value)
+        ):
+            raise InvalidInput(f"{where}.view.hidden: at most {MAX_HIDDEN} line names")
+        if key == "span" and value not in SPANS:
+            raise InvalidInput(f"{where}.view.span: one of {', '.join(SPANS)}")
         if key == "trail" and not 0 < value <= 24 * 400:
             raise InvalidInput(f"{where}.view.trail: hours between 0 and 9600")
         if key in VIEW_BOUNDS and not VIEW_BOUNDS[key][0] <= value <= VIEW_BOUNDS[key][1]:
@@ -164,22 +168,19 @@ def graph_bytes(definition: dict[str, Any], view: dict[str, Any] | None) -> int:
 
 
 @implementer(ISavedGraphs)
-class SavedGraphService:
+class SavedGraphService(Accounts):
     def __init__(self, session: Session, limits: Limits | None = None) -> None:
         self.session = session
         self.limits = limits or Limits()
 
     # -- reading -----------------------------------------------------------------
-    def user(self, name: str) -> User | None:
-        return self.session.scalar(select(User).where(User.name == name))
-
     def users(self) -> list[tuple[str, int]]:
         """Every user's name with the number of pages, by name."""
         rows = self.session.execute(
             select(User.name, func.count(Page.id))
             .outerjoin(Page, Page.user_id == User.id)
             .group_by(User.id)
-            .order_by(User.name)
+            .order_by(func.lower(User.name))
         )
         return [(name, count) for name, count in rows]
 
@@ -192,7 +193,8 @@ class SavedGraphService:
             .outerjoin(Page, Page.user_id == User.id)
             .outerjoin(Graph, Graph.page_id == Page.id)
             .group_by(User.id, Page.id)
-            .order_by(User.name, Page.section, (Page.name != DEFAULT_PAGE), Page.position, Page.id)
+            .order_by(func.lower(User.name), Page.section)
+            .order_by((Page.name != DEFAULT_PAGE), Page.position, Page.id)
         )
         return [(name, section, page, count) for name, section, page, count in rows]
 
@@ -202,16 +204,14 @@ class SavedGraphService:
             self.session.scalars(
                 select(Page)
                 .join(User)
-                .where(User.name == user, Page.section == section)
+                .where(named(user), Page.section == section)
                 .order_by((Page.name != DEFAULT_PAGE), Page.position, Page.id)
             )
         )
 
     def page(self, user: str, section: str, name: str) -> Page | None:
         return self.session.scalar(
-            select(Page)
-            .join(User)
-            .where(User.name == user, Page.section == section, Page.name == name)
+            select(Page).join(User).where(named(user), Page.section == section, Page.name == name)
         )
 
     def graph(self, page: Page, graph_id: int) -> Graph | None:
@@ -220,14 +220,12 @@ class SavedGraphService:
     # -- signing out ---------------------------------------------------------------
     def sign_in_generation(self, name: str) -> int | None:
         """The user's sign-in generation (tickets carry it); None: no such user."""
-        return self.session.scalar(select(User.sign_in_generation).where(User.name == name))
+        return self.session.scalar(select(User.sign_in_generation).where(named(name)))
 
     def end_sign_ins(self, name: str) -> int | None:
         """Move the user's sign-in generation on: every earlier ticket is refused."""
         self.session.execute(
-            update(User)
-            .where(User.name == name)
-            .values(sign_in_generation=User.sign_in_generation + 1),
+            update(User).where(named(name)).values(sign_in_generation=User.sign_in_generation + 1),
             execution_options={"synchronize_session": False},
         )
         self.session.commit()
@@ -235,6 +233,7 @@ class SavedGraphService:
 
     # -- writing -----------------------------------------------------------------
     def ensure_user(self, name: str) -> User:
+        """The account called ``name`` in any case (``Alice`` is ``alice``), made if new."""
         check_user_name(name)
         user = self.user(name)
         if user is None:
@@ -270,14 +269,30 @@ class SavedGraphService:
         page = Page(owner=owner, section=section, name=name, position=int(position or 0) + 1)
         self.session.add(page)
         try:
+            self._lock_owner(owner)
+            self.session.flush()
+            if name != DEFAULT_PAGE:
+                self._check_page_count(owner, with_new=True)
             self.session.commit()
         except IntegrityError as exc:
             self.session.rollback()
             raise InvalidInput(f"{user} already has a page named {name!r}") from exc
+        except InvalidInput:
+            self.session.rollback()
+            raise
         return page
 
-    def _check_page_count(self, owner: User) -> None:
+    def _lock_owner(self, owner: User) -> None:
+        """Serialise page creations per user: the row is locked (PostgreSQL) until the
+        commit; SQLite serialises writers itself, from the INSERT on."""
+        self.session.execute(select(User.id).where(User.id == owner.id).with_for_update())
+
+    def _check_page_count(self, owner: User, with_new: bool = False) -> None:
+        """Refuse past ``pages_per_user``; ``with_new``: the new page is already counted,
+        in the same transaction as its INSERT, so concurrent creations cannot all pass."""
         count = self.session.scalar(select(func.count(Page.id)).where(Page.user_id == owner.id))
+        if with_new:
+            count = (count or 1) - 1
         if (count or 0) >= self.limits.pages_per_user:
             raise InvalidInput(
                 f"{owner.name} already has {count} pages, the most allowed here "

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from graphmetrics.saved.accounts import InvalidInput, check_user_name, in_db_range, named
 from graphmetrics.saved.models import ApiToken, User, utcnow
-from graphmetrics.saved.services import InvalidInput, check_user_name
 
 PREFIX = "gmt_"
 MAX_NAME = 64
@@ -52,7 +52,7 @@ class TokenService:
         self.session = session
 
     def _user(self, name: str) -> User | None:
-        return self.session.scalar(select(User).where(User.name == name))
+        return self.session.scalar(select(User).where(named(name)))
 
     def create(self, user: str, name: str) -> tuple[TokenInfo, str]:
         """A new token for ``user`` (created if new): its info and its text, shown once."""
@@ -79,14 +79,18 @@ class TokenService:
         rows = self.session.scalars(
             select(ApiToken)
             .join(User)
-            .where(User.name == user)
+            .where(named(user))
             .order_by(ApiToken.created.desc(), ApiToken.id.desc())
         )
         return [_info(r) for r in rows]
 
     def revoke(self, user: str, token_id: int) -> TokenInfo:
-        row = self.session.scalar(
-            select(ApiToken).join(User).where(User.name == user, ApiToken.id == token_id)
+        row = (
+            self.session.scalar(
+                select(ApiToken).join(User).where(named(user), ApiToken.id == token_id)
+            )
+            if in_db_range(token_id)
+            else None
         )
         if row is None:
             raise InvalidInput(f"{user} has no token {token_id}")
@@ -105,7 +109,7 @@ class TokenService:
                 f"API token {row.name!r} was revoked on {row.revoked:%Y-%m-%d %H:%M} UTC"
             )
         owner = row.owner.name
-        if user is not None and user != owner:
+        if user is not None and user.lower() != owner.lower():
             raise TokenError(f"this API token belongs to another user than {user!r}")
         now = utcnow()
         if row.last_used is None or now - row.last_used >= TOUCH_INTERVAL:

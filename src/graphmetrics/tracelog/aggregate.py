@@ -42,6 +42,14 @@ Values = tuple[int, int, int, float | None, int]
 Row = tuple[int, Values]
 #: a minute's response times (latency.LATENCY_DS), written beside its Row
 LatencyRow = tuple[int, LatencyValues]
+#: a record held while a jump forward waits to be confirmed: code, id, minute, seconds, status
+Held = tuple[int, str, str, float, int]
+
+#: a record more than this many seconds past its instance's pending minute is a jump:
+#: held until the following records confirm it (docs/inputs.md, "Clocks")
+JUMP_SECONDS = 600
+#: records past the jump that confirm it (more than one request's B I C A E)
+CONFIRM_RECORDS = 6
 
 #: longest quiet gap (minutes) filled with idle rows; beyond it the RRD stays unknown
 MAX_GAP_MINUTES = 24 * 60
@@ -97,6 +105,8 @@ class InstanceState:
     last_seconds: float = -1.0
     #: response times (made at the instance's first B; saved by :meth:`Aggregator.dump`)
     lat: LatencyState | None = None
+    #: records past a jump forward, held until confirmed (or found bogus)
+    jump: list[Held] = field(default_factory=list)
 
     def values(self) -> Values:
         spr = 60.0 * self.timed / self.busy if self.timed and self.busy > 0 else None
@@ -120,12 +130,15 @@ class InstanceState:
             self.backlog,
             self.inflight,
             self.idle,
+            [list(held) for held in self.jump],
         ]
 
     @classmethod
     def load(cls, data: list[Any]) -> InstanceState:
-        minute, epoch, rpm, epm, timed, busy, start, backlog, inflight, idle = data
-        return cls(
+        minute, epoch, rpm, epm, timed, busy, start, backlog, inflight, idle = data[:10]
+        saved = data[10] if len(data) > 10 else []
+        jump: list[Held] = [(int(c), str(r), str(m), float(t), int(z)) for c, r, m, t, z in saved]
+        state = cls(
             str(minute),
             int(epoch),
             int(rpm),
@@ -137,6 +150,8 @@ class InstanceState:
             dict(inflight),
             bool(idle),
         )
+        state.jump = jump
+        return state
 
 
 class Aggregator:
@@ -147,12 +162,15 @@ class Aggregator:
         clock: MinuteClock,
         max_gap_minutes: int = MAX_GAP_MINUTES,
         apdex: ApdexTargets | None = None,
+        jump_seconds: int = JUMP_SECONDS,
     ) -> None:
         self.clock = clock
         self.apdex = apdex if apdex is not None else ApdexTargets()
         #: per instance, the response times of the minutes in :attr:`rows`
         self.latency_rows: dict[str, list[LatencyRow]] = {}
         self.max_gap = max_gap_minutes
+        #: a record this far past the pending minute is held until confirmed (0: never)
+        self.jump_seconds = jump_seconds
         self.instances: dict[str, InstanceState] = {}
         self.rows: dict[str, list[Row]] = {}
         self.late = 0
@@ -208,10 +226,18 @@ class Aggregator:
         if st is None:
             st = self.instances[instance] = InstanceState()
         if minute != st.minute:
+            if (
+                self.jump_seconds
+                and st.minute
+                and self._held_for_jump(instance, st, code, rid, minute, seconds, status)
+            ):
+                return
             if not self._advance(instance, st, minute):
                 if not st.minute:
                     del self.instances[instance]
                 return
+        elif st.jump:
+            self._bogus_jump(st)
         elif st.idle:
             st.idle = False
         st.last_seconds = seconds
@@ -258,6 +284,42 @@ class Aggregator:
             st.forget_inflight()
         elif code == 88:  # X
             st.forget_inflight()
+
+    def _held_for_jump(
+        self,
+        instance: str,
+        st: InstanceState,
+        code: int,
+        rid: str,
+        minute: str,
+        seconds: float,
+        status: int,
+    ) -> bool:
+        """Judge a record of another minute against the input's own clock: one more
+        than ``jump_seconds`` past the pending minute is held until ``CONFIRM_RECORDS``
+        records past it confirm the jump (an instance busy again after a quiet spell);
+        a record near the pending minute instead shows the held ones were ahead of
+        their neighbours (a bad clock): they are counted as future and dropped.
+        True when the record was held."""
+        early, late = self.clock.epochs(minute)
+        when = early if early > st.epoch else late  # as _advance reads it (DST)
+        if when <= st.epoch + self.jump_seconds:
+            if st.jump:
+                self._bogus_jump(st)
+            return False
+        st.jump.append((code, rid, minute, seconds, status))
+        if len(st.jump) >= CONFIRM_RECORDS:
+            held, st.jump = st.jump, []
+            if not self._advance(instance, st, held[0][2]):  # the jump, confirmed
+                self.future += len(held) - 1  # ahead of the wall clock: one counted
+                return True
+            for h_code, h_rid, h_minute, h_seconds, h_status in held:
+                self.feed_parts(instance, h_code, h_rid, h_minute, h_seconds, h_status)
+        return True
+
+    def _bogus_jump(self, st: InstanceState) -> None:
+        self.future += len(st.jump)
+        st.jump = []
 
     def _advance(self, name: str, st: InstanceState, minute: str) -> bool:
         """Move ``st`` to ``minute``; False (counted) when that minute is past or future."""

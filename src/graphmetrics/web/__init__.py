@@ -69,6 +69,7 @@ def configure(settings: dict[str, Any] | None = None) -> Configurator:
     config = Configurator(settings=settings)
     config.include("pyramid_jinja2")
     config.add_jinja2_search_path(str(web_settings.templates_dir.resolve()), name=".jinja2")
+    config.include(".proxies")
     config.include(".security")
     config.include(".headers")
     config.include(".oidc")

@@ -20,6 +20,7 @@ from graphmetrics.settings import (
     positive_float,
     positive_int,
 )
+from graphmetrics.web.readonly import ReadOnlyRoot, parse_readonly_roots
 
 MIN_RENDER_WORKERS = 2
 
@@ -162,11 +163,30 @@ class WebSettings:
         "a 504",
         parse=positive_float,
     )
+    render_worker_memory: int = option(
+        1536,
+        "MiB of address space each render worker may use (RLIMIT_AS); a request needing "
+        "more is a 413 and the worker is replaced; 0 = no cap",
+        parse=non_negative_int,
+    )
+    render_heavy_per_user: int = option(
+        2,
+        "heavy graphs and Graphite requests one user (or address) may have running or "
+        "waiting at once; more is a 503 with Retry-After",
+        parse=positive_int,
+    )
     render_max_work: int = option(
         200_000_000,
         "most values rrdtool may compute or read for one /render request (estimated from "
         "the range, size, series and CDEFs, PREDICT windows included); more is a 400",
         parse=positive_int,
+    )
+    readonly_roots: tuple[ReadOnlyRoot, ...] = option(
+        (),
+        "existing RRD trees served read-only beside rrd_dir, as name=/path entries "
+        "separated by spaces (e.g. collectd=/var/lib/collectd/rrd munin=/var/lib/munin): "
+        "series name/<path in the tree>, Graphite name.<path with dots>; reader = local only",
+        parse=parse_readonly_roots,
     )
     series_check_interval: float = option(
         5.0,
@@ -190,18 +210,28 @@ class WebSettings:
     )
     oidc_redirect_url: str | None = option(
         None,
-        "callback URL registered at the provider (default: this server's /login/oidc/callback)",
+        "callback URL registered at the provider (https://<host>/login/oidc/callback), "
+        "required with oidc_issuer: never derived from the request's headers",
         parse=parse_optional_url,
     )
     oidc_scopes: str = option("openid profile email", "scopes asked for at sign-in")
     oidc_user_claim: str = option(
         "preferred_username",
-        "ID token claim naming the user (then 'email', then 'sub' when it is absent)",
+        "ID token claim a new account is named after (then 'email', then 'sub' when it "
+        "is absent), made unique with -2, -3...; the account itself is the token's "
+        "iss + sub, never this name",
     )
     oidc_provider_name: str | None = option(
         None,
         "name on the 'Sign in with ...' button (default: the issuer's host name)",
         parse=parse_optional_str,
+    )
+    trusted_proxies: tuple[str, ...] = option(
+        (),
+        "addresses or networks (127.0.0.1, 10.0.0.0/8) of the reverse proxies whose "
+        "X-Forwarded-For/-Proto/-Host/-Port headers are believed; from anyone else "
+        "they are dropped (none by default)",
+        parse=parse_list,
     )
     oidc_timeout: float = option(
         10.0, "seconds to wait for the provider on each request", parse=positive_float
@@ -218,8 +248,23 @@ class WebSettings:
         parse=parse_list,
     )
     oidc_groups_claim: str = option("groups", "ID token claim listing the user's groups")
+    oidc_allowed_emails: tuple[str, ...] = option(
+        (),
+        "e-mail addresses allowed to sign in whatever their domain or groups (only when "
+        "the provider marks them verified)",
+        parse=parse_list,
+    )
+    oidc_allowed_subjects: tuple[str, ...] = option(
+        (),
+        "ID token subjects ('sub', the provider's stable user id) allowed to sign in "
+        "whatever their e-mail or groups",
+        parse=parse_list,
+    )
     oidc_allowed_users: tuple[str, ...] = option(
-        (), "user names allowed to sign in whatever their domain or groups", parse=parse_list
+        (),
+        "no longer accepted: it matched a name users may choose themselves; use "
+        "oidc_allowed_emails or oidc_allowed_subjects",
+        parse=parse_list,
     )
     oidc_allow_any: bool = option(
         False,

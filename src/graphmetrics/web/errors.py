@@ -8,7 +8,7 @@ subclasses come before their bases.
 from __future__ import annotations
 
 from graphmetrics.render.graph import ReadFailed, RenderError
-from graphmetrics.render.renderpool import RenderBusy, RenderTimeout
+from graphmetrics.render.renderpool import RenderBusy, RenderTimeout, RenderTooLarge
 from graphmetrics.rrd.files import FileError, SeriesNotFound, StorageUnavailable
 
 STATUSES: tuple[tuple[type[Exception], int], ...] = (
@@ -17,6 +17,7 @@ STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (FileError, 400),
     (RenderBusy, 503),
     (RenderTimeout, 504),
+    (RenderTooLarge, 413),
     (ReadFailed, 500),
     (RenderError, 400),
 )

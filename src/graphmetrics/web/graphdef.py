@@ -14,6 +14,12 @@ Query parameters (both forms)
 ``step``             seconds per data point wanted (rrdtool may use a coarser one)
 ``width``/``height`` image size in pixels, 10..4000, default 800×300
 ``format``           ``png`` (default), ``svg``, ``csv`` or ``json``
+``tz``               IANA time zone (``UTC``, ``America/New_York``) of the image's time
+                     axis and the CSV's timestamps (ISO 8601 with that zone's offset);
+                     default the server's zone for images, UTC for CSV
+``theme``            ``light`` or ``dark`` (flat colours, sans-serif, no watermark,
+                     smooth slopes), or ``classic`` (default): rrdtool's own look
+``legend``           ``false``: no legend under the image (a page showing its own)
 The range, size and definition together may ask rrdtool for at most about
 ``render_max_work`` values (default :data:`~graphmetrics.render.graph.MAX_WORK`, see
 ``estimated_work``): a longer range
@@ -36,6 +42,10 @@ Full form: ``graph=<URL-encoded JSON>``, an object with these keys (only
       "compare": 604800,                // also draw each LINE/AREA as it was this many
                                         // seconds before (rrdtool SHIFT), dashed
       "legend_values": true,            // min/avg/max/last of each LINE/AREA in the legend
+      "unit": "req/min",                // after each legend value (at most 20 characters)
+      "decimals": 0,                    // legend values' and y-axis decimals (0..6)
+      "si": false,                      // SI prefixes (k, M, m, u): default true; false
+                                        // for counts ("0.50", never "500.00m")
       "series": [                       // rrdtool DEFs (1..500)
         {"name": "rpm", "path": "tracelog/app1__acme__inst1", "ds": "rpm", "cf": "AVERAGE"},
         {"name": "spr", "path": "tracelog/app1__acme__inst1", "ds": "spr"},
@@ -89,7 +99,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from graphmetrics.render import timespec
+from graphmetrics.render import style, timespec
 from graphmetrics.render.graph import (
     DEFAULT_SIZE,
     FORMATS,
@@ -110,6 +120,7 @@ from graphmetrics.web.graphjson import (
     axis_options,
     parse_graph,
     parse_series_path,
+    read_bool,
     read_int,
     read_number,
     series_defs,
@@ -140,7 +151,21 @@ MAX_GRAPH_JSON = 65536
 REMEMBERED_DEFINITIONS = 256
 SIMPLE_ONLY = ("title", "vlabel", "ymin", "ymax", "logarithmic")
 QUERY_KEYS = frozenset(
-    ("start", "end", "trail", "step", "width", "height", "format", "series", "graph") + SIMPLE_ONLY
+    (
+        "start",
+        "end",
+        "trail",
+        "step",
+        "width",
+        "height",
+        "format",
+        "series",
+        "graph",
+        "tz",
+        "theme",
+        "legend",
+    )
+    + SIMPLE_ONLY
 )
 
 
@@ -233,6 +258,12 @@ def parse_request(
     step = None
     if "step" in single:
         step = read_int("step", single["step"], 1, end - start)
+    theme = single.get("theme", "classic")
+    if theme not in style.THEME_NAMES:
+        raise GraphDefError("theme", f"must be one of {', '.join(style.THEME_NAMES)}")
+    tz = single.get("tz", "")
+    if tz and (problem := style.zone_error(tz)):
+        raise GraphDefError("tz", problem)
     low, high = SIZE_RANGE
     req = RenderRequest(
         graph=graph,
@@ -242,6 +273,9 @@ def parse_request(
         width=read_int("width", single.get("width", str(DEFAULT_SIZE[0])), low, high),
         height=read_int("height", single.get("height", str(DEFAULT_SIZE[1])), low, high),
         format=fmt,
+        tz=tz,
+        theme="" if theme == "classic" else theme,
+        legend=read_bool("legend", single.get("legend", "true")),
     )
     work = estimated_work(req)
     if work > max_work:

@@ -94,6 +94,11 @@ def read_int(param: str, text: str, low: int, high: int) -> int:
     return value
 
 
+def read_bool(param: str, value: Any) -> bool:
+    """A query parameter or JSON value that is true or false (``1``/``0``, yes/no...)."""
+    return _bool(param, value)
+
+
 def _bool(param: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -239,7 +244,7 @@ def _gprint(param: str, raw: Any, vdefs: set[str]) -> Gprint:
 def parse_graph(raw: Any, param: str = "graph") -> Graph:
     """The full form's JSON object (already decoded) as a :class:`Graph`."""
     keys = ("title", "vlabel", "logarithmic", "ymin", "ymax", "series", "cdefs", "vdefs",
-            "lines", "gprints", "compare", "legend_values")  # fmt: skip
+            "lines", "gprints", "compare", "legend_values", "unit", "decimals", "si")  # fmt: skip
     raw = _object(param, raw, keys, ("series",))
     names: set[str] = set()
 
@@ -322,7 +327,22 @@ def parse_graph(raw: Any, param: str = "graph") -> Graph:
         **axis_options(f"{param}.", raw),
         compare=compare,
         legend_values=_bool(f"{param}.legend_values", raw.get("legend_values", False)),
+        **number_options(f"{param}.", raw),
     )  # fmt: skip
+
+
+def number_options(prefix: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """How numbers are written: ``unit`` text, ``decimals`` (0..6), ``si`` prefixes."""
+    decimals = raw.get("decimals")
+    if decimals is not None and decimals != "":
+        decimals = read_int(f"{prefix}decimals", str(decimals), 0, 6)
+    else:
+        decimals = None
+    return {
+        "unit": _text(f"{prefix}unit", raw.get("unit", ""), 20),
+        "decimals": decimals,
+        "si": _bool(f"{prefix}si", raw.get("si", True)),
+    }
 
 
 def _aggregate(param: str, item: dict[str, Any], drawable: set[str]) -> str:

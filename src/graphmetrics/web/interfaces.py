@@ -25,11 +25,16 @@ class IRRDReader(Interface):
         """A ``Prepared`` render of ``req`` (a ``RenderRequest``): its files found,
         flushed and stamped, its rrdtool arguments and its ETag; nothing drawn yet."""
 
-    def draw(prepared):
-        """The ``Rendered`` answer of a ``Prepared`` render (from the cache or drawn)."""
+    def draw(prepared, user):
+        """The ``Rendered`` answer of a ``Prepared`` render (from the cache or drawn;
+        a heavy graph is admitted for ``user``, see ``render.admission``)."""
 
-    def fetch(series, start, end):
-        """``{series path: Fetched}`` (AVERAGE rows) for (series path, name) pairs."""
+    def fetch(series, start, end, before):
+        """``{series path: Fetched}`` (AVERAGE rows) for (series path, name) pairs;
+        ``before(last updates)``, when given, is called before anything is read."""
+
+    def resolve(series):
+        """``GraphFiles`` of (series path, name) pairs; ``SeriesNotFound`` for a missing one."""
 
     def series_names():
         """Every series path (``tracelog/...``, ``metrics/...``, no ``.rrd``), sorted."""
@@ -60,8 +65,14 @@ class IGraphiteFinder(Interface):
     def find(pattern):
         """The nodes matching a Graphite pattern, sorted; ``PatternError`` when too costly."""
 
-    def fetch(pattern, start, end, now, xff):
-        """The ``Series`` of every leaf matching ``pattern``; ``ReadError`` on failure."""
+    def fetch(pattern, start, end, now, xff, budget):
+        """The ``Series`` of every leaf matching ``pattern``; ``ReadError`` on failure.
+
+        Their estimated cost is charged to ``budget`` (a ``graphite.limits.Budget``, or
+        None) before anything is read: ``TooMuch`` past it."""
+
+    def intervals(leaves):
+        """Each leaf's ``[{"start": …, "end": …}]`` time span (``find?format=json``)."""
 
 
 class IOIDCProvider(Interface):

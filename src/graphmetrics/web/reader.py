@@ -11,20 +11,23 @@ storage-node reader, :mod:`graphmetrics.web.remote`, by rrdcached's ``LAST``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from zope.interface import implementer
 
 from graphmetrics.render import graph
+from graphmetrics.render.admission import Admission
 from graphmetrics.render.renderpool import RenderPool
-from graphmetrics.rrd import files
+from graphmetrics.rrd import archives, files
 from graphmetrics.rrd.layout import KINDS
+from graphmetrics.web import readonly
 from graphmetrics.web.config import WebSettings, render_worker_count
 from graphmetrics.web.interfaces import IRRDReader
 
@@ -71,6 +74,7 @@ class Prepared:
     paths: dict[str, str]
     args: list[str]
     etag: str
+    notes: tuple[str, ...] = ()  # what was changed to draw it (rrd/archives.py)
 
 
 def etag(fmt: str, args: list[str], stamp: files.Stamp) -> str:
@@ -89,38 +93,73 @@ class Renderer:
         self.daemon = daemon
         self.cache = RenderCache(web.render_cache_entries)
         workers = render_worker_count(web.render_workers, os.cpu_count())
-        self.pool = RenderPool(workers, web.render_deadline)
+        admission = Admission(max(workers - 1, 1), workers, web.render_heavy_per_user)
+        self.pool = RenderPool(
+            workers, web.render_deadline, web.render_worker_memory * 2**20, admission
+        )
 
     def found(self, req: graph.RenderRequest) -> files.GraphFiles:
         raise NotImplementedError
 
     def prepare(self, req: graph.RenderRequest) -> Prepared:
         found = self.found(req)
-        args = graph.render_args(req, found.paths, self.daemon)
-        return Prepared(req, found.paths, args, etag(req.format, args, found.stamp))
+        notes: tuple[str, ...] = ()
+        if self.backend == "local":  # the storage node's files cannot be asked here
+            fallen, notes = archives.fall_back(req.graph, found.paths)
+            if notes:
+                req = dataclasses.replace(req, graph=fallen)
+        args = graph.render_args(req, found.paths, self.daemon_for(found.paths))
+        # the zone is not an argument (rrdtool reads TZ) but changes the answer
+        key = f"{req.format} {req.tz}" if req.tz else req.format
+        return Prepared(req, found.paths, args, etag(key, args, found.stamp), notes)
 
-    def draw(self, prepared: Prepared) -> graph.Rendered:
+    def daemon_for(self, rels: Iterable[str]) -> str | None:
+        """The rrdcached address rrdtool is to flush these series' files through."""
+        return self.daemon
+
+    def draw(self, prepared: Prepared, user: str = "") -> graph.Rendered:
+        """The answer from the cache, else drawn (a heavy graph admitted for ``user``)."""
         rendered = self.cache.get(prepared.etag)
         if rendered is None:
             req = prepared.req
             job = graph.make_job(req, prepared.paths, prepared.args)
-            rendered = self.pool.render(job, light=graph.is_light(req))
+            rendered = self.pool.render(job, light=graph.is_light(req), user=user)
             self.cache.put(prepared.etag, rendered)
         return rendered
 
     def fetch(
-        self, series: Iterable[tuple[str, str]], start: int, end: int
+        self,
+        series: Iterable[tuple[str, str]],
+        start: int,
+        end: int,
+        before: Callable[[dict[str, int]], None] | None = None,
     ) -> dict[str, graph.Fetched]:
+        """Each file's rows.  ``before`` is shown each file's last update (series path
+        -> epoch seconds) before anything is read: it may refuse (raise) the read."""
+        found = self.resolve(series)
+        if before is not None:
+            before(self.last_updates(found))
         fetched = {}
-        for rel, path in self.resolve(series).paths.items():
+        for rel, path in found.paths.items():
             try:
-                fetched[rel] = graph.fetch(path, start, end, self.daemon)
+                fetched[rel] = graph.fetch(path, start, end, self.daemon_for([rel]))
             except graph.ReadFailed as exc:
                 raise graph.ReadFailed(f"{rel}: {exc}") from None
         return fetched
 
     def resolve(self, series: Iterable[tuple[str, str]]) -> files.GraphFiles:
         raise NotImplementedError
+
+    def last_updates(self, found: files.GraphFiles) -> dict[str, int]:
+        """Each file's last update (epoch seconds), from its header: rrdtool chooses the
+        archive it reads by it (a file's mtime may be far from it)."""
+        updates = {}
+        for rel, path in found.paths.items():
+            try:
+                updates[rel] = graph.last_update(path, self.daemon)
+            except graph.ReadFailed as exc:
+                raise graph.ReadFailed(f"{rel}: {exc}") from None
+        return updates
 
     def check(self) -> str | None:
         raise NotImplementedError
@@ -135,17 +174,31 @@ class LocalReader(Renderer):
     def __init__(self, web: WebSettings) -> None:
         super().__init__(web, web.rrdcached)
         self.files = files.RRDFiles(web.rrd_dir)
+        self.readonly = readonly.ReadOnlyFiles(web.readonly_roots)
 
     def resolve(self, series: Iterable[tuple[str, str]]) -> files.GraphFiles:
-        return self.files.resolve(series)
+        if not self.readonly.roots:
+            return self.files.resolve(series)
+        mine, theirs = readonly.split(series, self.readonly)
+        return readonly.merge(self.files.resolve(mine), self.readonly.resolve(theirs))
+
+    def daemon_for(self, rels: Iterable[str]) -> str | None:
+        """None when a read-only root's file is among them (rrdcached holds none, and
+        may refuse its path): :meth:`found` has flushed the others already."""
+        if self.readonly.roots and any(self.readonly.owns(rel) for rel in rels):
+            return None
+        return self.daemon
 
     def found(self, req: graph.RenderRequest) -> files.GraphFiles:
-        """The definition's files and data stamp, flushed from rrdcached first if one is set."""
-        found = self.files.resolve((s.path, s.name) for s in req.graph.series)
-        if self.daemon:
+        """The definition's files and data stamp, flushed from rrdcached first if one is
+        set (the read-only roots' files are never rrdcached's)."""
+        series = [(s.path, s.name) for s in req.graph.series]
+        mine, theirs = readonly.split(series, self.readonly)
+        found = self.files.resolve(mine)
+        if self.daemon and found.paths:
             files.flush(found.paths.values(), self.daemon)
             found = files.restamp(found)
-        return found
+        return readonly.merge(found, self.readonly.resolve(theirs)) if theirs else found
 
     def series_names(self) -> list[str]:
         names = []
@@ -158,6 +211,8 @@ class LocalReader(Renderer):
         return sorted(names)
 
     def data_sources(self, rel: str) -> tuple[str, ...]:
+        if self.readonly.owns(rel):
+            return self.readonly.data_sources(rel)
         try:
             path = self.files.resolve([(rel, rel)]).paths[rel]
             return graph.data_sources(path)

@@ -25,7 +25,7 @@ from zope.interface import implementer
 
 from graphmetrics.render import graph
 from graphmetrics.rrd import cached, files
-from graphmetrics.rrd.layout import KINDS, TRACELOG_DIR
+from graphmetrics.rrd.layout import CARBON_DIR, KINDS, TRACELOG_DIR
 from graphmetrics.web import tracelog
 from graphmetrics.web.config import WebSettings
 from graphmetrics.web.graphite.tree import MAX_NODES, Node, check_pattern, graphite_segment, matches
@@ -85,12 +85,21 @@ class RRDCachedReader(Renderer):
             if number.startswith("-"):
                 if "No such file" in text:
                     raise files.SeriesNotFound(f"no RRD file {rel!r} (series {names[rel]})")
+                if "Too many levels of symbolic links" in text:  # a node with nosymfollow
+                    raise files.FileError(
+                        f"RRD path {rel!r} goes through a symbolic link, which the storage "
+                        f"node does not follow (series {names[rel]})"
+                    )
                 raise files.StorageUnavailable(f"rrdcached cannot read {rel!r}: {text}")
             stamp.append((rel, int(text.split()[0]), 0))
         return files.GraphFiles({rel: rel + SUFFIX for rel in names}, tuple(stamp))
 
     def found(self, req: graph.RenderRequest) -> files.GraphFiles:
         return self.resolve((s.path, s.name) for s in req.graph.series)
+
+    def last_updates(self, found: files.GraphFiles) -> dict[str, int]:
+        """Each file's ``LAST``, which the stamp holds here."""
+        return {rel: last for rel, last, _ in found.stamp}
 
     def series_names(self) -> list[str]:
         try:
@@ -223,7 +232,8 @@ class ListedTree:
         known, tree = self._tree
         if generation != known:
             tree = {}
-            for name in names:
+            # the kinds' folders first: they win over carbon names of the same first node
+            for name in sorted(names, key=lambda n: n.startswith(f"{CARBON_DIR}/")):
                 _insert(tree, name)
             with self._lock:
                 present = set(names)
@@ -251,7 +261,7 @@ class ListedTree:
 
     def _walk(self, level: Level, segments: list[str], prefix: list[str], found: dict) -> None:
         pattern, rest = segments[0], segments[1:]
-        for name in sorted(matches(list(level), pattern)):
+        for name in sorted(matches(level, pattern)):
             if len(found) >= MAX_NODES:
                 return
             entry = level[name][1]
@@ -277,8 +287,11 @@ class ListedTree:
 
 def _insert(tree: Level, name: str) -> None:
     """Put series path ``name`` in ``tree``; where two map to one Graphite name, the
-    first (sorted) wins, as in a folder listing."""
+    first (sorted) wins, as in a folder listing.  A carbon series is at the tree's
+    root, as in :class:`~.graphite.tree.MetricTree`."""
     parts = name.split("/")
+    if parts[0] == CARBON_DIR:
+        parts = parts[1:]
     level = tree
     for part in parts[:-1]:
         owner, sub = level.setdefault(graphite_segment(part), (part, {}))

@@ -40,6 +40,10 @@ def includeme(config: Configurator) -> None:
     config.add_route("graphite_render", graphite + "/render", factory=SIGNED_IN)
     config.add_route("graphite_functions", graphite + "/functions", factory=SIGNED_IN)
     config.add_route("graphite_version", graphite + "/version", factory=SIGNED_IN)
+    config.add_route(
+        "graphite_tag_complete", graphite + "/tags/autoComplete/{what}", factory=SIGNED_IN
+    )
+    config.add_route("graphite_events", graphite + "/events/get_data", factory=SIGNED_IN)
 
     config.add_route("healthz", "/healthz")  # for load balancers: no sign-in
     config.add_route("home", "/")
@@ -52,6 +56,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("token_revoke", "/tokens/{token:\\d+}/revoke", factory=SIGNED_IN)
     config.add_route("metrics_home", "/metrics/")
     config.add_route("metrics_page", "/metrics/{user}/{page}/", factory=PAGES)
+    # the original graphmetrics' image links (graphmetrics.web.views.original)
+    config.add_route("original_show", "/metrics/{user}/{page}/show.png", factory=SIGNED_IN)
 
     api = "/api/pages/{section:tracelog|metrics}/{user}"
     config.add_route("api_users", "/api/users", factory=SIGNED_IN)

@@ -52,7 +52,8 @@ GENERATION_TOKEN = "g"
 
 
 def user_principal(name: str) -> str:
-    return f"user:{name}"
+    """The principal of a user name, whatever its case (``Alice`` is ``alice``)."""
+    return f"user:{name.lower()}"
 
 
 class SignIns(Protocol):

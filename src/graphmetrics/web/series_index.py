@@ -81,8 +81,9 @@ def compile_query(query: str) -> re2._Regexp | None:
     """The RE2 program finding ``query``'s names in :class:`Names` text; None for all.
 
     ``re:...`` is a regular expression (searched anywhere in the name), ``glob:...``
-    a shell pattern matching the whole name or the name after ``tracelog/`` or
-    ``metrics/``.  Without a prefix, a query with ``*``, ``?`` or ``[`` and nothing
+    a shell pattern matching the whole name or the name after ``tracelog/``,
+    ``metrics/`` or ``carbon/`` (where ``.`` also matches ``/``: Graphite names).
+    Without a prefix, a query with ``*``, ``?`` or ``[`` and nothing
     that only a regular expression would contain (``^ $ ( ) | + { } \\ .* .+ .?``)
     is a glob; anything else is a regular expression.  Without a prefix the case is
     ignored and spaces mean "anything between" (``acme inst1`` finds
@@ -153,7 +154,9 @@ def glob_to_regex(pattern: str) -> str:
     """A shell pattern as an RE2 regular expression matching the same whole names.
 
     ``*`` any run of characters, ``?`` one, ``[abc]``/``[a-z]``/``[!abc]`` one of (or
-    none of) a set; a ``[`` without its ``]`` is itself.  (``fnmatch.translate``
+    none of) a set; a ``[`` without its ``]`` is itself; ``.`` is a dot or a ``/``, so
+    ``servers.web1.*`` finds the carbon series ``carbon/servers/web1/cpu/user`` by the
+    name it was sent under.  (``fnmatch.translate``
     emits lookaheads and backreferences, which RE2 has not.)
     """
     out, i = [], 0
@@ -164,6 +167,8 @@ def glob_to_regex(pattern: str) -> str:
             out.append(".*")
         elif c == "?":
             out.append(".")
+        elif c == ".":
+            out.append("[./]")  # a Graphite name's dot is a carbon series' folder
         elif c == "[" and (end := _class_end(pattern, i)) > 0:
             body = pattern[i:end]
             i = end + 1
@@ -192,8 +197,14 @@ class SeriesIndex:
         root: Path,
         check_interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        folders: tuple[str, ...] = tuple(KINDS),
+        prefix: str = "",
     ) -> None:
+        """``folders`` under ``root`` are listed (``""``: all of it, for a read-only
+        root), each name preceded by ``prefix`` (a read-only root's ``name/``)."""
         self.root = root
+        self.folders = folders
+        self.prefix = prefix
         self.check_interval = check_interval
         self.clock = clock
         self.listings = 0  # directories listed so far: tells tests the tree is not re-walked
@@ -216,8 +227,8 @@ class SeriesIndex:
                 return
             self._checked = now
             changed = False
-            for kind in KINDS:
-                changed |= self._sync(self.root / kind)
+            for folder in self.folders:
+                changed |= self._sync(self.root / folder if folder else self.root)
             if changed:
                 self._names = Names(sorted(self._collect()))
                 self._generation += 1
@@ -266,7 +277,8 @@ class SeriesIndex:
         names = []
         for path, listing in self._dirs.items():
             rel = path.relative_to(self.root).as_posix()
-            names += [f"{rel}/{name}" for name in listing.files]
+            head = self.prefix if rel == "." else f"{self.prefix}{rel}/"
+            names += [f"{head}{name}" for name in listing.files]
         return names
 
     def matching(self, query: str) -> list[str]:
@@ -288,13 +300,26 @@ class SeriesIndex:
 
     def search(self, query: str, page: int = 1) -> dict[str, Any]:
         """One page of the answer of ``GET /series``."""
-        if not 1 <= page <= MAX_PAGE:
-            raise SearchError("page", f"must be between 1 and {MAX_PAGE}, got {page}")
-        found = self.matching(query)
-        chunk = found[(page - 1) * PER_PAGE : page * PER_PAGE]
-        return {
-            "total": len(found),
-            "page": page,
-            "per_page": PER_PAGE,
-            "series": [{"name": name, "ds": list(KINDS[name.split("/", 1)[0]])} for name in chunk],
-        }
+        check_page(page)
+        return search_page(self.matching(query), page)
+
+
+def check_page(page: int) -> None:
+    if not 1 <= page <= MAX_PAGE:
+        raise SearchError("page", f"must be between 1 and {MAX_PAGE}, got {page}")
+
+
+def search_page(
+    found: list[str], page: int, sources: Callable[[str], tuple[str, ...]] | None = None
+) -> dict[str, Any]:
+    """One page of ``GET /series`` over ``found``; a kind's series offer its schema's
+    data sources, others (read-only roots) ``sources(name)``, read from the file."""
+    check_page(page)
+    chunk = found[(page - 1) * PER_PAGE : page * PER_PAGE]
+    series = []
+    for name in chunk:
+        ds = KINDS.get(name.split("/", 1)[0])
+        if ds is None:
+            ds = sources(name) if sources is not None else ()
+        series.append({"name": name, "ds": list(ds)})
+    return {"total": len(found), "page": page, "per_page": PER_PAGE, "series": series}

@@ -25,7 +25,8 @@ from graphmetrics.web.graphite.reader import Reader
 from graphmetrics.web.graphite.tree import MetricTree
 from graphmetrics.web.interfaces import IGraphiteFinder, IRRDReader, ISeriesIndex
 from graphmetrics.web.reader import LocalReader, Renderer
-from graphmetrics.web.series_index import SeriesIndex
+from graphmetrics.web.readonly import ReadOnlyFiles
+from graphmetrics.web.series_index import SeriesIndex, search_page
 
 
 def find(request: Request, iface: Any) -> Any:
@@ -47,12 +48,27 @@ class LocalSeries:
     def __init__(self, web: WebSettings) -> None:
         self.index = SeriesIndex(web.rrd_dir, check_interval=web.series_check_interval)
         self.instances = tracelog.InstanceIndex(web.rrd_dir)
+        self.readonly_files = ReadOnlyFiles(web.readonly_roots)
+        self.readonly = [
+            SeriesIndex(
+                root.path,
+                check_interval=web.series_check_interval,
+                folders=("",),
+                prefix=f"{root.name}/",
+            )
+            for root in web.readonly_roots
+        ]
 
     def search(self, query: str, page: int = 1) -> dict:
-        return self.index.search(query, page)
+        if not self.readonly:
+            return self.index.search(query, page)
+        return search_page(self.matching(query), page, self.readonly_files.data_sources)
 
     def matching(self, query: str) -> list[str]:
-        return self.index.matching(query)
+        found = self.index.matching(query)
+        for index in self.readonly:
+            found = found + index.matching(query)
+        return sorted(found) if self.readonly else found
 
     def tracelog_instances(self) -> list[tracelog.Instance]:
         return self.instances.instances()
@@ -71,8 +87,11 @@ def make_services(web: WebSettings) -> tuple[Renderer, object, Reader]:
         reader = remote.RRDCachedReader(web, web.rrdcached)
         listing = remote.Listing(reader, web.series_check_interval)
         return reader, remote.ListedSeries(listing), Reader(remote.ListedTree(listing), reader)
+    if web.readonly_roots and web.reader != "local":
+        raise SettingsError("readonly_roots are served by reader = local only")
     local = LocalReader(web)
-    return local, LocalSeries(web), Reader(MetricTree(str(web.rrd_dir)), local)
+    readonly = {root.name: str(root.path) for root in web.readonly_roots}
+    return local, LocalSeries(web), Reader(MetricTree(str(web.rrd_dir), readonly), local)
 
 
 def includeme(config: Configurator) -> None:

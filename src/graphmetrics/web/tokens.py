@@ -25,6 +25,8 @@ TOKEN_ROUTES = frozenset(
         "graphite_render",
         "graphite_functions",
         "graphite_version",
+        "graphite_tag_complete",
+        "graphite_events",
     }
 )
 _CHECKED = "graphmetrics.token_user"

@@ -143,14 +143,16 @@ def menu_level(
 
     No argument: the customers; ``customer``: its hosts; ``customer`` and ``host``:
     that host's instances; ``query``: instances whose ``host/customer/instance``
-    names contain it (any case).  At most ``limit`` entries, ``more`` says if some
-    were left out, ``total`` how many there are.
+    names contain each of its words, in any order and any case.  At most ``limit``
+    entries, ``more`` says if some were left out, ``total`` how many there are.
     """
     entries: list[dict[str, Any]]
     if query:
-        needle = query.lower()
+        words = query.lower().split()
         found = [
-            i for i in instances if needle in f"{i.customer} {i.host} {i.name} {i.stem}".lower()
+            i
+            for i in instances
+            if all(w in f"{i.customer} {i.host} {i.name} {i.stem}".lower() for w in words)
         ]
         entries = [
             {"name": i.name, "stem": i.stem, "customer": i.customer, "host": i.host} for i in found
@@ -217,6 +219,7 @@ def instance_graph(inst: Instance) -> dict[str, Any]:
     return {
         "title": f"{inst.customer} {inst.host}/{inst.name}",
         "vlabel": "per minute",
+        "si": False,
         "logarithmic": False,
         "ymin": 0,
         "ymax": None,
@@ -262,6 +265,7 @@ def total_graph(kind: str, scope: str, insts: list[Instance]) -> dict[str, Any]:
     return {
         "title": f"{POOL_KINDS[kind]}: {scope} ({len(insts)} instances)",
         "vlabel": "% headroom" if kind == "pool-headroom" else "per minute",
+        "si": False,
         "logarithmic": False,
         "ymin": None if kind == "pool-headroom" else 0,
         "ymax": None,
@@ -317,6 +321,8 @@ def compare_graph(kind: str, scope: str, in_host: bool, insts: list[Instance]) -
     return {
         "title": f"{POOL_KINDS[kind]}: {scope}",
         "vlabel": vlabel,
+        # seconds read well as 500 m (ms); counts and apdex do not
+        "si": kind == "compare-p99",
         "logarithmic": False,
         "ymin": ymin,
         "ymax": ymax,
@@ -356,6 +362,7 @@ def apdex_graph(inst: Instance) -> dict[str, Any]:
     return {
         "title": f"Apdex and thread wait: {inst.customer} {inst.host}/{inst.name}",
         "vlabel": "apdex / seconds",
+        "si": False,
         "logarithmic": False,
         "ymin": 0,
         "ymax": None,

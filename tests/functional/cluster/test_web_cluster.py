@@ -23,7 +23,7 @@ from tests.functional.web_app.data import write_tracelog
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
-HEAD = "0003_user_sign_in_generation"
+HEAD = "0004_user_identity"
 
 
 @pytest.fixture(scope="module")

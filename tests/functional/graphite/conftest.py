@@ -174,8 +174,10 @@ def write_both(rrd_dir: Path, graphite: GraphiteWeb) -> None:
         graphite.write(f"metrics/{name}", METRICS, 0, samples)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    """One graphite-web and one app for every comparison module (read-only: the
+    answers depend on the samples only; ``test_consolidation`` has its own)."""
     rrd_dir = tmp_path_factory.mktemp("rrd")
     graphite = GraphiteWeb(tmp_path_factory.mktemp("graphite"))
     try:

@@ -9,7 +9,14 @@ one JSON line:
   "now": N}`` creates ``whisper/a/b/c.wsp`` and writes the points as of ``now``
   (with ``"live": true`` an hour at a time as they happen, as carbon would);
 * ``{"get": "/render/?target=..."}`` → ``{"status": 200, "body": "..."}``, through
-  Django's test client: the full graphite-web request path, URL parsing included.
+  Django's test client: the full graphite-web request path, URL parsing included;
+* ``{"functions": true}`` → ``{name: {"group": ..., "params": [...]}}``, each
+  function's metadata as registered (``/functions/`` itself fails on Python 3.11:
+  it calls ``inspect.getargspec``).
+
+``python3 graphite_web.py STORAGE_DIR --serve PORT`` serves the same graphite-web
+over HTTP on 127.0.0.1:PORT with Debian's waitress (8 threads), as a deployment
+would (``bench/side_by_side.py``); it prints ``{"ready": true}`` first.
 """
 
 import json
@@ -75,16 +82,42 @@ def write(whisper_dir, request):
     return {"status": 0}
 
 
+def functions():
+    from graphite.functions import SeriesFunctions
+
+    return {
+        name: {
+            "group": func.group,
+            "params": [p.toJSON() for p in func.params],
+        }
+        for name, func in SeriesFunctions().items()
+    }
+
+
+def serve(port):
+    from django.core.wsgi import get_wsgi_application
+    from waitress import serve as waitress_serve
+
+    app = get_wsgi_application()
+    print(json.dumps({"ready": True}), flush=True)
+    waitress_serve(app, listen=f"127.0.0.1:{port}", threads=8, _quiet=True)
+
+
 def main():
     whisper_dir = setup(sys.argv[1])
+    if sys.argv[2:3] == ["--serve"]:
+        serve(int(sys.argv[3]))
+        return
     from django.test import Client
 
-    client = Client()
+    client = Client(raise_request_exception=False)  # a failing view is a 500, not our end
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
         if "write" in request:
             answer = write(whisper_dir, request)
+        elif "functions" in request:
+            answer = functions()
         else:
             response = client.get(request["get"])
             answer = {"status": response.status_code, "body": response.content.decode()}

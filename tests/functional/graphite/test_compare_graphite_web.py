@@ -170,3 +170,18 @@ def test_find_with_wildcards_matches_graphite_web(pair: Pair) -> None:
         "leaf": 0,
     }
     assert mine == theirs
+
+
+def test_find_json_carries_intervals_like_graphite_web(pair: Pair) -> None:
+    """Leaves carry ``intervals``: from now minus the longest retention (the same
+    archives in both stores) to the data's end (graphite-web: the file's mtime)."""
+    mine, theirs = pair.find("tracelog.app1__acme__inst1.*", format="json")
+    assert [{k: v for k, v in i.items() if k != "intervals"} for i in mine] == [
+        {k: v for k, v in i.items() if k != "intervals"} for i in theirs
+    ]
+    for ours, reference in zip(mine, theirs, strict=True):
+        [span], [their_span] = ours["intervals"], reference["intervals"]
+        assert span["start"] == pytest.approx(their_span["start"], abs=60)
+        assert span["start"] <= span["end"] <= their_span["end"]
+    branches, _ = pair.find("tracelog.*", format="json")
+    assert branches and all("intervals" not in b for b in branches)

@@ -133,7 +133,8 @@ def test_find_formats_and_errors(app: webtest.TestApp) -> None:
          "expandable": 1, "leaf": 0},
     ]  # fmt: skip
     flat = app.get("/graphite/metrics/find", {"query": "tracelog.app1*.r*", "format": "json"})
-    assert flat.json == [{"path": RPM, "is_leaf": True}]
+    [leaf] = flat.json
+    assert {k: v for k, v in leaf.items() if k != "intervals"} == {"path": RPM, "is_leaf": True}
     completer = app.get("/graphite/metrics/find", {"query": "tracelog.app", "format": "completer"})
     assert [m["path"] for m in completer.json["metrics"]] == [
         "tracelog.app1__acme__inst1.", "tracelog.app2__acme__inst2.",
@@ -153,11 +154,32 @@ def test_expand(app: webtest.TestApp) -> None:
     assert grouped.json == {"results": {"tracelog.*": []}}
 
 
+def test_points_are_counted_before_they_are_read(app: webtest.TestApp) -> None:
+    """N4: ``group`` of 150 x ``tracelog.*.*`` read every file 150 times (+421 MB)
+    before the count of points refused it; now the estimate refuses it first."""
+    target = "group(" + ",".join(["tracelog.*.*"] * 150) + ")"
+    # 300 days of files last written long ago: rrdtool would read their finest archive
+    res = render(app, target, status=400, **{"from": "-300d", "until": "now", "now": ""})
+    assert "would read or make about" in res.text and "narrow the targets" in res.text
+
+
+def test_expand_queries_and_form_size_are_bounded(app: webtest.TestApp) -> None:
+    """N6: any number of ``query=`` was walked (20 000 took 7.6 s)."""
+    many = [("query", f"tracelog.x{i}.rpm") for i in range(101)]
+    refused = app.post("/graphite/metrics/expand", many, status=400)
+    assert "at most 100 queries, got 101" in refused.text
+    huge = [("query", "tracelog.*.rpm"), ("pad", "x" * 300_000)]
+    too_big = app.post("/graphite/metrics/expand", huge, status=413)
+    assert "larger than 262144 bytes" in too_big.text
+    assert app.post("/graphite/metrics/expand", many[:100]).json == {"results": []}
+
+
 def test_functions_and_version(app: webtest.TestApp) -> None:
     functions = app.get("/graphite/functions").json
     assert set(functions) == set(FUNCTIONS) and len(functions) >= 26
     assert functions["summarize"]["params"][1] == {
         "name": "intervalString", "type": "interval", "required": True,
+        "suggestions": ["10min", "1h", "1d"],
     }  # fmt: skip
     grouped = app.get("/graphite/functions", {"grouped": "1"}).json
     assert "sumSeries" in grouped["Combine"]
@@ -185,3 +207,30 @@ def test_symlinks_and_other_folders_are_not_part_of_the_tree(
     for target in ("metrics.escape.secret", "metrics.leak", "other.x", "metrics..escape"):
         res = render(app, target, status=(200, 400))
         assert res.status_int == 400 or res.json == []
+
+
+def test_grafana_save_and_test_renders_constant_line(app: webtest.TestApp) -> None:
+    """Grafana's "Save & test" POSTs this form and expects a 200 with series."""
+    form = {
+        "target": "constantLine(100)", "from": "-10min", "until": "now", "format": "json",
+        "maxDataPoints": "300",
+    }  # fmt: skip
+    res = app.post("/graphite/render", form)
+    assert res.status_int == 200
+    [series] = res.json
+    assert series["target"] == "100.0"
+    assert [v for v, _ in series["datapoints"]] == [100.0, 100.0, 100.0]
+    first, middle, last = (ts for _, ts in series["datapoints"])
+    assert middle - first == last - middle == 300
+
+
+def test_tags_and_events_answer_empty_lists(app: webtest.TestApp) -> None:
+    """No tag database and no events: empty answers, so Grafana's editor shows no error."""
+    assert app.get("/graphite/tags/autoComplete/tags", {"tagPrefix": "a"}).json == []
+    assert app.get("/graphite/tags/autoComplete/values", {"tag": "name"}).json == []
+    assert app.post("/graphite/tags/autoComplete/tags", {"expr": "name=x"}).json == []
+    assert app.get("/graphite/events/get_data", {"from": "-1d", "until": "now"}).json == []
+    no_tag = app.get("/graphite/tags/autoComplete/values", status=400)
+    assert no_tag.text == "tag: required parameter, empty or missing\n"
+    res = app.get("/graphite/tags/autoComplete/other", status=404)
+    assert "tags or values" in res.text

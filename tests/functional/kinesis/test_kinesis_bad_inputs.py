@@ -8,10 +8,14 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import rrdtool
 
 from tests.functional.kinesis.conftest import (
     DAEMON,
@@ -69,7 +73,9 @@ def test_a_name_through_a_symlink_out_of_metrics_is_a_bad_name(
     assert list(outside.iterdir()) == [] and list((rrd / "tracelog").iterdir()) == []
 
 
-def run_once_with(endpoint: str, stream: str, rrd: Path, cp: Path, *args: str) -> str:
+def run_once_with(
+    endpoint: str, stream: str, rrd: Path, cp: Path, *args: str, returncode: int = 0
+) -> str:
     proc = subprocess.run(
         [DAEMON, "--once", "--stream", stream, "--endpoint-url", endpoint]
         + ["--rrd-dir", str(rrd), "--checkpoint-dir", str(cp), *args],
@@ -78,7 +84,7 @@ def run_once_with(endpoint: str, stream: str, rrd: Path, cp: Path, *args: str) -
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == returncode, proc.stderr
     return proc.stderr
 
 
@@ -101,18 +107,22 @@ def test_a_flood_of_new_names_creates_only_as_many_files_as_allowed(
     data = gzip.compress(json.dumps(flood).encode())
     assert len(data) < 20_000
     put_all(kinesis, stream, [("k", data), ("k", record("//h#m", T0 + 300, 2))])
-    log = run_once_with(kinesalite, stream, rrd, cp, "--max-new-files-per-minute", "50")
+    # 50 files a (1 s) minute, room for 100 held samples: 100 names wait, 1850 dropped
+    limits = ["--max-new-files-per-minute", "50", "--new-files-window", "1"]
+    log = run_once_with(kinesalite, stream, rrd, cp, *limits, "--max-held-samples", "100")
     counts = summary(log)
     assert counts["records"] == 2
     assert (counts["created"], counts["refused_files"], counts["refused_samples"]) == (
-        50,
-        1950,
-        1950,
+        150,
+        1850,
+        1850,
     )
-    assert counts["written"] == 51  # the existing file is never refused
-    assert len(rrd_files(rrd)) == 51
+    assert (counts["held_files"], counts["held_samples"]) == (0, 0)
+    assert "for the creation budget" in log
+    assert counts["written"] == 151  # the existing file is never refused
+    assert len(rrd_files(rrd)) == 151
     assert fetch(rrd / "metrics/h/m.rrd") == [(T0, 1.0), (T0 + 300, 2.0)]
-    assert log.count("not creating") <= 2  # logged, but not 1 950 times
+    assert log.count("not creating") <= 3  # logged, but not 1 950 times
     assert summary(run_once(kinesalite, stream, rrd, cp))["records"] == 0  # checkpointed
 
 
@@ -126,17 +136,18 @@ def test_no_file_is_created_below_the_free_disk_floor(
     put_all(kinesis, stream, [("k", record("//h#new", T0, 1)), ("k", record("//h#m", T0 + 300, 2))])
     total = os.statvfs(tmp_path).f_blocks * os.statvfs(tmp_path).f_frsize
     floor = str(total)  # more than there can ever be free
-    log = run_once_with(kinesalite, stream, rrd, cp, "--min-free-disk", floor)
+    log = run_once_with(kinesalite, stream, rrd, cp, "--min-free-disk", floor, returncode=1)
     counts = summary(log)
-    assert (counts["created"], counts["refused_files"], counts["written"]) == (0, 1, 1)
-    assert "below the floor" in log
+    assert (counts["created"], counts["held_files"], counts["written"]) == (0, 1, 1)
+    assert counts["below_floor"] >= 1 and "below the floor" in log
+    assert "the disk is at its floor" in log and "disk below the floor" in log
     assert rrd_files(rrd) == [rrd / "metrics/h/m.rrd"]
     assert fetch(rrd / "metrics/h/m.rrd") == [(T0, 1.0), (T0 + 300, 2.0)]
 
     put_all(kinesis, stream, [("k", record("//h#new", T0 + 300, 3))])
     log = run_once_with(kinesalite, stream, rrd, cp, "--min-free-disk", "0.001%")
     assert summary(log)["created"] == 1
-    assert fetch(rrd / "metrics/h/new.rrd") == [(T0 + 300, 3.0)]  # the refused one is gone
+    assert fetch(rrd / "metrics/h/new.rrd") == [(T0, 1.0), (T0 + 300, 3.0)]  # held, then written
 
 
 def test_bad_limits_are_settings_errors(kinesalite: str, tmp_path: Path) -> None:
@@ -152,3 +163,26 @@ def test_bad_limits_are_settings_errors(kinesalite: str, tmp_path: Path) -> None
         text=True,
     )
     assert proc.returncode == 2 and "max_new_files_per_minute" in proc.stderr
+
+
+def test_a_sample_from_a_clock_ahead_never_costs_a_genuine_one(
+    kinesis: Any, kinesalite: str, make_stream: Callable[[int], str], tmp_path: Path
+) -> None:
+    """23 h ahead (inside the old one-day tolerance) is refused and counted; the next
+    10 genuine samples of the name are all written; the skew is in the status line."""
+    stream = make_stream(1)
+    rrd, cp = tmp_path / "rrd", tmp_path / "cp"
+    now = int(time.time()) // 300 * 300
+    genuine = [now - 300 * (10 - i) for i in range(10)]
+    put_all(kinesis, stream, [("k", record("//h#m", genuine[0] - 300, 0))])
+    put_all(kinesis, stream, [("k", record("//h#m", now + 23 * 3600, 99))])
+    put_all(kinesis, stream, [("k", record("//h#m", t, i + 1)) for i, t in enumerate(genuine)])
+    log = run_once(kinesalite, stream, rrd, cp)
+    counts = summary(log)
+    assert (counts["written"], counts["skipped_old"], counts["bad"]) == (11, 0, 1)
+    assert "future_timestamp: 1" in log and re.search(r"clock_ahead=82[0-9]{3}s shard", log)
+    (start, _, step), _, rows = rrdtool.fetch(
+        str(rrd / "metrics/h/m.rrd"), "AVERAGE", "-r", "300", "-s", str(genuine[0] - 600)
+    )
+    got = [row[0] for row in rows if row[0] is not None]
+    assert got == [0.0] + [float(i + 1) for i in range(10)]

@@ -111,7 +111,7 @@ def test_render_errors_on_the_node(apps: tuple[webtest.TestApp, webtest.TestApp]
     missing = remote.get("/render", {"series": "tracelog/none:rpm", "format": "json"}, status=404)
     assert missing.json["error"] == "no RRD file 'tracelog/none' (series s0)"
     bad = remote.get("/render", {"series": "elsewhere/x:rpm", "format": "json"}, status=400)
-    assert "is not under metrics/, tracelog/" in bad.json["error"]
+    assert "is not under carbon/, metrics/, tracelog/" in bad.json["error"]
     spaced = registered(remote, IRRDReader)
     with pytest.raises(FileError, match="has a space or control character"):
         spaced.resolve([("metrics/a b", "s0")])
@@ -133,6 +133,14 @@ def test_graphite_finds_and_renders_the_node(
     ]
     both(apps, "/graphite/render", target="tracelog.*.rpm", format="json", **times)
     both(apps, "/graphite/render", target=target, format="png", **times)
+    # a leaf's intervals come from rrdtool info, through the node's rrdcached
+    remote, local = apps
+    spans = [
+        app.get("/graphite/metrics/find", {"query": target, "format": "json"}).json[0]["intervals"]
+        for app in (remote, local)
+    ]
+    for key in ("start", "end"):
+        assert spans[0][0][key] == pytest.approx(spans[1][0][key], abs=60)
 
 
 def test_pending_updates_are_read_and_move_the_etag(

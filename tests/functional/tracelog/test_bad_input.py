@@ -117,3 +117,27 @@ def test_a_long_line_still_being_written_is_skipped_by_the_next_run(
     assert known(minutes(rrd, epoch("2024-05-01 10:00"), epoch("2024-05-01 10:01"))) == {
         epoch("2024-05-01 10:01"): (1.0, 0.0, 0.0, 60.0, 0.0)
     }
+
+
+def test_one_line_55_min_ahead_in_a_replayed_log_costs_no_request(tmp_path: Path) -> None:
+    """An old log replayed: the wall clock says nothing, the line is judged against
+    its instance's neighbours (held, then dropped as future when they stay behind)."""
+    lines: list[str] = []
+    for rid in range(102):
+        minute = f"2024-05-01 10:{rid // 10:02d}"
+        lines += request(A1, rid + 1, minute, rid % 10 * 5, 0, 1.0)
+    lines += request(A1, 200, "2024-05-01 10:11", 1, 0, 1.0)  # closes 10:10
+    bogus = lines[:200] + [f"{A1} : B 999 2024-05-01 11:05:00.000000 GET /"] + lines[200:]
+    totals = {}
+    for name, content in (("bogus", bogus), ("plain", lines)):
+        logs, rrds = tmp_path / name / "logs", tmp_path / name / "rrd"
+        logs.mkdir(parents=True)
+        write(logs / "t.log", content)
+        result = run_once(logs, rrds)
+        rrd = rrds / "tracelog" / "app1__acme__inst1.rrd"
+        rows = known(minutes(rrd, epoch("2024-05-01 10:00"), epoch("2024-05-01 12:00")))
+        totals[name] = (rows, result.stderr.split(" late=")[1].split()[:2])
+    rows, counts = totals["bogus"]
+    assert sum(values[0] or 0 for values in rows.values()) == 102
+    assert rows == totals["plain"][0] and max(rows) == epoch("2024-05-01 10:11")
+    assert counts == ["0", "future=1"]

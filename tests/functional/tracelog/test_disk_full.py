@@ -43,24 +43,31 @@ def test_full_disk_then_space_again_gives_every_minute_once(tmp_path: Path) -> N
 
     logs, state = tmp_path / "logs", tmp_path / "state"
     logs.mkdir()
-    with small_disk(tmp_path / "disk", size="3m") as disk:
+    # a tracelog file (18 data sources) is about 4 MB: room for both when not filled
+    with small_disk(tmp_path / "disk", size="9m") as disk:
         rrds = disk.path
         append(logs / "a.log", first)
-        run_once(logs, rrds, "--state-dir", str(state))  # inst1's file exists now
+        run_once(
+            logs, rrds, "--state-dir", str(state), "--min-free-disk", "0"
+        )  # inst1's file exists now
 
         append(logs / "a.log", second)
         disk.fill()  # inst1 updates in place; inst2's new file cannot be created
-        full = run_once(logs, rrds, "--state-dir", str(state), returncode=1)
+        full = run_once(logs, rrds, "--state-dir", str(state), "--min-free-disk", "0", returncode=1)
         assert "keeping 1 samples of tracelog/app2__acme__inst2 to retry" in full.stderr
         assert "the next run reads those lines again" in full.stderr
         assert not (rrds / "tracelog" / "app2__acme__inst2.rrd").exists()
 
         disk.free()
-        again = run_once(logs, rrds, "--state-dir", str(state))
+        again = run_once(logs, rrds, "--state-dir", str(state), "--min-free-disk", "0")
         assert "failed_files=0 write_retries=0" in again.stderr
         for instance in (A1, A2):
             assert rows(rrds, instance) == rows(ref_rrds, instance), instance
         assert rows(rrds, A2)  # not vacuous: inst2 has its minutes
+
+
+#: The creation journal would be on the full disk too (then the minutes are held).
+NO_CAP = ("--max-new-files-per-minute", "0")
 
 
 def test_state_that_cannot_be_saved_is_saved_by_the_next_run(tmp_path: Path) -> None:
@@ -72,18 +79,20 @@ def test_state_that_cannot_be_saved_is_saved_by_the_next_run(tmp_path: Path) -> 
     with small_disk(tmp_path / "disk", size="64k") as disk:
         state = disk.path  # only the state is on the small disk
         append(logs / "a.log", first)
-        run_once(logs, rrds, "--state-dir", str(state))
+        run_once(logs, rrds, "--state-dir", str(state), "--min-free-disk", "0", *NO_CAP)
         saved = (state / "tracelog.json").read_text()
 
         append(logs / "a.log", second)
         disk.fill()  # the minutes are written; the new state file has no room
-        full = run_once(logs, rrds, "--state-dir", str(state), returncode=1)
+        full = run_once(
+            logs, rrds, "--state-dir", str(state), "--min-free-disk", "0", *NO_CAP, returncode=1
+        )
         assert "cannot save" in full.stderr and "retrying at the next checkpoint" in full.stderr
         assert (state / "tracelog.json").read_text() == saved
         assert not [p for p in state.iterdir() if p.name.endswith(".tmp")]
 
         disk.free()
-        again = run_once(logs, rrds, "--state-dir", str(state))
+        again = run_once(logs, rrds, "--state-dir", str(state), "--min-free-disk", "0", *NO_CAP)
         # 10:00 and 10:01 were written by the run whose state was not saved: re-read
         # from the older state, they are recomputed and skipped, never written twice.
         assert " written=0 skipped_old=2" in again.stderr

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -215,3 +217,42 @@ def test_saved_graph_is_a_render_request(signed_in: SignIn) -> None:
     data = alice.get(url, status=200).json
     assert data["columns"] == ["requests/min", "errors/min", "backlog", "est. max rpm", "restart"]
     assert any(row[1] is not None for row in data["rows"])
+
+
+def test_a_series_not_in_the_store_is_refused_by_name_unless_already_saved(
+    signed_in: SignIn, app_rrd_dir: Path
+) -> None:
+    alice = signed_in("alice")
+    typo = graph(alice)
+    typo["definition"]["title"] = "inst1"
+    typo["definition"]["series"][0]["path"] = "tracelog/app1__acme__typo"
+    res = alice.save([typo], status=400)
+    assert "graph 'inst1', series rpm 'tracelog/app1__acme__typo:rpm'" in res.json["error"]
+    assert "no such series in the store" in res.json["error"]
+    wrong_ds = graph(alice)
+    wrong_ds["definition"]["series"][0]["ds"] = "nope"
+    res = alice.save([wrong_ds], status=400)
+    assert "has no data source 'nope'; it has bl, epm, rpm, spr, start" in res.json["error"]
+    assert alice.get(alice.page_api()).json["graphs"] == []
+
+    # a file removed after the graph was saved does not stop the page's other changes
+    rrd = app_rrd_dir / "metrics" / "h-ui-vanish" / "x.rrd"
+    # the RRD folder is shared by the session's tests: leave no metrics/ folder behind
+    made = [d for d in (rrd.parent.parent, rrd.parent) if not d.exists()]
+    rrd.parent.mkdir(parents=True)
+    shutil.copy(app_rrd_dir / "tracelog" / "app1__acme__inst1.rrd", rrd)
+    vanishing = {"definition": {"series": [{"name": "x", "path": "metrics/h-ui-vanish/x",
+                                            "ds": "rpm"}]}, "view": {}}  # fmt: skip
+    try:
+        saved = alice.save([vanishing]).json
+    finally:
+        rrd.unlink()
+        for folder in reversed(made):
+            folder.rmdir()
+    kept = dict(saved["graphs"][0], view={"trail": 3})
+    alice.save([kept, graph(alice)])
+    assert [g["view"] for g in alice.get(alice.page_api()).json["graphs"]][0] == {"trail": 3}
+    # a dashboard variable's path is checked when drawn, with the variable's value
+    templated = graph(alice)
+    templated["definition"]["series"][0]["path"] = "tracelog/app1__$customer__inst1"
+    alice.save([templated])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -37,7 +38,7 @@ def create_token(browser: Browser, name: str = "grafana") -> str:
     page = browser.get("/tokens/")
     form = page.forms[0] if page.forms[0].action.endswith("/tokens/") else page.forms[1]
     form["name"] = name
-    res = form.submit(status=200)
+    res = form.submit(status=303).follow(status=200)
     match = TOKEN.search(res.text)
     assert match, res.text
     return match.group(1)
@@ -68,6 +69,26 @@ def test_page_creates_a_token_shown_once_and_stored_as_a_hash(
     assert token not in listing.text
     rows = db_rows(app_settings, "SELECT name, token_hash FROM api_tokens")
     assert rows == [("grafana", hashlib.sha256(token.encode()).hexdigest())]
+
+
+def test_creating_redirects_so_a_reload_never_makes_a_second_token(
+    signed_in: Callable[[str], Browser], app_settings: dict[str, Any]
+) -> None:
+    bob = signed_in("bob")
+    form = next(f for f in bob.get("/tokens/").forms.values() if f.action.endswith("/tokens/"))
+    form["name"] = "cron"
+    posted = form.submit(status=303)
+    assert posted.location.endswith("/tokens/")
+    cookie = posted.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "Path=/tokens/" in cookie and "Max-Age=120" in cookie
+    shown = posted.follow(status=200)
+    token = TOKEN.search(shown.text)
+    assert token and 'id="copy-token"' in shown.text
+    assert shown.headers["Cache-Control"] == "no-store"
+    # the reload is a GET of the list: no token text, no second token
+    again = bob.get("/tokens/")
+    assert token.group(1) not in again.text and "cron" in again.text
+    assert db_rows(app_settings, "SELECT count(*) FROM api_tokens") == [(1,)]
 
 
 def test_bearer_and_basic_authenticate_the_read_routes(
@@ -150,7 +171,9 @@ def cli(*args: str, env_db: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "graphmetrics.cli.web", "token", *args],
         capture_output=True,
         text=True,
-        env={"GRAPHMETRICS_DB_URL": env_db, "PATH": "/usr/bin:/bin"},
+        # PYTHONPATH kept: the CLI runs the same sources as the test (a worktree's)
+        env={"GRAPHMETRICS_DB_URL": env_db, "PATH": "/usr/bin:/bin"}
+        | {k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
         timeout=60,
     )
 
@@ -176,6 +199,13 @@ def test_cli_creates_lists_and_revokes(
     client.get("/series", {"q": "app"}, headers=bearer(token), status=401)
     missing = cli("revoke", "carol", "--id", "999", "--config", ini, env_db=db)
     assert missing.returncode == 1 and "carol has no token 999" in missing.stderr
+    huge = cli("revoke", "carol", "--id", "9" * 30, "--config", ini, env_db=db)
+    assert huge.returncode == 1 and "Traceback" not in huge.stderr
+    last = huge.stderr.strip().splitlines()[-1]
+    assert last == f"graphmetrics-web token: carol has no token {'9' * 30}"
+    reserved = cli("create", "api", "--config", ini, env_db=db)
+    assert reserved.returncode == 1 and "Traceback" not in reserved.stderr
+    assert "'api' is reserved" in reserved.stderr.strip().splitlines()[-1]
 
 
 # -- Grafana's way: find, then a POSTed render with maxDataPoints, Basic auth --------

@@ -66,3 +66,19 @@ def test_other_methods_are_refused(signed_in: SignIn, method: str, url: str) -> 
     res = alice.app.request(url, method=method, status=405)
     assert "GET" in res.headers["Allow"]
     assert_hardened(res.headers)
+
+
+def test_graphite_answers_are_private(signed_in: SignIn) -> None:
+    """CSV and /graphite/version carried no Cache-Control, JSON and PNG a shareable
+    ``no-cache``: a signed-in user's data must not sit in a shared cache."""
+    alice = signed_in("alice")
+    target = "target=tracelog.app1__acme__inst1.rpm&from=-1h"
+    for url in (
+        f"/graphite/render?{target}&format=csv",
+        f"/graphite/render?{target}&format=json",
+        f"/graphite/render?{target}&format=png",
+        "/graphite/version",
+    ):
+        res = alice.get(url, status=200)
+        assert res.headers["Cache-Control"] == "private, no-cache", url
+        assert_hardened(res.headers)

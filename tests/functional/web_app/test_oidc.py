@@ -32,6 +32,7 @@ def oidc_app(
             "dev_login": "false",
             "oidc_issuer": provider.url,
             "oidc_client_id": CLIENT_ID,
+            "oidc_redirect_url": CALLBACK,
             "oidc_client_secret": "s3cret",
             "oidc_allow_any": "true",  # the allow-list has its own tests (test_oidc_allow)
             **overrides,

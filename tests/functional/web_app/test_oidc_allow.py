@@ -1,4 +1,4 @@
-"""Who may sign in through the real provider: allowed domains, groups, user names.
+"""Who may sign in through the real provider: verified e-mails and domains, groups, subjects.
 
 A refused user gets a 403 page saying why, no login cookie, and no user row.
 """
@@ -25,6 +25,7 @@ def allow_app(
             "dev_login": "false",
             "oidc_issuer": oidc_provider.url,
             "oidc_client_id": "graphmetrics",
+            "oidc_redirect_url": "http://localhost/login/oidc/callback",
             "oidc_client_secret": "s3cret",
             **allow,
         }
@@ -39,7 +40,7 @@ def signed_in_as(app: TestApp) -> str | None:
 
 
 def users_stored(app: TestApp, provider: ProviderServer) -> list[str]:
-    """The user list, as seen by a user the allow-list admits by name."""
+    """The user list, as seen by a user the allow-list admits by subject."""
     provider.set_user("admin-1", preferred_username="admin")
     sign_in(app, provider, "admin-1")
     return [th.text.split()[0] for th in app.get("/users/").html.select("tbody th")]
@@ -82,10 +83,10 @@ def test_other_or_unverified_domains_are_refused_saying_why(
     reason: str,
 ) -> None:
     oidc_provider.set_user("e-1", preferred_username="eve", **claims)
-    app = allow_app(oidc_allowed_domains="example.com,example.org", oidc_allowed_users="admin")
+    app = allow_app(oidc_allowed_domains="example.com,example.org", oidc_allowed_subjects="admin-1")
     text = refused(app, oidc_provider, "e-1")
     assert "eve may not sign in to graphmetrics" in text
-    assert "the user name eve is not on the list" in text
+    assert "your subject is not on the list" in text
     assert reason in text
     assert "eve" not in users_stored(app, oidc_provider)
 
@@ -103,13 +104,41 @@ def test_groups_claim_admits_members_of_an_allowed_group(
     assert "you are in none of the groups ops, dev (claim 'roles')" in text
 
 
-def test_user_names_on_the_list_get_in_whatever_their_domain(
+def test_subjects_and_verified_emails_on_the_list_get_in_whatever_their_domain(
     allow_app: Callable[..., TestApp], oidc_provider: ProviderServer
 ) -> None:
     oidc_provider.set_user("u-1", preferred_username="uma", email="uma@elsewhere.example")
-    app = allow_app(oidc_allowed_users="uma,admin", oidc_allowed_domains="example.com")
+    app = allow_app(oidc_allowed_subjects="u-1,admin-1", oidc_allowed_domains="example.com")
     sign_in(app, oidc_provider, "u-1")
     assert signed_in_as(app) == "uma"
+    oidc_provider.set_user(
+        "v-1", preferred_username="vic", email="Vic@Elsewhere.example", email_verified=True
+    )
+    app = allow_app(oidc_allowed_emails="vic@elsewhere.example")
+    sign_in(app, oidc_provider, "v-1")
+    assert signed_in_as(app) == "vic"
+    oidc_provider.set_user("v-2", preferred_username="vic2", email="vic@elsewhere.example")
+    text = refused(allow_app(oidc_allowed_emails="vic@elsewhere.example"), oidc_provider, "v-2")
+    assert "the provider has not verified your e-mail address vic@elsewhere.example" in text
+
+
+def test_a_self_chosen_name_admits_nobody(
+    allow_app: Callable[..., TestApp], oidc_provider: ProviderServer
+) -> None:
+    """N7: an evil.test user calling themselves ops-robot is not let in as ops-robot."""
+    with pytest.raises(SettingsError, match="oidc_allowed_users is no longer accepted"):
+        allow_app(oidc_allowed_users="ops-robot")
+    oidc_provider.set_user("robot-1", preferred_username="ops-robot")
+    oidc_provider.set_user(
+        "e-7", preferred_username="ops-robot", email="eve@evil.test", email_verified=True
+    )
+    app = allow_app(oidc_allowed_subjects="robot-1", oidc_allowed_emails="ops@example.com")
+    text = refused(app, oidc_provider, "e-7")
+    assert "ops-robot may not sign in" in text
+    assert "your subject is not on the list" in text
+    assert "your e-mail address eve@evil.test is not on the list" in text
+    sign_in(app, oidc_provider, "robot-1")
+    assert signed_in_as(app) == "ops-robot"
 
 
 def test_no_allow_list_refuses_to_start_unless_allow_any(

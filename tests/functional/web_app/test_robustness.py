@@ -26,6 +26,7 @@ def oidc_app(make_app: Callable[..., TestApp], provider: ProviderServer) -> Test
         dev_login="false",
         oidc_issuer=provider.url,
         oidc_client_id="graphmetrics",
+        oidc_redirect_url="http://localhost/login/oidc/callback",
         oidc_client_secret="s3cret",
         oidc_allow_any="true",  # the allow-list has its own tests (test_oidc_allow)
     )
@@ -111,7 +112,7 @@ def test_render_reads_only_the_known_kinds(signed_in: SignIn, tracelog_rrds: Pat
     shutil.copy(tracelog_rrds / "tracelog" / "app1__acme__inst1.rrd", private / "copy.rrd")
     alice = signed_in("alice")
     res = alice.get("/render?series=private/copy:rpm&format=json&trail=1", status=400)
-    assert "not under metrics/, tracelog/" in res.json["error"]
+    assert "not under carbon/, metrics/, tracelog/" in res.json["error"]
     res = alice.get("/render?series=app1__acme__inst1:rpm&format=json&trail=1", status=400)
     alice.get("/render?series=tracelog/app1__acme__inst1:rpm&format=json&trail=1", status=200)
 

@@ -53,8 +53,13 @@ class FakeFinder:
     def find(self, pattern: str) -> list[Node]:
         return [n for n in self.nodes if n.path.startswith(pattern.rstrip("*"))]
 
-    def fetch(self, pattern: str, start: int, end: int, now: int, xff: float = 0.0) -> list:
+    def fetch(
+        self, pattern: str, start: int, end: int, now: int, xff: float = 0.0, budget: object = None
+    ) -> list:
         return []
+
+    def intervals(self, leaves: list[Node]) -> dict[str, list[dict[str, float]]]:
+        return {n.path: [] for n in leaves}
 
 
 def test_fakes_and_real_index_provide_the_interfaces(config: Configurator) -> None:

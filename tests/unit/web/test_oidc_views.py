@@ -40,7 +40,12 @@ class FakeProvider:
 
 @pytest.fixture
 def oidc_config() -> Iterator[Configurator]:
-    raw = {"rrd_dir": "/nonexistent", "oidc_issuer": ISSUER, "oidc_client_id": "gm"}
+    raw = {
+        "rrd_dir": "/nonexistent",
+        "oidc_issuer": ISSUER,
+        "oidc_client_id": "gm",
+        "oidc_redirect_url": "http://localhost/login/oidc/callback",
+    }
     web = gm_settings.from_mapping(WebSettings, {**raw, "oidc_allow_any": "true"}, environ={})
     with testing.testConfig(settings={"graphmetrics": web}) as config:
         config.include("graphmetrics.web.oidc")

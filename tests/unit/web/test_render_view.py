@@ -11,7 +11,7 @@ from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from graphmetrics.render import graph
-from graphmetrics.render.renderpool import RenderBusy, RenderTimeout
+from graphmetrics.render.renderpool import RenderBusy, RenderTimeout, RenderTooLarge
 from graphmetrics.rrd import files
 from graphmetrics.web.interfaces import IRRDReader
 from graphmetrics.web.reader import LocalReader, Prepared
@@ -36,14 +36,17 @@ class FakeReader:
             raise self.prepare_error
         return Prepared(req, {}, ["args"], '"etag1"')
 
-    def draw(self, prepared: Prepared) -> graph.Rendered:
+    def draw(self, prepared: Prepared, user: str = "") -> graph.Rendered:
         if self.draw_error:
             raise self.draw_error
         self.drawn.append(prepared)
         return graph.Rendered(b'{"ok": 1}', "application/json", (("X-Graph-Left", "5"),))
 
-    def fetch(self, series: object, start: int, end: int) -> dict:
+    def fetch(self, series: object, start: int, end: int, before: object = None) -> dict:
         return {}
+
+    def resolve(self, series: object) -> object:
+        raise NotImplementedError
 
     def series_names(self) -> list[str]:
         return []
@@ -118,6 +121,7 @@ def test_storage_errors_become_http_statuses(
         (graph.ReadFailed("rrdtool fetch: io"), 500),
         (RenderBusy("all busy"), 503),
         (RenderTimeout("too slow"), 504),
+        (RenderTooLarge("needs more than 1536 MiB"), 413),
     ],
 )
 def test_render_errors_become_http_statuses(
@@ -128,3 +132,4 @@ def test_render_errors_become_http_statuses(
     assert res.status_int == status
     assert res.content_type == "image/png"
     assert res.headers["X-Graphmetrics-Error"] == str(error)
+    assert ("Retry-After" in res.headers) == isinstance(error, RenderBusy)

@@ -201,7 +201,7 @@ def _grouped(
     result = []
     for name, group in groups.items():
         func = FUNCTIONS.get(callback)
-        if func is not None and func.aggregator and callback != "asPercent":
+        if func is not None and func.aggregator:
             combined = func.impl(ctx, group)[0]
         else:
             combined = _aggregate(ctx, [group], callback)[0]
@@ -210,7 +210,16 @@ def _grouped(
     return result
 
 
-CALLBACK = Param("callback", "aggOrSeriesFunc", required=True)
+CALLBACKS = (
+    *sorted(AGG_FUNCS),
+    *("asPercent", "pct", "countSeries", "powSeries"),
+    *(f"{kind}Series" for kind in ("average", "diff", "max", "min", "multiply", "rangeOf")),
+    *("stddevSeries", "sumSeries"),
+    *(f"{kind}SeriesLists" for kind in ("diff", "multiply", "sum")),
+    *(f"{kind}SeriesWithWildcards" for kind in ("average", "multiply", "sum")),
+)
+"""graphite-web's list of callbacks (its aggregation names and aggregating functions)."""
+CALLBACK = Param("callback", "aggOrSeriesFunc", required=True, options=CALLBACKS)
 
 
 @function(
@@ -228,7 +237,7 @@ def group_by_nodes(
     "Combine",
     ONE_SERIES,
     Param("nodeNum", "nodeOrTag", required=True),
-    Param("callback", "aggOrSeriesFunc", default="average"),
+    Param("callback", "aggOrSeriesFunc", default="average", options=CALLBACKS),
 )
 def group_by_node(
     ctx: Context, series: list[Series], node: int | str, callback: str = "average"
@@ -238,7 +247,13 @@ def group_by_node(
 
 
 def _callback(name: str) -> str:
-    if name in AGG_FUNCS or (name in FUNCTIONS and FUNCTIONS[name].aggregator):
+    func = FUNCTIONS.get(name)
+    # an aggregator taking more than the series (aggregate's func) cannot be a callback
+    if name in AGG_FUNCS or (
+        func is not None
+        and func.aggregator
+        and all(p.type in ("seriesList", "seriesLists") for p in func.params if p.required)
+    ):
         return name
     raise TargetError(f"unsupported aggregation function: {name}")
 

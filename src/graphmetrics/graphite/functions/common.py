@@ -146,3 +146,10 @@ def agg_key(s: Series, nodes: Sequence[int | str]) -> str:
 
 LISTS = Param("seriesLists", SERIES, required=True, multiple=True)
 ONE_SERIES = Param("seriesList", SERIES, required=True)
+
+# graphite-web's suggested values, served by /functions for Grafana's editor
+INTERVALS = ("10min", "1h", "1d")
+SHIFTS = ("1h", "6h", "12h", "1d", "2d", "7d", "14d", "30d")
+WINDOWS = (5, 7, 10, "1min", "5min", "10min", "30min", "1hour")
+BOOTSTRAPS = ("7d", "30d")
+SEASONS = ("1d", "7d")

@@ -6,14 +6,15 @@ from collections.abc import Callable, Sequence
 
 from graphmetrics.graphite.attime import parse_offset
 from graphmetrics.graphite.evaluator import Context, Param, evaluate_target, function
+from graphmetrics.graphite.functions.bounds import seconds
 from graphmetrics.graphite.functions.common import (
     AGG_FUNCS,
     INF,
+    INTERVALS,
     ONE_SERIES,
     SERIES,
+    SHIFTS,
     agg_func,
-    non_null,
-    safe_avg,
     safe_mul,
     xff,
 )
@@ -228,7 +229,7 @@ def transform_null(
     "timeShift",
     "Transform",
     ONE_SERIES,
-    Param("timeShift", "interval", required=True),
+    Param("timeShift", "interval", required=True, suggestions=SHIFTS),
     Param("resetEnd", "boolean", default=True),
     Param("alignDst", "boolean", default=False),
 )
@@ -241,10 +242,7 @@ def time_shift(
     """
     if shift[:1].isdigit():
         shift = "-" + shift
-    try:
-        delta = parse_offset(shift)
-    except ValueError as exc:
-        raise TargetError(f"timeShift: {exc}") from None
+    delta = seconds("timeShift", shift)
     if not series:
         return []
     first = series[0]
@@ -263,7 +261,7 @@ MAX_BUCKETS = 500_000
     "summarize",
     "Transform",
     ONE_SERIES,
-    Param("intervalString", "interval", required=True),
+    Param("intervalString", "interval", required=True, suggestions=INTERVALS),
     Param("func", "aggFunc", default="sum", options=tuple(AGG_FUNCS)),
     Param("alignToFrom", "boolean", default=False),
 )
@@ -322,43 +320,3 @@ def _summarize_values(
         values.append(aggregate(points[first:i]) if xff(known, per_interval, s.xff) else None)
         moment += interval
     return values, moment
-
-
-# -- Calculate -----------------------------------------------------------------
-@function(
-    "movingAverage",
-    "Calculate",
-    ONE_SERIES,
-    Param("windowSize", "intOrInterval", required=True),
-    Param("xFilesFactor", "float"),
-)
-def moving_average(
-    ctx: Context, series: list[Series], window: int | float | str, factor: float | None = None
-) -> list[Series]:
-    """The average of the ``window`` points (or the interval ``5min``) before each point."""
-    if not series:
-        return []
-    if isinstance(window, str):
-        try:
-            preview = abs(parse_offset(window))
-        except ValueError as exc:
-            raise TargetError(f"movingAverage: {exc}") from None
-    else:
-        preview = max(s.step for s in series) * int(window)
-    wider = evaluate_target(ctx.shifted(ctx.start - preview, ctx.end), ctx.args[0])
-    result = []
-    for s in wider:
-        if isinstance(window, str):
-            name = f'movingAverage({s.name},"{window}")'
-            points = preview // s.step
-        else:
-            name = f"movingAverage({s.name},{window})"
-            points = int(window)
-        raw = s.raw()
-        effective = factor if factor is not None else s.xff
-        values: list[Value] = []
-        for i in range(points, len(raw)):
-            known = non_null(raw[i - points : i])
-            values.append(safe_avg(known) if xff(len(known), points, effective) else None)
-        result.append(s.copy_with(name=name, start=s.start + preview, values=values))
-    return result

@@ -10,14 +10,19 @@ value written at ``T``) is the point at ``T``: the sample a collector wrote at
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from operator import itemgetter
 from typing import Protocol
 
+import rrdtool
 from zope.interface import implementer
 
-from graphmetrics.graphite.series import Series
-from graphmetrics.render import graph
+from graphmetrics.graphite.limits import Budget
+from graphmetrics.graphite.series import Series, Value
+from graphmetrics.render import estimate, graph
 from graphmetrics.rrd import files
+from graphmetrics.text import quoted
 from graphmetrics.web.errors import http_status
 from graphmetrics.web.graphite.tree import Node, PatternError
 from graphmetrics.web.interfaces import IGraphiteFinder
@@ -51,6 +56,26 @@ def window(start: int, end: int, step: int) -> tuple[int, int]:
     return first, stop
 
 
+def column_values(fetched: graph.Fetched, column: int, first: int, stop: int) -> list[Value]:
+    """The values of ``column`` at ``first``, ``first + step`` ... before ``stop``: the
+    row ending at each time, None outside the rows."""
+    step = fetched.step
+    count = (stop - first + step - 1) // step
+    row = (first - fetched.start) // step - 1
+    if (first - fetched.start) % step:  # not on the rows' grid: one by one
+        rows = fetched.rows
+        return [
+            rows[r][column] if 0 <= (r := (ts - fetched.start) // step - 1) < len(rows) else None
+            for ts in range(first, stop, step)
+        ]
+    before = min(max(-row, 0), count)
+    inside = fetched.rows[max(row, 0) : max(row + count, 0)]
+    values: list[Value] = [None] * before
+    values += map(itemgetter(column), inside)
+    values += [None] * (count - len(values))
+    return values
+
+
 @implementer(IGraphiteFinder)
 class Reader:
     """Reads series for path patterns: the tree's names, the RRD reader's data."""
@@ -62,7 +87,45 @@ class Reader:
     def find(self, pattern: str) -> list[Node]:
         return self.tree.find(pattern)
 
-    def fetch(self, pattern: str, start: int, end: int, now: int, xff: float = 0.0) -> list[Series]:
+    def intervals(self, leaves: list[Node]) -> dict[str, list[dict[str, float]]]:
+        """Each leaf's time span, as graphite-web's ``find?format=json`` gives it:
+        from now minus the file's longest retention to its last update (never
+        before that start).  graphite-web takes a whisper file's mtime for the end;
+        an RRD file says when its data ends.  A file that cannot be read has none.
+        """
+        paths = self.rrd.resolve((n.rel, n.path) for n in leaves).paths
+        found: dict[str, list[dict[str, float]]] = {}
+        for node in leaves:
+            path = paths.get(node.rel)
+            args = [path, "--daemon", self.rrd.daemon] if self.rrd.daemon else [path]
+            try:
+                info = rrdtool.info(*args) if path else {}
+            except rrdtool.OperationalError:
+                info = {}
+            if not info:
+                found[node.path] = []
+                continue
+            step = int(info["step"])
+            retention = max(
+                int(v) * int(info[k.replace(".rows", ".pdp_per_row")]) * step
+                for k, v in info.items()
+                if k.startswith("rra[") and k.endswith(".rows")
+            )
+            start = time.time() - retention
+            found[node.path] = [{"start": start, "end": max(float(info["last_update"]), start)}]
+        return found
+
+    def fetch(
+        self,
+        pattern: str,
+        start: int,
+        end: int,
+        now: int,
+        xff: float = 0.0,
+        budget: Budget | None = None,
+    ) -> list[Series]:
+        """The series of ``pattern``'s leaves; their cost is charged to ``budget``
+        (files x rows x data sources, and the series' points) before they are read."""
         if start > now:
             return []
         end = min(end, now)
@@ -75,9 +138,22 @@ class Reader:
         by_file: dict[str, list[Node]] = defaultdict(list)
         for leaf in leaves:
             by_file[leaf.rel].append(leaf)
+
+        def charge(last_updates: dict[str, int]) -> None:
+            """Files x rows x data sources, and each leaf's points, before reading."""
+            if budget is None:
+                return
+            rows = estimate.fetch_values(last_updates, start, end)
+            points = 0
+            for rel, nodes in by_file.items():
+                last = last_updates.get(rel, now)
+                step = estimate.fetch_step(estimate.schema_of(rel), start, last)
+                points += len(nodes) * ((end - start) // step + 2)
+            budget.charge_points(rows + points, quoted(pattern))
+
         try:
             fetched_all = self.rrd.fetch(
-                ((rel, nodes[0].path) for rel, nodes in by_file.items()), start, end
+                ((rel, nodes[0].path) for rel, nodes in by_file.items()), start, end, charge
             )
         except files.FileError as exc:
             raise ReadError(str(exc), http_status(exc)) from None
@@ -90,12 +166,7 @@ class Reader:
             if (stop - first) // fetched.step > MAX_POINTS:
                 raise ReadError(f"more than {MAX_POINTS} points per series: shorten the range")
             for node in nodes:
-                column = fetched.names.index(node.ds)
-                values = []
-                for ts in range(first, stop, fetched.step):
-                    row = (ts - fetched.start) // fetched.step - 1
-                    inside = 0 <= row < len(fetched.rows)
-                    values.append(fetched.rows[row][column] if inside else None)
+                values = column_values(fetched, fetched.names.index(node.ds), first, stop)
                 result.append(
                     Series(
                         node.path,

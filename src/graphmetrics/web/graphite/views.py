@@ -3,49 +3,48 @@
 ``/metrics/find``, ``/metrics/expand``, ``/render`` (GET or a POSTed form),
 ``/functions`` and ``/version``.  Read-only, for signed-in users (cookie or API
 token), permission ``view``.  Problems are a 400 whose plain-text body says what was
-wrong and in which parameter or target.
+wrong and in which parameter or target (a 413 for a form past 256 KiB, a 503 with
+``Retry-After`` when heavy work is not admitted, a 504 past the deadline).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
+import threading
 import time
-from datetime import datetime
 from typing import Any
 
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from graphmetrics.graphite import functions as _functions  # noqa: F401 - registers them
-from graphmetrics.graphite.attime import TimeError, parse_attime, zone
-from graphmetrics.graphite.evaluator import FUNCTIONS, Context, evaluate_target
-from graphmetrics.graphite.grammar import TargetError, parse_target
-from graphmetrics.graphite.series import Series
+from graphmetrics.graphite.evaluator import FUNCTIONS
+from graphmetrics.graphite.limits import Budget, NotLight
 from graphmetrics.render import graph
+from graphmetrics.render.admission import RenderBusy
+from graphmetrics.render.renderpool import Task
+from graphmetrics.web.config import WebSettings
 from graphmetrics.web.errors import http_status
-from graphmetrics.web.graphite.reader import ReadError
+from graphmetrics.web.graphite import compute
+from graphmetrics.web.graphite.compute import BadRequest
 from graphmetrics.web.graphite.tree import Node, PatternError
-from graphmetrics.web.interfaces import IGraphiteFinder
+from graphmetrics.web.interfaces import IGraphiteFinder, IRRDReader
 from graphmetrics.web.services import find
+from graphmetrics.web.views.helpers import heavy_user
 
 VERSION = "1.1.8"
-MAX_TARGETS = 100
-MAX_POINTS = 1_000_000
-
-
-class BadRequest(Exception):
-    """A request we cannot answer; the message says why, ``status`` is the HTTP status."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+# a signed-in user's data: kept by the browser (revalidated), never by a shared cache
+PRIVATE = "private, no-cache"
+MAX_INTERVALS = 2000
+MAX_FORM = 256 * 1024
+MAX_EXPAND_QUERIES = 100
 
 
 def _params(request: Request) -> Any:
+    """The query and form, read only when small enough: a 413 past :data:`MAX_FORM` bytes."""
+    if (request.content_length or 0) > MAX_FORM:
+        raise BadRequest(f"the form is larger than {MAX_FORM} bytes", 413)
     try:
         params = request.params
         list(params.items())  # WebOb decodes lazily: make a bad byte show up here
@@ -62,9 +61,9 @@ def _text(message: str, status: int = 400) -> Response:
 
 
 def _json(data: Any) -> Response:
-    body = json.dumps(data).replace("NaN,", "null,").replace("Infinity,", "1e9999,")
+    body = compute.json_bytes(data)
     response = Response(body, content_type="application/json", charset="utf-8")
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Cache-Control"] = PRIVATE
     return response
 
 
@@ -105,6 +104,21 @@ def tree_json(nodes: list[Node], base: str, wildcards: bool) -> list[dict[str, A
     return result + branches + leaves
 
 
+def json_nodes(request: Request, nodes: list[Node]) -> list[dict[str, Any]]:
+    """``format=json``: path and is_leaf, leaves with their ``intervals``."""
+    leaves = [n for n in nodes if n.is_leaf]
+    if len(leaves) > MAX_INTERVALS:
+        raise BadRequest(f"query: {len(leaves)} leaves, more than {MAX_INTERVALS}; narrow it")
+    spans = find(request, IGraphiteFinder).intervals(leaves) if leaves else {}
+    result = []
+    for n in sorted(nodes, key=lambda n: n.path):
+        info: dict[str, Any] = {"path": n.path, "is_leaf": n.is_leaf}
+        if n.is_leaf:
+            info["intervals"] = spans[n.path]
+        result.append(info)
+    return result
+
+
 @view_config(
     route_name="graphite_find",
     request_method=("GET", "POST"),
@@ -130,12 +144,7 @@ def find_view(request: Request) -> Response:
         if fmt == "treejson":
             return _json(tree_json(nodes, base, wildcards))
         if fmt == "json":
-            return _json(
-                sorted(
-                    ({"path": n.path, "is_leaf": n.is_leaf} for n in nodes),
-                    key=lambda item: str(item["path"]),
-                )
-            )
+            return _json(json_nodes(request, nodes))
         if fmt == "completer":
             metrics: list[dict[str, str]] = [
                 {
@@ -150,7 +159,7 @@ def find_view(request: Request) -> Response:
             return _json({"metrics": metrics})
         raise BadRequest(f"format: must be treejson, json or completer, got {fmt!r}")
     except BadRequest as exc:
-        return _text(str(exc))
+        return _text(str(exc), exc.status)
 
 
 @view_config(
@@ -165,114 +174,52 @@ def expand_view(request: Request) -> Response:
         leaves_only = _flag(params, "leavesOnly")
         by_query = _flag(params, "groupByExpr")
     except BadRequest as exc:
-        return _text(str(exc))
+        return _text(str(exc), exc.status)
     results: dict[str, list[str]] = {}
+    queries = params.getall("query")
+    if len(queries) > MAX_EXPAND_QUERIES:
+        return _text(f"query: at most {MAX_EXPAND_QUERIES} queries, got {len(queries)}")
     try:
-        for query in params.getall("query"):
+        for query in queries:
             found = {n.path for n in _find(request, query) if n.is_leaf or not leaves_only}
             results[query] = sorted(found)
     except BadRequest as exc:
-        return _text(str(exc))
+        return _text(str(exc), exc.status)
     if by_query:
         return _json({"results": results})
     return _json({"results": sorted({p for paths in results.values() for p in paths})})
 
 
 # -- render --------------------------------------------------------------------
-def _times(params: Any, clock: int) -> tuple[int, int, int, Any]:
-    tz = zone(params.get("tz"))
-    try:
-        now = parse_attime(params["now"], clock, tz) if params.get("now") else clock
-    except (TimeError, ValueError) as exc:
-        raise BadRequest(f"now: {exc}") from None
-    values = {}
-    for name, default in (("until", "now"), ("from", "-1d")):
-        text = params.get(name) or default
-        try:
-            values[name] = parse_attime(text, now, tz)
-        except (TimeError, ValueError) as exc:
-            raise BadRequest(f"{name}: cannot read {text!r}: {exc}") from None
-    start, end = min(values.values()), max(values.values())
-    if start == end:
-        raise BadRequest("from/until: the time range is empty")
-    return start, end, now, tz
+# One light request is evaluated in this process at a time; others go to a worker.
+_LIGHT_HERE = threading.Lock()
 
 
-def evaluate(request: Request, params: Any) -> tuple[list[Series], int, int, Any]:
-    targets = [t for t in params.getall("target") if t.strip()]
-    if len(targets) > MAX_TARGETS:
-        raise BadRequest(f"target: at most {MAX_TARGETS} targets, got {len(targets)}")
-    start, end, now, tz = _times(params, int(time.time()))
-    try:
-        factor = float(params.get("xFilesFactor", 0) or 0)
-    except ValueError:
-        raise BadRequest(f"xFilesFactor: not a number: {params.get('xFilesFactor')!r}") from None
-    read = find(request, IGraphiteFinder)
-
-    def fetch(pattern: str, s: int, e: int, n: int) -> list[Series]:
-        return read.fetch(pattern, s, e, n, factor)
-
-    ctx = Context(start, end, now, fetch, factor)
-    series: list[Series] = []
-    for i, target in enumerate(targets, 1):
-        try:
-            series += evaluate_target(ctx, parse_target(target))
-        except TargetError as exc:
-            raise BadRequest(f"target {i} ({target}): {exc}") from None
-        except ReadError as exc:
-            raise BadRequest(f"target {i} ({target}): {exc}", exc.status) from None
-        if sum(len(s) for s in series) > MAX_POINTS:
-            raise BadRequest(f"more than {MAX_POINTS} points asked for; narrow the targets")
-    return series, start, end, tz
-
-
-def consolidate_for(series: list[Series], max_points: int) -> None:
-    """graphite-web's maxDataPoints rule: average runs of points, bands aligned."""
-    if not any(series):
-        return
-    time_range = max(s.end for s in series) - min(s.start for s in series)
-    for s in series:
-        if max_points == 1:
-            s.consolidate(len(s))
-            continue
-        count = time_range / s.step
-        if max_points < count:
-            per_point = math.ceil(count / max_points)
-            seconds = int(per_point * s.step)
-            nudge = seconds + (s.start % s.step) - (s.start % seconds)
-            s.start += nudge
-            del s[0 : max(0, int(nudge / s.step) - 1)]
-            s.consolidate(per_point)
-
-
-def _csv(series: list[Series], tz: Any) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, dialect="excel")
-    for s in series:
-        for i, value in enumerate(s):
-            moment = datetime.fromtimestamp(s.start + i * s.step, tz)
-            writer.writerow((s.name, moment.strftime("%Y-%m-%d %H:%M:%S"), value))
-    return Response(out.getvalue(), content_type="text/csv", charset="utf-8")
-
-
-def _size(params: Any, name: str, default: int) -> int:
-    try:
-        value = int(params.get(name, default))
-    except ValueError:
-        raise BadRequest(f"{name}: not an integer: {params.get(name)!r}") from None
-    if not 100 <= value <= 4000:
-        raise BadRequest(f"{name}: must be between 100 and 4000 pixels")
-    return value
-
-
-def _png(series: list[Series], params: Any, start: int, end: int) -> Response:
-    lines = [(s.name, s.start, s.step * s.values_per_point, list(s)) for s in series]
-    width, height = _size(params, "width", 330), _size(params, "height", 250)
-    try:
-        body = graph.draw_lines(lines, start, end, width, height, params.get("title", ""))
-    except graph.RenderError as exc:
-        return _text(str(exc), http_status(exc))
-    return Response(body, content_type="image/png", cache_control="no-cache")
+def _answer(request: Request, params: Any) -> compute.Answer:
+    clock = int(time.time())
+    light = compute.check(params, clock)
+    finder = find(request, IGraphiteFinder)
+    pool = find(request, IRRDReader).pool
+    web: WebSettings = request.registry.settings["graphmetrics"]
+    pairs = list(params.items())
+    if light:
+        here = _LIGHT_HERE.acquire(blocking=False)
+        if not here:
+            ran, found = pool.try_call(Task(compute.answer_in_worker, (web, pairs, clock, True)))
+            if ran and found is not None:
+                return found
+            # no light worker idle: wait for this process's turn (light: milliseconds)
+            here = not ran and _LIGHT_HERE.acquire(timeout=pool.deadline)
+        if here:
+            try:
+                return compute.answer(finder, params, clock, Budget.for_light())
+            except NotLight:
+                pass
+            finally:
+                _LIGHT_HERE.release()
+    task = Task(compute.answer_in_worker, (web, pairs, clock, False))
+    heavy: compute.Answer = pool.call(task, heavy=True, user=heavy_user(request))
+    return heavy
 
 
 @view_config(
@@ -282,34 +229,48 @@ def _png(series: list[Series], params: Any, start: int, end: int) -> Response:
     require_csrf=False,
 )
 def render_view(request: Request) -> Response:
+    """Targets evaluated under the render service's limits (:mod:`.compute`): light
+    ones here, the rest in a render worker, admitted as heavy work."""
     try:
-        params = _params(request)
-        fmt = params.get("format", "png")
-        if fmt not in ("json", "csv", "png"):
-            raise BadRequest(f"format: must be json, csv or png, got {fmt!r}")
-        series, start, end, tz = evaluate(request, params)
-        max_points = params.get("maxDataPoints", "")
-        if fmt == "json":
-            if max_points.isdigit() and int(max_points) > 0:
-                consolidate_for(series, int(max_points))
-            drop_nulls = "noNullPoints" in params
-            out = []
-            for s in series:
-                points = s.datapoints()
-                if drop_nulls:
-                    points = [p for p in points if p[0] is not None and not math.isnan(p[0])]
-                    if not points:
-                        continue
-                out.append({"target": s.name, "tags": {"name": s.name}, "datapoints": points})
-            return _json(out)
-        if fmt == "csv":
-            return _csv(series, tz)
-        return _png(series, params, start, end)
+        found = _answer(request, _params(request))
     except BadRequest as exc:
         return _text(str(exc), exc.status)
+    except graph.RenderError as exc:
+        response = _text(str(exc), http_status(exc))
+        if isinstance(exc, RenderBusy):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    response = Response(found.body, status=found.status, content_type=found.content_type)
+    response.charset = None if found.content_type == "image/png" else "utf-8"
+    response.headers["Cache-Control"] = PRIVATE if found.status == 200 else "no-store"
+    return response
 
 
 # -- functions / version -------------------------------------------------------
+_INF = "\x00inf\x00"
+
+
+def _marked(value: Any) -> Any:
+    if isinstance(value, float) and math.isinf(value):
+        return _INF if value > 0 else "-" + _INF
+    if isinstance(value, dict):
+        return {k: _marked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_marked(v) for v in value]
+    return value
+
+
+def _strict_json(data: Any) -> Response:
+    """JSON without ``Infinity``: an infinite default is written ``1e9999``, which
+    JavaScript reads as Infinity (graphite-web writes ``Infinity`` before a ``}``,
+    which is not JSON; Grafana works around it)."""
+    body = json.dumps(_marked(data), allow_nan=False)
+    body = body.replace(json.dumps("-" + _INF), "-1e9999").replace(json.dumps(_INF), "1e9999")
+    response = Response(body, content_type="application/json", charset="utf-8")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @view_config(route_name="graphite_functions", request_method="GET", permission="view")
 def functions_view(request: Request) -> Response:
     grouped = request.params.get("grouped", "").lower() in ("1", "true")
@@ -323,9 +284,42 @@ def functions_view(request: Request) -> Response:
             result.setdefault(func.group, {})[name] = info
         else:
             result[name] = info
-    return _json(result)
+    return _strict_json(result)
 
 
 @view_config(route_name="graphite_version", request_method="GET", permission="view")
 def version_view(request: Request) -> Response:
-    return Response(VERSION, content_type="text/plain", charset="utf-8")
+    return Response(VERSION, content_type="text/plain", charset="utf-8", cache_control=PRIVATE)
+
+
+# -- tags / events: what Grafana's query editor asks besides render --------------
+@view_config(
+    route_name="graphite_tag_complete",
+    request_method=("GET", "POST"),
+    permission="view",
+    require_csrf=False,
+)
+def tag_complete_view(request: Request) -> Response:
+    """``tags/autoComplete/{tags,values}``: there is no tag database, so no tags.
+
+    graphite-web without a tag database answers the same ``[]``; Grafana's editor
+    then offers plain series paths instead of showing "Fetching tags failed".
+    """
+    what = request.matchdict["what"]
+    if what not in ("tags", "values"):
+        return _text(f"tags/autoComplete/{what}: unknown, use tags or values", 404)
+    try:
+        if what == "values" and not _params(request).get("tag"):
+            raise BadRequest("tag: required parameter, empty or missing")  # as graphite-web
+    except BadRequest as exc:
+        return _text(str(exc), exc.status)
+    return _json([])
+
+
+@view_config(
+    route_name="graphite_events", request_method=("GET", "POST"), permission="view",
+    require_csrf=False,
+)  # fmt: skip
+def events_view(request: Request) -> Response:
+    """``events/get_data``: graphmetrics records no Graphite events, so none."""
+    return _json([])

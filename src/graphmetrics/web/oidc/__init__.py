@@ -56,6 +56,12 @@ def includeme(config: Configurator) -> None:
             "oidc_client_id is required when oidc_issuer is set "
             "(GRAPHMETRICS_OIDC_CLIENT_ID, or oidc_client_id in the ini file)"
         )
+    if not settings.oidc_redirect_url:
+        raise SettingsError(
+            "oidc_redirect_url is required when oidc_issuer is set: the callback URL "
+            "registered at the provider, e.g. https://graphs.example.com/login/oidc/callback "
+            "(it is never taken from the request's Host or X-Forwarded-Host)"
+        )
     check_settings(settings)
     config.include("pyramid_services")
     config.register_service(Provider(settings), IOIDCProvider)

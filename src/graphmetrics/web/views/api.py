@@ -12,6 +12,9 @@ from pyramid.httpexceptions import HTTPBadRequest, HTTPConflict, HTTPNotFound
 from pyramid.request import Request
 from pyramid.view import view_config
 
+from graphmetrics.render.graph import TRACELOG_VIRTUAL
+from graphmetrics.rrd import files
+from graphmetrics.saved.models import Page
 from graphmetrics.saved.services import (
     DEFAULT_PAGE,
     GraphInput,
@@ -19,8 +22,10 @@ from graphmetrics.saved.services import (
     StaleGeneration,
     parse_graphs,
 )
-from graphmetrics.text import brief
+from graphmetrics.text import brief, quoted
 from graphmetrics.web import graphjson, tracelog
+from graphmetrics.web.interfaces import IRRDReader
+from graphmetrics.web.services import find
 from graphmetrics.web.views.helpers import (
     find_page,
     int_field,
@@ -28,6 +33,7 @@ from graphmetrics.web.views.helpers import (
     json_error,
     page_data,
     page_url,
+    route_id,
     service,
     tracelog_instances,
     valid_user,
@@ -93,6 +99,7 @@ def save_page(request: Request) -> dict[str, Any]:
     graphs = parse_graphs(body.get("graphs"))
     check_definitions(graphs)
     page = find_page(request, request.matchdict["section"], api=True)
+    check_series(request, page, graphs)
     return page_data(request, service(request).save_graphs(page, generation, graphs))
 
 
@@ -116,6 +123,47 @@ def check_definitions(graphs: list[GraphInput]) -> None:
             graphjson.parse_graph(graph.definition, f"graphs[{i}].definition")
         except graphjson.GraphDefError as exc:
             raise InvalidInput(str(exc)) from None
+
+
+def _sources(definition: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(name, path, ds) of each series of a definition that passed ``check_definitions``."""
+    return [(s["name"], s["path"], s["ds"]) for s in definition.get("series") or []]
+
+
+def check_series(request: Request, page: Page, graphs: list[GraphInput]) -> None:
+    """Every series a save adds must have its file (and data source) in the store, so
+    a typo is refused with its name instead of becoming a graph that never draws.
+
+    Series the page already had pass: a file removed later must not stop the rest of
+    the page from being saved (the graph then says which series is missing).
+    """
+    known = {(path, ds) for g in page.graphs for _name, path, ds in _sources(g.definition)}
+    reader = find(request, IRRDReader)
+    for i, graph in enumerate(graphs):
+        for name, path, ds in _sources(graph.definition):
+            if (path, ds) in known or "$" in path:
+                continue  # known, or a dashboard variable's: checked when drawn
+            title = graph.definition.get("title") or f"number {i + 1}"
+            where = f"graph {quoted(title)}, series {name} {quoted(f'{path}:{ds}')}"
+            try:
+                reader.resolve([(path, name)])
+            except files.SeriesNotFound:
+                raise InvalidInput(f"{where}: there is no such series in the store") from None
+            except files.StorageUnavailable:
+                return  # cannot ask now: the render will say what is wrong
+            except files.FileError as exc:
+                raise InvalidInput(f"{where}: {exc}") from None
+            sources = reader.data_sources(path)
+            if sources and ds not in sources and not _virtual(path, ds, sources):
+                raise InvalidInput(
+                    f"{where}: the file has no data source {ds!r}; it has {', '.join(sources)}"
+                )
+            known.add((path, ds))
+
+
+def _virtual(path: str, ds: str, sources: tuple[str, ...]) -> bool:
+    needs = TRACELOG_VIRTUAL.get(ds)
+    return path.startswith("tracelog/") and needs is not None and set(needs[0]) <= set(sources)
 
 
 @view_config(route_name="api_page", request_method="DELETE", renderer="json", permission="edit")
@@ -151,10 +199,11 @@ def clone_graph(request: Request) -> dict[str, Any]:
     """Append a copy of anyone's graph to one of the signed-in user's pages."""
     section = request.matchdict["section"]
     source = find_page(request, section, api=True)
-    graph = service(request).graph(source, int(request.matchdict["graph"]))
+    graph_id = route_id(request, "graph")
+    graph = service(request).graph(source, graph_id) if graph_id is not None else None
     if graph is None:
         raise json_error(
-            HTTPNotFound, f"page {source.name!r} has no graph {request.matchdict['graph']}"
+            HTTPNotFound, f"page {source.name!r} has no graph {brief(request.matchdict['graph'])}"
         )
     target_name = json_body(request).get("page") or DEFAULT_PAGE
     if not isinstance(target_name, str):

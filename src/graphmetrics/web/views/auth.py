@@ -64,8 +64,8 @@ def login(request: Request) -> Any:
             "starting with a letter or digit (api, login, metrics, static... are reserved)."
         )
         return info
-    service(request).ensure_user(user)
-    headers = remember(request, user)
+    account = service(request).ensure_user(user)  # Alice signs in as the existing alice
+    headers = remember(request, account.name)
     return HTTPFound(location=next_url or request.route_url("home"), headers=headers)
 
 
@@ -108,7 +108,7 @@ def forbidden(exc: HTTPForbidden, request: Request) -> Response:
     owner = getattr(request.context, "owner", None)
     if user is None:
         route = route_name(request)
-        if route == "render":
+        if route in ("render", "original_show"):
             return render_error(request, SIGN_IN_FIRST, HTTPForbidden.code, "login")
         if route == "series":
             return json_error(HTTPForbidden, SIGN_IN_FIRST, param="login")
@@ -142,6 +142,18 @@ def not_found(exc: HTTPNotFound, request: Request) -> Response:
         return exc
     message = exc.detail or f"There is nothing at {request.path}."
     return error_page(request, HTTPNotFound.code, "Not found", str(message))
+
+
+@view_config(context=UnicodeDecodeError)
+def not_utf8(exc: UnicodeDecodeError, request: Request) -> Response:
+    """A path, query or form with bytes that are not UTF-8 (``/login?next=%FF``):
+    WebOb decodes lazily, so any view may meet it; a 400, not a traceback."""
+    return Response(
+        "the URL or form is not valid UTF-8 (percent-encode UTF-8 bytes only)\n",
+        status=400,
+        content_type="text/plain",
+        charset="utf-8",
+    )
 
 
 @view_config(context=BadCSRFToken, renderer="json")

@@ -17,8 +17,10 @@ from graphmetrics.saved.interfaces import ISavedGraphs
 from graphmetrics.saved.models import Page
 from graphmetrics.saved.services import (
     DEFAULT_PAGE,
+    RESERVED_USERS,
     USER_NAME,
     SavedGraphService,
+    in_db_range,
     page_json,
 )
 from graphmetrics.text import brief, quoted
@@ -29,22 +31,13 @@ from graphmetrics.web.services import find
 # The largest JSON body read (a page of 100 graphs is far less); waitress refuses
 # bigger bodies before the app sees them (max_request_body_size in the ini files).
 MAX_JSON_BODY = 4 * 1024 * 1024
-RESERVED_USERS = frozenset(
-    {
-        "api",
-        "graphite",
-        "healthz",
-        "login",
-        "logout",
-        "metrics",
-        "render",
-        "series",
-        "static",
-        "tokens",
-        "users",
-    }
-)
 SECTION_ROUTES = {"tracelog": "dashboard", "metrics": "metrics_page"}
+
+
+def heavy_user(request: Request) -> str:
+    """Whose share of heavy work a request uses: its user (cookie or API token), else
+    its address."""
+    return str(request.authenticated_userid or request.client_addr or "")
 
 
 def json_error(cls: type[HTTPException], message: str, **extra: Any) -> HTTPException:
@@ -75,7 +68,19 @@ def int_field(body: dict[str, Any], name: str) -> int:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, int):
         raise json_error(HTTPBadRequest, f"'{name}' must be an integer, got {quoted(value)}")
+    if not in_db_range(value):
+        raise json_error(HTTPBadRequest, f"'{name}' is out of range: {brief(str(value))}")
     return value
+
+
+def route_id(request: Request, key: str) -> int | None:
+    """The row id in the URL (digits, by the route's pattern); None when no row can
+    have it (a 5,000-digit id would not even convert to an int)."""
+    text = str(request.matchdict[key])
+    if not text.isdigit() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if in_db_range(value) else None
 
 
 def service(request: Request) -> SavedGraphService:

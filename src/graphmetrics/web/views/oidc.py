@@ -19,6 +19,7 @@ from pyramid.response import Response
 from pyramid.security import remember
 from pyramid.view import view_config
 
+from graphmetrics.saved.services import InvalidInput
 from graphmetrics.web import oidc
 from graphmetrics.web.config import WebSettings
 from graphmetrics.web.oidc.allow import check_user
@@ -47,7 +48,8 @@ def cookie_path(request: Request) -> str:
 
 
 def redirect_uri(request: Request) -> str:
-    return settings_of(request).oidc_redirect_url or str(request.route_url("oidc_callback"))
+    """The configured callback: a request's Host or X-Forwarded-Host never chooses it."""
+    return str(settings_of(request).oidc_redirect_url)
 
 
 def failure(request: Request, error: OIDCError) -> Response:
@@ -100,10 +102,10 @@ def callback(request: Request) -> Response:
         return not_configured(request)
     try:
         transaction = checked_transaction(request)
-        user = sign_in(request, transaction)
+        issuer, subject, wanted = sign_in(request, transaction)
+        user = account_of(request, issuer, subject, wanted)
     except OIDCError as exc:
         return failure(request, exc)
-    service(request).ensure_user(user)
     response = HTTPFound(location=transaction.came_from, headers=remember(request, user))
     forget_transaction(request, response)
     log.info("signed in %s through OpenID Connect", user)
@@ -149,8 +151,17 @@ def checked_transaction(request: Request) -> Transaction:
     return transaction
 
 
-def sign_in(request: Request, transaction: Transaction) -> str:
-    """Exchange the code, verify the ID token, name the user and check the allow-list."""
+def account_of(request: Request, issuer: str, subject: str, wanted: str) -> str:
+    """The name of the account bound to ``issuer`` + ``subject``, made if new."""
+    try:
+        return service(request).ensure_identity(issuer, subject, wanted).name
+    except InvalidInput as exc:
+        raise OIDCError(str(exc), 403) from exc
+
+
+def sign_in(request: Request, transaction: Transaction) -> tuple[str, str, str]:
+    """Exchange the code, verify the ID token and check the allow-list: the token's
+    issuer and subject (who the user is) and the name a new account would get."""
     provider = oidc.provider(request)
     answer: dict[str, Any] = provider.exchange(
         str(request.GET["code"]), transaction.redirect_uri, transaction.verifier
@@ -164,4 +175,9 @@ def sign_in(request: Request, transaction: Transaction) -> str:
     settings = settings_of(request)
     user = pick_user_name(claims, settings.oidc_user_claim)
     check_user(settings, user, claims)  # before anything is stored for the user
-    return user
+    issuer, subject = claims.get("iss"), claims.get("sub")
+    if not isinstance(issuer, str) or not isinstance(subject, str) or not subject:
+        raise OIDCError("The identity provider's token has no issuer or subject.", 403)
+    if len(issuer) > 255 or len(subject) > 255:
+        raise OIDCError("The identity provider's issuer or subject is too long.", 403)
+    return issuer, subject, user

@@ -13,6 +13,7 @@ from graphmetrics.rrd import layout
 from graphmetrics.saved.models import Page
 from graphmetrics.saved.services import DEFAULT_PAGE
 from graphmetrics.web import tracelog
+from graphmetrics.web.views import original
 from graphmetrics.web.views.helpers import find_page, page_data, page_url, service, valid_user
 
 
@@ -71,7 +72,14 @@ def dashboard(request: Request) -> dict[str, Any]:
 
 @view_config(route_name="metrics_page", renderer="metrics.jinja2", permission="view")
 def metrics_page(request: Request) -> dict[str, Any]:
-    return page_view(request, find_page(request, "metrics", api=False))
+    try:
+        page = find_page(request, "metrics", api=False)
+    except HTTPNotFound:
+        moved = original.moved_page(request)  # a link into the original graphmetrics
+        if moved is None:
+            raise
+        raise moved from None
+    return page_view(request, page)
 
 
 @view_config(route_name="user_home", permission="view")

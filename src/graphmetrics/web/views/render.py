@@ -12,7 +12,9 @@ whose body states it: a small image of a fixed size for png/svg (and the
 ``X-Graphmetrics-Error`` header), ``{"error", "param"}`` for json, text for csv.
 Graphs are drawn by a pool of worker processes (:mod:`graphmetrics.render.renderpool`;
 settings ``render_workers``, ``render_deadline``): a graph not drawn by the deadline
-is a 504, no worker free by then a 503.  Images carry the plot
+is a 504, no worker free by then a 503; a heavy graph is admitted first
+(:mod:`graphmetrics.render.admission`), and refused at once with a 503 and
+``Retry-After`` when the server or the user has as many as it may.  Images carry the plot
 area's geometry for drag-to-zoom: ``X-Graph-Left``, ``X-Graph-Top``,
 ``X-Graph-Width``, ``X-Graph-Height`` (pixels) and ``X-Graph-Start``,
 ``X-Graph-End`` (epoch seconds of the x-axis).
@@ -29,12 +31,14 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from graphmetrics.render import graph
+from graphmetrics.render.admission import RenderBusy
 from graphmetrics.rrd import files
 from graphmetrics.web import graphdef
 from graphmetrics.web.config import WebSettings
 from graphmetrics.web.errors import http_status
 from graphmetrics.web.interfaces import IRRDReader
 from graphmetrics.web.services import find
+from graphmetrics.web.views.helpers import heavy_user
 
 NEAR_NOW = 2 * 3600
 SHORT_MAX_AGE = 30
@@ -83,11 +87,17 @@ def query_items(request: Request) -> list[tuple[str, str]] | None:
 
 @view_config(route_name="render", request_method="GET", permission="view")
 def render_view(request: Request) -> Response:
-    web: WebSettings = request.registry.settings["graphmetrics"]
-    now = int(time.time())
     items = query_items(request)
     if items is None:
         return error_response(request, "query: not valid UTF-8", 400, "query")
+    return answer(request, items)
+
+
+def answer(request: Request, items: list[tuple[str, str]]) -> Response:
+    """The answer to ``/render`` with these query parameters (also what the original
+    graphmetrics' ``show.png`` links are answered with, :mod:`.original`)."""
+    web: WebSettings = request.registry.settings["graphmetrics"]
+    now = int(time.time())
     try:
         req = graphdef.parse_request(items, now, web.render_max_work)
     except graphdef.GraphDefError as exc:
@@ -103,9 +113,12 @@ def render_view(request: Request) -> Response:
         headers = [("ETag", prepared.etag), ("Cache-Control", cache_control)]
         return Response(status=304, headerlist=headers)
     try:
-        rendered = reader.draw(prepared)
+        rendered = reader.draw(prepared, heavy_user(request))
     except graph.RenderError as exc:
-        return error_response(request, str(exc), http_status(exc))
+        response = error_response(request, str(exc), http_status(exc))
+        if isinstance(exc, RenderBusy):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     headers = [
         ("Content-Type", rendered.content_type),
         ("Content-Length", str(len(rendered.body))),
@@ -113,4 +126,8 @@ def render_view(request: Request) -> Response:
         ("ETag", prepared.etag),
         ("Cache-Control", cache_control),
     ]
+    if prepared.notes:  # e.g. AVERAGE drawn for a file keeping no MAX archive
+        notice = "; ".join(prepared.notes)[:500]
+        notice = "".join(c if c.isprintable() and c.isascii() else "?" for c in notice)
+        headers.append(("X-Graphmetrics-Notice", notice))
     return Response(body=rendered.body, headerlist=headers)
