@@ -171,3 +171,21 @@ def test_the_writer_holds_refused_files_oldest_first_bounded_and_saved(tmp_path:
     third = writer.write_batch(METRICS, {})
     assert (third.created, third.written, third.held_files) == (1, 2, 1)  # b, oldest first
     assert rrdtool.last(str(tmp_path / "metrics/b.rrd")) == t0 + 300
+
+
+@pytest.mark.parametrize("minimum", [0.0, None])
+def test_held_samples_keep_their_schema_through_a_save(
+    tmp_path: Path, minimum: float | None
+) -> None:
+    """Every schema round-trips, carbon's with no minimum (``U``) too."""
+    from dataclasses import replace
+
+    from graphmetrics.rrd.held import Held, load_held_file, save_held_file
+
+    schema = replace(METRICS, minimum=minimum, xff=0.5, consolidations=("AVERAGE",))
+    held = Held(100)
+    held.add("carbon/a/b", schema, [(1_700_000_040, (1.5,)), (1_700_000_100, (None,))])
+    save_held_file(held, tmp_path / "held.state")
+    again = Held(100)
+    load_held_file(again, tmp_path / "held.state")
+    assert again.files == held.files and again.samples == 2

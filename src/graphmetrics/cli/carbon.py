@@ -12,8 +12,10 @@ from pathlib import Path
 from graphmetrics import settings
 from graphmetrics.collect.carbon import CarbonOptions, ListenError, run
 from graphmetrics.collect.carbon_schemas import CarbonSchemas, SchemaConfigError
+from graphmetrics.collect.checkpoint import CREATIONS_FILE
 from graphmetrics.collect.instrumentation import KINESIS_GC, tune_gc
 from graphmetrics.collect.settings import MetricsStorageSettings
+from graphmetrics.rrd.held import HeldFileError
 
 log = logging.getLogger("graphmetrics.carbon")
 
@@ -88,12 +90,21 @@ class CarbonSettings(MetricsStorageSettings):
     status_interval: float = settings.option(
         60.0, "seconds between status lines", parse=settings.positive_float, metavar="S"
     )
+    carbon_state_dir: Path | None = settings.option(
+        None,
+        "where the creation budget's journal and the samples held for files that may not "
+        "be created yet are kept across restarts (default RRD_DIR/.state/carbon)",
+        parse=settings.parse_optional_path,
+        metavar="DIR",
+    )
 
     def options(self, schemas: CarbonSchemas) -> CarbonOptions:
+        state_dir = self.carbon_state_dir or self.rrd_dir / ".state" / "carbon"
         return CarbonOptions(
             rrd_dir=self.rrd_dir,
             rrdcached=self.rrdcached,
-            limits=self.create_limits(),
+            limits=self.create_limits(journal=state_dir / CREATIONS_FILE),
+            state_dir=state_dir,
             schemas=schemas,
             listen=self.carbon_listen,
             line_port=self.carbon_line_port,
@@ -121,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         saved = run(config.options(schemas))
-    except ListenError as exc:
+    except (ListenError, HeldFileError) as exc:
         log.error("%s", exc)
         return 2
     return 0 if saved else 1

@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from graphmetrics import settings as gm_settings
+from graphmetrics.cli.web_config import web_settings
 from graphmetrics.saved.db import make_engine, upgrade
 from graphmetrics.saved.services import SavedGraphService
 from graphmetrics.settings import SettingsError
@@ -112,13 +113,7 @@ def make_signout_parser() -> argparse.ArgumentParser:
 def signout(argv: Sequence[str]) -> int:
     parser = make_signout_parser()
     args = parser.parse_args(argv)
-    config = Path(args.config)
-    if not config.is_file():
-        parser.error(f"config file not found: {config}")
-    try:
-        web = gm_settings.from_mapping(WebSettings, get_appsettings(str(config), name="main"))
-    except SettingsError as exc:
-        parser.error(f"{config}: {exc}")
+    web = web_settings(parser, args.config)
     engine = make_engine(web.db_url)
     try:
         upgrade(engine)

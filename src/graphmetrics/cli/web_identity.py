@@ -11,18 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from pyramid.paster import get_appsettings
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from graphmetrics import settings as gm_settings
+from graphmetrics.cli.web_config import web_settings
 from graphmetrics.saved.db import make_engine, upgrade
 from graphmetrics.saved.models import User
 from graphmetrics.saved.services import InvalidInput, SavedGraphService
-from graphmetrics.settings import SettingsError
-from graphmetrics.web.config import WebSettings
 
 PROG = "graphmetrics-web identity"
 
@@ -45,15 +41,9 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str]) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    config = Path(args.config)
-    if not config.is_file():
-        parser.error(f"config file not found: {config}")
     if args.action == "bind" and not (args.user and args.issuer and args.subject):
         parser.error("bind needs USER ISSUER SUBJECT")
-    try:
-        web = gm_settings.from_mapping(WebSettings, dict(get_appsettings(str(config), "main")))
-    except SettingsError as exc:
-        parser.error(f"{config}: {exc}")
+    web = web_settings(parser, args.config)
     engine = make_engine(web.db_url)
     try:
         upgrade(engine)

@@ -18,17 +18,14 @@ from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from pyramid.paster import get_appsettings
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from graphmetrics import settings as gm_settings
+from graphmetrics.cli.web_config import web_settings
 from graphmetrics.saved.db import alembic_config, make_engine, upgrade
 from graphmetrics.saved.services import Limits, SavedGraphService
-from graphmetrics.settings import SettingsError
-from graphmetrics.web.config import WebSettings
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -70,13 +67,7 @@ def main(argv: Sequence[str]) -> int:
 
     parser = make_parser()
     args = parser.parse_args(argv)
-    config = Path(args.config)
-    if not config.is_file():
-        parser.error(f"config file not found: {config}")
-    try:
-        web = gm_settings.from_mapping(WebSettings, get_appsettings(str(config), name="main"))
-    except SettingsError as exc:
-        parser.error(f"{config}: {exc}")
+    web = web_settings(parser, args.config)
     limits = Limits(web.max_pages_per_user, web.max_page_bytes)
     rrd_dir = Path(web.rrd_dir) if Path(web.rrd_dir).is_dir() else None
     # a dry run does not even create the SQLite file

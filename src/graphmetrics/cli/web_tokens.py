@@ -11,17 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from pyramid.paster import get_appsettings
 from sqlalchemy.orm import Session
 
-from graphmetrics import settings as gm_settings
+from graphmetrics.cli.web_config import web_settings
 from graphmetrics.saved.db import make_engine, upgrade
 from graphmetrics.saved.services import InvalidInput
 from graphmetrics.saved.tokens import TokenService
-from graphmetrics.settings import SettingsError
-from graphmetrics.web.config import WebSettings
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -45,14 +41,7 @@ def _when(value: object) -> str:
 def main(argv: Sequence[str]) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    config = Path(args.config)
-    if not config.is_file():
-        parser.error(f"config file not found: {config}")
-    try:
-        raw = dict(get_appsettings(str(config), name="main"))
-        web = gm_settings.from_mapping(WebSettings, raw)
-    except SettingsError as exc:
-        parser.error(f"{config}: {exc}")
+    web = web_settings(parser, args.config)
     engine = make_engine(web.db_url)
     upgrade(engine)
     with Session(engine) as session:

@@ -38,8 +38,10 @@ from types import FrameType
 
 from graphmetrics.collect.carbon_schemas import CarbonSchemas
 from graphmetrics.collect.carbon_wire import Intake
+from graphmetrics.collect.checkpoint import HELD_FILE
 from graphmetrics.collect.daemon import Clock, DaemonLoop, EventWake, LoopOptions
 from graphmetrics.collect.instrumentation import Backoff, Throughput
+from graphmetrics.rrd.held import load_held_file, save_held_file
 from graphmetrics.rrd.limits import CreateLimits
 from graphmetrics.rrd.schema import Schema
 from graphmetrics.rrd.store import RRDStore, Sample
@@ -79,6 +81,9 @@ class CarbonOptions:
     write_interval: float = 1.0
     status_interval: float = 60.0
     max_connections: int = 1024
+    state_dir: Path | None = None
+    """Where the samples held for files that may not be created yet are saved after
+    each write and taken up again at start (``held.state``): a restart loses none."""
 
 
 @dataclass
@@ -104,6 +109,9 @@ class CarbonReceiver:
         self.options = options
         self.clock = clock or Clock()
         self.writer = RRDWriter(store)
+        self.held_path = options.state_dir / HELD_FILE if options.state_dir else None
+        if self.held_path is not None:
+            load_held_file(self.writer.held, self.held_path)
         self.intake = Intake(store, options.schemas, self.clock.wall)
         self.stats = ReceiverStats()
         self.selector = selectors.DefaultSelector()
@@ -274,6 +282,8 @@ class CarbonReceiver:
         last = len(groups) - 1
         for i, (schema, files) in enumerate(groups.items()):
             self.writer.write_batch(schema, files, flush=flush and i == last)
+        if self.held_path is not None:
+            save_held_file(self.writer.held, self.held_path)
         if self.writer.pending:
             delay = self._backoff.next()
             self._paused_until = self.clock.monotonic() + delay

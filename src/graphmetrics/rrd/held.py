@@ -35,7 +35,7 @@ def schema_load(data: dict[str, Any]) -> Schema:
         data_sources=tuple(data["data_sources"]),
         heartbeat=int(data["heartbeat"]),
         archives=tuple(Archive(int(a["steps"]), int(a["rows"])) for a in data["archives"]),
-        minimum=float(data["minimum"]),
+        minimum=None if data["minimum"] is None else float(data["minimum"]),
         xff=float(data["xff"]),
         consolidations=tuple(data["consolidations"]),
     )

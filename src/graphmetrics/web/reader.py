@@ -156,7 +156,7 @@ class Renderer:
         updates = {}
         for rel, path in found.paths.items():
             try:
-                updates[rel] = graph.last_update(path, self.daemon)
+                updates[rel] = graph.last_update(path, self.daemon_for([rel]))
             except graph.ReadFailed as exc:
                 raise graph.ReadFailed(f"{rel}: {exc}") from None
         return updates

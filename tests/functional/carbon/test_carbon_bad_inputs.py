@@ -66,7 +66,7 @@ def test_malformed_lines_and_names_are_counted_and_nothing_escapes(tmp_path: Pat
 def test_a_100_mb_line_a_reset_and_a_flood_of_names(tmp_path: Path) -> None:
     """A 100 MB line is skipped to its end (memory stays bounded by the line limit),
     a sender resetting mid-line loses only that line, invented names beyond the
-    new-file limit are refused and counted, and the daemon goes on serving."""
+    new-file limit are held (bounded, counted, saved), and the daemon goes on serving."""
     rrd_dir = tmp_path / "rrd"
     t0 = int(time.time()) // 60 * 60 - 600
     with running_carbon(rrd_dir, tmp_path, "--max-new-files-per-minute", "50") as carbon:
@@ -91,8 +91,10 @@ def test_a_100_mb_line_a_reset_and_a_flood_of_names(tmp_path: Path) -> None:
     counters = status(log)
     assert counters["bad.line_too_long"] == 1
     assert counters["bad.truncated"] == 1
-    # 453 flood names and still.alive: the minute's budget of 50 new files is spent
-    assert counters["refused_files"] == 454 and counters["refused_samples"] == 454
+    # 453 flood names and still.alive: the minute's budget of 50 new files is spent,
+    # their samples wait (docs/storage.md, "New-file limits"), none is dropped
+    assert counters["held_files"] == 454 and counters["held_samples"] == 454, log
+    assert counters["refused_files"] == 0 and counters["refused_samples"] == 0
     assert rows(rrd_dir / "carbon/reset/whole.rrd", t0 - 60, t0) == {t0: 3.0}
     assert not (rrd_dir / "carbon/reset/cut.rrd").exists()
     assert counters["created"] == 50, log  # before.huge, after.huge, reset.whole, 47 flood
@@ -104,3 +106,29 @@ def peak_memory_kb(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     return 0
+
+
+def test_samples_held_for_the_creation_budget_survive_a_kill(tmp_path: Path) -> None:
+    """Names beyond the budget are held and saved with the receiver's state; after a
+    kill -9 the restarted receiver spends the same budget (its journal) and writes
+    every held sample once the budget allows: nothing lost, nothing twice."""
+    rrd_dir = tmp_path / "rrd"
+    t0 = int(time.time()) // 60 * 60 - 600
+    names = [f"burst.n{i}" for i in range(40)]
+    held = rrd_dir / ".state" / "carbon" / "held.state"
+    limit = ["--max-new-files-per-minute", "15", "--new-files-window", "3"]
+    with running_carbon(rrd_dir, tmp_path / "first", *limit) as carbon:
+        carbon.send("".join(f"{name} {i} {t0}\n" for i, name in enumerate(names)))
+        wait_for(lambda: len(files_under(rrd_dir / "carbon" / "burst")) == 15, what="15 files")
+        wait_for(lambda: held.exists() and "burst" in held.read_text(), what="held saved")
+        carbon.proc.kill()
+        carbon.proc.wait()
+    with running_carbon(rrd_dir, tmp_path / "second", *limit) as carbon:
+        wait_for(lambda: len(files_under(rrd_dir / "carbon" / "burst")) == 40, what="all 40")
+        log = carbon.stop()
+    assert carbon.exit_code == 0, log
+    for i, name in enumerate(names):
+        path = rrd_dir / "carbon" / "burst" / f"{name.split('.')[1]}.rrd"
+        assert rows(path, t0 - 60, t0) == {t0: float(i)}, name
+    counters = status(log)
+    assert counters["held_files"] == 0 and counters["refused_samples"] == 0, log

@@ -172,3 +172,6 @@ def test_with_rrdcached_the_tree_is_read_directly(
         target = {"target": "collectd.agent1_example.load.load.shortterm", "format": "json"}
         (series_json,) = client.get("/graphite/render", {**target, "from": "-2min"}).json
         assert [v for v, _ in series_json["datapoints"] if v is not None]
+        leaf = {"query": "collectd.agent1_example.load.load.shortterm", "format": "json"}
+        (found,) = client.get("/graphite/metrics/find", leaf).json
+        assert found["intervals"] and found["intervals"][0]["end"] > now - 600

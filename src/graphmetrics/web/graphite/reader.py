@@ -97,7 +97,8 @@ class Reader:
         found: dict[str, list[dict[str, float]]] = {}
         for node in leaves:
             path = paths.get(node.rel)
-            args = [path, "--daemon", self.rrd.daemon] if self.rrd.daemon else [path]
+            daemon = self.rrd.daemon_for([node.rel])
+            args = [path, "--daemon", daemon] if daemon else [path]
             try:
                 info = rrdtool.info(*args) if path else {}
             except rrdtool.OperationalError:
