@@ -9,10 +9,12 @@ interface (which one: :func:`graphmetrics.rrd.node.open_backend`, from the addre
 - :class:`LocalFiles`: librrd updates the file in this process; a write that
   returned is on disk, :meth:`LocalFiles.flush` has nothing to check.
 - :class:`Rrdcached`: updates go to rrdcached (UNIX socket or TCP, librrd's address
-  forms), which caches them.  rrdcached answers FLUSH with success even when its
+  forms), which caches them; a round's updates for all files go as one ``BATCH``
+  (the lines it refuses are mapped back to their files) and the FLUSHes are
+  pipelined.  rrdcached answers FLUSH with success even when its
   write failed (the file locked or replaced behind it: the failure is only in its
   log) and answers LAST from its cache, so :meth:`Rrdcached.flush` reads each
-  touched file's ``last_update`` with INFO, from the file itself: a file without its
+  touched file's ``last_update`` from the file itself: a file without its
   last sample lost the write.  rrdcached then FORGETs the file (it would otherwise
   keep the lost sample's time as the file's and refuse the same samples again) and
   the samples go back to the caller to be written again; no checkpoint passes them.
@@ -23,12 +25,11 @@ interface (which one: :func:`graphmetrics.rrd.node.open_backend`, from the addre
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -46,6 +47,8 @@ Sample = tuple[int, Sequence[Value]]
 #: many bytes (``RRD_CMD_MAX``), and silently drops a longer one: rrdcached never sees
 #: it, and FLUSH then finds "nothing to flush".  Updates are sent in pieces below it.
 COMMAND_BYTES = 4096
+#: Update lines sent in one rrdcached ``BATCH`` at most (its answer comes at the end).
+BATCH_LINES = 5000
 #: rrdtool's error when another process holds the file's lock.
 LOCKED = "could not lock"
 #: ``mkdir``/``rename`` errors meaning the name itself can never become a file.
@@ -184,7 +187,14 @@ class LocalFiles(OnThisHost):
 
 class Rrdcached(OnThisHost):
     """Updates through rrdcached at ``address``, verified from the files at each flush;
-    the files are on this host (the daemon's UNIX socket)."""
+    the files are on this host (the daemon's UNIX socket).
+
+    A round's updates, for every file, go as one ``BATCH`` on a connection kept open
+    (at the flush, or every :data:`BATCH_LINES` lines), the FLUSHes are pipelined on
+    it, and each file's last update is then read from the file itself: one round trip
+    per round, not three per file.  rrdcached refuses lines of a BATCH one by one
+    (a file gone, a time it already has); a file refused, or unreachable, is known at
+    the flush: its samples come back like a lost write's, with rrdcached's reason."""
 
     name = "rrdcached"
     verifies = True
@@ -194,17 +204,41 @@ class Rrdcached(OnThisHost):
         self.unflushed = 0
         self._touched: dict[str, Unverified] = {}
         """Per file, what was written since the last flush."""
+        self._queue: list[tuple[str, str]] = []
+        """(file, ``UPDATE`` line) not sent to the daemon yet."""
+        self._refusals: dict[str, str] = {}
+        """Per file, why rrdcached refused (or never got) one of its update lines."""
+        self._connection = cached.Connection(address)
 
     def sync(self, key: str) -> None:
+        self.send()
         rrdtool.flushcached("--daemon", self.address, key)
         self._forget(key)
 
     def update(self, key: str, template: str, updates: list[str]) -> None:
-        """One update per command line that fits librrd's client (:data:`COMMAND_BYTES`);
-        a piece refused after others went through raises, and the store, writing the
-        samples again, skips those at or before the file's last update."""
+        """Queue one update per command line that fits librrd's and rrdcached's line
+        (:data:`COMMAND_BYTES`), values in the schema's order (as created: rrdcached
+        takes no template); they are sent in the next ``BATCH``."""
+        name = cached.escape(os.path.abspath(key))
         for piece in command_pieces(key, updates):
-            rrdtool.update(key, "--daemon", self.address, "--template", template, *piece)
+            self._queue.append((key, f"UPDATE {name} {' '.join(piece)}"))
+        if len(self._queue) >= BATCH_LINES:
+            self.send()
+
+    def send(self) -> None:
+        """Send the queued updates as one ``BATCH``; remember the files refused."""
+        queue, self._queue = self._queue, []
+        if not queue:
+            return
+        try:
+            refused = self._connection.batch([line for _, line in queue])
+        except cached.DaemonError as exc:
+            for key, _ in queue:
+                self._refusals.setdefault(key, str(exc))
+            return
+        for index, message in sorted(refused.items()):
+            if 0 <= index < len(queue):
+                self._refusals.setdefault(queue[index][0], f"rrdcached refused: {message}")
 
     def written(self, key: str, relative: str, samples: list[Sample]) -> None:
         self.unflushed += len(samples)
@@ -222,28 +256,37 @@ class Rrdcached(OnThisHost):
             log.warning("rrdcached %s: cannot FORGET %s: %s", self.address, key, exc)
 
     def flush(self) -> dict[str, Unverified]:
+        self.send()
         if not self._touched:
             return {}
         touched, self._touched = self._touched, {}
+        refused, self._refusals = self._refusals, {}
         self.unflushed = 0
         self._flush_files(list(touched))
         lost: dict[str, Unverified] = {}
         for key, written in touched.items():
-            missing = missing_after_flush(key, written, self.info)
+            missing = missing_after_flush(key, written, self._file_last)
             if missing is not None:
+                if key in refused:
+                    missing = replace(missing, reason=f"{key}: {refused[key]}")
                 lost[key] = missing
                 self._forget(key)
         return lost
 
+    def _file_last(self, key: str) -> Info:
+        """The file's own last update (librrd reads its header; ``rrdtool.last`` would
+        ask the daemon's cache instead when ``RRDCACHED_ADDRESS`` is set)."""
+        if os.environ.get("RRDCACHED_ADDRESS"):
+            return self.info(key)
+        return {"last_update": rrdtool.last(key)}
+
     def _flush_files(self, keys: list[str]) -> None:
-        """FLUSH ``keys``; what did not arrive is found from the files afterwards."""
+        """FLUSH ``keys``, pipelined; what did not arrive is found from the files."""
+        lines = [f"FLUSH {cached.escape(os.path.abspath(key))}" for key in keys]
         try:
-            rrdtool.flushcached("--daemon", self.address, *keys)
-        except rrdtool.OperationalError as exc:
-            log.error("rrdcached flush failed (%s); flushing file by file", exc)
-            for key in keys:
-                with contextlib.suppress(rrdtool.OperationalError):  # checked afterwards
-                    rrdtool.flushcached("--daemon", self.address, key)
+            self._connection.ask_many(lines)  # "No such file": the check says it next
+        except cached.DaemonError as exc:
+            log.error("rrdcached flush failed: %s", exc)
 
 
 def command_pieces(key: str, updates: list[str]) -> Iterator[list[str]]:

@@ -1,6 +1,7 @@
 """The rrdcached commands the rrdtool binding lacks: FORGET, LIST, PING, and LAST
 for many files on one connection (:func:`commands`); a :class:`Connection` kept open
-for a storage node's writer (``rrd/node.py``).
+(a storage node's writer, ``rrd/node.py``, and the rrdcached backend's ``BATCH`` and
+pipelined ``FLUSH``, ``rrd/backend.py``).
 
 After rrdcached loses a write (its FLUSH still answers success), it keeps the lost
 sample's time as the file's last update and refuses the same samples again
@@ -17,6 +18,9 @@ from typing import BinaryIO
 
 DEFAULT_PORT = 42217
 TIMEOUT = 10.0
+#: Commands sent before reading their answers (:meth:`Connection.ask_many`): their
+#: answers must fit the socket's buffer, or rrdcached would stop reading.
+PIPELINE = 500
 
 
 def is_unix(address: str) -> bool:
@@ -54,9 +58,14 @@ def command(address: str, line: str) -> str:
     return reply.decode(errors="replace").strip()
 
 
+def escape(name: str) -> str:
+    """A file name as one field of an rrdcached command line (librrd's escaping)."""
+    return name.replace("\\", "\\\\").replace(" ", "\\ ")
+
+
 def forget(address: str, path: str) -> str:
     """Have rrdcached drop what it caches about ``path`` (pending updates included)."""
-    return command(address, f"FORGET {path}")
+    return command(address, f"FORGET {escape(path)}")
 
 
 class DaemonError(Exception):
@@ -98,14 +107,59 @@ class Connection:
     def ask(self, line: str) -> Answer:
         """Send one command line and read its answer."""
         try:
-            if self._sock is None or self._data is None:
-                self._sock = connect(self.address)
-                self._data = self._sock.makefile("rb")
-            self._sock.sendall(line.encode() + b"\n")
+            self._open().sendall(line.encode() + b"\n")
+            assert self._data is not None
             return _read_answer(self._data)
         except (OSError, ValueError, DaemonError) as exc:
             self.close()
             raise DaemonError(f"rrdcached at {self.address}: {exc}") from None
+
+    def ask_many(self, lines: list[str]) -> list[Answer]:
+        """Send ``lines`` without waiting for each answer (rrdcached answers in order),
+        :data:`PIPELINE` at a time so neither side blocks on a full socket buffer."""
+        answers: list[Answer] = []
+        for start in range(0, len(lines), PIPELINE):
+            chunk = lines[start : start + PIPELINE]
+            try:
+                self._open().sendall("".join(f"{line}\n" for line in chunk).encode())
+                assert self._data is not None
+                answers.extend(_read_answer(self._data) for _ in chunk)
+            except (OSError, ValueError, DaemonError) as exc:
+                self.close()
+                raise DaemonError(f"rrdcached at {self.address}: {exc}") from None
+        return answers
+
+    def batch(self, lines: list[str]) -> dict[int, str]:
+        """Send ``lines`` as one ``BATCH`` (rrdcached answers once, at its end); the
+        refused ones by index in ``lines``, with rrdcached's message.  The lines are
+        sent only after rrdcached agreed to the batch: refused, they would run as
+        commands of their own."""
+        status, _ = self.ask("BATCH")
+        if not status.startswith("0"):
+            raise DaemonError(f"rrdcached at {self.address}: BATCH: {status}")
+        try:
+            self._open().sendall("".join(f"{line}\n" for line in lines + ["."]).encode())
+            assert self._data is not None
+            status, errors = _read_answer(self._data)
+        except (OSError, ValueError, DaemonError) as exc:
+            self.close()
+            raise DaemonError(f"rrdcached at {self.address}: {exc}") from None
+        if status.startswith("-"):
+            raise DaemonError(f"rrdcached at {self.address}: BATCH: {status}")
+        refused: dict[int, str] = {}
+        for error in errors:
+            number, _, message = error.partition(" ")
+            try:
+                refused[int(number) - 1] = message
+            except ValueError:
+                raise DaemonError(f"rrdcached at {self.address}: BATCH: {error!r}") from None
+        return refused
+
+    def _open(self) -> socket.socket:
+        if self._sock is None or self._data is None:
+            self._sock = connect(self.address)
+            self._data = self._sock.makefile("rb")
+        return self._sock
 
     def close(self) -> None:
         if self._data is not None:

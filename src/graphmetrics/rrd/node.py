@@ -135,6 +135,9 @@ class NodeFiles(Rrdcached):
             raise self._refused(status)
         return cached.parse_info(lines)
 
+    def _file_last(self, key: str) -> Info:
+        return self.info(key)
+
     def _flush_files(self, keys: list[str]) -> None:
         for key in keys:
             try:

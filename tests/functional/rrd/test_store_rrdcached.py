@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import rrdtool
 
+from graphmetrics.rrd.backend import Rrdcached
 from graphmetrics.rrd.schema import METRICS
 from graphmetrics.rrd.store import RRDStore, RRDWriteError, Unverified
 from tests.disk import locked_by_another_process
@@ -99,15 +100,19 @@ def test_without_rrdcached_flush_has_nothing_to_check(tmp_path: Path) -> None:
 def test_only_the_samples_the_file_lacks_are_handed_back(tmp_path: Path) -> None:
     rrd = tmp_path / "rrd"
     with running_rrdcached(rrd, tmp_path) as address:
-        store = RRDStore(rrd, rrdcached=address)
+        backend = Rrdcached(address)
+        store = RRDStore(rrd, backend=backend)
         store.write("metrics/a", METRICS, [(T0, (1.0,))])
         assert store.flush() == []
         path = rrd / "metrics/a.rrd"
-        # rrdcached writes on its own timer too: one write goes through, one is lost
+        # rrdcached writes on its own timer too (once the updates reached it, in a
+        # BATCH): one write goes through, one is lost
         store.write("metrics/a", METRICS, [(T0 + 300, (2.0,))])
+        backend.send()
         rrdtool.flushcached("--daemon", address, str(path))
         with locked_by_another_process(path):
             store.write("metrics/a", METRICS, [(T0 + 600, (3.0,))])
+            backend.send()
             rrdtool.flushcached("--daemon", address, str(path))
         (lost,) = store.flush()
         assert lost.samples == [(T0 + 600, (3.0,))]

@@ -1,0 +1,80 @@
+"""A round's updates go to rrdcached as one BATCH: a line it refuses belongs to one
+file, whose samples are kept for the next round while the others are written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rrdtool
+
+from graphmetrics.rrd import cached
+from graphmetrics.rrd.schema import METRICS
+from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.writer import RRDWriter
+from tests.rrdcached import running_rrdcached
+
+T0 = 1_700_000_100
+FILES = ["metrics/a", "metrics/b c", "metrics/d"]  # a space: escaped in the BATCH
+
+
+def last(path: Path) -> int:
+    return int(rrdtool.info(str(path))["last_update"])
+
+
+def values(path: Path) -> list[tuple[int, float]]:
+    (start, _, step), _, rows = rrdtool.fetch(
+        str(path), "AVERAGE", "-r", "300", "-s", str(T0 - 600), "-e", str(T0 + 3000)
+    )
+    return [(start + step * (i + 1), r[0]) for i, r in enumerate(rows) if r[0] is not None]
+
+
+def test_a_file_deleted_under_rrdcached_keeps_its_samples_the_others_are_written(
+    tmp_path: Path,
+) -> None:
+    rrd = tmp_path / "rrd"
+    with running_rrdcached(rrd, tmp_path) as address:
+        writer = RRDWriter(RRDStore(rrd, rrdcached=address))
+        first = writer.write_batch(METRICS, {f: [(T0, (1.0,))] for f in FILES})
+        assert (first.created, first.written, first.retry) == (3, 3, {})
+        gone = rrd / "metrics/b c.rrd"
+        # deleted, and rrdcached no longer caches it (it would take the update, and
+        # only the check after the flush would find the file gone): the store still
+        # knows its last update, so its line goes in the BATCH, which refuses it
+        cached.forget(address, str(gone))
+        gone.unlink()
+
+        second = writer.write_batch(METRICS, {f: [(T0 + 300, (2.0,))] for f in FILES})
+        assert second.retry == {"metrics/b c": [(T0 + 300, (2.0,))]}
+        assert "rrdcached refused" in second.error and "No such file" in second.error
+        assert (second.written, second.unverified, second.failed_files) == (2, 1, 0)
+        for name in ("metrics/a", "metrics/d"):
+            assert last(rrd / f"{name}.rrd") == T0 + 300
+        assert not gone.exists()
+
+        third = writer.write_batch(METRICS, {})  # the kept samples, into a new file
+        assert (third.created, third.written, third.retry, third.error) == (1, 1, {}, "")
+        assert values(gone) == [(T0 + 300, 2.0)]
+        assert values(rrd / "metrics/a.rrd") == [(T0, 1.0), (T0 + 300, 2.0)]
+        assert writer.counters.written == 6
+
+
+def test_a_time_rrdcached_already_has_is_refused_for_that_file_only(tmp_path: Path) -> None:
+    rrd = tmp_path / "rrd"
+    with running_rrdcached(rrd, tmp_path) as address:
+        writer = RRDWriter(RRDStore(rrd, rrdcached=address))
+        writer.write_batch(METRICS, {f: [(T0, (1.0,))] for f in FILES})
+        # another client of the daemon updated metrics/d meanwhile, beyond our samples
+        other = cached.Connection(address)
+        status, _ = other.ask(f"UPDATE {rrd / 'metrics/d.rrd'} {T0 + 900}:9")
+        assert status.startswith("0"), status
+        other.close()
+
+        result = writer.write_batch(METRICS, {f: [(T0 + 300, (2.0,))] for f in FILES})
+        assert "illegal attempt to update" in result.error
+        assert list(result.retry) == ["metrics/d"]
+        assert (result.written, result.unverified) == (2, 1)
+        assert last(rrd / "metrics/a.rrd") == T0 + 300
+        assert last(rrd / "metrics/d.rrd") == T0 + 900  # flushed: the file is past them
+
+        again = writer.write_batch(METRICS, {})  # the file says those times are past
+        assert (again.written, again.skipped_old, again.retry) == (0, 1, {})
