@@ -209,7 +209,8 @@ def upgrade_files(options: TracelogOptions, store: RRDStore) -> None:
     if store.remote:
         log.info(
             "tracelog files on a storage node gain new data sources on the node: "
-            "python -m graphmetrics.rrd.upgrade RRD_DIR there"
+            "python -m graphmetrics.rrd.upgrade RRD_DIR there (until then their "
+            "original data sources are written, the response times are not)"
         )
         return
     upgrade_dir(
