@@ -16,6 +16,7 @@ HOT_MODULES = [
     "src/graphmetrics/tracelog/records.py",
     "src/graphmetrics/tracelog/parser.py",
     "src/graphmetrics/tracelog/aggregate.py",
+    "src/graphmetrics/tracelog/latency.py",
     "src/graphmetrics/metrics/records.py",
     "src/graphmetrics/metrics/batch.py",
     "src/graphmetrics/rrd/updates.py",

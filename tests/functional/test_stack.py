@@ -67,10 +67,12 @@ def test_demo_stack_under_supervisord(tmp_path: Path) -> None:
         with opener.open(f"{base}/") as resp:
             assert resp.status == 200
         # the demo user starts with dashboards, and every starter graph renders
-        for section, count in (("tracelog", 9), ("metrics", 1)):
+        # tracelog: 4 pool views, response time, apdex, p99 compared, then as many of
+        # the instances (up to 9 graphs) as had files when the page was seeded
+        for section, least, most in (("tracelog", 8, 9), ("metrics", 1, 1)):
             with opener.open(f"{base}/api/pages/{section}/demo/default") as resp:
                 graphs = json.load(resp)["graphs"]
-            assert len(graphs) == count
+            assert least <= len(graphs) <= most
             for graph in graphs:
                 query = urllib.parse.urlencode(
                     {"graph": json.dumps(graph["definition"]), "trail": "1", "format": "json"}

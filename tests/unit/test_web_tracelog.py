@@ -150,3 +150,20 @@ def test_pool_lines_beyond_the_palette_differ_in_dash_or_width() -> None:
     lines = graph_for(many, "compare-max", customer="acme")["lines"]
     styles = {(ln["color"], str(ln["dash"]), ln["width"]) for ln in lines}
     assert len(styles) == len(lines) == tracelog.MAX_POOL
+
+
+def test_instance_response_time_graphs_are_valid_render_definitions() -> None:
+    (response,) = graphs_for(INSTANCES, "response-time", instance="h1__acme__i2")
+    apdex = graph_for(INSTANCES, "apdex", instance="h1__acme__i2")
+    assert len(graphs_for(INSTANCES, "instance", instance="h1__acme__i2")) == 1
+    graph = parse_graph(response)
+    assert [(line.type, line.value) for line in graph.lines] == [
+        ("AREA", "pmax"),
+        ("LINE", "p50"),
+        ("LINE", "p90"),
+        ("LINE", "p99"),
+    ]
+    assert graph.lines[0].color.endswith("33")  # the max, faint
+    assert [s.ds for s in parse_graph(apdex).series] == ["apdex", "wait50", "wait99", "app99"]
+    for kind in ("compare-p99", "compare-apdex"):
+        assert len(parse_graph(graph_for(INSTANCES, kind, customer="acme")).series) == 3

@@ -33,6 +33,7 @@ from graphmetrics.settings import (
     positive_float,
 )
 from graphmetrics.tracelog.aggregate import MinuteClock
+from graphmetrics.tracelog.latency import ApdexTargets
 
 
 def _timezone(text: str) -> str:
@@ -40,6 +41,11 @@ def _timezone(text: str) -> str:
         MinuteClock(text)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone {text!r}") from exc
+    return text
+
+
+def _apdex(text: str) -> str:
+    ApdexTargets(text)  # raises ValueError saying what is wrong
     return text
 
 
@@ -104,6 +110,13 @@ class TracelogSettings:
         "as future)",
         parse=non_negative_float,
     )
+    apdex_t: str = option(
+        "0.5",
+        "apdex target T in seconds (satisfied <= T, tolerating <= 4T), with per-customer "
+        "targets after it: 0.5,acme=0.2,beta=1",
+        parse=_apdex,
+        metavar="T[,CUSTOMER=T...]",
+    )
     poll_interval: float = option(
         5.0, "seconds between scans when no file event arrives", parse=positive_float
     )
@@ -138,6 +151,7 @@ def options(cfg: TracelogSettings) -> TracelogOptions:
         default_customer=cfg.default_customer,
         idle_flush=cfg.idle_flush,
         future_tolerance=cfg.future_tolerance,
+        apdex_t=cfg.apdex_t,
         loop=LoopOptions(
             poll_interval=cfg.poll_interval,
             checkpoint_interval=cfg.checkpoint_interval,

@@ -33,7 +33,8 @@ from graphmetrics.rrd.layout import instance_name, tracelog_relative
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.rrd.writer import RRDWriter
-from graphmetrics.tracelog.aggregate import Aggregator
+from graphmetrics.tracelog.aggregate import Aggregator, LatencyRow, Row
+from graphmetrics.tracelog.latency import NO_LATENCY
 from graphmetrics.tracelog.parser import Parser, valid_source_name
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,14 @@ FLUSH_EVERY_SAMPLES = 100_000
 FUTURE_TOLERANCE = 300.0
 #: skip reason of a line refused as too long (see :meth:`LineReader.read_lines`)
 LONG_LINE = "line too long"
+
+
+def with_latency(
+    rows: list[Row], latency: list[LatencyRow] | None
+) -> list[tuple[int, tuple[float | int | None, ...]]]:
+    """An instance's rows with their minutes' response times after the base values."""
+    times = dict(latency) if latency else {}
+    return [(ts, (*values, *times.get(ts, NO_LATENCY))) for ts, values in rows]
 
 
 class StateError(RuntimeError):
@@ -161,9 +170,13 @@ class TracelogCollector:
     def write_rows(self) -> None:
         """Write every finished minute, after those kept from before."""
         rows = self.aggregator.take_rows()
+        latency = self.aggregator.take_latency()
         self.writer.write_batch(
             TRACELOG,
-            {tracelog_relative(instance): minutes for instance, minutes in rows.items()},
+            {
+                tracelog_relative(instance): with_latency(minutes, latency.get(instance))
+                for instance, minutes in rows.items()
+            },
             flush=False,
         )
         if self.store.unflushed >= FLUSH_EVERY_SAMPLES:

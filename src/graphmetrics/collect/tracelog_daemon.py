@@ -27,9 +27,12 @@ from graphmetrics.collect.instrumentation import TRACELOG_GC, Throughput, tune_g
 from graphmetrics.collect.state import StateLockedError, lock_state_dir
 from graphmetrics.collect.tailer import FUTURE_TOLERANCE, StateError, TracelogCollector
 from graphmetrics.rrd.limits import CreateLimits
+from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.upgrade import upgrade_dir
 from graphmetrics.signals import on_signals
 from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
+from graphmetrics.tracelog.latency import ApdexTargets
 
 log = logging.getLogger("graphmetrics.tracelog")
 
@@ -49,6 +52,8 @@ class TracelogOptions:
     default_customer: str = "default"
     idle_flush: float = 120.0
     future_tolerance: float = FUTURE_TOLERANCE
+    #: apdex T: seconds, or ``"0.5,acme=0.2"`` (a default and per-customer targets)
+    apdex_t: str = ""
     loop: LoopOptions = field(default_factory=LoopOptions)
     polling: bool = False
     once: bool = False
@@ -177,14 +182,16 @@ class TracelogProcessor:
 def build_collector(options: TracelogOptions, clock: Clock | None = None) -> TracelogCollector:
     """The collector of ``options``, its saved state loaded (raises StateError)."""
     clock = clock or Clock()
+    store = RRDStore(
+        options.rrd_dir,
+        options.rrdcached,
+        replace(options.limits, journal=options.state_dir / "tracelog.creations"),
+    )
+    upgrade_files(options, store)
     collector = TracelogCollector(
         options.log_dir,
-        RRDStore(
-            options.rrd_dir,
-            options.rrdcached,
-            replace(options.limits, journal=options.state_dir / "tracelog.creations"),
-        ),
-        Aggregator(MinuteClock(options.timezone)),
+        store,
+        Aggregator(MinuteClock(options.timezone), apdex=ApdexTargets(options.apdex_t)),
         options.state_dir / "tracelog.json",
         glob=options.glob,
         default_host=options.default_host,
@@ -195,6 +202,23 @@ def build_collector(options: TracelogOptions, clock: Clock | None = None) -> Tra
     )
     collector.load_state()
     return collector
+
+
+def upgrade_files(options: TracelogOptions, store: RRDStore) -> None:
+    """Existing tracelog files gain the schema's new data sources (once per folder)."""
+    if store.remote:
+        log.info(
+            "tracelog files on a storage node gain new data sources on the node: "
+            "python -m graphmetrics.rrd.upgrade RRD_DIR there (until then their "
+            "original data sources are written, the response times are not)"
+        )
+        return
+    upgrade_dir(
+        options.rrd_dir / "tracelog",
+        TRACELOG,
+        marker=options.state_dir / "tracelog-schema",
+        daemon=options.rrdcached,
+    )
 
 
 def run(options: TracelogOptions) -> int:

@@ -15,17 +15,27 @@ from sqlalchemy.orm import Session
 
 from graphmetrics.saved.db import make_engine, upgrade
 from graphmetrics.saved.services import GraphInput, SavedGraphService
-from graphmetrics.web.tracelog import Instance, instance_graph, pool_graph, scan_instances
+from graphmetrics.web.tracelog import (
+    Instance,
+    apdex_graph,
+    instance_graph,
+    pool_graph,
+    response_time_graph,
+    scan_instances,
+)
 
 LAST_DAY = {"trail": 24}
 
 
 def tracelog_graphs(instances: list[Instance]) -> list[dict[str, Any]]:
-    """A screenful (nine graphs at 1600×1000): the first customer's pools, then its
-    instances one by one (and others' when it has fewer than five)."""
+    """A screenful (nine graphs at 1600×1000): the first customer's pools, its first
+    instance's response time and apdex, the pool's p99 compared, then its instances one
+    by one (and others' when it has fewer than two)."""
     first = instances[0]
     customer = [i for i in instances if i.customer == first.customer]
     graphs = [pool_graph(kind, first.customer, None, customer) for kind in POOL_VIEWS]
+    graphs += [response_time_graph(first), apdex_graph(first)]
+    graphs.append(pool_graph("compare-p99", first.customer, None, customer))
     others = [i for i in instances if i.customer != first.customer]
     graphs += [instance_graph(inst) for inst in (customer + others)[: 9 - len(graphs)]]
     return graphs

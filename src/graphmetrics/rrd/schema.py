@@ -47,9 +47,29 @@ class Schema:
         return ":".join(self.data_sources)
 
 
+#: the original's tracelog data sources (files it wrote have these alone)
+TRACELOG_BASE_DS = ("rpm", "epm", "bl", "spr", "start")
+#: response times in seconds (p50, p90, p99, max of B -> E; of C -> A as ``app``; of
+#: B -> C as ``wait``) and apdex, per minute: graphmetrics.tracelog.latency
+LATENCY_DS = (
+    "p50",
+    "p90",
+    "p99",
+    "pmax",
+    "app50",
+    "app90",
+    "app99",
+    "appmax",
+    "wait50",
+    "wait90",
+    "wait99",
+    "waitmax",
+    "apdex",
+)
+
 TRACELOG = Schema(
     step=60,
-    data_sources=("rpm", "epm", "bl", "spr", "start"),
+    data_sources=TRACELOG_BASE_DS + LATENCY_DS,
     heartbeat=300,
     archives=(Archive(1, 1600), Archive(5, 2880), Archive(60, 9600)),
 )

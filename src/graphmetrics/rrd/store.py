@@ -101,6 +101,9 @@ class RRDStore:
     stats: StoreStats = field(default_factory=StoreStats)
     backend: Backend | None = None
     _last: dict[str, int] = field(default_factory=dict, repr=False)
+    _widths: dict[str, int] = field(default_factory=dict, repr=False)
+    """Existing files holding only the leading data sources of their schema (written
+    before it gained more, not upgraded yet): how many they hold."""
     _paths: dict[str, Path] = field(default_factory=dict, repr=False)
     _gate: CreationGate = field(init=False, repr=False)
     _refusals_unlogged: int = field(default=0, repr=False)
@@ -243,7 +246,10 @@ class RRDStore:
         path = self.path_for(relative)
         key = str(path)
         by_time: dict[int, Sequence[Value]] = {}
+        width = len(schema.data_sources)
         for ts, values in samples:
+            if len(values) < width:  # the leading DS given, the rest unknown
+                values = (*values, *(None,) * (width - len(values)))
             by_time[int(ts)] = values
         if not by_time:
             return 0
@@ -251,15 +257,22 @@ class RRDStore:
         last = self._last.get(key)
         if last is None:
             last = self.last_update(key)
+        template = schema.template
         if last is None:
             last = self._create(path, schema, times[0])
+            self._widths[key] = width
+        elif (held := self._widths.get(key) or self._leading(key, schema)) < width:
+            # an older layout: its data sources are written, the newer ones wait for
+            # `python -m graphmetrics.rrd.upgrade` (nothing is dropped meanwhile)
+            by_time = {t: v[:held] for t, v in by_time.items()}
+            template = ":".join(schema.data_sources[:held])
         fresh = [t for t in times if t > last]
         self.stats.skipped_old += len(times) - len(fresh)
         if not fresh:
             return 0
         updates = format_updates(fresh, by_time)
         try:
-            self._backend.update(key, schema.template, updates)
+            self._backend.update(key, template, updates)
         except rrdtool.OperationalError as exc:
             self.stats.failed += len(fresh)
             self._last.pop(key, None)
@@ -273,6 +286,33 @@ class RRDStore:
         stats.written += len(fresh)
         stats.updates += 1
         return len(fresh)
+
+    def _leading(self, key: str, schema: Schema) -> int:
+        """How many of ``schema``'s data sources the existing file at ``key`` holds,
+        asked once per file: all of them, or its leading ones when it was made before
+        the schema gained more (logged once).  Another layout counts as all: its
+        update then fails and says so."""
+        width = len(schema.data_sources)
+        try:
+            info = self._backend.info(key)
+        except rrdtool.OperationalError:
+            return width
+        index = {k[3:-7]: int(v) for k, v in info.items() if k.endswith("].index")}
+        names = tuple(sorted(index, key=index.__getitem__))
+        held = len(names)
+        if 0 < held < width and names == schema.data_sources[:held]:
+            log.warning(
+                "%s%s has %d of the %d data sources (an older layout): writing those; "
+                "python -m graphmetrics.rrd.upgrade adds the others",
+                key,
+                self._where,
+                held,
+                width,
+            )
+        else:
+            held = width
+        self._widths[key] = held
+        return held
 
     def _intact(self, key: str, schema: Schema) -> bool:
         """After a failed update: is the file still an RRD of ``schema``'s layout (or

@@ -34,11 +34,14 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from graphmetrics.rrd.layout import INSTANCE_SEP
+from graphmetrics.tracelog.latency import ApdexTargets, LatencyState, LatencyValues
 from graphmetrics.tracelog.parser import Parser
 from graphmetrics.tracelog.records import MalformedLine, Record
 
 Values = tuple[int, int, int, float | None, int]
 Row = tuple[int, Values]
+#: a minute's response times (latency.LATENCY_DS), written beside its Row
+LatencyRow = tuple[int, LatencyValues]
 #: a record held while a jump forward waits to be confirmed: code, id, minute, seconds, status
 Held = tuple[int, str, str, float, int]
 
@@ -100,6 +103,8 @@ class InstanceState:
     #: the seconds (within the minute) of the newest record fed since the last
     #: :meth:`Aggregator.close_quiet`, or -1.0 for none (not saved)
     last_seconds: float = -1.0
+    #: response times (made at the instance's first B; saved by :meth:`Aggregator.dump`)
+    lat: LatencyState | None = None
     #: records past a jump forward, held until confirmed (or found bogus)
     jump: list[Held] = field(default_factory=list)
 
@@ -110,6 +115,8 @@ class InstanceState:
     def forget_inflight(self) -> None:
         self.inflight.clear()
         self.backlog = 0
+        if self.lat is not None:
+            self.lat.forget()
 
     def dump(self) -> list[Any]:
         return [
@@ -154,9 +161,13 @@ class Aggregator:
         self,
         clock: MinuteClock,
         max_gap_minutes: int = MAX_GAP_MINUTES,
+        apdex: ApdexTargets | None = None,
         jump_seconds: int = JUMP_SECONDS,
     ) -> None:
         self.clock = clock
+        self.apdex = apdex if apdex is not None else ApdexTargets()
+        #: per instance, the response times of the minutes in :attr:`rows`
+        self.latency_rows: dict[str, list[LatencyRow]] = {}
         self.max_gap = max_gap_minutes
         #: a record this far past the pending minute is held until confirmed (0: never)
         self.jump_seconds = jump_seconds
@@ -183,7 +194,7 @@ class Aggregator:
         for index, line in enumerate(lines):
             instance, code, rid_at, rid_end, minute, _, _, rest_at, seconds = parser.scan(line)
             if instance:
-                rid = line[rid_at:rid_end] if uses_rid(code) else ""
+                rid = line[rid_at:rid_end] if uses_rid(code) or code == 66 else ""
                 status = ord(line[rest_at]) if code == 65 and rest_at < len(line) else 0
                 self.feed_parts(instance, code, rid, minute, seconds, status)
                 continue
@@ -240,20 +251,34 @@ class Aggregator:
                 if inflight[rid] is None:
                     st.backlog -= 1
                 inflight[rid] = st.epoch + seconds
+                if st.lat is not None:
+                    st.lat.start(rid, st.epoch + seconds)
         elif code == 65:  # A
             if rid in inflight:
                 began = inflight.pop(rid)
                 st.rpm += 1
-                if status == 53 or status == 69:  # "5", "E"
+                error = status == 53 or status == 69  # "5", "E"
+                if error:
                     st.epm += 1
+                app = -1.0
                 if began is None:
                     st.backlog -= 1
                 else:
+                    app = st.epoch + seconds - began
                     st.timed += 1
-                    st.busy += st.epoch + seconds - began
+                    st.busy += app
+                if st.lat is not None:
+                    st.lat.answer(rid, st.epoch + seconds, app, error)
         elif code == 69:  # E
             if rid in inflight and inflight.pop(rid) is None:
                 st.backlog -= 1
+            if st.lat is not None:
+                st.lat.end(rid, st.epoch + seconds)
+        elif code == 66:  # B
+            lat = st.lat
+            if lat is None:
+                lat = st.lat = LatencyState(self.apdex.target(customer_of(instance)))
+            lat.begin(rid, st.epoch + seconds)
         elif code == 83:  # S
             st.start = 1
             st.forget_inflight()
@@ -327,6 +352,10 @@ class Aggregator:
         gap_end = min(next_epoch, base + 60 * (self.max_gap + 1))
         if not st.idle or st.epoch + 60 <= gap_end:
             rows.append((st.epoch + 60, st.values()))
+            if st.lat is not None:
+                minute = st.lat.close(st.epoch)
+                if not minute.empty():
+                    self.latency_rows.setdefault(name, []).append((st.epoch + 60, minute.values()))
         idle: Values = (0, 0, st.backlog, None, 0)
         rows.extend((end, idle) for end in range(st.epoch + 120, gap_end + 1, 60))
         st.rpm = st.epm = st.timed = st.start = 0
@@ -385,6 +414,11 @@ class Aggregator:
         rows, self.rows = self.rows, {}
         return rows
 
+    def take_latency(self) -> dict[str, list[LatencyRow]]:
+        """The response times of the rows taken by :meth:`take_rows` (take both)."""
+        rows, self.latency_rows = self.latency_rows, {}
+        return rows
+
     def drop_future(self) -> None:
         """Forget instances whose pending minute is beyond :attr:`future_limit` (a bad date
         saved by an older version would otherwise make every later record late)."""
@@ -402,6 +436,9 @@ class Aggregator:
             "late": self.late,
             "future": self.future,
             "hosts": {host: list(clock) for host, clock in self.hosts.items()},
+            "latency": {
+                name: st.lat.dump() for name, st in self.instances.items() if st.lat is not None
+            },
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -412,11 +449,21 @@ class Aggregator:
             str(host): (float(newest), float(read_at))
             for host, (newest, read_at) in data.get("hosts", {}).items()
         }
+        for name, lat in data.get("latency", {}).items():
+            st = self.instances.get(name)
+            if st is not None:
+                st.lat = LatencyState.load(self.apdex.target(customer_of(name)), lat)
 
 
 def uses_rid(code: int) -> bool:
     """Whether records with ``code`` (its ``ord``) are matched by their id: I, C, A, E."""
     return code == 73 or code == 67 or code == 65 or code == 69
+
+
+def customer_of(instance: str) -> str:
+    """The customer part of ``host__customer__instance`` (apdex targets, pools)."""
+    parts = instance.split(_SEP, 2)
+    return parts[1] if len(parts) > 1 else ""
 
 
 def host_of(instance: str) -> str:

@@ -2,8 +2,10 @@
 
 Each instance gets a request rate that follows a daily curve with noise; requests
 wait for one of a few application threads (so backlog builds when load is high),
-about 1% fail, and now and then an instance restarts.  Lines come out in time
-order, formatted the way syslog-ng writes them (``host customer instance : record``).
+take a time that depends on their URL (:data:`ENDPOINTS`: fast pages, a heavy-tailed
+search, a slow report export), about 1% fail, and now and then an instance restarts.
+Lines come out in time order, formatted the way syslog-ng writes them
+(``host customer instance : record``).
 """
 
 from __future__ import annotations
@@ -66,10 +68,10 @@ def _request(inst: SimInstance, t: float, rnd: random.Random) -> list[tuple[floa
     thread_free = heapq.heappop(inst.busy_until)
     got_input = t + rnd.uniform(0.0005, 0.005)
     started = max(got_input, thread_free) + 0.0002
-    service = rnd.expovariate(1 / 0.25) + 0.005
+    path, median, spread = _endpoint(rnd)
+    service = rnd.lognormvariate(math.log(median), spread) + 0.002
     done = started + service
     heapq.heappush(inst.busy_until, done)
-    path = rnd.choice(["/", "/search", "/cart", "/api/items", "/login"])
     roll = rnd.random()
     answer = "200 1234" if roll > 0.012 else ("500 88" if roll > 0.004 else "Error: ConflictError")
     return [
@@ -79,6 +81,31 @@ def _request(inst: SimInstance, t: float, rnd: random.Random) -> list[tuple[floa
         (done, f"A {rid} {{ts}} {answer}"),
         (done + 0.0003, f"E {rid} {{ts}}"),
     ]
+
+
+#: (path, share of requests, median app seconds, lognormal spread): a realistic mix
+#: with a heavy-tailed search and one slow endpoint, the report export
+ENDPOINTS: tuple[tuple[str, float, float, float], ...] = (
+    ("/", 0.30, 0.04, 0.5),
+    ("/api/items?page={n}", 0.25, 0.06, 0.6),
+    ("/search?q={n}", 0.20, 0.15, 0.9),
+    ("/cart", 0.15, 0.08, 0.5),
+    ("/login", 0.08, 0.20, 0.4),
+    ("/reports/export?id={n}", 0.02, 3.0, 0.5),
+)
+
+
+def _endpoint(rnd: random.Random) -> tuple[str, float, float]:
+    """A request's path (query strings vary), median app time and spread."""
+    roll = rnd.random()
+    chosen = ENDPOINTS[-1]
+    for endpoint in ENDPOINTS:
+        roll -= endpoint[1]
+        if roll < 0:
+            chosen = endpoint
+            break
+    path, _, median, spread = chosen
+    return path.format(n=rnd.randrange(1000)), median, spread
 
 
 def generate(

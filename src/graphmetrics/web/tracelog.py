@@ -44,6 +44,16 @@ POOL_KINDS = {
     "compare-max": "Compare est. max rpm",
     "headroom": "Headroom %",
     "pool-headroom": "Pool headroom (%)",
+    "compare-p99": "Compare p99 response time",
+    "compare-apdex": "Compare apdex",
+}
+#: compare kinds: the DS each draws per instance, the vertical label, the y range
+_COMPARE_DS = {
+    "compare-rpm": ("rpm", "per minute", 0, None),
+    "compare-max": ("spr", "per minute", 0, None),
+    "headroom": ("headroom", "% headroom", None, None),
+    "compare-p99": ("p99", "seconds", 0, None),
+    "compare-apdex": ("apdex", "apdex", 0, 1),
 }
 
 
@@ -272,7 +282,8 @@ def pool_graphs(
     one, or for a big pool one per slice of at most :data:`MAX_POOL` (or
     :data:`MAX_TOTAL` for totals) instances, each title saying which slice it is."""
     if kind not in POOL_KINDS:
-        raise ValueError(f"unknown graph kind {kind!r}: instance, {', '.join(POOL_KINDS)}")
+        kinds = ", ".join([*INSTANCE_KINDS, *POOL_KINDS])
+        raise ValueError(f"unknown graph kind {kind!r}: {kinds}")
     scope = f"{customer} {host}" if host else customer
     size = MAX_TOTAL if kind in ("all", "pool-headroom") else MAX_POOL
     slices = [insts[i : i + size] for i in range(0, len(insts), size)]
@@ -295,33 +306,88 @@ def pool_graph(kind: str, customer: str, host: str | None, insts: list[Instance]
 
 
 def compare_graph(kind: str, scope: str, in_host: bool, insts: list[Instance]) -> dict[str, Any]:
-    """One line per instance of ``insts``, each in its own style."""
+    """One line per instance of ``insts``, each in its own style (percentiles and
+    apdex of instances are compared, never averaged: a pool's p99 is not a mean)."""
+    ds, vlabel, ymin, ymax = _COMPARE_DS[kind]
     series: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     for i, inst in enumerate(insts):
         style = line_style(i)
         color = style.pop("color")
         legend = inst.name if in_host else inst.label
-        if kind == "compare-rpm":
-            series.append(_series(f"r{i}", inst, "rpm"))
-            lines.append(_line(f"r{i}", color, legend, **style))
-        elif kind == "compare-max":
-            series.append(_series(f"s{i}", inst, "spr"))
-            lines.append(_line(f"s{i}", color, legend, **style))
-        else:  # the render API's virtual DS: (spr - rpm) / spr * 100
-            series.append(_series(f"h{i}", inst, "headroom"))
-            lines.append(_line(f"h{i}", color, legend, **style))
+        # headroom is the render API's virtual DS: (spr - rpm) / spr * 100
+        series.append(_series(f"s{i}", inst, ds))
+        lines.append(_line(f"s{i}", color, legend, **style))
     return {
         "title": f"{POOL_KINDS[kind]}: {scope}",
-        "vlabel": "% headroom" if kind == "headroom" else "per minute",
-        "si": False,
+        "vlabel": vlabel,
+        # seconds read well as 500 m (ms); counts and apdex do not
+        "si": kind == "compare-p99",
         "logarithmic": False,
-        "ymin": None if kind == "headroom" else 0,
-        "ymax": None,
+        "ymin": ymin,
+        "ymax": ymax,
         "series": series,
         "cdefs": [],
         "lines": lines,
     }
+
+
+def response_time_graph(inst: Instance) -> dict[str, Any]:
+    """What users waited (B -> E): p50, p90, p99 as lines, the max as a faint area."""
+    quantiles = (("p50", GREEN, "p50"), ("p90", ORANGE, "p90"), ("p99", RED, "p99"))
+    return {
+        "title": f"Response time: {inst.customer} {inst.host}/{inst.name}",
+        "vlabel": "seconds",
+        "logarithmic": False,
+        "ymin": 0,
+        "ymax": None,
+        "series": [
+            _series("pmax", inst, "pmax", "MAX"),
+            *(_series(ds, inst, ds) for ds, _, _ in quantiles),
+        ],
+        "cdefs": [],
+        "lines": [
+            _line("pmax", BLUE + "33", "max", type="AREA"),
+            *(
+                _line(ds, color, legend, width=2 if ds == "p99" else 1)
+                for ds, color, legend in quantiles
+            ),
+        ],
+    }
+
+
+def apdex_graph(inst: Instance) -> dict[str, Any]:
+    """Apdex (0 to 1) and the p99 wait for an application thread (B -> C), what the
+    backlog costs, on a second graph's scale: apdex here, the wait as seconds."""
+    return {
+        "title": f"Apdex and thread wait: {inst.customer} {inst.host}/{inst.name}",
+        "vlabel": "apdex / seconds",
+        "si": False,
+        "logarithmic": False,
+        "ymin": 0,
+        "ymax": None,
+        "series": [
+            _series("apdex", inst, "apdex"),
+            _series("wait50", inst, "wait50"),
+            _series("wait99", inst, "wait99"),
+            _series("app99", inst, "app99"),
+        ],
+        "cdefs": [],
+        "lines": [
+            _line("apdex", BLUE, "apdex", width=2),
+            _line("wait50", ORANGE, "thread wait p50 (s)"),
+            _line("wait99", RED, "thread wait p99 (s)"),
+            _line("app99", GREEN, "app time p99 (s)", dash=True),
+        ],
+    }
+
+
+#: the graphs of one instance (``kind=...&instance=STEM``)
+INSTANCE_KINDS = {
+    "instance": instance_graph,
+    "response-time": response_time_graph,
+    "apdex": apdex_graph,
+}
 
 
 def graph_for(
@@ -346,11 +412,11 @@ def graphs_for(
     host: str | None = None,
 ) -> list[dict[str, Any]]:
     """The definitions of a ``kind`` graph: one, or a big pool's slices."""
-    if kind == "instance":
+    if kind in INSTANCE_KINDS:
         match = next((i for i in instances if i.stem == instance), None)
         if match is None:
             raise UnknownInstance(f"no tracelog instance {instance!r}")
-        return [instance_graph(match)]
+        return [INSTANCE_KINDS[kind](match)]
     if not customer:
         raise ValueError("a pool graph needs customer= (and optionally host=)")
     pool = [i for i in instances if i.customer == customer and (not host or i.host == host)]

@@ -11,7 +11,7 @@ import pytest
 import rrdtool
 from webtest import TestApp
 
-from graphmetrics.rrd.schema import METRICS
+from graphmetrics.rrd.schema import LATENCY_DS, METRICS
 from graphmetrics.rrd.store import RRDStore
 from tests.functional.cutover.conftest import NOW
 from tests.functional.tracelog.conftest import minutes, run_once
@@ -89,7 +89,11 @@ def test_the_tracelog_collector_continues_on_them_in_their_schema(tmp_path: Path
     ]
     (logs / "app.log").write_text("\n".join(lines) + "\n")
     run_once(logs, tmp_path / "rrd", "--state-dir", str(tmp_path / "state"))
-    assert rrd_layout(rrd) == before  # still AVERAGE-only, heartbeat 600, no MAX added
+    after = rrd_layout(rrd)
+    added = tuple(f"ds[{name}]." for name in LATENCY_DS)
+    kept = {k: v for k, v in after.items() if not k.startswith(added)}
+    assert kept == before  # still AVERAGE-only, heartbeat 600, no MAX added
+    assert all(f"ds[{name}].index" in after for name in LATENCY_DS)  # response times, in place
     rows = minutes(rrd, last + 60, last + 120)
     assert [rows[last + 60][0], rows[last + 120][0]] == [2.0, 1.0]  # requests per minute
 

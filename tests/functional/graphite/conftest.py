@@ -49,7 +49,11 @@ def tracelog_samples(n: int) -> Samples:
     for i in range(1, MINUTES + 1):
         rpm = None if i in GAPS else round(100 + 30 * math.sin(i / 9 + n) + 7 * n, 3)
         samples.append(
-            (T0 + 60 * i, [rpm, float(i % 4 + n), float((i * 3) % 17 * (n + 1)), 200.0 + n, 0.0])
+            (
+                T0 + 60 * i,
+                [rpm, float(i % 4 + n), float((i * 3) % 17 * (n + 1)), 200.0 + n, 0.0]
+                + [round(0.05 * (k + 1) + 0.01 * n + 0.001 * (i % 7), 4) for k in range(13)],
+            )
         )
     return samples
 

@@ -159,3 +159,28 @@ def test_the_free_disk_floor_cannot_be_checked_on_the_node_and_says_so_once(
         "so min_free_disk (99.9%) does not apply; watch the node's disk"
     ]
     assert store.flush() == [] and (base / "metrics/a.rrd").exists()
+
+
+@pytest.mark.parametrize("where", ["node", "local"])
+def test_a_file_of_the_older_layout_gets_its_data_sources_until_upgraded(
+    node: tuple[Path, str], tmp_path: Path, where: str
+) -> None:
+    """A tracelog file of the five original data sources, not upgraded yet (a storage
+    node cannot be tuned over TCP): full rows are written to its five, none dropped."""
+    from tests.original import original_tracelog_rrd
+
+    base, address = node
+    root = base if where == "node" else tmp_path / "local"
+    original_tracelog_rrd(root / "tracelog/h__c__i.rrd", T0 - 60, 0)
+    store = RRDStore(root, rrdcached=address if where == "node" else None)
+    width = len(TRACELOG.data_sources)
+    rows = [(T0 + 60 * i, (10.0 + i, 1.0, 2.0, 3.0, 0.0) + (0.5,) * (width - 5)) for i in range(3)]
+    assert RRDWriter(store).write_batch(TRACELOG, {"tracelog/h__c__i": rows}).written == 3
+    assert store.stats.failed == 0
+    info = rrdtool.info(str(root / "tracelog/h__c__i.rrd"))
+    assert sum(k.endswith("].index") for k in info) == 5 and info["last_update"] == T0 + 120
+    (start, _, step), names, fetched = rrdtool.fetch(
+        str(root / "tracelog/h__c__i.rrd"), "AVERAGE", "-s", str(T0 - 60), "-e", str(T0 + 120)
+    )
+    got = [r[0] for r in fetched if r[0] is not None]
+    assert names[0] == "rpm" and got == [10.0, 11.0, 12.0]

@@ -18,6 +18,7 @@ import webtest
 
 from graphmetrics.rrd import cached
 from graphmetrics.rrd.files import FileError
+from graphmetrics.rrd.schema import LATENCY_DS, TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.settings import SettingsError
 from graphmetrics.web.interfaces import IRRDReader
@@ -122,7 +123,7 @@ def test_graphite_finds_and_renders_the_node(
     find = both(apps, "/graphite/metrics/find", query="*", format="json").json
     assert find == [{"path": "metrics", "is_leaf": False}, {"path": "tracelog", "is_leaf": False}]
     leaves = both(apps, "/graphite/metrics/find", query="tracelog.app1__acme__inst1.*").json
-    assert {leaf["text"] for leaf in leaves} == {"bl", "epm", "rpm", "spr", "start"}
+    assert {leaf["text"] for leaf in leaves} == set(TRACELOG.data_sources)
     target = "metrics.host_example.cfg.section.metric"
     times = {"from": str(T0), "until": str(T0 + 7200)}
     rendered = both(apps, "/graphite/render", target=target, format="json", **times).json
@@ -149,7 +150,9 @@ def test_pending_updates_are_read_and_move_the_etag(
     remote, _ = apps
     params = {"series": f"{INST1}:rpm", "format": "json", "start": str(T0), "end": str(minute(122))}
     before = remote.get("/render", params, status=200)
-    answer = cached.commands(write, [f"UPDATE {INST1}.rrd {minute(121)}:999:0:0:999:0"])
+    answer = cached.commands(
+        write, [f"UPDATE {INST1}.rrd {minute(121)}:999:0:0:999:0" + ":U" * len(LATENCY_DS)]
+    )
     assert answer[0][0].startswith("0"), answer
     after = remote.get("/render", params, status=200)
     assert after.headers["ETag"] != before.headers["ETag"]

@@ -6,13 +6,14 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import rrdtool
 
+from graphmetrics.rrd.schema import TRACELOG, TRACELOG_BASE_DS
 from tests.helpers import wait_for
 
 Values = tuple[float | None, ...]
@@ -45,13 +46,23 @@ def run_once(
     return result
 
 
-def minutes(rrd: Path, start: int, end: int, cf: str = "AVERAGE") -> dict[int, Values]:
-    """Per-minute rows (rpm, epm, bl, spr, start) of a tracelog RRD, keyed by minute end."""
-    (first, _, step), _, rows = rrdtool.fetch(
+#: the original's data sources, which most tests check
+BASE_DS = TRACELOG_BASE_DS
+#: every data source, response times included (replays must give all of them alike)
+ALL_DS = TRACELOG.data_sources
+
+
+def minutes(
+    rrd: Path, start: int, end: int, cf: str = "AVERAGE", ds: Sequence[str] = BASE_DS
+) -> dict[int, Values]:
+    """Per-minute rows (by default rpm, epm, bl, spr, start) of a tracelog RRD, keyed by
+    minute end."""
+    (first, _, step), names, rows = rrdtool.fetch(
         str(rrd), cf, "-r", "60", "-s", str(start - 60), "-e", str(end)
     )
     assert step == 60
-    return {first + step * (i + 1): row for i, row in enumerate(rows)}
+    columns = [names.index(name) for name in ds]
+    return {first + step * (i + 1): tuple(row[c] for c in columns) for i, row in enumerate(rows)}
 
 
 def known(rows: dict[int, Values]) -> dict[int, Values]:

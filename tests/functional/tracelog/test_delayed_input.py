@@ -21,7 +21,14 @@ import pytest
 import rrdtool
 
 from graphmetrics.tracelog.synth import default_instances, generate
-from tests.functional.tracelog.conftest import Daemon, collector_cmd, known, minutes, run_once
+from tests.functional.tracelog.conftest import (
+    ALL_DS,
+    Daemon,
+    collector_cmd,
+    known,
+    minutes,
+    run_once,
+)
 from tests.functional.tracelog.tracelog_lines import epoch, request
 from tests.helpers import wait_for
 
@@ -57,8 +64,8 @@ def assert_same_minutes(got_dir: Path, ref_dir: Path, start: int) -> int:
         end = rrdtool.last(str(ref))
         assert rrdtool.last(str(got)) >= end
         for cf in ("AVERAGE", "MAX"):
-            expected = minutes(ref, start, end, cf)
-            assert minutes(got, start, end, cf) == expected, (name, cf)
+            expected = minutes(ref, start, end, cf, ALL_DS)
+            assert minutes(got, start, end, cf, ALL_DS) == expected, (name, cf)
         requests += int(sum(row[0] or 0 for row in minutes(ref, start, end).values()))
     return requests
 

@@ -43,7 +43,8 @@ def test_full_disk_then_space_again_gives_every_minute_once(tmp_path: Path) -> N
 
     logs, state = tmp_path / "logs", tmp_path / "state"
     logs.mkdir()
-    with small_disk(tmp_path / "disk", size="3m") as disk:
+    # a tracelog file (18 data sources) is about 4 MB: room for both when not filled
+    with small_disk(tmp_path / "disk", size="9m") as disk:
         rrds = disk.path
         append(logs / "a.log", first)
         run_once(

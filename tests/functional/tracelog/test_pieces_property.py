@@ -24,7 +24,7 @@ from graphmetrics.collect.tailer import TracelogCollector
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
 from graphmetrics.tracelog.synth import default_instances, generate
-from tests.functional.tracelog.conftest import minutes
+from tests.functional.tracelog.conftest import ALL_DS, minutes
 from tests.functional.tracelog.tracelog_lines import epoch
 
 GRACE = 120.0
@@ -153,4 +153,6 @@ def assert_same_minutes(got_dir: Path, ref_dir: Path) -> None:
         end = rrdtool.last(str(ref))
         assert rrdtool.last(str(got)) >= end
         for cf in ("AVERAGE", "MAX"):
-            assert minutes(got, int(START), end, cf) == minutes(ref, int(START), end, cf)
+            assert minutes(got, int(START), end, cf, ALL_DS) == minutes(
+                ref, int(START), end, cf, ALL_DS
+            )

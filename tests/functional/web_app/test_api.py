@@ -232,7 +232,8 @@ def test_a_series_not_in_the_store_is_refused_by_name_unless_already_saved(
     wrong_ds = graph(alice)
     wrong_ds["definition"]["series"][0]["ds"] = "nope"
     res = alice.save([wrong_ds], status=400)
-    assert "has no data source 'nope'; it has bl, epm, rpm, spr, start" in res.json["error"]
+    known = "apdex, app50, app90, app99, appmax, bl, epm, p50, p90, p99, pmax, rpm, spr, start"
+    assert f"has no data source 'nope'; it has {known}" in res.json["error"]
     assert alice.get(alice.page_api()).json["graphs"] == []
 
     # a file removed after the graph was saved does not stop the page's other changes

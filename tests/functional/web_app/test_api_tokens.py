@@ -27,6 +27,7 @@ from pyramid.router import Router
 from webtest import TestApp
 from webtest.http import StopableWSGIServer
 
+from graphmetrics.rrd.schema import TRACELOG
 from tests.functional.web_app.conftest import Browser
 
 TOKEN = re.compile(r'<code class="token" id="new-token">(gmt_[A-Za-z0-9_-]{43})</code>')
@@ -239,7 +240,7 @@ def test_grafana_find_then_render_with_basic_auth(
     instances = http(base + "/metrics/find?query=tracelog.*", auth)
     assert len(instances) == 4 and all(n["expandable"] == 1 for n in instances)
     leaves = http(base + "/metrics/find?query=tracelog.app1__acme__inst1.*", auth)
-    assert {n["text"] for n in leaves} == {"rpm", "epm", "bl", "spr", "start"}
+    assert {n["text"] for n in leaves} == set(TRACELOG.data_sources)
     form = {
         "target": "aliasByNode(tracelog.*.rpm,1)",
         "from": "-2h",
