@@ -603,11 +603,17 @@ def last_update(path: str, daemon: str | None = None) -> int:
         raise ReadFailed(f"rrdtool last: {exc}") from None
 
 
-def data_sources(path: str, daemon: str | None = None) -> tuple[str, ...]:
-    """The data source names of one file, sorted (from ``rrdtool info``)."""
+def file_info(path: str, daemon: str | None = None) -> dict[str, Any]:
+    """``rrdtool info`` of one file (flushed through ``daemon`` first if given)."""
     args = [path, "--daemon", daemon] if daemon else [path]
     try:
-        info = with_daemon(rrdtool.info, *args)
+        info: dict[str, Any] = with_daemon(rrdtool.info, *args)
     except rrdtool.OperationalError as exc:
         raise ReadFailed(f"rrdtool info: {exc}") from None
+    return info
+
+
+def data_sources(path: str, daemon: str | None = None) -> tuple[str, ...]:
+    """The data source names of one file, sorted (from ``rrdtool info``)."""
+    info = file_info(path, daemon)
     return tuple(sorted({key[3:].split("]")[0] for key in info if key.startswith("ds[")}))

@@ -15,7 +15,6 @@ from collections import defaultdict
 from operator import itemgetter
 from typing import Protocol
 
-import rrdtool
 from zope.interface import implementer
 
 from graphmetrics.graphite.limits import Budget
@@ -94,27 +93,23 @@ class Reader:
         an RRD file says when its data ends.  A file that cannot be read has none.
         """
         paths = self.rrd.resolve((n.rel, n.path) for n in leaves).paths
-        found: dict[str, list[dict[str, float]]] = {}
-        for node in leaves:
-            path = paths.get(node.rel)
-            daemon = self.rrd.daemon_for([node.rel])
-            args = [path, "--daemon", daemon] if daemon else [path]
-            try:
-                info = rrdtool.info(*args) if path else {}
-            except rrdtool.OperationalError:
-                info = {}
-            if not info:
-                found[node.path] = []
-                continue
-            step = int(info["step"])
-            retention = max(
-                int(v) * int(info[k.replace(".rows", ".pdp_per_row")]) * step
-                for k, v in info.items()
-                if k.startswith("rra[") and k.endswith(".rows")
-            )
-            start = time.time() - retention
-            found[node.path] = [{"start": start, "end": max(float(info["last_update"]), start)}]
-        return found
+        spans = {rel: self._span(path, rel) for rel, path in paths.items()}
+        return {node.path: spans.get(node.rel, []) for node in leaves}
+
+    def _span(self, path: str, rel: str) -> list[dict[str, float]]:
+        """One file's interval (read once for all its data sources), [] if unreadable."""
+        try:
+            info = graph.file_info(path, self.rrd.daemon_for([rel]))
+        except graph.ReadFailed:
+            return []
+        step = int(info["step"])
+        retention = max(
+            int(v) * int(info[k.replace(".rows", ".pdp_per_row")]) * step
+            for k, v in info.items()
+            if k.startswith("rra[") and k.endswith(".rows")
+        )
+        start = time.time() - retention
+        return [{"start": start, "end": max(float(info["last_update"]), start)}]
 
     def fetch(
         self,
