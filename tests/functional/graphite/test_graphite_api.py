@@ -49,6 +49,19 @@ def test_json_points_are_the_values_written_at_their_time(app: webtest.TestApp) 
     ]
 
 
+def test_json_keeps_names_as_sent_and_writes_infinity_as_json(app: webtest.TestApp) -> None:
+    """Only numbers are rewritten: an alias reading ``NaN, Infinity,`` comes back
+    whole, and an infinite value is ``1e9999`` (strict JSON, read as Infinity)."""
+    name = "NaN, Infinity, -Infinity,"
+    res = render(app, f'alias({RPM},"{name}")', "scale(" + RPM + ",1e308)")
+    assert "Infinity" not in res.text.replace(name, "")
+    assert res.json[0]["target"] == name
+    assert res.json[0]["tags"] == {"name": name}
+    scaled = [v for v, _ in res.json[1]["datapoints"]]
+    assert scaled[0] == 48e308 == float("inf")
+    assert scaled[UNKNOWN_MINUTE - 48] is None
+
+
 def test_no_null_points_drops_unknown_values(app: webtest.TestApp) -> None:
     res = render(app, RPM, noNullPoints="1")
     assert [ts for _, ts in res.json[0]["datapoints"]] == [minute(i) for i in (48, 49, 51, 52)]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +31,7 @@ from graphmetrics.render import graph
 from graphmetrics.text import quoted
 from graphmetrics.web.config import WebSettings
 from graphmetrics.web.errors import http_status
+from graphmetrics.web.graphite.jsonout import series_json
 from graphmetrics.web.graphite.reader import Reader, ReadError
 
 MAX_TARGETS = 100
@@ -63,10 +63,6 @@ class Answer:
 
 def text_answer(message: str, status: int = 400) -> Answer:
     return Answer(status, "text/plain; charset=utf-8", (message + "\n").encode())
-
-
-def json_bytes(data: Any) -> bytes:
-    return json.dumps(data).replace("NaN,", "null,").replace("Infinity,", "1e9999,").encode()
 
 
 def times(params: Any, clock: int) -> tuple[int, int, int, Any]:
@@ -183,8 +179,8 @@ def _json(series: list[Series], params: Any) -> Answer:
             points = [p for p in points if p[0] is not None and not math.isnan(p[0])]
             if not points:
                 continue
-        out.append({"target": s.name, "tags": {"name": s.name}, "datapoints": points})
-    return Answer(200, "application/json; charset=utf-8", json_bytes(out))
+        out.append((s.name, points))
+    return Answer(200, "application/json; charset=utf-8", series_json(out))
 
 
 def _csv(series: list[Series], tz: Any) -> Answer:

@@ -9,8 +9,6 @@ wrong and in which parameter or target (a 413 for a form past 256 KiB, a 503 wit
 
 from __future__ import annotations
 
-import json
-import math
 import threading
 import time
 from typing import Any
@@ -28,6 +26,7 @@ from graphmetrics.web.config import WebSettings
 from graphmetrics.web.errors import http_status
 from graphmetrics.web.graphite import compute
 from graphmetrics.web.graphite.compute import BadRequest
+from graphmetrics.web.graphite.jsonout import strict_json
 from graphmetrics.web.graphite.tree import Node, PatternError
 from graphmetrics.web.interfaces import IGraphiteFinder, IRRDReader
 from graphmetrics.web.services import find
@@ -61,8 +60,7 @@ def _text(message: str, status: int = 400) -> Response:
 
 
 def _json(data: Any) -> Response:
-    body = compute.json_bytes(data)
-    response = Response(body, content_type="application/json", charset="utf-8")
+    response = Response(strict_json(data), content_type="application/json", charset="utf-8")
     response.headers["Cache-Control"] = PRIVATE
     return response
 
@@ -247,26 +245,9 @@ def render_view(request: Request) -> Response:
 
 
 # -- functions / version -------------------------------------------------------
-_INF = "\x00inf\x00"
-
-
-def _marked(value: Any) -> Any:
-    if isinstance(value, float) and math.isinf(value):
-        return _INF if value > 0 else "-" + _INF
-    if isinstance(value, dict):
-        return {k: _marked(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_marked(v) for v in value]
-    return value
-
-
 def _strict_json(data: Any) -> Response:
-    """JSON without ``Infinity``: an infinite default is written ``1e9999``, which
-    JavaScript reads as Infinity (graphite-web writes ``Infinity`` before a ``}``,
-    which is not JSON; Grafana works around it)."""
-    body = json.dumps(_marked(data), allow_nan=False)
-    body = body.replace(json.dumps("-" + _INF), "-1e9999").replace(json.dumps(_INF), "1e9999")
-    response = Response(body, content_type="application/json", charset="utf-8")
+    """The functions list: an infinite default is written ``1e9999`` (:mod:`.jsonout`)."""
+    response = Response(strict_json(data), content_type="application/json", charset="utf-8")
     response.headers["Cache-Control"] = "no-cache"
     return response
 
