@@ -201,11 +201,14 @@ export class GraphCard {
       );
     }
     this.trailButton.setAttribute("aria-pressed", String(Boolean(view.trail)));
-    if (view.trail) this.trailInput.value = String(view.trail);
+    // a field being typed in keeps what is typed: a redraw (this card's or the page's)
+    // must not write the old value under the cursor
+    const typing = document.activeElement;
+    if (view.trail && typing !== this.trailInput) this.trailInput.value = String(view.trail);
     const [start, end] = bounds(view);
     if (!Number.isNaN(start) && !Number.isNaN(end)) {
-      this.fromInput.value = toLocalInput(start);
-      this.toInput.value = toLocalInput(end);
+      if (typing !== this.fromInput) this.fromInput.value = toLocalInput(start);
+      if (typing !== this.toInput) this.toInput.value = toLocalInput(end);
     }
     this.rangeText.textContent = describe(view);
     if (this.graph.id != null && this.hooks.pageUrl) {

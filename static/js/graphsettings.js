@@ -24,8 +24,12 @@ export function instanceOf(def) {
     : null;
 }
 
-/** How a graph writes its numbers: unit, decimals, SI prefixes (k, M, m, u). */
-export function formatFields(def, onChange) {
+/** How a graph writes its numbers: unit, decimals, SI prefixes (k, M, m, u). `graph` is
+ * the definition, or a function giving it at each edit (when the definition object may be
+ * replaced while the fields are shown). */
+export function formatFields(graph, onChange) {
+  const current = typeof graph === "function" ? graph : () => graph;
+  const def = current();
   return [
     el(
       "label",
@@ -37,7 +41,7 @@ export function formatFields(def, onChange) {
         maxlength: "20",
         value: def.unit || "",
         oninput: (ev) => {
-          def.unit = ev.target.value;
+          current().unit = ev.target.value;
           onChange();
         },
       }),
@@ -54,7 +58,7 @@ export function formatFields(def, onChange) {
         placeholder: "auto",
         value: def.decimals ?? "",
         oninput: (ev) => {
-          def.decimals = ev.target.value === "" ? null : Number(ev.target.value);
+          current().decimals = ev.target.value === "" ? null : Number(ev.target.value);
           onChange();
         },
       }),
@@ -67,7 +71,7 @@ export function formatFields(def, onChange) {
         type: "checkbox",
         checked: def.si !== false,
         onchange: (ev) => {
-          def.si = ev.target.checked;
+          current().si = ev.target.checked;
           onChange();
         },
       }),
@@ -100,7 +104,8 @@ export class GraphSettings {
       if (this.card !== card) return;
       this.template = template;
       this.stemList = stems;
-      this.build();
+      // only the rows that needed them: a field being typed in is never replaced
+      this.buildInstanceRows();
     }
   }
 
@@ -119,8 +124,7 @@ export class GraphSettings {
   }
 
   /** The definition or view changed: redraw soon (the card edited now) and save. */
-  changed({ rebuild = false } = {}) {
-    if (rebuild) this.build();
+  changed() {
     clearTimeout(this.timer);
     const card = this.card;
     this.redraw = () => card.setView({ ...card.graph.view }, { quiet: true });
@@ -175,8 +179,9 @@ export class GraphSettings {
   }
 
   /** Checkboxes of the instance graph's lines: which data sources are drawn. */
-  sources(def) {
-    const drawn = new Set(def.lines.map((l) => l.value));
+  sources() {
+    const card = this.card;
+    const drawn = new Set(card.graph.definition.lines.map((l) => l.value));
     return el(
       "div",
       { class: "row", role: "group", "aria-label": "Data sources drawn" },
@@ -191,6 +196,7 @@ export class GraphSettings {
             onchange: (ev) => {
               if (ev.target.checked) drawn.add(line.value);
               else drawn.delete(line.value);
+              const def = card.graph.definition;
               const mine = new Map(def.lines.map((l) => [l.value, l]));
               def.lines = this.template.lines
                 .filter((l) => drawn.has(l.value))
@@ -222,7 +228,7 @@ export class GraphSettings {
             checked: !hidden.has(line.value),
             onchange: () => {
               card.toggleLine(line.value, false);
-              this.build();
+              this.buildInstanceRows();
             },
           }),
           line.legend || line.value,
@@ -234,16 +240,19 @@ export class GraphSettings {
   /** Show another instance in this graph, keeping its settings. */
   async moveTo(stem) {
     const card = this.card;
-    const def = card.graph.definition;
     const template = await this.instanceGraph(stem);
     if (this.card !== card) return;
+    const def = card.graph.definition;
     const drawn = new Set(def.lines.map((l) => l.value));
     // a title of the user's own stays; the instance's own title follows the instance
     if (!def.title || def.title === this.template?.title) def.title = template.title;
     def.series = template.series;
     def.lines = template.lines.filter((l) => drawn.has(l.value));
     this.template = template;
-    this.changed({ rebuild: true });
+    if (this.titleInput && document.activeElement !== this.titleInput)
+      this.titleInput.value = def.title || "";
+    this.buildInstanceRows();
+    this.changed();
   }
 
   /** This graph follows the page's $customer variable (its paths and title). */
@@ -259,17 +268,20 @@ export class GraphSettings {
 
   build() {
     if (!this.card) return;
-    const def = this.card.graph.definition;
-    const view = this.card.graph.view;
-    const stem = instanceOf(def);
+    const card = this.card;
+    const def = card.graph.definition;
+    const view = card.graph.view;
+    // each handler edits the card's definition and view as they are at the edit: a redraw
+    // replaces the view object, and an edit must land in the one that is saved
+    const current = () => card.graph.definition;
     const stepSelect = el(
       "select",
       {
         "aria-label": "Step",
         onchange: (ev) => {
-          const current = this.card.graph.view;
-          if (ev.target.value) current.step = Number(ev.target.value);
-          else delete current.step;
+          const shown = card.graph.view;
+          if (ev.target.value) shown.step = Number(ev.target.value);
+          else delete shown.step;
           this.changed();
         },
       },
@@ -277,7 +289,17 @@ export class GraphSettings {
         el("option", { value, text: label, selected: String(view.step || "") === value }),
       ),
     );
-    const rows = [
+    this.titleInput = el("input", {
+      type: "text",
+      size: 30,
+      value: def.title || "",
+      oninput: (ev) => {
+        current().title = ev.target.value;
+        this.changed();
+      },
+    });
+    this.instanceRows = el("div", { class: "instance-rows" });
+    this.root.replaceChildren(
       el(
         "div",
         { class: "row" },
@@ -288,20 +310,7 @@ export class GraphSettings {
       el(
         "div",
         { class: "row" },
-        el(
-          "label",
-          {},
-          "Title",
-          el("input", {
-            type: "text",
-            size: 30,
-            value: def.title || "",
-            oninput: (ev) => {
-              def.title = ev.target.value;
-              this.changed();
-            },
-          }),
-        ),
+        el("label", {}, "Title", this.titleInput),
         this.number("definition", "ymin", "Y min"),
         this.number("definition", "ymax", "Y max"),
         el(
@@ -312,7 +321,7 @@ export class GraphSettings {
             type: "checkbox",
             checked: Boolean(def.logarithmic),
             onchange: (ev) => {
-              def.logarithmic = ev.target.checked;
+              current().logarithmic = ev.target.checked;
               this.changed();
             },
           }),
@@ -328,12 +337,22 @@ export class GraphSettings {
       el(
         "div",
         { class: "row", role: "group", "aria-label": "Numbers" },
-        formatFields(def, () => this.changed()),
+        formatFields(current, () => this.changed()),
       ),
-    ];
+      this.instanceRows,
+    );
+    this.buildInstanceRows();
+  }
+
+  /** The rows that depend on what the graph draws: its lines, and for an instance graph
+   * (once its template is known) the data sources and the instance shown. */
+  buildInstanceRows() {
+    if (!this.card || !this.instanceRows) return;
+    const stem = instanceOf(this.card.graph.definition);
+    const rows = [];
     if (!stem) rows.push(this.shown());
     if (stem && this.template) {
-      rows.push(this.sources(def));
+      rows.push(this.sources());
       const choose = el(
         "select",
         { "aria-label": "Instance", onchange: (ev) => this.moveTo(ev.target.value) },
@@ -356,6 +375,6 @@ export class GraphSettings {
         ),
       );
     }
-    this.root.replaceChildren(...rows);
+    this.instanceRows.replaceChildren(...rows);
   }
 }

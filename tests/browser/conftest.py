@@ -126,12 +126,13 @@ def csp_violations(message: Any) -> list[str]:
 
 @pytest.fixture
 def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Any]]:
-    """``new_page("alice")``: a fresh browser context signed in as alice, at her dashboard."""
+    """``new_page("alice")``: a fresh browser context signed in as alice, at her dashboard;
+    ``viewport`` is the window's size from the start (a later resize redraws every graph)."""
     contexts: list[Any] = []
 
-    def make(user: str, context: Any = None) -> Any:
+    def make(user: str, context: Any = None, viewport: dict[str, int] | None = None) -> Any:
         if context is None:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000})
             context.set_default_timeout(10_000)
             contexts.append(context)
         page = context.new_page()

@@ -29,13 +29,6 @@ pytestmark = pytest.mark.browser
 NEW_YORK = "America/New_York"
 
 
-# A race in the page's edit/redraw cycle (an edit made while a card redraws can
-# miss the saved view, seen about once in three fresh CI runs, never alone): rerun
-# up to twice so CI stays meaningful; it still fails when the edit is lost each time.
-# To be fixed in static/js (page.js/graphcard.js), then this mark removed.
-KNOWN_RACE = pytest.mark.flaky(reruns=2)
-
-
 @pytest.fixture
 def zoned_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[[str, str], Any]]:
     """``zoned_page(user, zone)``: signed in as ``user`` in a browser whose zone is ``zone``."""
@@ -122,7 +115,6 @@ def test_one_time_zone_for_graphs_readouts_pickers_and_csv(
     )
 
 
-@KNOWN_RACE
 def test_every_edit_persists_and_the_url_agrees(
     new_page: Callable[..., Any],
     live_server: LiveServer,
@@ -245,7 +237,6 @@ def write_restarts(rrd_dir: Path) -> list[str]:
     return stems
 
 
-@KNOWN_RACE
 def test_readable_graphs_legend_theme_units_and_restarts(
     new_page: Callable[..., Any],
     live_server: LiveServer,
@@ -339,7 +330,6 @@ def test_readable_graphs_legend_theme_units_and_restarts(
             (live_server.rrd_dir / "tracelog" / f"{stem}.rrd").unlink(missing_ok=True)
 
 
-@KNOWN_RACE
 def test_dense_pages_zoom_history_offsets_and_keys(
     new_page: Callable[..., Any],
     live_server: LiveServer,
@@ -348,8 +338,7 @@ def test_dense_pages_zoom_history_offsets_and_keys(
     stems = ["app1__acme__inst1", "app1__acme__inst2", "app2__acme__inst1", "app3__beta__web1"]
     graphs = [{"definition": instance_graph(stems[i % 4]), "view": {}} for i in range(9)]
     live_server.seed_page("xavi", graphs)
-    page = new_page("xavi")
-    page.set_viewport_size({"width": 1600, "height": 1000})
+    page = new_page("xavi", viewport={"width": 1600, "height": 1000})
     cards = page.locator("article.card")
     expect(cards.locator("img[src^='blob:']")).to_have_count(9)
     boxes = [cards.nth(i).bounding_box() for i in range(9)]

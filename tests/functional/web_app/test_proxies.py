@@ -21,7 +21,8 @@ from graphmetrics.web.serving import create_server
 from tests.functional.web_app.test_headers import assert_hardened
 from tests.helpers import REPO, free_port, listening, wait_for
 from tests.oidc_provider import ProviderServer
-from tests.webapp import testing_settings, wsgi_app
+from tests.webapp import testing_settings as app_settings
+from tests.webapp import wsgi_app
 
 EVIL = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
 PRODUCTION = REPO / "etc" / "production.ini"
@@ -92,7 +93,7 @@ def test_through_the_shipped_haproxy_a_client_cannot_choose_the_host(
 ) -> None:
     """N10: ``curl -H 'X-Forwarded-Host: evil.example'`` through haproxy to the
     production settings got ``Location: http://evil.example/login``."""
-    settings = testing_settings(
+    settings = app_settings(
         PRODUCTION, rrd_dir=str(rrd_dir), db_url=f"sqlite:///{tmp_path}/s.sqlite"
     )
     options = {k: v for k, v in server_options(PRODUCTION).items() if k != "listen"}
