@@ -25,6 +25,14 @@ function commonPrefix(lists) {
   return n;
 }
 
+/** Write out the palette colour of every line drawn by position (no colour of its own):
+ * before lines move or go, so each keeps the colour it is drawn in. */
+export function pinColors(lines, palette) {
+  lines.forEach((line, i) => {
+    if (!line.color) line.color = palette[i % palette.length];
+  });
+}
+
 /**
  * A default legend per series ({path, ds}): the last path segment and the DS
  * ("load1:data") when those differ between the series; otherwise the shortest part of

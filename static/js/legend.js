@@ -17,7 +17,8 @@ export function visibleDefinition(def, hidden, palette) {
   const skip = new Set(hidden || []);
   const lines = drawnLines(def, palette);
   if (!lines.some((l) => skip.has(l.value))) return def;
-  return { ...def, lines: lines.filter((l) => !skip.has(l.value)) };
+  const pinned = lines.map((l, i) => (l.color ? l : { ...l, color: palette[i % palette.length] }));
+  return { ...def, lines: pinned.filter((l) => !skip.has(l.value)) };
 }
 
 /** The hidden list after a click on `value`: toggled, or with `isolate` every other line

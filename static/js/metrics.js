@@ -12,6 +12,7 @@ import {
   freshName,
   names,
   nextColor,
+  pinColors,
   pruneDefinition,
 } from "./builder.js";
 
@@ -225,6 +226,8 @@ class Editor {
       "aria-label": "Remove",
       text: "✕",
       onclick: () => {
+        // the lines left keep their colours (a colour by position would move up)
+        pinColors(this.def.lines, app.config.colors.palette);
         list.splice(list.indexOf(item), 1);
         pruneDefinition(this.def);
         this.changed({ rebuild: true });
@@ -243,6 +246,7 @@ class Editor {
         const i = list.indexOf(item);
         const j = i + delta;
         if (j < 0 || j >= list.length) return;
+        if (list === this.def.lines) pinColors(list, app.config.colors.palette);
         [list[i], list[j]] = [list[j], list[i]];
         this.changed({ rebuild: true });
       },

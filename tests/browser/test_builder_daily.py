@@ -167,6 +167,44 @@ def test_colour_inputs_show_the_colours_drawn(
     assert [colours.nth(i).input_value() for i in range(3)] == ["#1f77b4", "#ff7f0e", "#2ca02c"]
 
 
+def test_lines_keep_their_colours_when_moved_or_removed(
+    new_page: Callable[..., Any], live_server: LiveServer
+) -> None:
+    series = [
+        {"name": f"l{n}", "path": f"metrics/{host}/cimaa/load/load1", "ds": "data"}
+        for n, host in enumerate(LOAD_HOSTS)
+    ]
+    graph = {"title": "loads", "series": series, "lines": [{"value": s["name"]} for s in series]}
+    live_server.seed_page("rosa", [{"definition": graph, "view": {}}], section="metrics")
+    page = builder(new_page, live_server, "rosa")
+    card = page.locator("article.card")
+    card.get_by_role("button", name="Edit").click()
+    editor = page.locator("#editor")
+    colours = editor.get_by_label("Colour")
+    expect(colours).to_have_count(3)
+    # the green third line goes up: it stays green, the orange one stays orange
+    editor.get_by_role("button", name="Line up").nth(2).click()
+    expect(page.locator("#save-status")).to_have_text("All changes saved")
+    drawn = definition(card, '{"value":"l1","color":"#ff7f0e"}]')["lines"]
+    assert [(line["value"], line["color"]) for line in drawn] == [
+        ("l0", "#1f77b4"),
+        ("l2", "#2ca02c"),
+        ("l1", "#ff7f0e"),
+    ]
+    assert [colours.nth(i).input_value() for i in range(3)] == ["#1f77b4", "#2ca02c", "#ff7f0e"]
+    # the first goes: the others keep theirs
+    editor.get_by_role("button", name="Remove").first.click()
+    expect(colours).to_have_count(2)
+    expect(page.locator("#save-status")).to_have_text("All changes saved")
+    assert [colours.nth(i).input_value() for i in range(2)] == ["#2ca02c", "#ff7f0e"]
+    saved = page.request.get(f"{live_server.url}/api/pages/metrics/rosa/default").json()
+    lines = saved["graphs"][0]["definition"]["lines"]
+    assert [(line["value"], line["color"]) for line in lines] == [
+        ("l2", "#2ca02c"),
+        ("l1", "#ff7f0e"),
+    ]
+
+
 def test_tick_lines_and_reordering_in_the_editor(
     new_page: Callable[..., Any], live_server: LiveServer
 ) -> None:

@@ -10,6 +10,7 @@ import {
   freshName,
   names,
   nextColor,
+  pinColors,
   pruneDefinition,
 } from "../../static/js/builder.js";
 
@@ -179,4 +180,13 @@ test("readableError: the save API's paths said with the graph's title and names"
     "graph “cpu”, series: needs at least one series",
   );
   assert.equal(readableError("page is full", graphs), "page is full");
+});
+
+test("pinColors: lines drawn by position get that colour written out, others keep theirs", () => {
+  const lines = [{ value: "a" }, { value: "b", color: "#123456" }, { value: "c" }];
+  pinColors(lines, PALETTE);
+  assert.deepEqual(
+    lines.map((l) => l.color),
+    ["#1f77b4", "#123456", "#2ca02c"],
+  );
 });

@@ -35,6 +35,12 @@ test("visibleDefinition: hidden lines left out, implicit lines keep their colour
     { value: "c", color: "#2ca02c", legend: "c" },
   ]);
   assert.equal(drawnLines({ series: [], lines: LINES }, PALETTE), LINES);
+  // lines of their own without a colour: each keeps the one of its position
+  const own = { lines: [{ value: "a" }, { value: "b" }, { value: "c", color: "#123456" }] };
+  assert.deepEqual(visibleDefinition(own, ["a"], PALETTE).lines, [
+    { value: "b", color: "#ff7f0e" },
+    { value: "c", color: "#123456" },
+  ]);
 });
 
 test("restart series: direct or behind a pool's aggregate, labelled by instance", () => {
