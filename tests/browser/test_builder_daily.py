@@ -274,3 +274,43 @@ def test_too_many_matches_are_refused_with_a_message(
         f"{FLEET} series match, a graph reads at most 500: narrow the search."
     )
     expect(page.locator("article.card")).to_have_count(0)
+
+
+def test_new_graph_exports_and_a_search_in_any_word_order(
+    new_page: Callable[..., Any], live_server: LiveServer
+) -> None:
+    page = builder(new_page, live_server, "ruth")
+    # a new graph waits for its first series: no error, no broken image
+    page.get_by_role("button", name="New graph").click()
+    card = page.locator("article.card")
+    expect(card).to_have_count(1)
+    expect(page.locator("#editor")).to_contain_text("No series: pick one on the left.")
+    expect(page.locator("#save-status")).not_to_have_attribute("data-state", "error")
+    expect(card.locator(".plot img[src]")).to_have_count(0)
+    # words in any order find the same series
+    search = page.get_by_label("Search series")
+    search.fill("acme inst1")
+    results = page.locator("#series-results li")
+    expect(results).to_have_count(2)
+    found = results.all_inner_texts()
+    search.fill("inst1 acme")
+    expect(results).to_have_count(2)
+    assert results.all_inner_texts() == found
+    results.first.get_by_role("button", name="rpm").click()
+    expect(card.locator("img[src^='blob:']")).to_have_count(1)
+    expect(page.locator("#save-status")).to_have_text("All changes saved")
+    title = definition(card)["title"]
+    # exports: PNG, SVG, CSV, JSON at a size chosen; files named after the graph
+    tools(card).get_by_label("Export size").select_option("1200x450")
+    links = {
+        name: card.get_by_role("link", name=name, include_hidden=True)
+        for name in ("PNG", "SVG", "CSV", "JSON")
+    }
+    expect(links["PNG"]).to_have_attribute("href", re.compile("width=1200&height=450"))
+    expect(links["SVG"]).to_have_attribute("href", re.compile("format=svg"))
+    svg = page.request.get(links["SVG"].get_attribute("href"))
+    assert svg.ok and svg.headers["content-type"].startswith("image/svg+xml")
+    answer = page.request.get(links["JSON"].get_attribute("href"))
+    assert answer.ok and answer.json()["rows"]
+    stem = re.sub(r"[^\w-]+", "_", title).strip("_")
+    expect(links["CSV"]).to_have_attribute("download", f"{stem}.csv")

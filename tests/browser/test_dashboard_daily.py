@@ -237,3 +237,27 @@ def test_a_big_pool_is_split_over_graphs_and_says_so(
     finally:  # the live server is shared: other tests count its customers
         for stem in stems:
             (live_server.rrd_dir / "tracelog" / f"{stem}.rrd").unlink(missing_ok=True)
+
+
+def test_a_title_of_ones_own_stays_when_the_instance_changes(
+    new_page: Callable[..., Any],
+) -> None:
+    page = new_page("vera")
+    add_instance(page, "app1", "app1__acme__inst1")
+    card = page.locator("article.card")
+    expect(card.locator("img[src^='blob:']")).to_have_count(1)
+    card.get_by_role("button", name="Edit").click()
+    panel = page.locator("#editor")
+    # the instance's own title follows the instance
+    panel.get_by_label("Instance").select_option("app1__acme__inst2")
+    expect(card.locator("h3")).to_have_text("acme app1/inst2")
+    expect(panel.get_by_label("Title")).to_have_value("acme app1/inst2")
+    # a title of the user's own stays
+    panel.get_by_label("Title").fill("front door")
+    panel.get_by_label("Instance").select_option("app2__acme__inst1")
+    expect(panel.get_by_label("Title")).to_have_value("front door")
+    panel.get_by_role("button", name="Done").click()
+    expect(page.locator("#save-status")).to_have_text("All changes saved")
+    graph = definition(card)
+    assert graph["title"] == "front door"
+    assert {s["path"] for s in graph["series"]} == {"tracelog/app2__acme__inst1"}
