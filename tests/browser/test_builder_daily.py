@@ -150,16 +150,22 @@ def test_done_right_after_choosing_a_series_draws_it(
     expect(page.locator("#save-status")).to_have_text("All changes saved")
 
 
-def test_colour_inputs_show_the_colours_drawn(
-    new_page: Callable[..., Any], live_server: LiveServer
-) -> None:
+def loads_page(new_page: Callable[..., Any], live_server: LiveServer, user: str) -> Any:
+    """``user``'s builder with one graph of every host's load1, its lines without colours
+    of their own (drawn in the palette's, by position)."""
     series = [
         {"name": f"l{n}", "path": f"metrics/{host}/cimaa/load/load1", "ds": "data"}
         for n, host in enumerate(LOAD_HOSTS)
     ]
     graph = {"title": "loads", "series": series, "lines": [{"value": s["name"]} for s in series]}
-    live_server.seed_page("rita", [{"definition": graph, "view": {}}], section="metrics")
-    page = builder(new_page, live_server, "rita")
+    live_server.seed_page(user, [{"definition": graph, "view": {}}], section="metrics")
+    return builder(new_page, live_server, user)
+
+
+def test_colour_inputs_show_the_colours_drawn(
+    new_page: Callable[..., Any], live_server: LiveServer
+) -> None:
+    page = loads_page(new_page, live_server, "rita")
     page.locator("article.card").get_by_role("button", name="Edit").click()
     colours = page.locator("#editor").get_by_label("Colour")
     expect(colours).to_have_count(3)
@@ -170,13 +176,7 @@ def test_colour_inputs_show_the_colours_drawn(
 def test_lines_keep_their_colours_when_moved_or_removed(
     new_page: Callable[..., Any], live_server: LiveServer
 ) -> None:
-    series = [
-        {"name": f"l{n}", "path": f"metrics/{host}/cimaa/load/load1", "ds": "data"}
-        for n, host in enumerate(LOAD_HOSTS)
-    ]
-    graph = {"title": "loads", "series": series, "lines": [{"value": s["name"]} for s in series]}
-    live_server.seed_page("rosa", [{"definition": graph, "view": {}}], section="metrics")
-    page = builder(new_page, live_server, "rosa")
+    page = loads_page(new_page, live_server, "rosa")
     card = page.locator("article.card")
     card.get_by_role("button", name="Edit").click()
     editor = page.locator("#editor")
