@@ -73,6 +73,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "api_page": (),
     "api_page_clone": (),
     "api_graph_clone": (),
+    "api_variable_values": ("pattern", "name", "var-env", "var-service"),
     "api_tracelog_graph": ("kind", "instance", "customer", "host", "tz", "now"),
     "api_tracelog_menu": ("q", "customer", "host"),
     "user_home": (),
@@ -93,6 +94,8 @@ GOOD = {
     "kind": "all",
     "data0": "tracelog/app1__acme__inst1:rpm",
     "tag": "name",
+    "pattern": "metrics/$env/$service/*",
+    "name": "service",
 }
 
 
