@@ -19,11 +19,6 @@ MAX_VARIABLES = 10
 MAX_PATTERN = 200  # as long as a /series query (series_index.MAX_QUERY)
 NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
 BRACED = re.compile(r"\{([a-z][a-z0-9_]{0,30})\}")
-#: What a page declaring nothing uses when its graphs name them.
-BUILTINS: dict[str, str] = {
-    "customer": "tracelog/*__$customer__*",
-    "host": "tracelog/$host__*__*",
-}
 
 
 @dataclass(frozen=True)
