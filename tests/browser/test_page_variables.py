@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -78,3 +79,39 @@ def test_a_declared_variable_picks_the_series_of_every_graph(
     page.go_back()
     expect(page.get_by_label("Variable env")).to_have_value("db1")
     expect(card.locator("h3")).to_have_text("load of db1")
+
+
+def test_a_variable_lists_what_the_one_before_it_leaves(
+    new_page: Callable[..., Any], live_server: LiveServer
+) -> None:
+    page = new_page("walt")
+    page.goto(f"{live_server.url}/metrics/")
+    page.get_by_role("button", name="Variables").click()
+    form = page.get_by_role("dialog", name="Page variables")
+    form.get_by_label("Name of variable 1").fill("env")
+    form.get_by_label("Pattern of variable 1").fill("metrics/$env/*")
+    form.get_by_role("button", name="Add variable").click()
+    form.get_by_label("Name of variable 2").fill("spare")
+    form.get_by_role("button", name="Add variable").click()
+    form.get_by_label("Name of variable 3").fill("node")
+    form.get_by_label("Pattern of variable 3").fill("metrics/$env/$node/*")
+    form.get_by_role("button", name="Remove variable 2").click()
+    form.get_by_role("button", name="Save").click()
+    expect(form).to_be_hidden()
+    saved = page.request.get(f"{live_server.url}/api/pages/metrics/walt/default").json()
+    assert [v["name"] for v in saved["variables"]] == ["env", "node"]
+
+    env, node = page.get_by_label("Variable env"), page.get_by_label("Variable node")
+    env.select_option("fleet")
+    expect(node).to_have_value("h000")
+    expect(node.locator("option")).to_have_count(501)
+    node.select_option("h007")
+    assert "var-env=fleet" in page.url and "var-node=h007" in page.url
+    # db1 has no h007: its first node is picked, and the URL says so
+    env.select_option("db1")
+    expect(node).to_have_value("cimaa")
+    expect(node.locator("option")).to_have_text(["cimaa"])
+    expect(page).to_have_url(re.compile(r"var-env=db1&var-node=cimaa"))
+    page.go_back()
+    expect(env).to_have_value("fleet")
+    expect(node).to_have_value("h007")
