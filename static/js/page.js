@@ -47,7 +47,7 @@ export class PageApp {
     this.bindPrefs();
     this.bindHistory();
     this.bindKeys();
-    // graphs using $customer or $host are drawn once the variables have values
+    // graphs using variables are drawn once the variables have values
     const ready = this.bindVariables();
     requestAnimationFrame(() => ready.then(() => this.redrawAll()));
     this.bindPageActions();
@@ -322,8 +322,10 @@ export class PageApp {
     const root = document.getElementById("variables");
     if (root) this.showPickers(root, options);
     const url = new URL(window.location.href);
-    for (const v of this.shownVariables.slice(index))
+    for (const v of this.shownVariables.slice(index)) {
       if (this.variables[v.name]) url.searchParams.set(`var-${v.name}`, this.variables[v.name]);
+      else url.searchParams.delete(`var-${v.name}`);
+    }
     window.history.pushState(this.ranges(), "", url);
     this.redrawAll();
   }
