@@ -10,7 +10,7 @@ import pytest
 from graphmetrics.saved.accounts import InvalidInput
 from graphmetrics.saved.variables import Variable, parse_variables, split_pattern
 from graphmetrics.web.series_index import Names, compile_query
-from graphmetrics.web.variables import candidate_glob, value_regex, variable_values
+from graphmetrics.web.variables import candidate_glob, check_globs, value_regex, variable_values
 
 SERIES = [
     "metrics/prod/web/cpu",
@@ -131,3 +131,13 @@ def test_values_are_bounded() -> None:
 def test_one_cached_glob_serves_every_choice() -> None:
     assert candidate_glob("metrics/$env/${service}/*", ["env", "service"]) == "metrics/*/*/*"
     assert value_regex("m/$a/$b", "b", {"a": "x.y"}) == "^(?:[^/]*/)?(?s:m/)x\\.y(?s:/)([^/]+?)$"
+
+
+def test_a_variable_inside_a_set_of_characters_is_refused() -> None:
+    with pytest.raises(InvalidInput, match=r"variables\[1\].pattern: a variable cannot be inside"):
+        check_globs([Variable("env", "m/$env/*"), Variable("x", "m/$env/[$x]")])
+    check_globs([Variable("env", "m/[ab]$env/[!x]*"), Variable("x", "m/$env/[/$x")])
+    assert values("metrics/[pd]$env/*", "env") == {
+        "values": ["ev", "ev.eu", "rod"],
+        "truncated": False,
+    }

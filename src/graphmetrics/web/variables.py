@@ -11,14 +11,21 @@ A ``$`` naming neither ``name`` nor a ``var-`` parameter is a 400.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import re2
 
 from graphmetrics.saved.accounts import InvalidInput
-from graphmetrics.saved.variables import MAX_PATTERN, MAX_VARIABLES, NAME, references, split_pattern
-from graphmetrics.web.series_index import SearchError, glob_to_regex
+from graphmetrics.saved.variables import (
+    MAX_PATTERN,
+    MAX_VARIABLES,
+    NAME,
+    Variable,
+    references,
+    split_pattern,
+)
+from graphmetrics.web.series_index import SearchError, _class_end, glob_to_regex
 
 MAX_VALUES = 1000
 MAX_VALUE = 200
@@ -53,6 +60,28 @@ def candidate_glob(pattern: str, names: Collection[str]) -> str:
     return "".join(p if isinstance(p, str) else "*" for p in split_pattern(pattern, names))
 
 
+def check_classes(pattern: str, names: Collection[str], where: str = "pattern") -> None:
+    """``InvalidInput`` when a variable is inside a ``[...]`` set of the glob: its value
+    would be a set of characters, not a part of the name."""
+    marked = "".join(
+        p if isinstance(p, str) else "\0" for p in split_pattern(pattern, names, where)
+    )
+    i = 0
+    while i < len(marked):
+        if marked[i] == "[" and (end := _class_end(marked, i + 1)) > 0:
+            if "\0" in marked[i + 1 : end]:
+                raise InvalidInput(f"{where}: a variable cannot be inside [...]")
+            i = end
+        i += 1
+
+
+def check_globs(variables: Sequence[Variable]) -> None:
+    """Each declared pattern as the values' search reads it (``variables[1].pattern: …``)."""
+    for i, variable in enumerate(variables):
+        names = [v.name for v in variables[: i + 1]]
+        check_classes(variable.pattern, names, f"variables[{i}].pattern")
+
+
 def check_request(pattern: Any, name: Any, values: Mapping[str, str]) -> None:
     """``InvalidInput`` naming the parameter that cannot be used."""
     if not isinstance(pattern, str) or not pattern:
@@ -62,6 +91,7 @@ def check_request(pattern: Any, name: Any, values: Mapping[str, str]) -> None:
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise InvalidInput("name: missing or not a variable name (e.g. env)")
     used = references(pattern, [name, *values])
+    check_classes(pattern, [name, *values])
     if used.count(name) != 1:
         raise InvalidInput(f"pattern: must use ${name} exactly once, where its values are")
     if len(values) > MAX_VARIABLES:

@@ -95,6 +95,10 @@ def test_a_copy_of_a_page_has_its_variables(signed_in: SignIn) -> None:
             "variables[0].pattern: '$env/$service' names no variable it may use",
         ),
         ([{"name": "env", "pattern": "metrics/$env/$"}], "variables[0].pattern: '$'"),
+        (
+            [{"name": "env", "pattern": "metrics/[$env]/*"}],
+            "variables[0].pattern: a variable cannot be inside [...]",
+        ),
     ],
 )
 def test_bad_variables_are_400_saying_which(signed_in: SignIn, variables: Any, reason: str) -> None:
@@ -147,6 +151,7 @@ def test_the_builtin_variables_values_are_the_tracelog_files(signed_in: SignIn) 
         ),
         ({"pattern": "m/$e/*", "name": "e", "var-E": "x"}, "var-E: not a variable name"),
         ({"pattern": "m/$env/" + "x" * 200, "name": "env"}, "pattern: longer than 200"),
+        ({"pattern": "m/[!$env]", "name": "env"}, "pattern: a variable cannot be inside [...]"),
     ],
 )
 def test_bad_value_requests_are_400_saying_which_parameter(

@@ -27,6 +27,7 @@ from graphmetrics.text import brief, quoted
 from graphmetrics.web import graphjson, tracelog, variables
 from graphmetrics.web.interfaces import IRRDReader, ISeriesIndex
 from graphmetrics.web.services import find
+from graphmetrics.web.variables import check_globs
 from graphmetrics.web.views.helpers import (
     find_page,
     int_field,
@@ -100,6 +101,7 @@ def save_page(request: Request) -> dict[str, Any]:
     graphs = parse_graphs(body.get("graphs"))
     # absent: the page keeps the variables it has
     variables = parse_variables(body["variables"]) if "variables" in body else None
+    check_globs(variables or [])
     check_definitions(graphs)
     page = find_page(request, request.matchdict["section"], api=True)
     check_series(request, page, graphs)
