@@ -90,10 +90,6 @@ def check_request(pattern: Any, name: Any, values: Mapping[str, str]) -> None:
         raise InvalidInput(f"pattern: longer than {MAX_PATTERN} characters")
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise InvalidInput("name: missing or not a variable name (e.g. env)")
-    used = references(pattern, [name, *values])
-    check_classes(pattern, [name, *values])
-    if used.count(name) != 1:
-        raise InvalidInput(f"pattern: must use ${name} exactly once, where its values are")
     if len(values) > MAX_VARIABLES:
         raise InvalidInput(f"var-: at most {MAX_VARIABLES} other variables' values")
     for other, value in values.items():
@@ -103,6 +99,10 @@ def check_request(pattern: Any, name: Any, values: Mapping[str, str]) -> None:
             raise InvalidInput(
                 f"var-{other}: a value is one path segment of at most {MAX_VALUE} characters"
             )
+    used = references(pattern, [name, *values])
+    check_classes(pattern, [name, *values])
+    if used.count(name) != 1:
+        raise InvalidInput(f"pattern: must use ${name} exactly once, where its values are")
 
 
 def variable_values(
