@@ -150,6 +150,7 @@ def test_the_builtin_variables_values_are_the_tracelog_files(signed_in: SignIn) 
             "var-env: a value is one path segment",
         ),
         ({"pattern": "m/$e/*", "name": "e", "var-E": "x"}, "var-E: not a variable name"),
+        ({"pattern": "m/$e/*", "name": "e", "var-": "x"}, "var-: not a variable name"),
         ({"pattern": "m/$env/" + "x" * 200, "name": "env"}, "pattern: longer than 200"),
         ({"pattern": "m/[!$env]", "name": "env"}, "pattern: a variable cannot be inside [...]"),
     ],
