@@ -60,6 +60,7 @@ def test_declarations_in_order_each_using_those_before() -> None:
         ([{"name": "env"}], "variables[0].pattern: must be a series glob using $env"),
         ([{"name": "env", "pattern": "  "}], "variables[0].pattern: must be a series glob"),
         ([{"name": "env", "pattern": "a/$env\nb"}], "variables[0].pattern: a pattern is one line"),
+        ([{"name": "env", "pattern": "a/$env\x00"}], "one line of printable characters"),
         (
             [{"name": "a", "pattern": "m/$a/*"}, {"name": "b", "pattern": "m/$c/$b"}],
             "variables[1].pattern: '$c/$b' names no variable it may use (here: $a, $b)",

@@ -30,6 +30,11 @@ class Variable:
         return {"name": self.name, "pattern": self.pattern}
 
 
+def printable(text: str) -> bool:
+    """No control character (a newline, a NUL) and no half of a UTF-16 surrogate pair."""
+    return not any(ord(c) < 32 or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
 def split_pattern(
     pattern: str, names: Collection[str], where: str = "pattern"
 ) -> list[str | tuple[str]]:
@@ -77,8 +82,8 @@ def check_pattern(name: str, pattern: Any, earlier: list[str], where: str) -> st
         raise InvalidInput(f"{where}: must be a series glob using ${name}, e.g. metrics/${name}/*")
     if len(pattern) > MAX_PATTERN:
         raise InvalidInput(f"{where}: longer than {MAX_PATTERN} characters")
-    if "\n" in pattern:
-        raise InvalidInput(f"{where}: a pattern is one line")
+    if not printable(pattern):
+        raise InvalidInput(f"{where}: a pattern is one line of printable characters")
     used = references(pattern, [*earlier, name], where)
     if used.count(name) != 1:
         raise InvalidInput(

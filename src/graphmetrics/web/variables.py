@@ -22,6 +22,7 @@ from graphmetrics.saved.variables import (
     MAX_VARIABLES,
     NAME,
     Variable,
+    printable,
     references,
     split_pattern,
 )
@@ -88,6 +89,8 @@ def check_request(pattern: Any, name: Any, values: Mapping[str, str]) -> None:
         raise InvalidInput("pattern: missing: the series glob, e.g. metrics/$env/*")
     if len(pattern) > MAX_PATTERN:
         raise InvalidInput(f"pattern: longer than {MAX_PATTERN} characters")
+    if not printable(pattern):
+        raise InvalidInput("pattern: one line of printable characters")
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise InvalidInput("name: missing or not a variable name (e.g. env)")
     if len(values) > MAX_VARIABLES:

@@ -152,6 +152,7 @@ def test_the_builtin_variables_values_are_the_tracelog_files(signed_in: SignIn) 
         ({"pattern": "m/$e/*", "name": "e", "var-E": "x"}, "var-E: not a variable name"),
         ({"pattern": "m/$e/*", "name": "e", "var-": "x"}, "var-: not a variable name"),
         ({"pattern": "m/$env/" + "x" * 200, "name": "env"}, "pattern: longer than 200"),
+        ({"pattern": "m/$env\x00", "name": "env"}, "pattern: one line of printable characters"),
         ({"pattern": "m/[!$env]", "name": "env"}, "pattern: a variable cannot be inside [...]"),
     ],
 )
