@@ -3,11 +3,17 @@ series names (web.variables)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from graphmetrics.saved.accounts import InvalidInput
+from graphmetrics.saved.db import alembic_config, make_engine, upgrade
+from graphmetrics.saved.services import SavedGraphService
 from graphmetrics.saved.variables import Variable, parse_variables, split_pattern
 from graphmetrics.web.series_index import Names, compile_query
 from graphmetrics.web.variables import candidate_glob, check_globs, value_regex, variable_values
@@ -142,3 +148,37 @@ def test_a_variable_inside_a_set_of_characters_is_refused() -> None:
         "values": ["ev", "ev.eu", "rod"],
         "truncated": False,
     }
+
+
+def test_0005_gives_every_page_no_variables_and_keeps_its_graphs(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/old.sqlite")
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0004_user_identity")
+    with engine.begin() as db:
+        db.execute(text("INSERT INTO users (id, name, created) VALUES (1, 'al', '2026-01-01')"))
+        db.execute(
+            text(
+                "INSERT INTO pages (id, user_id, section, name, position, generation, updated)"
+                " VALUES (7, 1, 'metrics', 'default', 0, 3, '2026-01-01')"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO graphs (page_id, position, definition, view) VALUES (7, 0, '{}', '{}')"
+            )
+        )
+    upgrade(engine)
+    with Session(engine) as session:
+        page = SavedGraphService(session).page("al", "metrics", "default")
+        assert page is not None
+        assert (page.variables, page.generation, len(page.graphs)) == ([], 3, 1)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0004_user_identity")
+    with engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM graphs")).scalar() == 1
+        columns = [row[1] for row in db.execute(text("PRAGMA table_info(pages)"))]
+        assert "variables" not in columns
+    engine.dispose()

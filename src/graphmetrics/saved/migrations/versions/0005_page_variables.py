@@ -19,11 +19,13 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ADD and DROP COLUMN, no batch mode: SQLite's batch copies the table and drops
+# the old one, and with foreign keys on, the drop cascades to every graph (see 0004).
+
+
 def upgrade() -> None:
-    # a plain ADD COLUMN (no batch copy of the table: see 0004)
     op.add_column("pages", sa.Column("variables", sa.JSON(), nullable=False, server_default="[]"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("pages") as batch:
-        batch.drop_column("variables")
+    op.drop_column("pages", "variables")
