@@ -6,7 +6,8 @@ import { GraphCard, setTheme, setVariables } from "./graphcard.js";
 import { ask } from "./ask.js";
 import { PageStore } from "./pagestore.js";
 import { THEMES, loadPrefs, savePrefs, zoneChoices } from "./prefs.js";
-import { readVariables, usedVariables, variableValues } from "./variables.js";
+import { chooseValue, pageVariables, readVariables, valuesQuery } from "./variables.js";
+import { editVariables } from "./variableeditor.js";
 import { PRESETS, normalise, rangeOf, rangeParams, sameView, setZone } from "./timerange.js";
 
 const REFRESH_MS = 60_000;
@@ -46,7 +47,7 @@ export class PageApp {
     this.bindPrefs();
     this.bindHistory();
     this.bindKeys();
-    // graphs using $customer or $host are drawn once the variables have values
+    // graphs using variables are drawn once the variables have values
     const ready = this.bindVariables();
     requestAnimationFrame(() => ready.then(() => this.redrawAll()));
     this.bindPageActions();
@@ -225,68 +226,106 @@ export class PageApp {
     this.showPageRange(view, { push: true });
   }
 
-  /** Pickers of the variables the page's graphs use, values from the tracelog files;
-   * the chosen ones in the URL (?var-customer=acme). */
+  /** Pickers of the page's variables (those it declares, and the built-in $customer and
+   * $host when its graphs use them), each listing what its pattern matches given the
+   * variables before it; the chosen values in the URL (?var-env=prod). */
   async bindVariables() {
     const root = document.getElementById("variables");
-    const used = usedVariables(this.cards.map((c) => c.graph.definition));
-    this.variables = readVariables(window.location.search);
+    const defs = this.cards.map((c) => c.graph.definition);
+    this.shownVariables = pageVariables(this.store.variables, defs);
+    const names = this.shownVariables.map((v) => v.name);
+    this.variables = readVariables(window.location.search, names);
     setVariables(this.variables);
     if (!root) return;
-    root.hidden = !used.length;
-    if (!used.length) return;
-    let options = { customer: [], host: [] };
-    try {
-      options = variableValues(await this.tracelogStems());
-    } catch (err) {
-      this.say(`Cannot list the variables' values: ${err.message}`, "error");
-    }
-    for (const name of used) this.variables[name] ||= options[name][0] || "";
+    root.hidden = !names.length;
+    if (!names.length) return;
+    // a value from the URL stays even when no series has it (yet): the graph says so
+    const options = await this.variableOptions({ strictFrom: Infinity });
     setVariables(this.variables);
-    root.replaceChildren(
-      ...used.map((name) => {
-        const values = options[name].includes(this.variables[name])
-          ? options[name]
-          : [this.variables[name], ...options[name]];
-        return el(
-          "label",
-          { class: "variable" },
-          `$${name}`,
-          el(
-            "select",
-            {
-              "aria-label": `Variable ${name}`,
-              onchange: (ev) => this.setVariable(name, ev.target.value),
-            },
-            values.map((v) =>
-              el("option", { value: v, text: v, selected: v === this.variables[name] }),
-            ),
-          ),
-        );
-      }),
-    );
+    this.showPickers(root, options);
   }
 
-  async tracelogStems() {
-    if (!this.stems) {
-      const stems = [];
-      for (let page = 1; page <= 50; page += 1) {
-        const query = new URLSearchParams({ q: "glob:tracelog/*", page: String(page) });
-        const data = await api(`${this.config.urls.series}?${query}`);
-        stems.push(...data.series.map((s) => s.name.slice("tracelog/".length)));
-        if (page * data.per_page >= data.total) break;
+  /** Each shown variable's values, in order (a later one's list depends on the earlier
+   * ones' values). A value before `strictFrom` is kept even when not listed; from it on,
+   * a value no longer listed becomes the first listed. */
+  async variableOptions({ strictFrom }) {
+    const options = {};
+    const names = this.shownVariables.map((v) => v.name);
+    for (const [i, variable] of this.shownVariables.entries()) {
+      const query = valuesQuery(variable, names.slice(0, i), this.variables);
+      let found = { values: [], truncated: false };
+      try {
+        found = await this.cachedValues(query.toString());
+      } catch (err) {
+        this.say(`Cannot list the values of $${variable.name}: ${err.message}`, "error");
       }
-      this.stems = stems;
+      options[variable.name] = found;
+      const keep = i < strictFrom;
+      this.variables[variable.name] = chooseValue(this.variables[variable.name], found.values, {
+        keep,
+      });
     }
-    return this.stems;
+    return options;
   }
 
-  /** A variable's new value: every graph drawn again, a new step of the history. */
-  setVariable(name, value) {
+  cachedValues(query) {
+    this.valuesCache ||= new Map();
+    if (!this.valuesCache.has(query)) {
+      const asked = api(`${this.config.urls.variable_values}?${query}`);
+      asked.catch(() => this.valuesCache.delete(query));
+      this.valuesCache.set(query, asked);
+    }
+    return this.valuesCache.get(query);
+  }
+
+  showPickers(root, options) {
+    const pickers = this.shownVariables.map(({ name }) => {
+      const { values, truncated } = options[name];
+      const current = this.variables[name];
+      const listed = !current || values.includes(current) ? values : [current, ...values];
+      return el(
+        "label",
+        { class: "variable" },
+        `$${name}`,
+        el(
+          "select",
+          {
+            "aria-label": `Variable ${name}`,
+            onchange: (ev) => this.setVariable(name, ev.target.value),
+          },
+          listed.map((v) => el("option", { value: v, text: v, selected: v === current })),
+          truncated ? el("option", { disabled: true, text: "(more not listed)" }) : null,
+        ),
+      );
+    });
+    root.replaceChildren(...pickers);
+  }
+
+  /** The page's "Variables" form; saved, the pickers are rebuilt and the graphs drawn. */
+  async editVariables() {
+    const saved = await editVariables(this.store.variables, (list) =>
+      this.store.saveVariables(list),
+    );
+    if (!saved) return;
+    this.valuesCache = null;
+    await this.bindVariables();
+    this.redrawAll();
+  }
+
+  /** A variable's new value: the variables after it listed again (each keeping its value
+   * when still listed), every graph drawn again, a new step of the history. */
+  async setVariable(name, value) {
     this.variables = { ...this.variables, [name]: value };
+    const index = this.shownVariables.findIndex((v) => v.name === name);
+    const options = await this.variableOptions({ strictFrom: index + 1 });
     setVariables(this.variables);
+    const root = document.getElementById("variables");
+    if (root) this.showPickers(root, options);
     const url = new URL(window.location.href);
-    url.searchParams.set(`var-${name}`, value);
+    for (const v of this.shownVariables.slice(index)) {
+      if (this.variables[v.name]) url.searchParams.set(`var-${v.name}`, this.variables[v.name]);
+      else url.searchParams.delete(`var-${v.name}`);
+    }
     window.history.pushState(this.ranges(), "", url);
     this.redrawAll();
   }
@@ -318,8 +357,7 @@ export class PageApp {
       });
       this.pageRange = state.page || undefined;
       this.syncPageRange();
-      if (usedVariables(this.cards.map((c) => c.graph.definition)).length)
-        this.bindVariables().then(() => this.redrawAll());
+      if (this.shownVariables?.length) this.bindVariables().then(() => this.redrawAll());
       if (changed) this.store.changed();
     });
   }
@@ -502,6 +540,9 @@ export class PageApp {
       }
     });
     document.getElementById("undo")?.addEventListener("click", () => this.undo());
+    document
+      .getElementById("edit-variables")
+      ?.addEventListener("click", () => this.editVariables());
     document.getElementById("duplicate-page")?.addEventListener("click", async () => {
       const name = await ask("Name of the copy of this page:", `${page.name}-copy`);
       if (!name) return;

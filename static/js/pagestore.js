@@ -12,8 +12,16 @@ const PARTS = {
 };
 
 /** The server's "graphs[0].definition.cdefs[1].rpn: …" said the way the page shows it:
- * "graph “cpu”, CDEF total1 (rpn): …". Other messages stay as they are. */
-export function readableError(message, graphs) {
+ * "graph “cpu”, CDEF total1 (rpn): …"; "variables[1].pattern: …" as "variable 2 ($env),
+ * pattern: …". Other messages stay as they are. */
+export function readableError(message, graphs, variables = []) {
+  const v = /^variables\[(\d+)\](?:\.(\w+))?: ([\s\S]*)$/.exec(message);
+  if (v) {
+    const [, i, field, reason] = v;
+    const name = variables[Number(i)]?.name;
+    const which = `variable ${Number(i) + 1}${name ? ` ($${name})` : ""}`;
+    return `${which}${field ? `, ${field}` : ""}: ${reason}`;
+  }
   const m = /^graphs\[(\d+)\]\.definition(?:\.(\w+)(?:\[(\d+)\])?)?(?:\.(\w+))?: ([\s\S]*)$/.exec(
     message,
   );
@@ -45,6 +53,7 @@ export class PageStore {
     this.url = page.api;
     this.generation = page.generation;
     this.graphs = page.graphs.map((g) => ({ ...g }));
+    this.variables = (page.variables || []).map((v) => ({ ...v }));
     this.editable = editable;
     this.onStatus = onStatus;
     this.onConflict = onConflict;
@@ -79,10 +88,13 @@ export class PageStore {
     this.dirty = false;
     // a graph with no series yet cannot be drawn nor saved: it waits for its first one
     const sent = this.graphs.filter((g) => (g.definition.series || []).length);
+    const variables = this.variables;
     const body = {
       generation: this.generation,
       graphs: sent.map((g) => ({ id: g.id ?? null, definition: g.definition, view: g.view })),
+      variables,
     };
+    this.lastError = null;
     this.onStatus("saving", "Saving…");
     this.saving = api(this.url, { method: "PUT", body, keepalive })
       .then((data) => {
@@ -100,7 +112,8 @@ export class PageStore {
           this.onConflict(err);
         } else {
           this.dirty = true;
-          this.onStatus("error", `Not saved: ${readableError(err.message, sent)}`);
+          this.lastError = err;
+          this.onStatus("error", `Not saved: ${readableError(err.message, sent, variables)}`);
         }
       })
       .finally(() => {
@@ -111,5 +124,24 @@ export class PageStore {
         }
       });
     return this.saving;
+  }
+
+  /** Save the page with these variables ([{name, pattern}]); a refusal is thrown (its
+   * message readable) and the page keeps the variables it had. */
+  async saveVariables(variables) {
+    clearTimeout(this.timer);
+    while (this.saving) await this.saving;
+    const graphsChanged = this.dirty;
+    const previous = this.variables;
+    this.variables = variables;
+    this.dirty = true;
+    await this.flush();
+    const err = this.lastError;
+    if (!err) return;
+    this.variables = previous;
+    this.dirty = graphsChanged;
+    if (graphsChanged) this.flush();
+    else this.onStatus("saved", "All changes saved");
+    throw new Error(readableError(err.message, [], variables));
   }
 }

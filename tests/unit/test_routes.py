@@ -50,6 +50,7 @@ def test_routes(tmp_path: Path) -> None:
         "api_page": api + "/{page}",
         "api_page_clone": api + "/{page}/clone",
         "api_graph_clone": api + "/{page}/graphs/{graph:\\d+}/clone",
+        "api_variable_values": "/api/variables/values",
         "api_tracelog_graph": "/api/tracelog/graph",
         "api_tracelog_menu": "/api/tracelog/menu",
         "user_home": "/{user}/",

@@ -56,8 +56,9 @@ class ISavedGraphs(Interface):
     def create_page(user, section, name):
         """A new empty page (``InvalidInput`` for a bad or taken name, or past the quota)."""
 
-    def save_graphs(page, generation, graphs):
-        """Replace the page's graphs (kept by id, in this order) if ``generation`` is current."""
+    def save_graphs(page, generation, graphs, variables=None):
+        """Replace the page's graphs (kept by id, in this order) and, unless None, its
+        variables (``saved.variables.Variable``) if ``generation`` is current."""
 
     def rename_page(page, generation, name):
         """Give ``page`` a new name (not the default page, not a name its owner uses)."""

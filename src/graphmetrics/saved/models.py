@@ -70,6 +70,8 @@ class Page(Base):
     position: Mapped[int] = mapped_column(default=0)
     generation: Mapped[int] = mapped_column(default=1)
     updated: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # the dashboard variables it declares: [{"name": ..., "pattern": ...}] (saved.variables)
+    variables: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default="[]")
 
     owner: Mapped[User] = relationship(back_populates="pages")
     graphs: Mapped[list[Graph]] = relationship(

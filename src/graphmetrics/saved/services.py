@@ -30,6 +30,7 @@ from graphmetrics.saved.accounts import (
 from graphmetrics.saved.accounts import in_db_range as in_db_range
 from graphmetrics.saved.interfaces import ISavedGraphs
 from graphmetrics.saved.models import SECTIONS, Graph, Page, User, utcnow
+from graphmetrics.saved.variables import Variable
 
 DEFAULT_PAGE = "default"
 PAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -159,6 +160,7 @@ def page_json(page: Page) -> dict[str, Any]:
         "section": page.section,
         "name": page.name,
         "generation": page.generation,
+        "variables": list(page.variables or []),
         "graphs": [graph_json(g) for g in page.graphs],
     }
 
@@ -320,10 +322,19 @@ class SavedGraphService(Accounts):
             self.session.refresh(page)
             raise StaleGeneration(page.generation)
 
-    def save_graphs(self, page: Page, generation: int, graphs: Sequence[GraphInput]) -> Page:
-        """Replace the graphs (kept by id, in this order) if ``generation`` is current."""
+    def save_graphs(
+        self,
+        page: Page,
+        generation: int,
+        graphs: Sequence[GraphInput],
+        variables: Sequence[Variable] | None = None,
+    ) -> Page:
+        """Replace the graphs (kept by id, in this order) and, unless None, the
+        variables if ``generation`` is current."""
         self._check_page_bytes(page, sum(graph_bytes(g.definition, g.view) for g in graphs))
         self._bump(page, generation)
+        if variables is not None:
+            page.variables = [v.json() for v in variables]
         existing = {g.id: g for g in page.graphs}
         ordered: list[Graph] = []
         for position, item in enumerate(graphs):
@@ -367,6 +378,7 @@ class SavedGraphService(Accounts):
     def clone_page(self, page: Page, user: str, name: str) -> Page:
         """A copy of ``page`` (anyone's) as ``user``'s new page ``name``."""
         copy = self.create_page(user, page.section, name)
+        copy.variables = list(page.variables or [])
         copy.graphs = [
             Graph(definition=g.definition, view=dict(g.view or {}), position=i)
             for i, g in enumerate(page.graphs)

@@ -65,6 +65,7 @@ def includeme(config: Configurator) -> None:
     config.add_route("api_page", api + "/{page}", factory=PAGES)
     config.add_route("api_page_clone", api + "/{page}/clone", factory=PAGES)
     config.add_route("api_graph_clone", api + "/{page}/graphs/{graph:\\d+}/clone", factory=PAGES)
+    config.add_route("api_variable_values", "/api/variables/values", factory=SIGNED_IN)
     config.add_route("api_tracelog_graph", "/api/tracelog/graph", factory=SIGNED_IN)
     config.add_route("api_tracelog_menu", "/api/tracelog/menu", factory=SIGNED_IN)
 

@@ -23,7 +23,7 @@ from tests.functional.web_app.data import write_tracelog
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
-HEAD = "0004_user_identity"
+HEAD = "0005_page_variables"
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ outside probe found (issue #23) are listed one by one after the sweep.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -73,6 +74,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "api_page": (),
     "api_page_clone": (),
     "api_graph_clone": (),
+    "api_variable_values": ("pattern", "name", "var-env", "var-service"),
     "api_tracelog_graph": ("kind", "instance", "customer", "host", "tz", "now"),
     "api_tracelog_menu": ("q", "customer", "host"),
     "user_home": (),
@@ -93,6 +95,8 @@ GOOD = {
     "kind": "all",
     "data0": "tracelog/app1__acme__inst1:rpm",
     "tag": "name",
+    "pattern": "metrics/$env/$service/*",
+    "name": "service",
 }
 
 
@@ -277,4 +281,28 @@ def test_huge_integers_in_bodies_and_urls(
     form = f"csrf_token={app.cookies['csrf_token']}".encode()
     type_ = {"Content-Type": "application/x-www-form-urlencoded"}
     assert check(app, revoke, "POST", body=form, headers=type_) == 302
+    assert tracebacks() == []
+
+
+def test_odd_page_variables(app: TestApp, tracebacks: Callable[[], list[str]]) -> None:
+    page = "/api/pages/tracelog/alice/default"
+    odd: list[Any] = [
+        None,
+        "x",
+        {"name": "a"},
+        [None],
+        [[1]],
+        [{"name": None, "pattern": None}],
+        [{"name": "a", "pattern": "\u0000$a\ud800"}],
+        [{"name": "a", "pattern": "[" * 150 + "$a" + "]" * 40}],
+        [{"name": "a", "pattern": "$"}],
+        [{"name": "a", "pattern": "${a"}],
+        [{"name": "a", "pattern": ["$a"]}],
+        [{"name": "a" * 5000, "pattern": "$a"}],
+    ]
+    statuses = []
+    for variables in odd:
+        body = json.dumps({"generation": 1, "graphs": [], "variables": variables})
+        statuses.append(check(app, page, "PUT", headers=csrf(app), body=body.encode()))
+    assert set(statuses) <= {400, 409}, statuses
     assert tracebacks() == []

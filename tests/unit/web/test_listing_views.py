@@ -16,7 +16,7 @@ from graphmetrics.web.graphite.views import find_view
 from graphmetrics.web.interfaces import IGraphiteFinder, ISeriesIndex
 from graphmetrics.web.series_index import SearchError
 from graphmetrics.web.services import LocalSeries
-from graphmetrics.web.views.api import tracelog_menu
+from graphmetrics.web.views.api import tracelog_menu, variable_values
 from graphmetrics.web.views.series import series_view
 from graphmetrics.web.views.storage import storage_error
 from tests.unit.web.conftest import make_request
@@ -28,6 +28,7 @@ class FakeIndex:
         self.names = names
         self.error = error
         self.asked: list[tuple[str, int]] = []
+        self.matched: list[str] = []
 
     def search(self, query: str, page: int = 1) -> dict[str, Any]:
         self.asked.append((query, page))
@@ -36,6 +37,7 @@ class FakeIndex:
         return {"total": len(self.names), "series": self.names}
 
     def matching(self, query: str) -> list[str]:
+        self.matched.append(query)
         return self.names
 
     def tracelog_instances(self) -> list[tracelog.Instance]:
@@ -91,6 +93,18 @@ def test_the_menu_lists_the_index_instances(config: Configurator) -> None:
     config.register_service(FakeIndex(names), ISeriesIndex)
     menu = tracelog_menu(make_request(config, "/api/tracelog/menu"))
     assert [item["name"] for item in menu["items"]] == ["acme", "beta"]
+
+
+def test_variable_values_read_the_index_names(config: Configurator) -> None:
+    # the fake answers every name to any query: the view keeps those of the pattern
+    names = ["metrics/prod/web/cpu", "metrics/prod/db/cpu", "metrics/dev/web/cpu", "tracelog/x"]
+    index = FakeIndex(names)
+    config.register_service(index, ISeriesIndex)
+    url = "/api/variables/values?pattern=metrics/$env/$service/*&name=service&var-env=prod"
+    request = make_request(config, url)
+    assert variable_values(request) == {"values": ["db", "web"], "truncated": False}
+    assert index.matched == ["glob:metrics/*/*/*"]
+    assert request.response.headers["Cache-Control"] == "private, no-cache"
 
 
 def test_a_storage_node_down_is_a_503(config: Configurator) -> None:

@@ -22,10 +22,12 @@ from graphmetrics.saved.services import (
     StaleGeneration,
     parse_graphs,
 )
+from graphmetrics.saved.variables import parse_variables
 from graphmetrics.text import brief, quoted
-from graphmetrics.web import graphjson, tracelog
-from graphmetrics.web.interfaces import IRRDReader
+from graphmetrics.web import graphjson, tracelog, variables
+from graphmetrics.web.interfaces import IRRDReader, ISeriesIndex
 from graphmetrics.web.services import find
+from graphmetrics.web.variables import check_globs
 from graphmetrics.web.views.helpers import (
     find_page,
     int_field,
@@ -97,10 +99,14 @@ def save_page(request: Request) -> dict[str, Any]:
     body = json_body(request)
     generation = int_field(body, "generation")
     graphs = parse_graphs(body.get("graphs"))
+    # absent: the page keeps the variables it has
+    variables = parse_variables(body["variables"]) if "variables" in body else None
+    check_globs(variables or [])
     check_definitions(graphs)
     page = find_page(request, request.matchdict["section"], api=True)
     check_series(request, page, graphs)
-    return page_data(request, service(request).save_graphs(page, generation, graphs))
+    saved = service(request).save_graphs(page, generation, graphs, variables)
+    return page_data(request, saved)
 
 
 @view_config(route_name="api_page", request_method="PATCH", renderer="json", permission="edit")
@@ -217,6 +223,25 @@ def clone_graph(request: Request) -> dict[str, Any]:
         raise json_error(HTTPNotFound, f"you have no {section} page named {target_name!r}")
     svc.clone_graph(graph, target)
     return page_data(request, target)
+
+
+@view_config(route_name="api_variable_values", renderer="json", permission="view")
+def variable_values(request: Request) -> dict[str, Any]:
+    """``?pattern=metrics/$env/$service&name=service&var-env=prod``: the values of a
+    dashboard variable (see :mod:`graphmetrics.web.variables`)."""
+    try:
+        params = request.GET
+        others = {
+            key[4:]: value
+            for key, value in params.items()
+            if key.startswith("var-") and key[4:] != params.get("name")
+        }
+        pattern, name = params.get("pattern"), params.get("name")
+    except UnicodeDecodeError:
+        raise InvalidInput("the query string is not valid UTF-8") from None
+    found = variables.variable_values(find(request, ISeriesIndex).matching, pattern, name, others)
+    request.response.headers["Cache-Control"] = "private, no-cache"
+    return found
 
 
 @view_config(route_name="api_tracelog_graph", renderer="json", permission="view")

@@ -34,6 +34,7 @@ def page_view(request: Request, page: Page) -> dict[str, Any]:
         "urls": {
             "render": request.route_url("render"),
             "series": request.route_url("series"),
+            "variable_values": request.route_url("api_variable_values"),
             "tracelog_graph": request.route_url("api_tracelog_graph"),
             "create_page": request.route_url("api_pages", section=section, user=me or owner),
             "my_default": page_url(request, section, me or owner, DEFAULT_PAGE),
