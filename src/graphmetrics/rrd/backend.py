@@ -11,7 +11,10 @@ interface (which one: :func:`graphmetrics.rrd.node.open_backend`, from the addre
 - :class:`Rrdcached`: updates go to rrdcached (UNIX socket or TCP, librrd's address
   forms), which caches them; a round's updates for all files go as one ``BATCH``
   (the lines it refuses are mapped back to their files) and the FLUSHes are
-  pipelined.  rrdcached answers FLUSH with success even when its
+  pipelined; in a round that ends with a flush (:meth:`Rrdcached.prepare_flush`) the
+  updates go in smaller BATCHes whose files are FLUSHed at once on a second
+  connection, by a thread, while the rest of the round is formatted: rrdcached writes
+  the files on the other core meanwhile.  rrdcached answers FLUSH with success even when its
   write failed (the file locked or replaced behind it: the failure is only in its
   log) and answers LAST from its cache, so :meth:`Rrdcached.flush` reads each
   touched file's ``last_update`` from the file itself: a file without its
@@ -29,6 +32,7 @@ import errno
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,6 +53,9 @@ Sample = tuple[int, Sequence[Value]]
 COMMAND_BYTES = 4096
 #: Update lines sent in one rrdcached ``BATCH`` at most (its answer comes at the end).
 BATCH_LINES = 5000
+#: ... in a round that ends with a flush: each BATCH's files are FLUSHed while the
+#: next is formatted (:meth:`Rrdcached.prepare_flush`).
+EARLY_FLUSH_LINES = 250
 #: rrdtool's error when another process holds the file's lock.
 LOCKED = "could not lock"
 #: ``mkdir``/``rename`` errors meaning the name itself can never become a file.
@@ -113,6 +120,10 @@ class Backend(Protocol):
     def written(self, key: str, relative: str, samples: list[Sample]) -> None:
         """``samples`` were accepted for ``key``: remember them until the flush checks."""
 
+    def prepare_flush(self, flush: bool) -> None:
+        """Whether the updates that follow end with a :meth:`flush` (said at the start
+        of each round): a backend may then start pushing them to the files early."""
+
     def flush(self) -> dict[str, Unverified]:
         """Push what is cached to the files; per file key, the samples that did not
         reach it (the backend has forgotten them: write them again)."""
@@ -126,6 +137,9 @@ class OnThisHost:
 
     def sync(self, key: str) -> None:
         """Make the file ``key`` hold everything written to it (before reading it)."""
+
+    def prepare_flush(self, flush: bool) -> None:
+        """Nothing to push early (see :meth:`Rrdcached.prepare_flush`)."""
 
     def last_update(self, key: str) -> int | None:
         if not os.path.exists(key):
@@ -209,6 +223,13 @@ class Rrdcached(OnThisHost):
         self._refusals: dict[str, str] = {}
         """Per file, why rrdcached refused (or never got) one of its update lines."""
         self._connection = cached.Connection(address)
+        self._early = False
+        """This round ends with a flush: each BATCH's files are FLUSHed at once."""
+        self._early_flushed: set[str] = set()
+        """Files FLUSHed early, with no update queued for them since."""
+        self._flushes: list[Future[list[cached.Answer]]] = []
+        self._flusher: ThreadPoolExecutor | None = None
+        self._flush_connection = cached.Connection(address)
 
     def sync(self, key: str) -> None:
         self.send()
@@ -222,8 +243,16 @@ class Rrdcached(OnThisHost):
         name = cached.escape(os.path.abspath(key))
         for piece in command_pieces(key, updates):
             self._queue.append((key, f"UPDATE {name} {' '.join(piece)}"))
-        if len(self._queue) >= BATCH_LINES:
+        self._early_flushed.discard(key)
+        if len(self._queue) >= (EARLY_FLUSH_LINES if self._early else BATCH_LINES):
             self.send()
+
+    def prepare_flush(self, flush: bool) -> None:
+        """With ``flush``, from now until :meth:`flush` each BATCH's files are FLUSHed
+        right after it, by a thread on its own connection, while the caller formats
+        the next: the round's file writes overlap its Python work instead of
+        following it."""
+        self._early = flush
 
     def send(self) -> None:
         """Send the queued updates as one ``BATCH``; remember the files refused."""
@@ -239,6 +268,24 @@ class Rrdcached(OnThisHost):
         for index, message in sorted(refused.items()):
             if 0 <= index < len(queue):
                 self._refusals.setdefault(queue[index][0], f"rrdcached refused: {message}")
+        if self._early:
+            keys = list(dict.fromkeys(key for key, _ in queue))
+            self._early_flushed.update(keys)
+            if self._flusher is None:
+                self._flusher = ThreadPoolExecutor(1, thread_name_prefix="rrdcached-flush")
+            lines = [f"FLUSH {cached.escape(os.path.abspath(key))}" for key in keys]
+            self._flushes.append(self._flusher.submit(self._flush_connection.ask_many, lines))
+
+    def _early_done(self) -> set[str]:
+        """Wait for the early FLUSHes; the files they covered (end of early mode)."""
+        for future in self._flushes:
+            try:
+                future.result()  # "No such file": the check says it next
+            except cached.DaemonError as exc:
+                log.error("rrdcached flush failed: %s", exc)
+        done, self._early_flushed = self._early_flushed, set()
+        self._flushes, self._early = [], False
+        return done
 
     def written(self, key: str, relative: str, samples: list[Sample]) -> None:
         self.unflushed += len(samples)
@@ -257,12 +304,13 @@ class Rrdcached(OnThisHost):
 
     def flush(self) -> dict[str, Unverified]:
         self.send()
+        early = self._early_done()
         if not self._touched:
             return {}
         touched, self._touched = self._touched, {}
         refused, self._refusals = self._refusals, {}
         self.unflushed = 0
-        self._flush_files(list(touched))
+        self._flush_files([key for key in touched if key not in early])
         lost: dict[str, Unverified] = {}
         for key, written in touched.items():
             missing = missing_after_flush(key, written, self._file_last)
@@ -295,6 +343,10 @@ def command_pieces(key: str, updates: list[str]) -> Iterator[list[str]]:
     The file name is counted as librrd may send it (made absolute, every character
     escaped at worst), so the pieces fit whatever the socket."""
     room = COMMAND_BYTES - len("update \n") - 2 * len(os.path.abspath(key)) - 16
+    # the usual case, numbers only (one byte a character) and all of them fitting: one piece
+    if sum(map(len, updates)) + len(updates) <= room and all(map(str.isascii, updates)):
+        yield updates
+        return
     piece: list[str] = []
     used = 0
     for update in updates:

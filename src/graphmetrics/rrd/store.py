@@ -324,6 +324,11 @@ class RRDStore:
         names = {k[3:-6] for k in info if k.startswith("ds[") and k.endswith("].type")}
         return info.get("step") == schema.step and names == set(schema.data_sources)
 
+    def prepare_flush(self, flush: bool) -> None:
+        """Whether the writes that follow end with :meth:`flush` (the backend may then
+        start pushing them to the files early)."""
+        self._backend.prepare_flush(flush)
+
     def flush(self) -> list[Unverified]:
         """Have the backend push what it holds to the files it touched and check them.
 

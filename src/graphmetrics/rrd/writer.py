@@ -228,6 +228,7 @@ class RRDWriter:
         pending after it."""
         before = self.counters
         self._logged = 0
+        self.store.prepare_flush(flush)
         if self.pending:
             self._write_retries += 1
             for relative in [r for r in self.pending if r not in samples_by_file]:

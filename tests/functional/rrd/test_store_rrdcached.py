@@ -9,15 +9,17 @@ file, hands the samples back, and writes them once the lock is gone.
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import rrdtool
 
-from graphmetrics.rrd.backend import Rrdcached
+from graphmetrics.rrd.backend import EARLY_FLUSH_LINES, Rrdcached
 from graphmetrics.rrd.schema import METRICS
 from graphmetrics.rrd.store import RRDStore, RRDWriteError, Unverified
 from tests.disk import locked_by_another_process
+from tests.helpers import wait_for
 from tests.rrdcached import running_rrdcached, wait_listening
 
 T0 = 1_700_000_100
@@ -180,3 +182,41 @@ def test_a_backfill_longer_than_one_rrdcached_command_line_is_all_written(
         got = [(start + step * (i + 1), r[0]) for i, r in enumerate(rows) if r[0] is not None]
         assert got == [(t, v[0]) for t, v in samples]
         assert (store.stats.written, store.stats.unverified) == (1000, 0)
+
+
+def test_a_round_that_ends_with_a_flush_writes_its_files_early_and_verifies_all(
+    tmp_path: Path,
+) -> None:
+    """In a flushing round the files of each BATCH are FLUSHed while the round goes on
+    (rrdcached's own timer here is an hour): on disk before the flush is asked; a file
+    updated again after its early FLUSH is flushed again, and every file is checked."""
+    rrd = tmp_path / "rrd"
+    names = [f"metrics/m{i:03d}" for i in range(EARLY_FLUSH_LINES + 20)]
+    with running_rrdcached(rrd, tmp_path) as address:
+        store = RRDStore(rrd, rrdcached=address)
+        for name in names:
+            store.write(name, METRICS, [(T0, (1.0,))])
+        assert store.flush() == []
+
+        store.prepare_flush(True)
+        for name in names:
+            store.write(name, METRICS, [(T0 + 300, (2.0,))])
+        first = rrd / f"{names[0]}.rrd"
+        # the first BATCH's files reach the disk without a flush being asked
+        wait_for(lambda: file_last(first) == T0 + 300, timeout=10, what="the early FLUSH")
+        store.write(names[0], METRICS, [(T0 + 600, (3.0,))])  # after its early FLUSH
+        last = rrd / f"{names[-1]}.rrd"
+        assert file_last(last) == T0  # the last BATCH is not sent yet
+        assert store.flush() == []
+        assert file_last(first) == T0 + 600
+        assert all(file_last(rrd / f"{name}.rrd") == T0 + 300 for name in names[1:])
+        assert store.stats.unverified == 0
+
+        # the next round does not flush: nothing is pushed before its flush
+        store.prepare_flush(False)
+        for name in names:
+            store.write(name, METRICS, [(T0 + 900, (4.0,))])
+        time.sleep(0.5)
+        assert file_last(first) == T0 + 600
+        assert store.flush() == []
+        assert file_last(first) == T0 + 900
