@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from graphmetrics.rrd.updates import format_update, format_updates, format_value
+from graphmetrics.rrd.updates import arrange, at_times, format_update, format_updates, format_value
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,16 @@ def test_one_update_per_timestamp_in_the_order_given() -> None:
     assert format_update(1700000100, (1, None, 2.5)) == "1700000100:1:U:2.5"
     by_time = {300: (2,), 100: (math.nan,), 200: (7.25,)}
     assert format_updates([100, 200, 300], by_time) == ["100:U", "200:7.25", "300:2"]
+
+
+def test_arrange_orders_pads_and_keeps_the_last_of_a_repeated_time() -> None:
+    times, by_time = arrange([(180, (3.0,)), (60.0, [1.0]), (180, (4.0, 5))], 2)
+    assert times == [60, 180]
+    assert by_time == {60: (1.0, None), 180: (4.0, 5)}
+    assert at_times(times, by_time) == [(60, (1.0, None)), (180, (4.0, 5))]
+    # in order already (the usual case): the same answer
+    assert arrange([(60, (1.0, 2.0)), (120, (3.0, 4.0))], 2) == (
+        [60, 120],
+        {60: (1.0, 2.0), 120: (3.0, 4.0)},
+    )
+    assert arrange([], 1) == ([], {})

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 
 import rrdtool
 
@@ -30,7 +31,7 @@ from graphmetrics.rrd.layout import UnsafePath, check_relative, resolve_inside
 from graphmetrics.rrd.limits import CreateLimits, CreationGate, DiskFloor, Refusal
 from graphmetrics.rrd.node import open_backend
 from graphmetrics.rrd.schema import Schema
-from graphmetrics.rrd.updates import format_updates
+from graphmetrics.rrd.updates import arrange, at_times, format_updates
 
 log = logging.getLogger(__name__)
 
@@ -245,15 +246,10 @@ class RRDStore:
         """
         path = self.path_for(relative)
         key = str(path)
-        by_time: dict[int, Sequence[Value]] = {}
         width = len(schema.data_sources)
-        for ts, values in samples:
-            if len(values) < width:  # the leading DS given, the rest unknown
-                values = (*values, *(None,) * (width - len(values)))
-            by_time[int(ts)] = values
-        if not by_time:
+        times, by_time = arrange(samples, width)  # the leading DS given, the rest unknown
+        if not times:
             return 0
-        times = sorted(by_time) if len(by_time) > 1 else list(by_time)
         last = self._last.get(key)
         if last is None:
             last = self.last_update(key)
@@ -266,7 +262,7 @@ class RRDStore:
             # `python -m graphmetrics.rrd.upgrade` (nothing is dropped meanwhile)
             by_time = {t: v[:held] for t, v in by_time.items()}
             template = ":".join(schema.data_sources[:held])
-        fresh = [t for t in times if t > last]
+        fresh = times if times[0] > last else [t for t in times if t > last]
         self.stats.skipped_old += len(times) - len(fresh)
         if not fresh:
             return 0
@@ -281,7 +277,8 @@ class RRDStore:
             ) from exc
         self._last[key] = fresh[-1]
         if self._backend.verifies:
-            self._backend.written(key, relative, [(t, by_time[t]) for t in fresh])
+            # at_times (compiled) types values as objects; they are the Values given
+            self._backend.written(key, relative, cast(list[Sample], at_times(fresh, by_time)))
         stats = self.stats
         stats.written += len(fresh)
         stats.updates += 1

@@ -8,7 +8,8 @@ as a compiled ``float`` parameter would silently take ints.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 
 def format_value(value: object) -> str:
@@ -32,3 +33,28 @@ def format_update(ts: int, values: Sequence[object]) -> str:
 def format_updates(times: list[int], by_time: Mapping[int, Sequence[object]]) -> list[str]:
     """One update argument per timestamp of ``times``, with its values from ``by_time``."""
     return [format_update(ts, by_time[ts]) for ts in times]
+
+
+def arrange(samples: Iterable[Any], width: int) -> tuple[list[int], dict[int, Sequence[object]]]:
+    """``samples`` ((time, values) pairs) by timestamp (the last of a repeated one
+    wins; a float time taken as its int), each padded with unknowns to ``width``
+    values (the leading DS given), and their times in order."""
+    by_time: dict[int, Sequence[object]] = {}
+    ordered = True
+    previous = -1
+    for ts, values in samples:
+        if len(values) < width:
+            values = tuple(values) + (None,) * (width - len(values))
+        t = int(ts)
+        if t <= previous:
+            ordered = False
+        previous = t
+        by_time[t] = values
+    return (list(by_time) if ordered else sorted(by_time)), by_time
+
+
+def at_times(
+    times: list[int], by_time: Mapping[int, Sequence[object]]
+) -> list[tuple[int, Sequence[object]]]:
+    """(time, values) of each of ``times``."""
+    return [(t, by_time[t]) for t in times]
