@@ -120,6 +120,16 @@ class CarbonReceiver:
         self._status = Throughput(options.status_interval, self.clock.monotonic)
         self._backoff = Backoff()
         self._paused_until = 0.0
+        # a stop asked by a signal wakes the selector at once (not at its next timeout)
+        self._wake_read, self._wake_write = socket.socketpair()
+        for end in (self._wake_read, self._wake_write):
+            end.setblocking(False)
+        self.selector.register(self._wake_read, selectors.EVENT_READ, "wake")
+
+    def wake(self) -> None:
+        """Make a waiting :meth:`poll` return now (signal-safe)."""
+        with contextlib.suppress(OSError):  # full: a wake is already pending
+            self._wake_write.send(b"\0")
 
     # -- sockets --------------------------------------------------------------------
 
@@ -264,6 +274,8 @@ class CarbonReceiver:
                     self._read(handler)
                 elif handler == "udp":
                     self._datagrams(key.fileobj)  # type: ignore[arg-type]
+                elif handler == "wake":
+                    self._woken()
                 else:
                     self._accept(key.fileobj, handler == "pickle")  # type: ignore[arg-type]
         if self.intake.buffered >= batch:
@@ -351,12 +363,19 @@ class CarbonReceiver:
         )
         bad.warned.clear()
 
+    def _woken(self) -> None:
+        with contextlib.suppress(OSError):  # nothing more to read
+            while self._wake_read.recv(4096):
+                pass
+
     def close(self) -> None:
         for conn in list(self.conns.values()):
             self._close(conn, "stopped")
         for sock in self.listeners.values():
             sock.close()
         self.selector.close()
+        self._wake_read.close()
+        self._wake_write.close()
 
 
 _KIND_NAMES = {
@@ -390,6 +409,7 @@ def run(
 
     def stop(signum: int, frame: FrameType | None) -> None:
         loop.request_stop()
+        receiver.wake()
 
     on_signals(stop)  # before listening: a sender's data is never lost to a default SIGTERM
     try:
