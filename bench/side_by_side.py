@@ -59,6 +59,9 @@ def write_data(root: Path, now: int) -> None:
                 (now - 86400 + 60 * i, [100.0 + (i * (n + 3)) % 57, 1.0, 2.0, 200.0, 0.0])
                 for i in range(1, 1441)
             ]
+            # every data source of the schema (response times unknown), for the whisper files too
+            width = len(TRACELOG.data_sources)
+            samples = [(ts, values + [None] * (width - len(values))) for ts, values in samples]
             store.write(f"tracelog/{instance}", TRACELOG, samples)
             for column, ds in enumerate(TRACELOG.data_sources):
                 graphite.write(f"tracelog/{instance}/{ds}", TRACELOG, column, samples, now=now)
