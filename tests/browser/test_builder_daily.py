@@ -131,6 +131,12 @@ def test_min_of_ticked_series_and_custom_rpn(
     card = page.locator("article.card")
     assert [line["value"] for line in definition(card, "expr1")["lines"]] == ["min1", "expr1"]
     expect(card.locator(".graph-error")).to_be_hidden()
+    # a bad RPN is said with the graph's title and the CDEF's name, not the API's paths
+    editor.get_by_label("RPN expression").fill("s3,NOSUCHOP")
+    status = page.locator("#save-status")
+    expect(status).to_have_attribute("data-state", "error")
+    expect(status).to_contain_text("CDEF expr1 (rpn)")
+    expect(status).not_to_contain_text("graphs[0]")
 
 
 def test_done_right_after_choosing_a_series_draws_it(
