@@ -227,7 +227,8 @@ class Rrdcached(OnThisHost):
         """This round ends with a flush: each BATCH's files are FLUSHed at once."""
         self._early_flushed: set[str] = set()
         """Files FLUSHed early, with no update queued for them since."""
-        self._flushes: list[Future[list[cached.Answer]]] = []
+        self._flushes: list[tuple[list[str], Future[list[cached.Answer]]]] = []
+        """The early FLUSHes sent: their files, and the thread's answer."""
         self._flusher: ThreadPoolExecutor | None = None
         self._flush_connection = cached.Connection(address)
 
@@ -274,15 +275,18 @@ class Rrdcached(OnThisHost):
             if self._flusher is None:
                 self._flusher = ThreadPoolExecutor(1, thread_name_prefix="rrdcached-flush")
             lines = [f"FLUSH {cached.escape(os.path.abspath(key))}" for key in keys]
-            self._flushes.append(self._flusher.submit(self._flush_connection.ask_many, lines))
+            future = self._flusher.submit(self._flush_connection.ask_many, lines)
+            self._flushes.append((keys, future))
 
     def _early_done(self) -> set[str]:
         """Wait for the early FLUSHes; the files they covered (end of early mode)."""
-        for future in self._flushes:
+        for keys, future in self._flushes:
             try:
                 future.result()  # "No such file": the check says it next
             except cached.DaemonError as exc:
-                log.error("rrdcached flush failed: %s", exc)
+                # those files are FLUSHed again with the others (the check follows)
+                log.warning("rrdcached early flush failed: %s", exc)
+                self._early_flushed.difference_update(keys)
         done, self._early_flushed = self._early_flushed, set()
         self._flushes, self._early = [], False
         return done

@@ -203,7 +203,7 @@ def test_a_round_that_ends_with_a_flush_writes_its_files_early_and_verifies_all(
             store.write(name, METRICS, [(T0 + 300, (2.0,))])
         first = rrd / f"{names[0]}.rrd"
         # the first BATCH's files reach the disk without a flush being asked
-        wait_for(lambda: file_last(first) == T0 + 300, timeout=10, what="the early FLUSH")
+        wait_for(lambda: file_last(first) == T0 + 300, timeout=60, what="the early FLUSH")
         store.write(names[0], METRICS, [(T0 + 600, (3.0,))])  # after its early FLUSH
         last = rrd / f"{names[-1]}.rrd"
         assert file_last(last) == T0  # the last BATCH is not sent yet
