@@ -52,6 +52,8 @@ def test_routes(tmp_path: Path) -> None:
         "api_graph_clone": api + "/{page}/graphs/{graph:\\d+}/clone",
         "api_tracelog_graph": "/api/tracelog/graph",
         "api_tracelog_menu": "/api/tracelog/menu",
+        "api_slowest": "/api/tracelog/slowest",
+        "slowest": "/slowest",
         "user_home": "/{user}/",
         "dashboard": "/{user}/{page}/",
     }

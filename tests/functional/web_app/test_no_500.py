@@ -75,6 +75,8 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "api_graph_clone": (),
     "api_tracelog_graph": ("kind", "instance", "customer", "host", "tz", "now"),
     "api_tracelog_menu": ("q", "customer", "host"),
+    "api_slowest": ("instance", "customer", "host", "start", "end", "limit"),
+    "slowest": ("instance", "customer", "host", "start", "end"),
     "user_home": (),
     "dashboard": ("start", "end"),
 }  # fmt: skip
@@ -93,6 +95,7 @@ GOOD = {
     "kind": "all",
     "data0": "tracelog/app1__acme__inst1:rpm",
     "tag": "name",
+    "instance": "app1__acme__inst1",
 }
 
 
