@@ -68,12 +68,14 @@ export function slowestScope(def) {
     : { customer: [...customers][0] };
 }
 
-/** The slowest requests page for the minute holding `time` (epoch s) of `def`, or null. */
-export function slowestUrl(base, def, time, zone) {
+/** The slowest requests page of `def` for the minute holding `time` (epoch s), or for the
+ * whole minutes under a pixel `pixel` seconds wide around it; null without a page or scope. */
+export function slowestUrl(base, def, time, zone, pixel = 0) {
   const scope = base ? slowestScope(def) : null;
   if (!scope || time == null) return null;
-  const start = Math.floor(time / 60) * 60;
-  const params = new URLSearchParams({ ...scope, start: String(start), end: String(start + 60) });
+  const start = Math.floor((time - pixel / 2) / 60) * 60;
+  const end = Math.max(start + 60, Math.ceil((time + pixel / 2) / 60) * 60);
+  const params = new URLSearchParams({ ...scope, start: String(start), end: String(end) });
   if (zone) params.set("tz", zone);
   return `${base}?${params}`;
 }
@@ -503,7 +505,7 @@ export class GraphCard {
     const restarted = await this.restartedAt(row[0], data.columns, row);
     if (this.markedTime !== time) return;
     const slowHint = this.slowestAt(time)
-      ? el("div", { class: "slowest-hint", text: "Shift+click: slowest requests of this minute" })
+      ? el("div", { class: "slowest-hint", text: "Shift+click: slowest requests here" })
       : "";
     this.readout.replaceChildren(
       el("div", { class: "time", text: stamp(row[0]) }),
@@ -551,10 +553,13 @@ export class GraphCard {
     return at ? data.columns.filter((_, k) => at[k + 1]) : [];
   }
 
-  /** The slowest requests page of the minute holding `time` for this graph, or null. */
+  /** The slowest requests page of the minutes under the pixel at `time`, or null. */
   slowestAt(time) {
+    if (time == null || !this.img.src) return null;
     const def = applyVariables(this.graph.definition, variables);
-    return slowestUrl(slowestBase, def, time, currentZone());
+    const area = this.plotArea();
+    const pixel = area.width > 0 ? (area.end - area.start) / area.width : 0;
+    return slowestUrl(slowestBase, def, time, currentZone(), pixel);
   }
 
   /** The time (epoch s) under the pointer of `ev`, or null outside the plot. */

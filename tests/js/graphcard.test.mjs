@@ -96,6 +96,13 @@ test("slowestUrl: the minute holding the time, in the page's zone; none without 
   assert.equal(params.get("start"), "1700000040");
   assert.equal(params.get("end"), "1700000100");
   assert.equal(params.get("tz"), "Europe/Paris");
+  // a pixel of 200 s: the whole minutes it touches
+  const wide = new URLSearchParams(
+    slowestUrl("/slowest", traced("app1__acme__i1"), 1700000095, "", 200).split("?")[1],
+  );
+  assert.equal(wide.get("start"), "1699999980");
+  assert.equal(wide.get("end"), "1700000220");
+  assert.equal(wide.get("tz"), null);
   assert.equal(slowestUrl("", traced("app1__acme__i1"), 1700000095), null);
   assert.equal(slowestUrl("/slowest", definition, 1700000095), null);
 });
