@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from graphmetrics.collect.slowest_store import SlowestStore
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, csp_violations
 from tests.browser.test_dashboard import add_instance
 
 pytestmark = pytest.mark.browser
@@ -53,6 +53,7 @@ def test_shift_click_opens_the_minutes_slowest_requests(
     slow: Any = opened.value
     slow.js_errors = []
     slow.on("pageerror", lambda exc: slow.js_errors.append(str(exc)))
+    slow.on("console", lambda msg: slow.js_errors.extend(csp_violations(msg)))
     slow.wait_for_load_state()
     query = parse_qs(urlsplit(slow.url).query)
     start, end = int(query["start"][0]), int(query["end"][0])
