@@ -299,7 +299,9 @@ class LatencyState:
         self.minute.apdex.count(seconds, error, self.target)
         if self.slowest:
             pending = self.pending.pop(rid, None)
-            if pending is not None:
+            heap = self.minute.slowest.heap
+            # most requests are faster than the minute's N slowest: no entry made
+            if pending is not None and (len(heap) < self.slowest or seconds >= heap[0][0]):
                 entry: SlowEntry = (
                     seconds,
                     pending.app,
