@@ -19,7 +19,7 @@ from graphmetrics.collect.slowest_store import (
 )
 from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock, SlowRow
 from graphmetrics.tracelog.parser import Parser
-from graphmetrics.tracelog.slowest import REQUEST_CHARS, describe
+from graphmetrics.tracelog.slowest import REQUEST_CHARS, describe, minute_json
 
 from .test_tracelog_aggregate import INST, epoch
 
@@ -255,3 +255,31 @@ def test_a_full_day_file_stops_growing(tmp_path: Path) -> None:
     path = instance_dir(tmp_path, INST) / "2024-01-01.jsonl"
     assert path.stat().st_size <= 400
     assert store.counters.minutes + store.counters.full == 10 and store.counters.full > 0
+
+
+def test_a_stored_line_is_json_of_the_described_requests() -> None:
+    rng = random.Random(11)
+    words = ["GET", "/a/1", 'x"y', "a\\b", "é", "\t", "", "?", "HTTP/1.1", "Error:", "200", "12"]
+
+    def text() -> str:
+        return " ".join(rng.choice(words) for _ in range(rng.randint(0, 4)))
+
+    for _ in range(300):
+        entries = [
+            (
+                rng.choice([0.0, 1.5, rng.uniform(0, 100), 1e-7, 12345.0000004]),
+                rng.choice([-1.0, rng.uniform(0, 10), 2.0]),
+                rng.choice([-1.0, rng.uniform(0, 1)]),
+                text(),
+                text(),
+                text(),
+            )
+            for _ in range(rng.randint(0, 3))
+        ]
+        line = minute_json(1700000040, entries)
+        assert json.loads(line) == {
+            "t": 1700000040,
+            "requests": [describe(e) for e in entries],
+        }
+        for entry, got in zip(entries, json.loads(line)["requests"], strict=True):
+            assert got["total"] == pytest.approx(entry[0], abs=1e-6)

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from graphmetrics.tracelog.aggregate import SlowRow
-from graphmetrics.tracelog.slowest import describe
+from graphmetrics.tracelog.slowest import minute_json
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,8 @@ class SlowestStore:
         #: files whose end was checked for a torn line in this process
         self._checked: set[Path] = set()
         self._expired_at = -_EXPIRE_EVERY
+        #: UTC day number -> its name
+        self._days: dict[int, str] = {}
 
     def cutoff_day(self) -> str:
         """The oldest day kept."""
@@ -142,13 +144,15 @@ class SlowestStore:
                 if start <= last:
                     self.counters.stored += 1
                     continue
-                day = day_of(start)
+                number = start // 86400
+                day = self._days.get(number)
+                if day is None:
+                    day = self._days[number] = day_of(start)
                 if day < oldest:
                     self.counters.expired += 1
                     continue
-                requests = [describe(entry) for entry in entries]
-                line = json.dumps({"t": start, "requests": requests}, separators=(",", ":"))
-                days.setdefault(day, []).append(line.encode() + b"\n")
+                line = minute_json(start, entries) + "\n"
+                days.setdefault(day, []).append(line.encode())
                 last = start
             for day, lines in days.items():
                 self._append(instance_dir(self.rrd_dir, stem) / f"{day}.jsonl", lines)

@@ -14,7 +14,10 @@ N as one pass.
 from __future__ import annotations
 
 import heapq
+import json
 from typing import Any, Final
+
+from mypy_extensions import i64
 
 #: the slowest requests kept per instance and minute unless configured
 DEFAULT_SLOWEST: Final = 10
@@ -107,38 +110,83 @@ class TopN:
         return top
 
 
-def seconds_or_none(value: float) -> float | None:
-    return round(value, 6) if value >= 0.0 else None
-
-
 def describe(entry: SlowEntry) -> dict[str, Any]:
-    """One stored request: seconds rounded to microseconds, None when unknown; the
-    status (``200``, or ``Error``) and size (bytes, None when not given) from ``A``."""
+    """One stored request as :func:`minute_json` writes it: seconds rounded to
+    microseconds, None when unknown; the method and URL (up to its first space) from
+    ``B``; the status (``200``, or ``Error``) and size (bytes, None when not given)
+    from ``A``."""
     total, app, wait, rid, request, answer = entry
-    method, _, url = request.partition(" ")
-    if not url:
-        method, url = "", method
-    url = url.split(" ", 1)[0]
-    words = answer.split()
-    status = ""
-    size: int | None = None
-    if words:
-        status = "Error" if words[0] == "Error:" else words[0][:10]
-        if (
-            status != "Error"
-            and len(words) > 1
-            and words[-1].isascii()
-            and words[-1].isdigit()
-            and len(words[-1]) < 19
-        ):
-            size = int(words[-1])
+    method, url = _method_url(request)
+    status, size = _status_size(answer)
     return {
-        "total": seconds_or_none(total),
-        "app": seconds_or_none(app),
-        "wait": seconds_or_none(wait),
+        "total": json.loads(_seconds_json(total)),
+        "app": json.loads(_seconds_json(app)),
+        "wait": json.loads(_seconds_json(wait)),
         "id": rid,
         "method": method,
         "url": url,
         "status": status,
-        "size": size,
+        "size": json.loads(size),
     }
+
+
+def _seconds_json(value: float) -> str:
+    """``value`` seconds rounded to microseconds as a JSON number; ``null`` when negative
+    (unknown).  Built from integers: far cheaper than ``repr`` of a float."""
+    if value < 0.0:
+        return "null"
+    micros: i64 = int(value * 1_000_000.0 + 0.5)
+    whole: i64 = micros // 1_000_000
+    frac: i64 = micros % 1_000_000
+    if frac == 0:
+        return f"{whole}.0"
+    text = f"{frac:06d}".rstrip("0")
+    return f"{whole}.{text}"
+
+
+def _string_json(text: str) -> str:
+    """``text`` as a JSON string: as is when plain printable ASCII, else ``json.dumps``."""
+    for ch in text:
+        c = ord(ch)
+        if c < 32 or c > 126 or c == 34 or c == 92:  # control, non-ASCII, '"', '\\'
+            return json.dumps(text)
+    return f'"{text}"'
+
+
+def minute_json(start: int, entries: list[SlowEntry]) -> str:
+    """One stored minute, ``{"t": start, "requests": [...]}``, each request as
+    :func:`describe` gives it, written out by hand (the store's hot path)."""
+    parts: list[str] = []
+    for total, app, wait, rid, request, answer in entries:
+        method, url = _method_url(request)
+        status, size = _status_size(answer)
+        parts.append(
+            f'{{"total":{_seconds_json(total)},"app":{_seconds_json(app)},'
+            f'"wait":{_seconds_json(wait)},"id":{_string_json(rid)},'
+            f'"method":{_string_json(method)},"url":{_string_json(url)},'
+            f'"status":{_string_json(status)},"size":{size}}}'
+        )
+    return f'{{"t":{start},"requests":[{",".join(parts)}]}}'
+
+
+def _method_url(request: str) -> tuple[str, str]:
+    """The method and URL of a ``B`` record's arguments (``METHOD path [...]``); a lone
+    word is the URL."""
+    space = request.find(" ")
+    if space < 0:
+        return "", request
+    url = request[space + 1 :]
+    end = url.find(" ")
+    return request[:space], url if end < 0 else url[:end]
+
+
+def _status_size(answer: str) -> tuple[str, str]:
+    """The status and the size (as JSON) of an ``A`` record's arguments."""
+    words = answer.split()
+    if not words:
+        return "", "null"
+    if words[0] == "Error:":
+        return "Error", "null"
+    last = words[-1]
+    size = last if len(words) > 1 and last.isascii() and last.isdigit() and len(last) < 19 else ""
+    return words[0][:10], str(int(size)) if size else "null"
