@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import heapq
 import json
+from json.encoder import encode_basestring_ascii
 from typing import Any, Final
-
-from mypy_extensions import i64
 
 #: the slowest requests kept per instance and minute unless configured
 DEFAULT_SLOWEST: Final = 10
@@ -132,25 +131,15 @@ def describe(entry: SlowEntry) -> dict[str, Any]:
 
 def _seconds_json(value: float) -> str:
     """``value`` seconds rounded to microseconds as a JSON number; ``null`` when negative
-    (unknown).  Built from integers: far cheaper than ``repr`` of a float."""
+    (unknown)."""
     if value < 0.0:
         return "null"
-    micros: i64 = int(value * 1_000_000.0 + 0.5)
-    whole: i64 = micros // 1_000_000
-    frac: i64 = micros % 1_000_000
-    if frac == 0:
-        return f"{whole}.0"
-    text = f"{frac:06d}".rstrip("0")
-    return f"{whole}.{text}"
+    return f"{value:.6f}"
 
 
 def _string_json(text: str) -> str:
-    """``text`` as a JSON string: as is when plain printable ASCII, else ``json.dumps``."""
-    for ch in text:
-        c = ord(ch)
-        if c < 32 or c > 126 or c == 34 or c == 92:  # control, non-ASCII, '"', '\\'
-            return json.dumps(text)
-    return f'"{text}"'
+    """``text`` as a JSON string (``json.dumps``'s own C escaping)."""
+    return encode_basestring_ascii(text)
 
 
 def minute_json(start: int, entries: list[SlowEntry]) -> str:
