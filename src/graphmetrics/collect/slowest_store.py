@@ -1,8 +1,8 @@
 """The slowest requests on disk, beside the RRDs (docs/storage.md, "Slowest requests").
 
 ``<rrd_dir>/slowest/<host>__<customer>__<instance>/<YYYY-MM-DD>.jsonl``: one line per
-minute (UTC day of the minute's start), ``{"t": START, "requests": [...]}``, the
-requests slowest first (:func:`~graphmetrics.tracelog.slowest.describe`).
+minute (UTC day of the minute's start), ``{"t": START, "r": [...]}``, the requests
+slowest first (:func:`~graphmetrics.tracelog.slowest.minute_json`).
 
 * **Never twice.** Minutes of an instance are written in order, so a minute at or
   before the last one stored (found in the newest day file at the first write of
@@ -64,7 +64,7 @@ def parse_line(raw: bytes) -> tuple[int, list[Any]] | None:
         return None
     if not isinstance(data, dict):
         return None
-    t, requests = data.get("t"), data.get("requests")
+    t, requests = data.get("t"), data.get("r")
     if isinstance(t, bool) or not isinstance(t, int) or not isinstance(requests, list):
         return None
     return t, requests

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import heapq
 import json
-from json.encoder import encode_basestring_ascii
+import math
 from typing import Any, Final
 
 #: the slowest requests kept per instance and minute unless configured
@@ -110,52 +110,62 @@ class TopN:
 
 
 def describe(entry: SlowEntry) -> dict[str, Any]:
-    """One stored request as :func:`minute_json` writes it: seconds rounded to
-    microseconds, None when unknown; the method and URL (up to its first space) from
-    ``B``; the status (``200``, or ``Error``) and size (bytes, None when not given)
-    from ``A``."""
-    total, app, wait, rid, request, answer = entry
+    """One request as the API shows it (what :func:`minute_json` stores, read back)."""
+    described = describe_stored(json.loads(minute_json(0, [entry]))["r"][0])
+    assert described is not None
+    return described
+
+
+def _seconds(value: float) -> float | None:
+    return round(value, 6) if value >= 0.0 else None
+
+
+def minute_json(start: int, entries: list[SlowEntry]) -> str:
+    """One stored minute: ``{"t": START, "r": [[total, app, wait, id, "METHOD URL",
+    "A arguments"], ...]}``, seconds rounded to microseconds (null: unknown), the
+    texts as the records gave them; parsed when read (:func:`describe_stored`), so the
+    collector pays one C encoding a minute."""
+    rows = [
+        [_seconds(total), _seconds(app), _seconds(wait), rid, request, answer]
+        for total, app, wait, rid, request, answer in entries
+    ]
+    return _ENCODER.encode({"t": start, "r": rows})
+
+
+_ENCODER: Final = json.JSONEncoder(separators=(",", ":"))
+
+
+def describe_stored(item: Any) -> dict[str, Any] | None:
+    """A stored request as a dict: seconds (None when unknown); the method and URL (up
+    to its first space) from ``B``; the status (``200``, or ``Error``) and size (bytes,
+    None when not given) from ``A``.  None when ``item`` is not a stored request."""
+    if not isinstance(item, list) or len(item) != 6:
+        return None
+    total, app, wait, rid, request, answer = item
+    if not (_number(total) and _number_or_none(app) and _number_or_none(wait)):
+        return None
+    if not (isinstance(rid, str) and isinstance(request, str) and isinstance(answer, str)):
+        return None
     method, url = _method_url(request)
     status, size = _status_size(answer)
     return {
-        "total": json.loads(_seconds_json(total)),
-        "app": json.loads(_seconds_json(app)),
-        "wait": json.loads(_seconds_json(wait)),
+        "total": total,
+        "app": app,
+        "wait": wait,
         "id": rid,
         "method": method,
         "url": url,
         "status": status,
-        "size": json.loads(size),
+        "size": size,
     }
 
 
-def _seconds_json(value: float) -> str:
-    """``value`` seconds rounded to microseconds as a JSON number; ``null`` when negative
-    (unknown)."""
-    if value < 0.0:
-        return "null"
-    return f"{value:.6f}"
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _string_json(text: str) -> str:
-    """``text`` as a JSON string (``json.dumps``'s own C escaping)."""
-    return encode_basestring_ascii(text)
-
-
-def minute_json(start: int, entries: list[SlowEntry]) -> str:
-    """One stored minute, ``{"t": start, "requests": [...]}``, each request as
-    :func:`describe` gives it, written out by hand (the store's hot path)."""
-    parts: list[str] = []
-    for total, app, wait, rid, request, answer in entries:
-        method, url = _method_url(request)
-        status, size = _status_size(answer)
-        parts.append(
-            f'{{"total":{_seconds_json(total)},"app":{_seconds_json(app)},'
-            f'"wait":{_seconds_json(wait)},"id":{_string_json(rid)},'
-            f'"method":{_string_json(method)},"url":{_string_json(url)},'
-            f'"status":{_string_json(status)},"size":{size}}}'
-        )
-    return f'{{"t":{start},"requests":[{",".join(parts)}]}}'
+def _number_or_none(value: Any) -> bool:
+    return value is None or _number(value)
 
 
 def _method_url(request: str) -> tuple[str, str]:
@@ -169,13 +179,14 @@ def _method_url(request: str) -> tuple[str, str]:
     return request[:space], url if end < 0 else url[:end]
 
 
-def _status_size(answer: str) -> tuple[str, str]:
-    """The status and the size (as JSON) of an ``A`` record's arguments."""
+def _status_size(answer: str) -> tuple[str, int | None]:
+    """The status and the size of an ``A`` record's arguments."""
     words = answer.split()
     if not words:
-        return "", "null"
+        return "", None
     if words[0] == "Error:":
-        return "Error", "null"
+        return "Error", None
     last = words[-1]
-    size = last if len(words) > 1 and last.isascii() and last.isdigit() and len(last) < 19 else ""
-    return words[0][:10], str(int(size)) if size else "null"
+    if len(words) > 1 and last.isascii() and last.isdigit() and len(last) < 19:
+        return words[0][:10], int(last)
+    return words[0][:10], None

@@ -10,7 +10,6 @@ when the range held more), and at most ``limit`` requests are returned.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from typing import Any, Final
 from graphmetrics.collect.slowest_store import instance_dir, read_lines
 from graphmetrics.rrd.layout import parse_instance
 from graphmetrics.tracelog.parser import valid_source_name
+from graphmetrics.tracelog.slowest import describe_stored
 
 #: the requests one answer lists by default, and at most
 DEFAULT_LIMIT: Final = 100
@@ -93,14 +93,14 @@ def read_range(rrd_dir: Path, stems: list[str], start: int, end: int) -> Found:
                     found.truncated = True
                     return found
                 found.minutes += 1
-                for request in requests:
-                    if isinstance(request, dict) and _number(request.get("total")):
-                        found.requests.append({**request, "t": t, "instance": stem})
+                for item in requests:
+                    request = describe_stored(item)
+                    if request is None:
+                        found.unreadable += 1
+                        continue
+                    request["t"], request["instance"] = t, stem
+                    found.requests.append(request)
     return found
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def slowest(found: Found, limit: int) -> list[dict[str, Any]]:

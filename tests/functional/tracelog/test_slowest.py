@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
+from graphmetrics.tracelog.slowest import describe_stored
 from tests.functional.tracelog.conftest import run_once
 from tests.functional.tracelog.tracelog_lines import request
 
@@ -30,9 +32,10 @@ def write_log(logs: Path, first: int) -> None:
     (logs / "t.log").write_text("".join(line + "\n" for line in lines))
 
 
-def stored(rrds: Path) -> list[dict[str, object]]:
+def stored(rrds: Path) -> list[dict[str, Any]]:
     folder = rrds / "slowest" / STEM
-    return [json.loads(line) for p in sorted(folder.glob("*.jsonl")) for line in p.open()]
+    lines = [json.loads(line) for p in sorted(folder.glob("*.jsonl")) for line in p.open()]
+    return [{"t": line["t"], "requests": [describe_stored(r) for r in line["r"]]} for line in lines]
 
 
 def test_stored_once_whatever_the_replays(dirs: tuple[Path, Path]) -> None:

@@ -47,7 +47,7 @@ def minute(rrd_dir: Path) -> int:
         }
     )
     with open(instance_dir(rrd_dir, "app1__acme__inst1") / day(t), "a") as f:
-        f.write('{"t": 1, "requ')  # a torn last line
+        f.write('{"t": 1, "r": [[')  # a torn last line
     return t
 
 
