@@ -260,12 +260,23 @@ def test_a_full_day_file_stops_growing(tmp_path: Path) -> None:
 def test_a_stored_line_reads_back() -> None:
     entry = (1.5, -1.0, 0.25, "7", "GET /a HTTP/1.1", "200 OK 12")
     line = json.loads(minute_json(1700000040, [entry]))
-    assert line == {"t": 1700000040, "r": [[1.5, None, 0.25, "7", "GET /a HTTP/1.1", "200 OK 12"]]}
+    assert line == {
+        "t": 1700000040,
+        "r": [[1500000, None, 250000, "7", "GET /a HTTP/1.1", "200 OK 12"]],
+    }
     assert describe_stored(line["r"][0]) == {
         "total": 1.5, "app": None, "wait": 0.25, "id": "7", "method": "GET", "url": "/a",
         "status": "200", "size": 12,
     }  # fmt: skip
-    for bad in ([1.5], "x", [True, None, None, "1", "", ""], [1.0, None, None, 1, "", ""]):
+    bad_items = (
+        [1.5],
+        "x",
+        [True, None, None, "1", "", ""],
+        [1, None, None, 1, "", ""],
+        [1.5, None, None, "1", "", ""],
+        [-1, None, None, "1", "", ""],
+    )
+    for bad in bad_items:
         assert describe_stored(bad) is None
     rng = random.Random(11)
     words = ["GET", "/a/1", 'x"y', "a\\b", "é", "\t", "", "?", "HTTP/1.1", "Error:", "200", "12"]

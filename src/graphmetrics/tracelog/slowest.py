@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import heapq
 import json
-import math
 from json.encoder import encode_basestring_ascii
 from typing import Any, Final
 
@@ -117,17 +116,20 @@ def describe(entry: SlowEntry) -> dict[str, Any]:
     return described
 
 
-def _seconds(value: float) -> str:
-    return f"{value:.6f}" if value >= 0.0 else "null"
+def _micros(value: float) -> str:
+    """``value`` seconds as whole microseconds (``null``: unknown, negative)."""
+    if value < 0.0:
+        return "null"
+    return str(int(value * 1_000_000.0 + 0.5))
 
 
 def minute_json(start: int, entries: list[SlowEntry]) -> str:
     """One stored minute: ``{"t": START, "r": [[total, app, wait, id, "METHOD URL",
-    "A arguments"], ...]}``, seconds rounded to microseconds (null: unknown), the
-    texts as the records gave them (escaped by ``json``'s C code); split when read
-    (:func:`describe_stored`), so the collector only formats numbers and strings."""
+    "A arguments"], ...]}``, times in whole microseconds (null: unknown), the texts as
+    the records gave them (escaped by ``json``'s C code); split when read
+    (:func:`describe_stored`), so the collector only formats integers and strings."""
     rows = [
-        f"[{_seconds(total)},{_seconds(app)},{_seconds(wait)},{_text(rid)},"
+        f"[{_micros(total)},{_micros(app)},{_micros(wait)},{_text(rid)},"
         f"{_text(request)},{_text(answer)}]"
         for total, app, wait, rid, request, answer in entries
     ]
@@ -146,16 +148,18 @@ def describe_stored(item: Any) -> dict[str, Any] | None:
     if not isinstance(item, list) or len(item) != 6:
         return None
     total, app, wait, rid, request, answer = item
-    if not (_number(total) and _number_or_none(app) and _number_or_none(wait)):
+    if not (_micros_ok(total) and (app is None or _micros_ok(app))):
+        return None
+    if not (wait is None or _micros_ok(wait)):
         return None
     if not (isinstance(rid, str) and isinstance(request, str) and isinstance(answer, str)):
         return None
     method, url = _method_url(request)
     status, size = _status_size(answer)
     return {
-        "total": total,
-        "app": app,
-        "wait": wait,
+        "total": total / 1e6,
+        "app": None if app is None else app / 1e6,
+        "wait": None if wait is None else wait / 1e6,
         "id": rid,
         "method": method,
         "url": url,
@@ -164,12 +168,9 @@ def describe_stored(item: Any) -> dict[str, Any] | None:
     }
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _number_or_none(value: Any) -> bool:
-    return value is None or _number(value)
+def _micros_ok(value: Any) -> bool:
+    """A stored time: a whole number of microseconds, 0 up to about 31 years."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**15
 
 
 def _method_url(request: str) -> tuple[str, str]:
