@@ -268,23 +268,22 @@ class LatencyState:
         began = self.began.get(rid)
         if began is not None:
             self.minute.wait.add(when - began)
-            if self.slowest:
-                pending = self.pending.get(rid)
-                if pending is not None:
-                    pending.wait = when - began
 
     def answer(self, rid: str, when: float, app: float, error: bool, text: str = "") -> None:
         """An A record of a counted request; ``app`` is C -> A, negative when no C;
         ``text`` its arguments (status, size)."""
         if app >= 0.0:
             self.minute.app.add(app)
-        if rid in self.began:
+        began = self.began.get(rid)
+        if began is not None:
             self.answered[rid] = -when if error else when
             if self.slowest:
                 pending = self.pending.get(rid)
                 if pending is not None:
                     pending.app = app
                     pending.answer = text
+                    if app >= 0.0:  # B -> C, the C being app seconds before the A
+                        pending.wait = when - app - began
 
     def end(self, rid: str, when: float) -> None:
         answer = self.answered.pop(rid, 0.0)
