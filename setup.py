@@ -17,6 +17,7 @@ HOT_MODULES = [
     "src/graphmetrics/tracelog/parser.py",
     "src/graphmetrics/tracelog/aggregate.py",
     "src/graphmetrics/tracelog/latency.py",
+    "src/graphmetrics/tracelog/slowest.py",
     "src/graphmetrics/metrics/records.py",
     "src/graphmetrics/metrics/batch.py",
     "src/graphmetrics/rrd/updates.py",

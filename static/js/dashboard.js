@@ -1,11 +1,13 @@
 // The tracelog dashboard: the instance menu adds graphs built by the server.
 
-import { api } from "./api.js";
+import { api, readConfig } from "./api.js";
+import { setSlowestBase } from "./graphcard.js";
 import { GraphSettings } from "./graphsettings.js";
 import { InstanceMenu } from "./menu.js";
 import { PageApp } from "./page.js";
 import { DEFAULT_VIEW } from "./timerange.js";
 
+setSlowestBase(readConfig().urls.slowest);
 let settings = null;
 const app = new PageApp({ onEdit: (card) => settings.open(card) });
 settings = new GraphSettings(document.getElementById("editor"), app);

@@ -39,6 +39,47 @@ export function setTheme(name) {
 // The page's dashboard variables ({customer: "acme"}), put into every definition drawn.
 let variables = {};
 
+// The slowest requests page (set by the tracelog dashboard; "" elsewhere: no link).
+let slowestBase = "";
+
+export function setSlowestBase(url) {
+  slowestBase = url || "";
+}
+
+/** The tracelog instances a definition draws, as the slowest requests' query: one
+ * instance as {instance}, several of one customer as {customer} (and {host} when they
+ * share one); null when it draws no tracelog instance, or instances of several customers. */
+export function slowestScope(def) {
+  const stems = new Set();
+  for (const s of def.series || []) {
+    const path = s.path || "";
+    if (!path.startsWith("tracelog/") || path.includes("$")) continue;
+    const stem = path.slice("tracelog/".length);
+    if (stem.split("__").length === 3) stems.add(stem);
+  }
+  if (!stems.size) return null;
+  if (stems.size === 1) return { instance: [...stems][0] };
+  const parts = [...stems].map((stem) => stem.split("__"));
+  const customers = new Set(parts.map(([, customer]) => customer));
+  if (customers.size !== 1) return null;
+  const hosts = new Set(parts.map(([host]) => host));
+  return hosts.size === 1
+    ? { customer: [...customers][0], host: [...hosts][0] }
+    : { customer: [...customers][0] };
+}
+
+/** The slowest requests page of `def` for the minute holding `time` (epoch s), or for the
+ * whole minutes under a pixel `pixel` seconds wide around it; null without a page or scope. */
+export function slowestUrl(base, def, time, zone, pixel = 0) {
+  const scope = base ? slowestScope(def) : null;
+  if (!scope || time == null) return null;
+  const start = Math.floor((time - pixel / 2) / 60) * 60;
+  const end = Math.max(start + 60, Math.ceil((time + pixel / 2) / 60) * 60);
+  const params = new URLSearchParams({ ...scope, start: String(start), end: String(end) });
+  if (zone) params.set("tz", zone);
+  return `${base}?${params}`;
+}
+
 export function setVariables(values) {
   variables = { ...values };
 }
@@ -463,6 +504,9 @@ export class GraphCard {
     const colors = lineColors(def, this.palette);
     const restarted = await this.restartedAt(row[0], data.columns, row);
     if (this.markedTime !== time) return;
+    const slowHint = this.slowestAt(time)
+      ? el("div", { class: "slowest-hint", text: "Shift+click: slowest requests here" })
+      : "";
     this.readout.replaceChildren(
       el("div", { class: "time", text: stamp(row[0]) }),
       ...data.columns.map((name, i) => {
@@ -479,6 +523,7 @@ export class GraphCard {
       restarted.length
         ? el("div", { class: "restarted", text: `restarted: ${restarted.join(", ")}` })
         : "",
+      slowHint,
     );
     const flip = x > area.left + area.width / 2;
     Object.assign(this.readout.style, {
@@ -508,9 +553,35 @@ export class GraphCard {
     return at ? data.columns.filter((_, k) => at[k + 1]) : [];
   }
 
+  /** The slowest requests page of the minutes under the pixel at `time`, or null. */
+  slowestAt(time) {
+    if (time == null || !this.img.src) return null;
+    const def = applyVariables(this.graph.definition, variables);
+    const area = this.plotArea();
+    const pixel = area.width > 0 ? (area.end - area.start) / area.width : 0;
+    return slowestUrl(slowestBase, def, time, currentZone(), pixel);
+  }
+
+  /** The time (epoch s) under the pointer of `ev`, or null outside the plot. */
+  timeAt(ev) {
+    if (!this.img.src) return null;
+    const area = this.plotArea();
+    const x = ev.clientX - this.img.getBoundingClientRect().left;
+    if (x < area.left || x > area.left + area.width) return null;
+    return area.start + ((x - area.left) / area.width) * (area.end - area.start);
+  }
+
   bindCursor() {
     const hover = (time) =>
       this.hooks.onHover ? this.hooks.onHover(this, time) : this.mark(time, { readout: true });
+    // Shift+click opens the slowest requests of the minute under the pointer
+    this.plot.addEventListener("click", (ev) => {
+      if (!ev.shiftKey) return;
+      const url = this.slowestAt(this.timeAt(ev));
+      if (!url) return;
+      ev.preventDefault();
+      window.open(url, "_blank", "noopener");
+    });
     this.plot.addEventListener("pointermove", (ev) => {
       if (!this.img.src) return;
       const area = this.plotArea();

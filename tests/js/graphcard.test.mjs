@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { lineColors, renderUrl } from "../../static/js/graphcard.js";
+import { lineColors, renderUrl, slowestScope, slowestUrl } from "../../static/js/graphcard.js";
 import { instanceOf } from "../../static/js/graphsettings.js";
 
 // The page config's `colors.palette` (rrd/layout.py).
@@ -65,4 +65,44 @@ test("instanceOf: the tracelog instance a graph shows, or null", () => {
     null,
   );
   assert.equal(instanceOf({}), null);
+});
+
+const traced = (...stems) => ({
+  series: stems.map((stem, i) => ({ name: `s${i}`, path: `tracelog/${stem}`, ds: "p99" })),
+});
+
+test("slowestScope: one instance, one host's or one customer's pool, else none", () => {
+  assert.deepEqual(slowestScope(traced("app1__acme__i1", "app1__acme__i1")), {
+    instance: "app1__acme__i1",
+  });
+  assert.deepEqual(slowestScope(traced("app1__acme__i1", "app1__acme__i2")), {
+    customer: "acme",
+    host: "app1",
+  });
+  assert.deepEqual(slowestScope(traced("app1__acme__i1", "app2__acme__i1")), {
+    customer: "acme",
+  });
+  assert.equal(slowestScope(traced("app1__acme__i1", "app1__beta__i1")), null);
+  assert.equal(slowestScope(definition), null);
+  assert.equal(slowestScope(traced("$host__acme__i1")), null);
+});
+
+test("slowestUrl: the minute holding the time, in the page's zone; none without a page", () => {
+  const url = slowestUrl("/slowest", traced("app1__acme__i1"), 1700000095.5, "Europe/Paris");
+  const [base, query] = url.split("?");
+  assert.equal(base, "/slowest");
+  const params = new URLSearchParams(query);
+  assert.equal(params.get("instance"), "app1__acme__i1");
+  assert.equal(params.get("start"), "1700000040");
+  assert.equal(params.get("end"), "1700000100");
+  assert.equal(params.get("tz"), "Europe/Paris");
+  // a pixel of 200 s: the whole minutes it touches
+  const wide = new URLSearchParams(
+    slowestUrl("/slowest", traced("app1__acme__i1"), 1700000095, "", 200).split("?")[1],
+  );
+  assert.equal(wide.get("start"), "1699999980");
+  assert.equal(wide.get("end"), "1700000220");
+  assert.equal(wide.get("tz"), null);
+  assert.equal(slowestUrl("", traced("app1__acme__i1"), 1700000095), null);
+  assert.equal(slowestUrl("/slowest", definition, 1700000095), null);
 });

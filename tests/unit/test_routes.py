@@ -53,6 +53,8 @@ def test_routes(tmp_path: Path) -> None:
         "api_variable_values": "/api/variables/values",
         "api_tracelog_graph": "/api/tracelog/graph",
         "api_tracelog_menu": "/api/tracelog/menu",
+        "api_slowest": "/api/tracelog/slowest",
+        "slowest": "/slowest",
         "user_home": "/{user}/",
         "dashboard": "/{user}/{page}/",
     }

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from graphmetrics import settings
 from graphmetrics.collect.daemon import LoopOptions
+from graphmetrics.collect.slowest_store import DEFAULT_KEEP_DAYS
 from graphmetrics.collect.tailer import FUTURE_TOLERANCE
 from graphmetrics.collect.tracelog_daemon import TracelogOptions, run
 from graphmetrics.rrd.limits import (
@@ -31,9 +32,11 @@ from graphmetrics.settings import (
     parse_optional_str,
     parse_path,
     positive_float,
+    positive_int,
 )
 from graphmetrics.tracelog.aggregate import MinuteClock
 from graphmetrics.tracelog.latency import ApdexTargets
+from graphmetrics.tracelog.slowest import DEFAULT_SLOWEST, REQUEST_CHARS
 
 
 def _timezone(text: str) -> str:
@@ -117,6 +120,25 @@ class TracelogSettings:
         parse=_apdex,
         metavar="T[,CUSTOMER=T...]",
     )
+    slowest: int = option(
+        DEFAULT_SLOWEST,
+        "keep the N slowest requests of each instance and minute in RRD_DIR/slowest/ "
+        f"(URL up to {REQUEST_CHARS} characters, method, status, size, times; 0: none)",
+        parse=non_negative_int,
+        metavar="N",
+    )
+    slowest_keep_query: bool = option(
+        False,
+        "keep the query string of the slowest requests' URLs (cut off by default)",
+        parse=parse_bool,
+        flag=True,
+    )
+    slowest_days: int = option(
+        DEFAULT_KEEP_DAYS,
+        "delete the slowest requests of days older than this many days",
+        parse=positive_int,
+        metavar="DAYS",
+    )
     poll_interval: float = option(
         5.0, "seconds between scans when no file event arrives", parse=positive_float
     )
@@ -152,6 +174,9 @@ def options(cfg: TracelogSettings) -> TracelogOptions:
         idle_flush=cfg.idle_flush,
         future_tolerance=cfg.future_tolerance,
         apdex_t=cfg.apdex_t,
+        slowest=cfg.slowest,
+        slowest_keep_query=cfg.slowest_keep_query,
+        slowest_days=cfg.slowest_days,
         loop=LoopOptions(
             poll_interval=cfg.poll_interval,
             checkpoint_interval=cfg.checkpoint_interval,

@@ -28,6 +28,7 @@ from graphmetrics.collect.files import (
     read_head,
     refresh_fingerprint,
 )
+from graphmetrics.collect.slowest_store import SlowestStore
 from graphmetrics.collect.state import read_json, write_json_atomic
 from graphmetrics.rrd.layout import instance_name, tracelog_relative
 from graphmetrics.rrd.schema import TRACELOG
@@ -92,8 +93,11 @@ class TracelogCollector:
         idle_flush: float = 0.0,
         future_tolerance: float = FUTURE_TOLERANCE,
         clock: Callable[[], float] = time.time,
+        slowest: SlowestStore | None = None,
     ) -> None:
         self.log_dir = log_dir
+        #: where the minutes' slowest requests go (None: they are not kept)
+        self.slowest = slowest
         self.store = store
         self.aggregator = aggregator
         self.state_path = state_path
@@ -171,6 +175,9 @@ class TracelogCollector:
         """Write every finished minute, after those kept from before."""
         rows = self.aggregator.take_rows()
         latency = self.aggregator.take_latency()
+        slowest = self.aggregator.take_slowest()
+        if self.slowest is not None:
+            self.slowest.write(slowest)
         self.writer.write_batch(
             TRACELOG,
             {

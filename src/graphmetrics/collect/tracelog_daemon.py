@@ -24,6 +24,7 @@ from watchdog.observers.polling import PollingObserver
 
 from graphmetrics.collect.daemon import Clock, DaemonLoop, EventWake, LoopOptions
 from graphmetrics.collect.instrumentation import TRACELOG_GC, Throughput, tune_gc
+from graphmetrics.collect.slowest_store import DEFAULT_KEEP_DAYS, SlowestStore
 from graphmetrics.collect.state import StateLockedError, lock_state_dir
 from graphmetrics.collect.tailer import FUTURE_TOLERANCE, StateError, TracelogCollector
 from graphmetrics.rrd.limits import CreateLimits
@@ -33,6 +34,7 @@ from graphmetrics.rrd.upgrade import upgrade_dir
 from graphmetrics.signals import on_signals
 from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
 from graphmetrics.tracelog.latency import ApdexTargets
+from graphmetrics.tracelog.slowest import DEFAULT_SLOWEST
 
 log = logging.getLogger("graphmetrics.tracelog")
 
@@ -54,6 +56,11 @@ class TracelogOptions:
     future_tolerance: float = FUTURE_TOLERANCE
     #: apdex T: seconds, or ``"0.5,acme=0.2"`` (a default and per-customer targets)
     apdex_t: str = ""
+    #: the slowest requests kept per instance and minute (0: none), their URLs' query
+    #: strings kept or not, and for how many days (RRD_DIR/slowest)
+    slowest: int = DEFAULT_SLOWEST
+    slowest_keep_query: bool = False
+    slowest_days: int = DEFAULT_KEEP_DAYS
     loop: LoopOptions = field(default_factory=LoopOptions)
     polling: bool = False
     once: bool = False
@@ -159,6 +166,8 @@ class TracelogProcessor:
         wait = writer.creation_wait()
         notes = [f"next_create_in={wait:.0f}s"] if wait > 0 else []
         notes += [note] if (note := collector.store.disk_note()) else []
+        if collector.slowest is not None:
+            notes.append(collector.slowest.counters.status())
         log.info(
             "status: %.0f lines/s, lines=%d skipped=%d %s late=%d future=%d %s "
             "instances=%d files=%d%s",
@@ -191,7 +200,12 @@ def build_collector(options: TracelogOptions, clock: Clock | None = None) -> Tra
     collector = TracelogCollector(
         options.log_dir,
         store,
-        Aggregator(MinuteClock(options.timezone), apdex=ApdexTargets(options.apdex_t)),
+        Aggregator(
+            MinuteClock(options.timezone),
+            apdex=ApdexTargets(options.apdex_t),
+            slowest=options.slowest,
+            keep_query=options.slowest_keep_query,
+        ),
         options.state_dir / "tracelog.json",
         glob=options.glob,
         default_host=options.default_host,
@@ -199,6 +213,11 @@ def build_collector(options: TracelogOptions, clock: Clock | None = None) -> Tra
         idle_flush=options.idle_flush,
         future_tolerance=options.future_tolerance,
         clock=clock.wall,
+        slowest=(
+            SlowestStore(options.rrd_dir, options.slowest_days, clock=clock.wall)
+            if options.slowest > 0
+            else None
+        ),
     )
     collector.load_state()
     return collector

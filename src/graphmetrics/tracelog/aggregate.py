@@ -37,13 +37,22 @@ from graphmetrics.rrd.layout import INSTANCE_SEP
 from graphmetrics.tracelog.latency import ApdexTargets, LatencyState, LatencyValues
 from graphmetrics.tracelog.parser import Parser
 from graphmetrics.tracelog.records import MalformedLine, Record
+from graphmetrics.tracelog.slowest import (
+    DEFAULT_SLOWEST,
+    SlowEntry,
+    answer_text,
+    request_text,
+)
 
 Values = tuple[int, int, int, float | None, int]
 Row = tuple[int, Values]
 #: a minute's response times (latency.LATENCY_DS), written beside its Row
 LatencyRow = tuple[int, LatencyValues]
-#: a record held while a jump forward waits to be confirmed: code, id, minute, seconds, status
-Held = tuple[int, str, str, float, int]
+#: a minute's slowest requests (its start, slowest first), written beside its Row
+SlowRow = tuple[int, list[SlowEntry]]
+#: a record held while a jump forward waits to be confirmed: code, id, minute, seconds,
+#: status, text (the B or A arguments the slowest requests keep)
+Held = tuple[int, str, str, float, int, str]
 
 #: a record more than this many seconds past its instance's pending minute is a jump:
 #: held until the following records confirm it (docs/inputs.md, "Clocks")
@@ -137,7 +146,17 @@ class InstanceState:
     def load(cls, data: list[Any]) -> InstanceState:
         minute, epoch, rpm, epm, timed, busy, start, backlog, inflight, idle = data[:10]
         saved = data[10] if len(data) > 10 else []
-        jump: list[Held] = [(int(c), str(r), str(m), float(t), int(z)) for c, r, m, t, z in saved]
+        jump: list[Held] = [
+            (
+                int(h[0]),
+                str(h[1]),
+                str(h[2]),
+                float(h[3]),
+                int(h[4]),
+                str(h[5]) if len(h) > 5 else "",
+            )
+            for h in saved
+        ]
         state = cls(
             str(minute),
             int(epoch),
@@ -163,9 +182,17 @@ class Aggregator:
         max_gap_minutes: int = MAX_GAP_MINUTES,
         apdex: ApdexTargets | None = None,
         jump_seconds: int = JUMP_SECONDS,
+        slowest: int = DEFAULT_SLOWEST,
+        keep_query: bool = False,
     ) -> None:
         self.clock = clock
         self.apdex = apdex if apdex is not None else ApdexTargets()
+        #: the slowest requests kept per instance and minute (0: none)
+        self.slowest = slowest
+        #: keep the query string of the slowest requests' URLs
+        self.keep_query = keep_query
+        #: per instance, the slowest requests of the minutes in :attr:`rows`
+        self.slow_rows: dict[str, list[SlowRow]] = {}
         #: per instance, the response times of the minutes in :attr:`rows`
         self.latency_rows: dict[str, list[LatencyRow]] = {}
         self.max_gap = max_gap_minutes
@@ -191,12 +218,19 @@ class Aggregator:
         :class:`Record`; the id is cut out only for the codes that use it.
         """
         skipped: list[tuple[int, MalformedLine]] = []
+        slowest = self.slowest > 0
         for index, line in enumerate(lines):
             instance, code, rid_at, rid_end, minute, _, _, rest_at, seconds = parser.scan(line)
             if instance:
                 rid = line[rid_at:rid_end] if uses_rid(code) or code == 66 else ""
                 status = ord(line[rest_at]) if code == 65 and rest_at < len(line) else 0
-                self.feed_parts(instance, code, rid, minute, seconds, status)
+                text = ""
+                if slowest and rest_at < len(line):
+                    if code == 66:
+                        text = request_text(line, rest_at, self.keep_query)
+                    elif code == 65:
+                        text = answer_text(line, rest_at)
+                self.feed_parts(instance, code, rid, minute, seconds, status, text)
                 continue
             try:
                 rec = parser.parse_general(line)
@@ -208,20 +242,36 @@ class Aggregator:
 
     def feed(self, rec: Record) -> None:
         status = rec.status
+        code = ord(rec.code)
+        text = ""
+        if self.slowest > 0:
+            if code == 66:
+                text = request_text(rec.rest, 0, self.keep_query)
+            elif code == 65:
+                text = answer_text(rec.rest, 0)
         self.feed_parts(
             rec.instance,
-            ord(rec.code),
+            code,
             rec.rid,
             rec.minute,
             rec.seconds,
             ord(status) if status else 0,
+            text,
         )
 
     def feed_parts(
-        self, instance: str, code: int, rid: str, minute: str, seconds: float, status: int
+        self,
+        instance: str,
+        code: int,
+        rid: str,
+        minute: str,
+        seconds: float,
+        status: int,
+        text: str = "",
     ) -> None:
         """Feed one record given by its parts: ``code`` and ``status`` (the first character
-        of the arguments, or 0) as ``ord``."""
+        of the arguments, or 0) as ``ord``; ``text``, of a B or A record, its arguments
+        as the slowest requests keep them (:mod:`~graphmetrics.tracelog.slowest`)."""
         st = self.instances.get(instance)
         if st is None:
             st = self.instances[instance] = InstanceState()
@@ -229,7 +279,7 @@ class Aggregator:
             if (
                 self.jump_seconds
                 and st.minute
-                and self._held_for_jump(instance, st, code, rid, minute, seconds, status)
+                and self._held_for_jump(instance, st, code, rid, minute, seconds, status, text)
             ):
                 return
             if not self._advance(instance, st, minute):
@@ -268,7 +318,7 @@ class Aggregator:
                     st.timed += 1
                     st.busy += app
                 if st.lat is not None:
-                    st.lat.answer(rid, st.epoch + seconds, app, error)
+                    st.lat.answer(rid, st.epoch + seconds, app, error, text)
         elif code == 69:  # E
             if rid in inflight and inflight.pop(rid) is None:
                 st.backlog -= 1
@@ -277,8 +327,8 @@ class Aggregator:
         elif code == 66:  # B
             lat = st.lat
             if lat is None:
-                lat = st.lat = LatencyState(self.apdex.target(customer_of(instance)))
-            lat.begin(rid, st.epoch + seconds)
+                lat = st.lat = LatencyState(self.apdex.target(customer_of(instance)), self.slowest)
+            lat.begin(rid, st.epoch + seconds, text)
         elif code == 83:  # S
             st.start = 1
             st.forget_inflight()
@@ -294,6 +344,7 @@ class Aggregator:
         minute: str,
         seconds: float,
         status: int,
+        text: str,
     ) -> bool:
         """Judge a record of another minute against the input's own clock: one more
         than ``jump_seconds`` past the pending minute is held until ``CONFIRM_RECORDS``
@@ -307,14 +358,14 @@ class Aggregator:
             if st.jump:
                 self._bogus_jump(st)
             return False
-        st.jump.append((code, rid, minute, seconds, status))
+        st.jump.append((code, rid, minute, seconds, status, text))
         if len(st.jump) >= CONFIRM_RECORDS:
             held, st.jump = st.jump, []
             if not self._advance(instance, st, held[0][2]):  # the jump, confirmed
                 self.future += len(held) - 1  # ahead of the wall clock: one counted
                 return True
-            for h_code, h_rid, h_minute, h_seconds, h_status in held:
-                self.feed_parts(instance, h_code, h_rid, h_minute, h_seconds, h_status)
+            for h_code, h_rid, h_minute, h_seconds, h_status, h_text in held:
+                self.feed_parts(instance, h_code, h_rid, h_minute, h_seconds, h_status, h_text)
         return True
 
     def _bogus_jump(self, st: InstanceState) -> None:
@@ -356,6 +407,9 @@ class Aggregator:
                 minute = st.lat.close(st.epoch)
                 if not minute.empty():
                     self.latency_rows.setdefault(name, []).append((st.epoch + 60, minute.values()))
+                if minute.slowest.heap and self.slowest > 0:
+                    slow = minute.slowest.ordered()[: self.slowest]
+                    self.slow_rows.setdefault(name, []).append((st.epoch, slow))
         idle: Values = (0, 0, st.backlog, None, 0)
         rows.extend((end, idle) for end in range(st.epoch + 120, gap_end + 1, 60))
         st.rpm = st.epm = st.timed = st.start = 0
@@ -419,6 +473,12 @@ class Aggregator:
         rows, self.latency_rows = self.latency_rows, {}
         return rows
 
+    def take_slowest(self) -> dict[str, list[SlowRow]]:
+        """The slowest requests of the minutes taken by :meth:`take_rows`, per instance:
+        (minute start, entries slowest first)."""
+        rows, self.slow_rows = self.slow_rows, {}
+        return rows
+
     def drop_future(self) -> None:
         """Forget instances whose pending minute is beyond :attr:`future_limit` (a bad date
         saved by an older version would otherwise make every later record late)."""
@@ -452,7 +512,7 @@ class Aggregator:
         for name, lat in data.get("latency", {}).items():
             st = self.instances.get(name)
             if st is not None:
-                st.lat = LatencyState.load(self.apdex.target(customer_of(name)), lat)
+                st.lat = LatencyState.load(self.apdex.target(customer_of(name)), lat, self.slowest)
 
 
 def uses_rid(code: int) -> bool:

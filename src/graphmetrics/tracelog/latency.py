@@ -32,6 +32,7 @@ from typing import Any, Final
 from ddsketch.mapping import LogarithmicMapping
 
 from graphmetrics.rrd.schema import LATENCY_DS
+from graphmetrics.tracelog.slowest import Pending, SlowEntry, TopN
 
 #: every quantile is within this fraction of the true value (DDSketch's alpha)
 RELATIVE_ACCURACY: Final = 0.01
@@ -185,21 +186,24 @@ class Apdex:
 
 
 class MinuteLatency:
-    """One minute's sketches and apdex counts (an instance's, or a pool's merge)."""
+    """One minute's sketches and apdex counts (an instance's, or a pool's merge), and
+    its slowest requests."""
 
-    __slots__ = ("total", "app", "wait", "apdex")
+    __slots__ = ("total", "app", "wait", "apdex", "slowest")
 
     def __init__(self) -> None:
         self.total = Sketch()
         self.app = Sketch()
         self.wait = Sketch()
         self.apdex = Apdex()
+        self.slowest = TopN()
 
-    def merge(self, other: MinuteLatency) -> None:
+    def merge(self, other: MinuteLatency, limit: int = 0) -> None:
         self.total.merge(other.total)
         self.app.merge(other.app)
         self.wait.merge(other.wait)
         self.apdex.merge(other.apdex)
+        self.slowest.merge(other.slowest, limit)
 
     def values(self) -> LatencyValues:
         """The :data:`LATENCY_DS` values."""
@@ -220,6 +224,7 @@ class MinuteLatency:
             self.app.dump(),
             self.wait.dump(),
             [a.satisfied, a.tolerating, a.samples],
+            self.slowest.dump(),
         ]
 
     @classmethod
@@ -230,47 +235,81 @@ class MinuteLatency:
         minute.wait = Sketch.load(data[2])
         sat, tol, samples = data[3]
         minute.apdex = Apdex(int(sat), int(tol), int(samples))
+        if len(data) > 4:  # saved before the slowest requests were kept: none
+            minute.slowest = TopN.load(data[4])
         return minute
 
 
 class LatencyState:
     """One instance's requests in flight (begin times, answers awaiting ``E``) and the
-    pending minute's :class:`MinuteLatency`."""
+    pending minute's :class:`MinuteLatency`; with ``slowest`` > 0, what each request
+    in flight said (:class:`~graphmetrics.tracelog.slowest.Pending`) for the minute's
+    slowest ``slowest`` requests."""
 
-    __slots__ = ("target", "began", "answered", "minute")
+    __slots__ = ("target", "slowest", "began", "answered", "pending", "minute")
 
-    def __init__(self, target: float) -> None:
+    def __init__(self, target: float, slowest: int = 0) -> None:
         self.target = target
+        self.slowest = slowest
         #: request id -> time of its B record
         self.began: dict[str, float] = {}
         #: request id -> time of its A record (negated for an error), until its E
         self.answered: dict[str, float] = {}
+        #: request id -> its B and A arguments, C -> A and B -> C (ids in ``began`` only)
+        self.pending: dict[str, Pending] = {}
         self.minute = MinuteLatency()
 
-    def begin(self, rid: str, when: float) -> None:
+    def begin(self, rid: str, when: float, request: str = "") -> None:
         self.began[rid] = when
+        if self.slowest:
+            self.pending[rid] = Pending(request)
 
     def start(self, rid: str, when: float) -> None:
         began = self.began.get(rid)
         if began is not None:
             self.minute.wait.add(when - began)
 
-    def answer(self, rid: str, when: float, app: float, error: bool) -> None:
-        """An A record of a counted request; ``app`` is C -> A, negative when no C."""
+    def answer(self, rid: str, when: float, app: float, error: bool, text: str = "") -> None:
+        """An A record of a counted request; ``app`` is C -> A, negative when no C;
+        ``text`` its arguments (status, size)."""
         if app >= 0.0:
             self.minute.app.add(app)
-        if rid in self.began:
+        began = self.began.get(rid)
+        if began is not None:
             self.answered[rid] = -when if error else when
+            if self.slowest:
+                pending = self.pending.get(rid)
+                if pending is not None:
+                    pending.app = app
+                    pending.answer = text
+                    if app >= 0.0:  # B -> C, the C being app seconds before the A
+                        pending.wait = when - app - began
 
     def end(self, rid: str, when: float) -> None:
         answer = self.answered.pop(rid, 0.0)
         began = self.began.pop(rid, None)
         if answer != 0.0 and began is not None:
-            self._total(when - began, answer < 0.0)
+            self._total(rid, when - began, answer < 0.0)
+        elif self.slowest:
+            self.pending.pop(rid, None)
 
-    def _total(self, seconds: float, error: bool) -> None:
+    def _total(self, rid: str, seconds: float, error: bool) -> None:
         self.minute.total.add(seconds)
         self.minute.apdex.count(seconds, error, self.target)
+        if self.slowest:
+            pending = self.pending.pop(rid, None)
+            heap = self.minute.slowest.heap
+            # most requests are faster than the minute's N slowest: no entry made
+            if pending is not None and (len(heap) < self.slowest or seconds >= heap[0][0]):
+                entry: SlowEntry = (
+                    seconds,
+                    pending.app,
+                    pending.wait,
+                    rid,
+                    pending.request,
+                    pending.answer,
+                )
+                self.minute.slowest.add(entry, self.slowest)
 
     def _settle(self, before: float) -> None:
         """Requests answered before ``before`` whose E never came count B -> A."""
@@ -282,12 +321,13 @@ class LatencyState:
                 del self.answered[rid]
                 began = self.began.pop(rid, None)
                 if began is not None:
-                    self._total(when - began, answer < 0.0)
+                    self._total(rid, when - began, answer < 0.0)
 
     def forget(self) -> None:
         """A server start or stop: answered requests count B -> A; the rest is dropped."""
         self._settle(math.inf)
         self.began.clear()
+        self.pending.clear()
 
     def close(self, start: int) -> MinuteLatency:
         """Close the minute starting at epoch ``start``; returns it and starts the next."""
@@ -298,6 +338,7 @@ class LatencyState:
                 if when < oldest:
                     del self.began[rid]
                     self.answered.pop(rid, None)
+                    self.pending.pop(rid, None)
         closed, self.minute = self.minute, MinuteLatency()
         return closed
 
@@ -306,14 +347,19 @@ class LatencyState:
             self.began,
             self.answered,
             self.minute.dump(),
+            {rid: pending.dump() for rid, pending in self.pending.items()},
         ]
 
     @classmethod
-    def load(cls, target: float, data: list[Any]) -> LatencyState:
-        state = cls(target)
+    def load(cls, target: float, data: list[Any], slowest: int = 0) -> LatencyState:
+        state = cls(target, slowest)
         state.began = {str(rid): float(when) for rid, when in data[0].items()}
         state.answered = {str(rid): float(answer) for rid, answer in data[1].items()}
         state.minute = MinuteLatency.load(data[2])
+        if slowest and len(data) > 3:
+            state.pending = {
+                str(rid): Pending.load(p) for rid, p in data[3].items() if rid in state.began
+            }
         return state
 
 

@@ -68,6 +68,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("api_variable_values", "/api/variables/values", factory=SIGNED_IN)
     config.add_route("api_tracelog_graph", "/api/tracelog/graph", factory=SIGNED_IN)
     config.add_route("api_tracelog_menu", "/api/tracelog/menu", factory=SIGNED_IN)
+    config.add_route("api_slowest", "/api/tracelog/slowest", factory=SIGNED_IN)
+    config.add_route("slowest", "/slowest", factory=SIGNED_IN)
 
     # Catch-alls last: a user name is any first path segment the routes above left.
     config.add_route("user_home", "/{user}/", factory=PAGES)

@@ -77,6 +77,8 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "api_variable_values": ("pattern", "name", "var-env", "var-service"),
     "api_tracelog_graph": ("kind", "instance", "customer", "host", "tz", "now"),
     "api_tracelog_menu": ("q", "customer", "host"),
+    "api_slowest": ("instance", "customer", "host", "start", "end", "limit"),
+    "slowest": ("instance", "customer", "host", "start", "end"),
     "user_home": (),
     "dashboard": ("start", "end"),
 }  # fmt: skip
@@ -97,6 +99,7 @@ GOOD = {
     "tag": "name",
     "pattern": "metrics/$env/$service/*",
     "name": "service",
+    "instance": "app1__acme__inst1",
 }
 
 

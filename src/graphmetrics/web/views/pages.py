@@ -67,6 +67,7 @@ def dashboard(request: Request) -> dict[str, Any]:
     (``/api/tracelog/menu``), so the HTML stays small with any number of instances."""
     info = page_view(request, find_page(request, "tracelog", api=False))
     info["config"]["urls"]["tracelog_menu"] = request.route_url("api_tracelog_menu")
+    info["config"]["urls"]["slowest"] = request.route_url("slowest")
     info["config"]["pool_kinds"] = tracelog.POOL_KINDS
     return info
 
