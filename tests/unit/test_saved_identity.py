@@ -7,22 +7,18 @@ import threading
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from graphmetrics.saved.db import alembic_config, make_engine, upgrade
+from graphmetrics.saved.db import make_engine, upgrade
 from graphmetrics.saved.models import Page
 from graphmetrics.saved.services import InvalidInput, Limits, SavedGraphService
 from graphmetrics.saved.tokens import TokenService
+from tests.helpers import database_at
 
 
 def test_0004_keeps_every_row_and_renames_case_duplicates(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path}/old.sqlite")
-    cfg = alembic_config()
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0003_user_sign_in_generation")
+    engine, _ = database_at(tmp_path / "old.sqlite", "0003_user_sign_in_generation")
     with engine.begin() as db:
         for user_id, name in ((1, "alice"), (2, "ALICE"), (3, "Alice"), (4, "bob")):
             db.execute(

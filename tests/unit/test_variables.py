@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from graphmetrics.saved.accounts import InvalidInput
-from graphmetrics.saved.db import alembic_config, make_engine, upgrade
+from graphmetrics.saved.db import upgrade
 from graphmetrics.saved.services import SavedGraphService
 from graphmetrics.saved.variables import Variable, parse_variables, split_pattern
 from graphmetrics.web.series_index import Names, compile_query
 from graphmetrics.web.variables import candidate_glob, check_globs, value_regex, variable_values
+from tests.helpers import database_at, migrate
 
 SERIES = [
     "metrics/prod/web/cpu",
@@ -151,11 +151,7 @@ def test_a_variable_inside_a_set_of_characters_is_refused() -> None:
 
 
 def test_0005_gives_every_page_no_variables_and_keeps_its_graphs(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path}/old.sqlite")
-    cfg = alembic_config()
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0004_user_identity")
+    engine, cfg = database_at(tmp_path / "old.sqlite", "0004_user_identity")
     with engine.begin() as db:
         db.execute(text("INSERT INTO users (id, name, created) VALUES (1, 'al', '2026-01-01')"))
         db.execute(
@@ -174,9 +170,7 @@ def test_0005_gives_every_page_no_variables_and_keeps_its_graphs(tmp_path: Path)
         page = SavedGraphService(session).page("al", "metrics", "default")
         assert page is not None
         assert (page.variables, page.generation, len(page.graphs)) == ([], 3, 1)
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0004_user_identity")
+    migrate(engine, cfg, "0004_user_identity", down=True)
     with engine.connect() as db:
         assert db.execute(text("SELECT count(*) FROM graphs")).scalar() == 1
         columns = [row[1] for row in db.execute(text("PRAGMA table_info(pages)"))]
