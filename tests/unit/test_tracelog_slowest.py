@@ -105,7 +105,9 @@ def test_the_query_string_is_kept_on_request() -> None:
 def test_none_kept_with_zero() -> None:
     agg = Aggregator(MinuteClock("UTC"), slowest=0)
     assert feed(LOG, agg) == {}
-    assert all(st.lat is None or not st.lat.pending for st in agg.instances.values())
+    # requests in flight keep their begin time only
+    in_flight = [p for st in agg.instances.values() if st.lat for p in st.lat.began.values()]
+    assert all(not p.request and p.app == -1.0 for p in in_flight)
 
 
 def test_bounds_url_length_n_and_requests_in_flight() -> None:
@@ -130,7 +132,7 @@ def test_bounds_url_length_n_and_requests_in_flight() -> None:
     assert describe(rows[0][1][0])["size"] is None  # the size was cut: not a number
     lat = agg.instances[INST].lat
     # the stuck ones are forgotten an hour after their B
-    assert lat is not None and set(lat.pending) == {"last", *(f"j{n}" for n in range(6))}
+    assert lat is not None and set(lat.began) == {"last", *(f"j{n}" for n in range(6))}
 
 
 def request_lines(rng: random.Random, n: int) -> list[str]:

@@ -241,66 +241,59 @@ class MinuteLatency:
 
 
 class LatencyState:
-    """One instance's requests in flight (begin times, answers awaiting ``E``) and the
-    pending minute's :class:`MinuteLatency`; with ``slowest`` > 0, what each request
-    in flight said (:class:`~graphmetrics.tracelog.slowest.Pending`) for the minute's
-    slowest ``slowest`` requests."""
+    """One instance's requests in flight (their begin times, answers awaiting ``E``) and
+    the pending minute's :class:`MinuteLatency`; with ``slowest`` > 0, what each request
+    in flight said (kept with its begin time in one
+    :class:`~graphmetrics.tracelog.slowest.Pending`) for the minute's slowest
+    ``slowest`` requests."""
 
-    __slots__ = ("target", "slowest", "began", "answered", "pending", "minute")
+    __slots__ = ("target", "slowest", "began", "answered", "minute")
 
     def __init__(self, target: float, slowest: int = 0) -> None:
         self.target = target
         self.slowest = slowest
-        #: request id -> time of its B record
-        self.began: dict[str, float] = {}
+        #: request id -> its B record's time (and, for the slowest requests, its B and A
+        #: arguments, C -> A and B -> C)
+        self.began: dict[str, Pending] = {}
         #: request id -> time of its A record (negated for an error), until its E
         self.answered: dict[str, float] = {}
-        #: request id -> its B and A arguments, C -> A and B -> C (ids in ``began`` only)
-        self.pending: dict[str, Pending] = {}
         self.minute = MinuteLatency()
 
     def begin(self, rid: str, when: float, request: str = "") -> None:
-        self.began[rid] = when
-        if self.slowest:
-            self.pending[rid] = Pending(request)
+        self.began[rid] = Pending(when, request)
 
     def start(self, rid: str, when: float) -> None:
-        began = self.began.get(rid)
-        if began is not None:
-            self.minute.wait.add(when - began)
+        pending = self.began.get(rid)
+        if pending is not None:
+            self.minute.wait.add(when - pending.began)
 
     def answer(self, rid: str, when: float, app: float, error: bool, text: str = "") -> None:
         """An A record of a counted request; ``app`` is C -> A, negative when no C;
         ``text`` its arguments (status, size)."""
         if app >= 0.0:
             self.minute.app.add(app)
-        began = self.began.get(rid)
-        if began is not None:
+        pending = self.began.get(rid)
+        if pending is not None:
             self.answered[rid] = -when if error else when
             if self.slowest:
-                pending = self.pending.get(rid)
-                if pending is not None:
-                    pending.app = app
-                    pending.answer = text
-                    if app >= 0.0:  # B -> C, the C being app seconds before the A
-                        pending.wait = when - app - began
+                pending.app = app
+                pending.answer = text
+                if app >= 0.0:  # B -> C, the C being app seconds before the A
+                    pending.wait = when - app - pending.began
 
     def end(self, rid: str, when: float) -> None:
         answer = self.answered.pop(rid, 0.0)
-        began = self.began.pop(rid, None)
-        if answer != 0.0 and began is not None:
-            self._total(rid, when - began, answer < 0.0)
-        elif self.slowest:
-            self.pending.pop(rid, None)
+        pending = self.began.pop(rid, None)
+        if answer != 0.0 and pending is not None:
+            self._total(rid, pending, when - pending.began, answer < 0.0)
 
-    def _total(self, rid: str, seconds: float, error: bool) -> None:
+    def _total(self, rid: str, pending: Pending, seconds: float, error: bool) -> None:
         self.minute.total.add(seconds)
         self.minute.apdex.count(seconds, error, self.target)
         if self.slowest:
-            pending = self.pending.pop(rid, None)
             heap = self.minute.slowest.heap
             # most requests are faster than the minute's N slowest: no entry made
-            if pending is not None and (len(heap) < self.slowest or seconds >= heap[0][0]):
+            if len(heap) < self.slowest or seconds >= heap[0][0]:
                 entry: SlowEntry = (
                     seconds,
                     pending.app,
@@ -319,47 +312,47 @@ class LatencyState:
             when = abs(answer)
             if when < before:
                 del self.answered[rid]
-                began = self.began.pop(rid, None)
-                if began is not None:
-                    self._total(rid, when - began, answer < 0.0)
+                pending = self.began.pop(rid, None)
+                if pending is not None:
+                    self._total(rid, pending, when - pending.began, answer < 0.0)
 
     def forget(self) -> None:
         """A server start or stop: answered requests count B -> A; the rest is dropped."""
         self._settle(math.inf)
         self.began.clear()
-        self.pending.clear()
 
     def close(self, start: int) -> MinuteLatency:
         """Close the minute starting at epoch ``start``; returns it and starts the next."""
         self._settle(start)
         if self.began:
             oldest = start - MAX_REQUEST_SECONDS
-            for rid, when in list(self.began.items()):
-                if when < oldest:
+            for rid, pending in list(self.began.items()):
+                if pending.began < oldest:
                     del self.began[rid]
                     self.answered.pop(rid, None)
-                    self.pending.pop(rid, None)
         closed, self.minute = self.minute, MinuteLatency()
         return closed
 
     def dump(self) -> list[Any]:
+        began = self.began
         return [
-            self.began,
+            {rid: pending.began for rid, pending in began.items()},
             self.answered,
             self.minute.dump(),
-            {rid: pending.dump() for rid, pending in self.pending.items()},
+            {rid: pending.dump() for rid, pending in began.items()} if self.slowest else {},
         ]
 
     @classmethod
     def load(cls, target: float, data: list[Any], slowest: int = 0) -> LatencyState:
         state = cls(target, slowest)
-        state.began = {str(rid): float(when) for rid, when in data[0].items()}
+        state.began = {str(rid): Pending(float(when)) for rid, when in data[0].items()}
         state.answered = {str(rid): float(answer) for rid, answer in data[1].items()}
         state.minute = MinuteLatency.load(data[2])
         if slowest and len(data) > 3:
-            state.pending = {
-                str(rid): Pending.load(p) for rid, p in data[3].items() if rid in state.began
-            }
+            for rid, details in data[3].items():
+                pending = state.began.get(str(rid))
+                if pending is not None:
+                    pending.load_details(details)
         return state
 
 

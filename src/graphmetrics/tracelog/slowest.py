@@ -51,11 +51,13 @@ def answer_text(text: str, at: int) -> str:
 
 
 class Pending:
-    """What is known of one request in flight beyond its begin time."""
+    """One request in flight: its begin time and, for the slowest requests, what else
+    is known of it (one object a request, in one table)."""
 
-    __slots__ = ("request", "wait", "app", "answer")
+    __slots__ = ("began", "request", "wait", "app", "answer")
 
-    def __init__(self, request: str) -> None:
+    def __init__(self, began: float, request: str = "") -> None:
+        self.began = began
         self.request = request
         self.wait = -1.0
         self.app = -1.0
@@ -64,13 +66,12 @@ class Pending:
     def dump(self) -> list[Any]:
         return [self.request, self.wait, self.app, self.answer]
 
-    @classmethod
-    def load(cls, data: list[Any]) -> Pending:
-        pending = cls(str(data[0]))
-        pending.wait = float(data[1])
-        pending.app = float(data[2])
-        pending.answer = str(data[3])
-        return pending
+    def load_details(self, data: list[Any]) -> None:
+        """What :meth:`dump` saved (the begin time is saved on its own)."""
+        self.request = str(data[0])
+        self.wait = float(data[1])
+        self.app = float(data[2])
+        self.answer = str(data[3])
 
 
 class TopN:
