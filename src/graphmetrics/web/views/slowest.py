@@ -12,6 +12,7 @@ from pyramid.view import view_config
 
 from graphmetrics.web import slowest
 from graphmetrics.web.config import WebSettings
+from graphmetrics.web.graphjson import GraphDefError, read_int
 from graphmetrics.web.views.helpers import json_error, tracelog_instances
 
 #: epoch seconds a range may start or end at (1970 to 2100)
@@ -21,18 +22,15 @@ DEFAULT_RANGE = 3600
 
 
 def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    """``name`` as an integer from ``low`` to ``high`` (``default`` when absent or
+    empty), read as the render API reads its integers; a 400 saying why."""
     text = request.params.get(name)
     if text is None or text == "":
         return default
     try:
-        value = int(text) if len(text) < 20 else high + 1
-    except ValueError:
-        value = high + 1
-    if not low <= value <= high:
-        raise json_error(
-            HTTPBadRequest, f"{name} must be an integer from {low} to {high}, got {text[:40]!r}"
-        )
-    return value
+        return read_int(name, text, low, high)
+    except GraphDefError as exc:
+        raise json_error(HTTPBadRequest, str(exc)) from None
 
 
 def _stems(request: Request) -> tuple[list[str], str]:
