@@ -40,8 +40,7 @@ from graphmetrics.tracelog.records import MalformedLine, Record
 from graphmetrics.tracelog.slowest import (
     DEFAULT_SLOWEST,
     SlowEntry,
-    answer_text,
-    request_text,
+    record_text,
 )
 
 Values = tuple[int, int, int, float | None, int]
@@ -226,10 +225,7 @@ class Aggregator:
                 status = ord(line[rest_at]) if code == 65 and rest_at < len(line) else 0
                 text = ""
                 if slowest and rest_at < len(line):
-                    if code == 66:
-                        text = request_text(line, rest_at, self.keep_query)
-                    elif code == 65:
-                        text = answer_text(line, rest_at)
+                    text = record_text(code, line, rest_at, self.keep_query)
                 self.feed_parts(instance, code, rid, minute, seconds, status, text)
                 continue
             try:
@@ -243,12 +239,7 @@ class Aggregator:
     def feed(self, rec: Record) -> None:
         status = rec.status
         code = ord(rec.code)
-        text = ""
-        if self.slowest > 0:
-            if code == 66:
-                text = request_text(rec.rest, 0, self.keep_query)
-            elif code == 65:
-                text = answer_text(rec.rest, 0)
+        text = record_text(code, rec.rest, 0, self.keep_query) if self.slowest > 0 else ""
         self.feed_parts(
             rec.instance,
             code,

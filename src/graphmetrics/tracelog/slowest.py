@@ -50,6 +50,16 @@ def answer_text(text: str, at: int) -> str:
     return text[at:end]
 
 
+def record_text(code: int, text: str, at: int, keep_query: bool) -> str:
+    """What the slowest requests keep of a record's arguments ``text[at:]``: a ``B``'s
+    request (:func:`request_text`), an ``A``'s answer (:func:`answer_text`), else ""."""
+    if code == 66:  # B
+        return request_text(text, at, keep_query)
+    if code == 65:  # A
+        return answer_text(text, at)
+    return ""
+
+
 class Pending:
     """One request in flight: its begin time and, for the slowest requests, what else
     is known of it (one object a request, in one table)."""
