@@ -26,6 +26,7 @@ install-cluster: install  ## install plus the KCL consumer's needs (Java 17, the
 
 # The hot loops (setup.py's HOT_MODULES) are compiled with mypyc: editing them means rebuilding.
 HOT := $(wildcard src/graphmetrics/tracelog/records.py src/graphmetrics/tracelog/parser.py src/graphmetrics/tracelog/aggregate.py src/graphmetrics/tracelog/latency.py \
+	src/graphmetrics/tracelog/slowest.py src/graphmetrics/tracelog/pools.py \
 	src/graphmetrics/metrics/records.py src/graphmetrics/metrics/batch.py \
 	src/graphmetrics/rrd/updates.py src/graphmetrics/rrd/layout.py src/graphmetrics/collect/carbon_lines.py)
 

@@ -18,6 +18,7 @@ HOT_MODULES = [
     "src/graphmetrics/tracelog/aggregate.py",
     "src/graphmetrics/tracelog/latency.py",
     "src/graphmetrics/tracelog/slowest.py",
+    "src/graphmetrics/tracelog/pools.py",
     "src/graphmetrics/metrics/records.py",
     "src/graphmetrics/metrics/batch.py",
     "src/graphmetrics/rrd/updates.py",

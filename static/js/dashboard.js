@@ -34,6 +34,7 @@ if (menuRoot) {
   new InstanceMenu(menuRoot, {
     url: app.config.urls.tracelog_menu,
     poolKinds: app.config.pool_kinds,
+    customerPoolKinds: app.config.customer_pool_kinds,
     onError: (err) => app.say(`Cannot load the instance menu: ${err.message}`, "error"),
   }).start();
 }

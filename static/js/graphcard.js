@@ -48,22 +48,26 @@ export function setSlowestBase(url) {
 
 /** The tracelog instances a definition draws, as the slowest requests' query: one
  * instance as {instance}, several of one customer as {customer} (and {host} when they
- * share one); null when it draws no tracelog instance, or instances of several customers. */
+ * share one), a customer's pool file (pool/CUSTOMER) as {customer}; null when it draws
+ * no tracelog instance or pool, or those of several customers. */
 export function slowestScope(def) {
   const stems = new Set();
+  const pools = new Set();
   for (const s of def.series || []) {
     const path = s.path || "";
-    if (!path.startsWith("tracelog/") || path.includes("$")) continue;
+    if (path.includes("$")) continue;
+    if (path.startsWith("pool/") && !path.slice(5).includes("/")) pools.add(path.slice(5));
+    if (!path.startsWith("tracelog/")) continue;
     const stem = path.slice("tracelog/".length);
     if (stem.split("__").length === 3) stems.add(stem);
   }
-  if (!stems.size) return null;
-  if (stems.size === 1) return { instance: [...stems][0] };
+  if (!stems.size && !pools.size) return null;
+  if (stems.size === 1 && !pools.size) return { instance: [...stems][0] };
   const parts = [...stems].map((stem) => stem.split("__"));
-  const customers = new Set(parts.map(([, customer]) => customer));
+  const customers = new Set([...parts.map(([, customer]) => customer), ...pools]);
   if (customers.size !== 1) return null;
   const hosts = new Set(parts.map(([host]) => host));
-  return hosts.size === 1
+  return hosts.size === 1 && !pools.size
     ? { customer: [...customers][0], host: [...hosts][0] }
     : { customer: [...customers][0] };
 }

@@ -8,10 +8,12 @@ const OPEN_CUSTOMERS = 10; // with at most this many customers, they start open
 const SEARCH_DELAY_MS = 200;
 
 export class InstanceMenu {
-  constructor(root, { url, poolKinds, onError }) {
+  constructor(root, { url, poolKinds, customerPoolKinds = [], onError }) {
     this.root = root;
     this.url = url;
     this.poolKinds = poolKinds;
+    // drawn from the customer's pool file: offered per customer, not per host
+    this.customerPoolKinds = new Set(customerPoolKinds);
     this.onError = onError;
     this.tree = root.querySelector("#menu-tree");
     this.results = root.querySelector("#menu-results");
@@ -53,7 +55,10 @@ export class InstanceMenu {
   }
 
   poolButtons(customer, host) {
-    return Object.entries(this.poolKinds).map(([kind, label]) =>
+    const kinds = Object.entries(this.poolKinds).filter(
+      ([kind]) => !host || !this.customerPoolKinds.has(kind),
+    );
+    return kinds.map(([kind, label]) =>
       el("button", {
         type: "button",
         class: "add pool",

@@ -87,6 +87,20 @@ test("slowestScope: one instance, one host's or one customer's pool, else none",
   assert.equal(slowestScope(traced("$host__acme__i1")), null);
 });
 
+test("slowestScope: a customer's pool file is that customer's requests", () => {
+  const pool = (...customers) => ({
+    series: customers.map((c, i) => ({ name: `s${i}`, path: `pool/${c}`, ds: "p99" })),
+  });
+  assert.deepEqual(slowestScope(pool("acme")), { customer: "acme" });
+  assert.deepEqual(slowestScope(pool("acme", "acme")), { customer: "acme" });
+  assert.equal(slowestScope(pool("acme", "beta")), null);
+  const mixed = traced("app1__acme__i1");
+  mixed.series.push({ name: "p", path: "pool/acme", ds: "p99" });
+  assert.deepEqual(slowestScope(mixed), { customer: "acme" });
+  mixed.series.push({ name: "q", path: "pool/beta", ds: "p99" });
+  assert.equal(slowestScope(mixed), null);
+});
+
 test("slowestUrl: the minute holding the time, in the page's zone; none without a page", () => {
   const url = slowestUrl("/slowest", traced("app1__acme__i1"), 1700000095.5, "Europe/Paris");
   const [base, query] = url.split("?");

@@ -104,9 +104,9 @@ def test_only_the_known_kinds_are_read(rrd_dir: Path) -> None:
     files = RRDFiles(rrd_dir)
     for rel in ("store/a", "top", "tracelogx/a"):
         error = refused(files, rel)
-        assert http_status(error) == 400 and "is not under carbon/, metrics/, tracelog/" in str(
+        assert http_status(
             error
-        )
+        ) == 400 and "is not under carbon/, metrics/, pool/, tracelog/" in str(error)
     assert resolve(RRDFiles(rrd_dir, kinds=("store",)), "store/a")
 
 

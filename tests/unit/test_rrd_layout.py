@@ -8,14 +8,16 @@ from pathlib import Path
 import pytest
 
 from graphmetrics.rrd import layout
-from graphmetrics.rrd.schema import CARBON, METRICS, TRACELOG
+from graphmetrics.rrd.schema import CARBON, METRICS, POOL, TRACELOG
 
 
 def test_kinds_know_their_folder_and_schema() -> None:
-    assert set(layout.KINDS) == {"tracelog", "metrics", "carbon"}
+    assert set(layout.KINDS) == {"tracelog", "metrics", "carbon", "pool"}
     assert layout.KINDS["tracelog"].schema is TRACELOG
     assert layout.KINDS["metrics"].schema is METRICS
     assert layout.KINDS["carbon"].schema is CARBON
+    assert layout.KINDS["pool"].schema is POOL
+    assert layout.pool_relative("acme") == "pool/acme"
     assert layout.kind_of("tracelog/a__b__c") is layout.TRACELOG_KIND
     assert layout.kind_of("metrics/h/cfg/m") is layout.METRICS_KIND
     assert layout.kind_of("other/x") is None

@@ -167,3 +167,21 @@ def test_instance_response_time_graphs_are_valid_render_definitions() -> None:
     assert [s.ds for s in parse_graph(apdex).series] == ["apdex", "wait50", "wait99", "app99"]
     for kind in ("compare-p99", "compare-apdex"):
         assert len(parse_graph(graph_for(INSTANCES, kind, customer="acme")).series) == 3
+
+
+def test_pool_graphs_read_the_customers_pool_file() -> None:
+    response = parse_graph(graph_for(INSTANCES, "pool-response", customer="acme"))
+    apdex = parse_graph(graph_for(INSTANCES, "pool-apdex", customer="acme"))
+    assert {s.path for s in response.series} == {s.path for s in apdex.series} == {"pool/acme"}
+    assert [(line.type, line.value) for line in response.lines] == [
+        ("AREA", "pmax"),
+        ("LINE", "p50"),
+        ("LINE", "p90"),
+        ("LINE", "p99"),
+    ]
+    assert [s.ds for s in apdex.series] == ["apdex", "wait50", "wait99", "app99"]
+    assert response.title == "Pool response time: acme (3 instances)"
+    # merged over all the customer's hosts: no host's share of it
+    with pytest.raises(ValueError, match="leave out host="):
+        graph_for(INSTANCES, "pool-response", customer="acme", host="h1")
+    assert set(tracelog.CUSTOMER_POOL_KINDS) <= set(tracelog.POOL_KINDS)

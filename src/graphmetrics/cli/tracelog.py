@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfoNotFoundError
 from graphmetrics import settings
 from graphmetrics.collect.daemon import LoopOptions
 from graphmetrics.collect.slowest_store import DEFAULT_KEEP_DAYS
-from graphmetrics.collect.tailer import FUTURE_TOLERANCE
+from graphmetrics.collect.tailer import FUTURE_TOLERANCE, POOL_WAIT
 from graphmetrics.collect.tracelog_daemon import TracelogOptions, run
 from graphmetrics.rrd.limits import (
     DEFAULT_FLOOR,
@@ -139,6 +139,14 @@ class TracelogSettings:
         parse=positive_int,
         metavar="DAYS",
     )
+    pool_wait: float = option(
+        POOL_WAIT,
+        "a customer's pool minute (RRD_DIR/pool/CUSTOMER.rrd) is written once each of its "
+        "instances has closed it; a host whose input stopped this many seconds ago no "
+        "longer holds it",
+        parse=positive_float,
+        metavar="SECONDS",
+    )
     poll_interval: float = option(
         5.0, "seconds between scans when no file event arrives", parse=positive_float
     )
@@ -177,6 +185,7 @@ def options(cfg: TracelogSettings) -> TracelogOptions:
         slowest=cfg.slowest,
         slowest_keep_query=cfg.slowest_keep_query,
         slowest_days=cfg.slowest_days,
+        pool_wait=cfg.pool_wait,
         loop=LoopOptions(
             poll_interval=cfg.poll_interval,
             checkpoint_interval=cfg.checkpoint_interval,

@@ -30,8 +30,8 @@ from graphmetrics.collect.files import (
 )
 from graphmetrics.collect.slowest_store import SlowestStore
 from graphmetrics.collect.state import read_json, write_json_atomic
-from graphmetrics.rrd.layout import instance_name, tracelog_relative
-from graphmetrics.rrd.schema import TRACELOG
+from graphmetrics.rrd.layout import instance_name, pool_relative, tracelog_relative
+from graphmetrics.rrd.schema import POOL, TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.rrd.writer import RRDWriter
 from graphmetrics.tracelog.aggregate import Aggregator, LatencyRow, Row
@@ -49,6 +49,9 @@ WRITE_EVERY_LINES = 1_000_000
 FLUSH_EVERY_SAMPLES = 100_000
 #: records dated more than this many seconds ahead of the wall clock are skipped
 FUTURE_TOLERANCE = 300.0
+#: seconds after which a host whose input stopped no longer holds its customers'
+#: pool minutes (docs/inputs.md, "Pools")
+POOL_WAIT = 300.0
 #: skip reason of a line refused as too long (see :meth:`LineReader.read_lines`)
 LONG_LINE = "line too long"
 
@@ -94,8 +97,11 @@ class TracelogCollector:
         future_tolerance: float = FUTURE_TOLERANCE,
         clock: Callable[[], float] = time.time,
         slowest: SlowestStore | None = None,
+        pool_wait: float = POOL_WAIT,
     ) -> None:
         self.log_dir = log_dir
+        #: a host not read for this long no longer holds its customers' pools
+        self.pool_wait = pool_wait
         #: where the minutes' slowest requests go (None: they are not kept)
         self.slowest = slowest
         self.store = store
@@ -173,9 +179,12 @@ class TracelogCollector:
 
     def write_rows(self) -> None:
         """Write every finished minute, after those kept from before."""
-        rows = self.aggregator.take_rows()
-        latency = self.aggregator.take_latency()
-        slowest = self.aggregator.take_slowest()
+        aggregator = self.aggregator
+        aggregator.close_pools()
+        rows = aggregator.take_rows()
+        latency = aggregator.take_latency()
+        slowest = aggregator.take_slowest()
+        pools = aggregator.take_pool_rows()
         if self.slowest is not None:
             self.slowest.write(slowest)
         self.writer.write_batch(
@@ -186,6 +195,12 @@ class TracelogCollector:
             },
             flush=False,
         )
+        if pools:
+            self.writer.write_batch(
+                POOL,
+                {pool_relative(customer): minutes for customer, minutes in pools.items()},
+                flush=False,
+            )
         if self.store.unflushed >= FLUSH_EVERY_SAMPLES:
             self.writer.flush()  # bounds what the store keeps to check
 
@@ -354,6 +369,8 @@ class TracelogCollector:
         if read:
             self.last_input = self.clock()
             self.aggregator.update_hosts(self.last_input)
+        if not stop():  # every file read to its end: a host silent for pool_wait is gone
+            self.aggregator.close_pools(host_wait=self.pool_wait)
         self.write_rows()
         self._forget_old(now)
         return read

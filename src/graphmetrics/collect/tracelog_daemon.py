@@ -26,7 +26,12 @@ from graphmetrics.collect.daemon import Clock, DaemonLoop, EventWake, LoopOption
 from graphmetrics.collect.instrumentation import TRACELOG_GC, Throughput, tune_gc
 from graphmetrics.collect.slowest_store import DEFAULT_KEEP_DAYS, SlowestStore
 from graphmetrics.collect.state import StateLockedError, lock_state_dir
-from graphmetrics.collect.tailer import FUTURE_TOLERANCE, StateError, TracelogCollector
+from graphmetrics.collect.tailer import (
+    FUTURE_TOLERANCE,
+    POOL_WAIT,
+    StateError,
+    TracelogCollector,
+)
 from graphmetrics.rrd.limits import CreateLimits
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
@@ -61,6 +66,8 @@ class TracelogOptions:
     slowest: int = DEFAULT_SLOWEST
     slowest_keep_query: bool = False
     slowest_days: int = DEFAULT_KEEP_DAYS
+    #: a host not read for this many seconds no longer holds its customers' pools
+    pool_wait: float = POOL_WAIT
     loop: LoopOptions = field(default_factory=LoopOptions)
     polling: bool = False
     once: bool = False
@@ -169,14 +176,15 @@ class TracelogProcessor:
         if collector.slowest is not None:
             notes.append(collector.slowest.counters.status())
         log.info(
-            "status: %.0f lines/s, lines=%d skipped=%d %s late=%d future=%d %s "
-            "instances=%d files=%d%s",
+            "status: %.0f lines/s, lines=%d skipped=%d %s late=%d future=%d pool_late=%d "
+            "%s instances=%d files=%d%s",
             self.throughput.rate(stats.lines),
             stats.lines,
             stats.skipped,
             stats.skip_reasons,
             collector.aggregator.late,
             collector.aggregator.future,
+            collector.aggregator.pools.late,
             writer.counters.status(),
             len(collector.aggregator.instances),
             len(collector.files),
@@ -212,6 +220,7 @@ def build_collector(options: TracelogOptions, clock: Clock | None = None) -> Tra
         default_customer=options.default_customer,
         idle_flush=options.idle_flush,
         future_tolerance=options.future_tolerance,
+        pool_wait=options.pool_wait,
         clock=clock.wall,
         slowest=(
             SlowestStore(options.rrd_dir, options.slowest_days, clock=clock.wall)

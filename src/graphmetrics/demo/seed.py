@@ -17,7 +17,6 @@ from graphmetrics.saved.db import make_engine, upgrade
 from graphmetrics.saved.services import GraphInput, SavedGraphService
 from graphmetrics.web.tracelog import (
     Instance,
-    apdex_graph,
     instance_graph,
     pool_graph,
     response_time_graph,
@@ -28,20 +27,21 @@ LAST_DAY = {"trail": 24}
 
 
 def tracelog_graphs(instances: list[Instance]) -> list[dict[str, Any]]:
-    """A screenful (nine graphs at 1600×1000): the first customer's pools, its first
-    instance's response time and apdex, the pool's p99 compared, then its instances one
-    by one (and others' when it has fewer than two)."""
+    """A screenful (nine graphs at 1600×1000): the first customer's pool graphs (its
+    response time and apdex over all its requests among them), its instances' p99
+    compared, its first instance's response time, then its instances one by one (and
+    others' when there is room)."""
     first = instances[0]
     customer = [i for i in instances if i.customer == first.customer]
     graphs = [pool_graph(kind, first.customer, None, customer) for kind in POOL_VIEWS]
-    graphs += [response_time_graph(first), apdex_graph(first)]
     graphs.append(pool_graph("compare-p99", first.customer, None, customer))
+    graphs.append(response_time_graph(first))
     others = [i for i in instances if i.customer != first.customer]
     graphs += [instance_graph(inst) for inst in (customer + others)[: 9 - len(graphs)]]
     return graphs
 
 
-POOL_VIEWS = ("all", "compare-rpm", "headroom", "pool-headroom")
+POOL_VIEWS = ("all", "pool-response", "pool-apdex", "compare-rpm", "headroom", "pool-headroom")
 
 
 def metric_graphs(rrd_dir: Path) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """The on-disk layout of the RRD directory, in one place (docs/storage.md).
 
 ``<rrd_dir>/tracelog/<host>__<customer>__<instance>.rrd``,
-``<rrd_dir>/metrics/<metric path>.rrd`` and ``<rrd_dir>/carbon/<dotted name as
-folders>.rrd``: which kinds of files exist, their schema
+``<rrd_dir>/metrics/<metric path>.rrd``, ``<rrd_dir>/carbon/<dotted name as
+folders>.rrd`` and ``<rrd_dir>/pool/<customer>.rrd``: which kinds of files exist, their schema
 and folder, how tracelog instance names are built and parsed, how a series path is
 checked before it touches the file system, and the colours lines are drawn in.
 Pure: no file system access at import or in the naming functions; only
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from graphmetrics.rrd.schema import CARBON, METRICS, TRACELOG, Schema
+from graphmetrics.rrd.schema import CARBON, METRICS, POOL, TRACELOG, Schema
 
 RRD_SUFFIX = ".rrd"
 #: Between host, customer and instance in a tracelog instance name; a source name
@@ -45,11 +45,16 @@ METRICS_KIND = Kind("metrics", METRICS)
 #: ``graphmetrics-carbon``'s files; their schema is the default one, a file's own
 #: comes from storage-schemas.conf when it is created.
 CARBON_KIND = Kind("carbon", CARBON)
+#: A customer's tracelog pool, ``pool/<customer>`` (tracelog/pools.py).
+POOL_KIND = Kind("pool", POOL)
 #: Every kind, by name: a series path must start with one of these folders.
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (TRACELOG_KIND, METRICS_KIND, CARBON_KIND)}
+KINDS: dict[str, Kind] = {
+    kind.name: kind for kind in (TRACELOG_KIND, METRICS_KIND, CARBON_KIND, POOL_KIND)
+}
 TRACELOG_DIR = TRACELOG_KIND.folder
 METRICS_DIR = METRICS_KIND.folder
 CARBON_DIR = CARBON_KIND.folder
+POOL_DIR = POOL_KIND.folder
 
 
 def kind_of(relative: str) -> Kind | None:
@@ -87,6 +92,11 @@ def instance_host(instance: str) -> str:
 def tracelog_relative(instance: str) -> str:
     """The series path of an instance (``tracelog/host__customer__name``)."""
     return TRACELOG_KIND.relative(instance)
+
+
+def pool_relative(customer: str) -> str:
+    """The series path of a customer's pool (``pool/<customer>``)."""
+    return POOL_KIND.relative(customer)
 
 
 def tracelog_instance(relative: str) -> str:

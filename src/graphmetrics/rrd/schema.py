@@ -74,6 +74,15 @@ TRACELOG = Schema(
     archives=(Archive(1, 1600), Archive(5, 2880), Archive(60, 9600)),
 )
 
+#: A customer's pool: its instances' response times merged (graphmetrics.tracelog.pools),
+#: after ``requests``, the requests timed B -> E in the minute.
+POOL = Schema(
+    step=60,
+    data_sources=("requests", *LATENCY_DS),
+    heartbeat=300,
+    archives=TRACELOG.archives,
+)
+
 METRICS = Schema(
     step=300,
     data_sources=("data",),

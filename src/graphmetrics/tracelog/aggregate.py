@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 from graphmetrics.rrd.layout import INSTANCE_SEP
 from graphmetrics.tracelog.latency import ApdexTargets, LatencyState, LatencyValues
 from graphmetrics.tracelog.parser import Parser
+from graphmetrics.tracelog.pools import Pools
 from graphmetrics.tracelog.records import MalformedLine, Record
 from graphmetrics.tracelog.slowest import (
     DEFAULT_SLOWEST,
@@ -58,6 +59,10 @@ Held = tuple[int, str, str, float, int, str]
 JUMP_SECONDS = 600
 #: records past the jump that confirm it (more than one request's B I C A E)
 CONFIRM_RECORDS = 6
+
+#: an idle instance holds its customer's pool minute until its host's newest record is
+#: this many seconds past the minute's end (docs/inputs.md, "Pools")
+POOL_GRACE = 60
 
 #: longest quiet gap (minutes) filled with idle rows; beyond it the RRD stays unknown
 MAX_GAP_MINUTES = 24 * 60
@@ -205,6 +210,8 @@ class Aggregator:
         self.future_limit = float("inf")
         #: per host: (newest record time, wall time when it was read), both epoch seconds
         self.hosts: dict[str, tuple[float, float]] = {}
+        #: every customer's response times over all its instances
+        self.pools = Pools()
 
     def feed_lines(
         self, parser: Parser, lines: list[str], first_lineno: int = 1
@@ -398,6 +405,7 @@ class Aggregator:
                 minute = st.lat.close(st.epoch)
                 if not minute.empty():
                     self.latency_rows.setdefault(name, []).append((st.epoch + 60, minute.values()))
+                    self.pools.add(customer_of(name), st.epoch, minute)
                 if minute.slowest.heap and self.slowest > 0:
                     slow = minute.slowest.ordered()[: self.slowest]
                     self.slow_rows.setdefault(name, []).append((st.epoch, slow))
@@ -455,6 +463,49 @@ class Aggregator:
             if known is None or when > known[0]:
                 hosts[host] = (when, read_at)
 
+    def close_pools(self, host_wait: float = float("inf")) -> None:
+        """Close the pool minutes no instance of their customer can add to any more.
+
+        An instance holds its customer's pool from its pending minute on: what it
+        counts there is added when it closes that minute.  An idle instance (its
+        minute closed by :meth:`close_quiet`) holds only until its host's newest
+        record is :data:`POOL_GRACE` seconds past the minute's end.  An instance
+        whose host was last read ``host_wait`` wall seconds before the latest read
+        host holds nothing (a host gone quiet while the others go on; when all the
+        input pauses, nothing is gone).  An instance seen for the first time, or a
+        host back after that, adds only to pool minutes still open (the rest is
+        counted in ``pools.late``).
+        """
+        pools = self.pools
+        if not pools.pending:
+            return
+        never = 2**62
+        bounds = dict.fromkeys(pools.pending, never)
+        hosts = self.hosts
+        gone_before = float("-inf")
+        if hosts and host_wait != float("inf"):
+            gone_before = max(read_at for _, read_at in hosts.values()) - host_wait
+        for name, st in self.instances.items():
+            customer = customer_of(name)
+            bound = bounds.get(customer)
+            if bound is None or not st.minute:
+                continue
+            clock = hosts.get(host_of(name))
+            if clock is not None and clock[1] < gone_before:
+                continue
+            held = st.epoch
+            if st.idle and clock is not None:
+                over = int(clock[0]) - 60 - POOL_GRACE  # minutes starting by then are over
+                held = max(held, over - over % 60 + 60)
+            if held < bound:
+                bounds[customer] = held
+        for customer, bound in bounds.items():
+            pools.close(customer, bound)
+
+    def take_pool_rows(self) -> dict[str, list[tuple[int, tuple[float | None, ...]]]]:
+        """The pool minutes closed since the last call, per customer."""
+        return self.pools.take_rows()
+
     def take_rows(self) -> dict[str, list[Row]]:
         rows, self.rows = self.rows, {}
         return rows
@@ -490,6 +541,7 @@ class Aggregator:
             "latency": {
                 name: st.lat.dump() for name, st in self.instances.items() if st.lat is not None
             },
+            "pools": self.pools.dump(),
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -500,6 +552,8 @@ class Aggregator:
             str(host): (float(newest), float(read_at))
             for host, (newest, read_at) in data.get("hosts", {}).items()
         }
+        self.pools = Pools()
+        self.pools.load(data.get("pools"))
         for name, lat in data.get("latency", {}).items():
             st = self.instances.get(name)
             if st is not None:

@@ -25,6 +25,7 @@ from graphmetrics.rrd.layout import (
     TRACELOG_PALETTE,
     instance_name,
     parse_instance,
+    pool_relative,
     tracelog_relative,
 )
 
@@ -38,8 +39,15 @@ MAX_TOTAL = 100
 # entries one menu request answers at most (customers, hosts or instances)
 MENU_LIMIT = 200
 
+#: pool graphs read from the customer's own pool file (``pool/<customer>``, its requests'
+#: merged sketches): per customer, not per host
+CUSTOMER_POOL_KINDS = {
+    "pool-response": "Pool response time",
+    "pool-apdex": "Pool apdex and thread wait",
+}
 POOL_KINDS = {
     "all": "All instances",
+    **CUSTOMER_POOL_KINDS,
     "compare-rpm": "Compare requests/min",
     "compare-max": "Compare est. max rpm",
     "headroom": "Headroom %",
@@ -178,7 +186,11 @@ def menu_level(
 
 
 def _series(name: str, inst: Instance, ds: str, cf: str = "AVERAGE") -> dict[str, Any]:
-    return {"name": name, "path": inst.path, "ds": ds, "cf": cf}
+    return _path_series(name, inst.path, ds, cf)
+
+
+def _path_series(name: str, path: str, ds: str, cf: str = "AVERAGE") -> dict[str, Any]:
+    return {"name": name, "path": path, "ds": ds, "cf": cf}
 
 
 def _line(value: str, color: str, legend: str, **style: Any) -> dict[str, Any]:
@@ -284,6 +296,13 @@ def pool_graphs(
     if kind not in POOL_KINDS:
         kinds = ", ".join([*INSTANCE_KINDS, *POOL_KINDS])
         raise ValueError(f"unknown graph kind {kind!r}: {kinds}")
+    if kind in CUSTOMER_POOL_KINDS:
+        if host:
+            raise ValueError(
+                f"{kind} is drawn from the customer's pool file, for all its hosts: leave out host="
+            )
+        draw = pool_response_graph if kind == "pool-response" else pool_apdex_graph
+        return [draw(customer, len(insts))]
     scope = f"{customer} {host}" if host else customer
     size = MAX_TOTAL if kind in ("all", "pool-headroom") else MAX_POOL
     slices = [insts[i : i + size] for i in range(0, len(insts), size)]
@@ -334,16 +353,37 @@ def compare_graph(kind: str, scope: str, in_host: bool, insts: list[Instance]) -
 
 def response_time_graph(inst: Instance) -> dict[str, Any]:
     """What users waited (B -> E): p50, p90, p99 as lines, the max as a faint area."""
+    return _response_time(f"Response time: {inst.customer} {inst.host}/{inst.name}", inst.path)
+
+
+def apdex_graph(inst: Instance) -> dict[str, Any]:
+    """Apdex and the thread wait of one instance (:func:`_apdex`)."""
+    return _apdex(f"Apdex and thread wait: {inst.customer} {inst.host}/{inst.name}", inst.path)
+
+
+def pool_response_graph(customer: str, instances: int) -> dict[str, Any]:
+    """The customer's response time over all its requests (its pool file)."""
+    title = f"{POOL_KINDS['pool-response']}: {customer} ({instances} instances)"
+    return _response_time(title, pool_relative(customer))
+
+
+def pool_apdex_graph(customer: str, instances: int) -> dict[str, Any]:
+    """The customer's apdex and thread wait over all its requests (its pool file)."""
+    title = f"{POOL_KINDS['pool-apdex']}: {customer} ({instances} instances)"
+    return _apdex(title, pool_relative(customer))
+
+
+def _response_time(title: str, path: str) -> dict[str, Any]:
     quantiles = (("p50", GREEN, "p50"), ("p90", ORANGE, "p90"), ("p99", RED, "p99"))
     return {
-        "title": f"Response time: {inst.customer} {inst.host}/{inst.name}",
+        "title": title,
         "vlabel": "seconds",
         "logarithmic": False,
         "ymin": 0,
         "ymax": None,
         "series": [
-            _series("pmax", inst, "pmax", "MAX"),
-            *(_series(ds, inst, ds) for ds, _, _ in quantiles),
+            _path_series("pmax", path, "pmax", "MAX"),
+            *(_path_series(ds, path, ds) for ds, _, _ in quantiles),
         ],
         "cdefs": [],
         "lines": [
@@ -356,22 +396,17 @@ def response_time_graph(inst: Instance) -> dict[str, Any]:
     }
 
 
-def apdex_graph(inst: Instance) -> dict[str, Any]:
+def _apdex(title: str, path: str) -> dict[str, Any]:
     """Apdex (0 to 1) and the p99 wait for an application thread (B -> C), what the
     backlog costs, on a second graph's scale: apdex here, the wait as seconds."""
     return {
-        "title": f"Apdex and thread wait: {inst.customer} {inst.host}/{inst.name}",
+        "title": title,
         "vlabel": "apdex / seconds",
         "si": False,
         "logarithmic": False,
         "ymin": 0,
         "ymax": None,
-        "series": [
-            _series("apdex", inst, "apdex"),
-            _series("wait50", inst, "wait50"),
-            _series("wait99", inst, "wait99"),
-            _series("app99", inst, "app99"),
-        ],
+        "series": [_path_series(ds, path, ds) for ds in ("apdex", "wait50", "wait99", "app99")],
         "cdefs": [],
         "lines": [
             _line("apdex", BLUE, "apdex", width=2),

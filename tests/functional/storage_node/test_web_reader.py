@@ -111,7 +111,7 @@ def test_render_errors_on_the_node(apps: tuple[webtest.TestApp, webtest.TestApp]
     missing = remote.get("/render", {"series": "tracelog/none:rpm", "format": "json"}, status=404)
     assert missing.json["error"] == "no RRD file 'tracelog/none' (series s0)"
     bad = remote.get("/render", {"series": "elsewhere/x:rpm", "format": "json"}, status=400)
-    assert "is not under carbon/, metrics/, tracelog/" in bad.json["error"]
+    assert "is not under carbon/, metrics/, pool/, tracelog/" in bad.json["error"]
     spaced = registered(remote, IRRDReader)
     with pytest.raises(FileError, match="has a space or control character"):
         spaced.resolve([("metrics/a b", "s0")])

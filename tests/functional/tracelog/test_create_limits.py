@@ -10,6 +10,7 @@ from pathlib import Path
 
 import rrdtool
 
+from graphmetrics.rrd.schema import POOL
 from tests.functional.tracelog.conftest import Daemon, collector_cmd, known, minutes, run_once
 from tests.functional.tracelog.tracelog_lines import epoch, request
 from tests.helpers import wait_for
@@ -45,6 +46,11 @@ def all_minutes(rrds: Path) -> dict[str, dict[int, tuple[float | None, ...]]]:
     }
 
 
+def pool_minutes(rrds: Path) -> dict[int, tuple[float | None, ...]]:
+    start, end = epoch(START), epoch("2024-05-01 11:00")
+    return known(minutes(rrds / "pool" / "acme.rrd", start, end, ds=POOL.data_sources))
+
+
 def test_a_first_start_on_250_instances_writes_every_one(tmp_path: Path) -> None:
     """Defaults (100 new files a minute, the 5 % floor), the minute shortened to 1 s:
     ``--once`` waits for the budget and writes what one uncapped run writes."""
@@ -53,11 +59,14 @@ def test_a_first_start_on_250_instances_writes_every_one(tmp_path: Path) -> None
     fleet(logs / "t.log", 250, 4)
     result = run_once(logs, capped, "--new-files-window", "1")
     assert "waiting" in result.stderr and "for the creation budget" in result.stderr
-    assert (counter(result.stderr, "created"), counter(result.stderr, "refused_files")) == (250, 0)
+    # 250 instance files and acme's pool file
+    assert (counter(result.stderr, "created"), counter(result.stderr, "refused_files")) == (251, 0)
     assert counter(result.stderr, "held_files") == 0
     run_once(logs, uncapped, "--max-new-files-per-minute", "0")
     got, want = all_minutes(capped), all_minutes(uncapped)
     assert len(got) == 250 and got == want
+    assert len(pool_minutes(capped)) == 3
+    assert pool_minutes(capped) == pool_minutes(uncapped)
     assert all(len(rows) == 3 for rows in got.values())  # 10:00-10:02; 10:03 pending
 
 
@@ -69,8 +78,8 @@ def test_kill_9_while_minutes_are_held_loses_nothing(tmp_path: Path) -> None:
     args += ["--status-interval", "0.3", "--new-files-window", "600"]
     daemon = Daemon(collector_cmd(logs, rrds, *args), tmp_path / "d1.log").start()
     try:
-        # 100 files made, 50 instances' minutes held and saved with the state
-        wait_for(lambda: "held_files=50" in daemon.log(), 30, what="50 instances held")
+        # 100 files made; the minutes of 50 instances and of their pool held and saved
+        wait_for(lambda: "held_files=51" in daemon.log(), 30, what="51 files held")
         state = rrds / ".state" / "tracelog.json"
         wait_for(lambda: '"held"' in state.read_text() and "inst149" in state.read_text(), 10)
         daemon.kill9()
@@ -83,7 +92,7 @@ def test_kill_9_while_minutes_are_held_loses_nothing(tmp_path: Path) -> None:
     try:
         wait_for(lambda: "next_create_in=" in again.log(), 30, what="a status line")
         assert counter(again.log(), "created") == 0
-        assert counter(again.log(), "held_files") == 50
+        assert counter(again.log(), "held_files") == 51
         assert again.terminate() == 0
     finally:
         again.stop()
@@ -92,6 +101,8 @@ def test_kill_9_while_minutes_are_held_loses_nothing(tmp_path: Path) -> None:
     run_once(logs, tmp_path / "uncapped", "--max-new-files-per-minute", "0")
     assert all_minutes(rrds) == all_minutes(tmp_path / "uncapped")
     assert len(all_minutes(rrds)) == 150
+    assert pool_minutes(rrds) == pool_minutes(tmp_path / "uncapped")
+    assert len(pool_minutes(rrds)) == 2  # 10:00 and 10:01; 10:02 pending
 
 
 def test_a_flood_of_invented_instances_is_capped_and_bounded(tmp_path: Path) -> None:
@@ -107,8 +118,8 @@ def test_a_flood_of_invented_instances_is_capped_and_bounded(tmp_path: Path) -> 
         flood.append(f"app1 acme fake{i} : B 2 2024-05-01 10:03:00 GET /")
     append(log, flood + request(A1, 3, "2024-05-01 10:02", 1, 0, 1.0))
     append(log, request(A1, 4, "2024-05-01 10:03", 1, 0, 1.0))
-    # defaults, but room for 300 held minutes: 99 created (inst1 took one of the
-    # minute's 100, noted in the state), 300 held, 101 dropped
+    # defaults, but room for 300 held minutes: 98 created (inst1 and acme's pool took
+    # two of the minute's 100, noted in the state), 300 held, 102 dropped
     args = ["--idle-flush", "0", "--poll-interval", "0.2", "--checkpoint-interval", "0.2"]
     args += ["--status-interval", "0.3", "--max-held-samples", "300"]
     daemon = Daemon(collector_cmd(logs, rrds, *args), tmp_path / "d.log").start()
@@ -118,11 +129,11 @@ def test_a_flood_of_invented_instances_is_capped_and_bounded(tmp_path: Path) -> 
     finally:
         daemon.stop()
     err = daemon.log()
-    assert counter(err, "created") == 99
+    assert counter(err, "created") == 98
     assert (counter(err, "held_files"), counter(err, "held_samples")) == (300, 300)
-    assert (counter(err, "refused_files"), counter(err, "refused_samples")) == (101, 101)
+    assert (counter(err, "refused_files"), counter(err, "refused_samples")) == (102, 102)
     assert err.count("not creating") <= 2  # logged, not 500 times
-    assert len(os.listdir(rrds / "tracelog")) == 100
+    assert len(os.listdir(rrds / "tracelog")) == 99
     # the known instance goes on: its minutes up to 10:02 are written, and saved
     path = rrds / "tracelog" / "app1__acme__inst1.rrd"
     rows = known(minutes(path, epoch(START), epoch(START) + 300))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graphmetrics.rrd.schema import POOL
 from tests.disk import small_disk
 from tests.functional.tracelog.conftest import known, minutes, run_once
 from tests.functional.tracelog.tracelog_lines import epoch, request
@@ -30,6 +31,11 @@ def rows(rrd_dir: Path, instance: str) -> dict[int, tuple[float | None, ...]]:
     return known(minutes(path, epoch("2024-05-01 10:00"), epoch("2024-05-01 10:10")))
 
 
+def pool_rows(rrd_dir: Path) -> dict[int, tuple[float | None, ...]]:
+    start, end = epoch("2024-05-01 10:00"), epoch("2024-05-01 10:10")
+    return known(minutes(rrd_dir / "pool" / "acme.rrd", start, end, ds=POOL.data_sources))
+
+
 def test_full_disk_then_space_again_gives_every_minute_once(tmp_path: Path) -> None:
     first = lines_for(A1, "2024-05-01 10:00", 3, 1) + lines_for(A1, "2024-05-01 10:01", 2, 10)
     second = lines_for(A1, "2024-05-01 10:02", 4, 20) + lines_for(A2, "2024-05-01 10:02", 5, 1)
@@ -43,8 +49,9 @@ def test_full_disk_then_space_again_gives_every_minute_once(tmp_path: Path) -> N
 
     logs, state = tmp_path / "logs", tmp_path / "state"
     logs.mkdir()
-    # a tracelog file (18 data sources) is about 4 MB: room for both when not filled
-    with small_disk(tmp_path / "disk", size="9m") as disk:
+    # a tracelog file (18 data sources) is about 4 MB, the customer's pool file 3.2 MB:
+    # room for all three when not filled
+    with small_disk(tmp_path / "disk", size="13m") as disk:
         rrds = disk.path
         append(logs / "a.log", first)
         run_once(
@@ -63,6 +70,7 @@ def test_full_disk_then_space_again_gives_every_minute_once(tmp_path: Path) -> N
         assert "failed_files=0 write_retries=0" in again.stderr
         for instance in (A1, A2):
             assert rows(rrds, instance) == rows(ref_rrds, instance), instance
+        assert pool_rows(rrds) == pool_rows(ref_rrds)
         assert rows(rrds, A2)  # not vacuous: inst2 has its minutes
 
 
@@ -95,7 +103,8 @@ def test_state_that_cannot_be_saved_is_saved_by_the_next_run(tmp_path: Path) -> 
         again = run_once(logs, rrds, "--state-dir", str(state), "--min-free-disk", "0", *NO_CAP)
         # 10:00 and 10:01 were written by the run whose state was not saved: re-read
         # from the older state, they are recomputed and skipped, never written twice.
-        assert " written=0 skipped_old=2" in again.stderr
+        # (two minutes of inst1, two of its customer's pool)
+        assert " written=0 skipped_old=4" in again.stderr
         assert (state / "tracelog.json").read_text() != saved
         assert rows(rrds, A1) == {
             epoch("2024-05-01 10:00") + 60: (3.0, 0.0, 0.0, 120.0, 0.0),

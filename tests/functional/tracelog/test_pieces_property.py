@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graphmetrics.collect.tailer import TracelogCollector
+from graphmetrics.rrd.schema import POOL
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
 from graphmetrics.tracelog.synth import default_instances, generate
@@ -52,6 +53,7 @@ def one_pass() -> Path:
     collector.cycle()
     assert collector.checkpoint()
     assert collector.aggregator.late == 0
+    assert collector.aggregator.pools.late == 0
     return root / "rrd"
 
 
@@ -139,20 +141,22 @@ def test_pieces_pauses_and_restarts_give_the_minutes_of_one_pass(
                 collector = new_collector(root, clock)
             start = end
         assert collector.checkpoint()
-        late = collector.aggregator.late
+        late, pool_late = collector.aggregator.late, collector.aggregator.pools.late
         collector.close()
-        assert late == 0
+        assert late == 0 and pool_late == 0
         assert_same_minutes(root / "rrd", one_pass())
+        assert_same_minutes(root / "rrd", one_pass(), "pool", POOL.data_sources)
 
 
-def assert_same_minutes(got_dir: Path, ref_dir: Path) -> None:
-    names = sorted(p.name for p in (ref_dir / "tracelog").iterdir())
-    assert names == sorted(p.name for p in (got_dir / "tracelog").iterdir())
+def assert_same_minutes(
+    got_dir: Path, ref_dir: Path, folder: str = "tracelog", ds: Sequence[str] = ALL_DS
+) -> None:
+    names = sorted(p.name for p in (ref_dir / folder).iterdir())
+    assert names
+    assert names == sorted(p.name for p in (got_dir / folder).iterdir())
     for name in names:
-        ref, got = ref_dir / "tracelog" / name, got_dir / "tracelog" / name
+        ref, got = ref_dir / folder / name, got_dir / folder / name
         end = rrdtool.last(str(ref))
         assert rrdtool.last(str(got)) >= end
         for cf in ("AVERAGE", "MAX"):
-            assert minutes(got, int(START), end, cf, ALL_DS) == minutes(
-                ref, int(START), end, cf, ALL_DS
-            )
+            assert minutes(got, int(START), end, cf, ds) == minutes(ref, int(START), end, cf, ds)

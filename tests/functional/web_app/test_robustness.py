@@ -112,7 +112,7 @@ def test_render_reads_only_the_known_kinds(signed_in: SignIn, tracelog_rrds: Pat
     shutil.copy(tracelog_rrds / "tracelog" / "app1__acme__inst1.rrd", private / "copy.rrd")
     alice = signed_in("alice")
     res = alice.get("/render?series=private/copy:rpm&format=json&trail=1", status=400)
-    assert "not under carbon/, metrics/, tracelog/" in res.json["error"]
+    assert "not under carbon/, metrics/, pool/, tracelog/" in res.json["error"]
     res = alice.get("/render?series=app1__acme__inst1:rpm&format=json&trail=1", status=400)
     alice.get("/render?series=tracelog/app1__acme__inst1:rpm&format=json&trail=1", status=200)
 

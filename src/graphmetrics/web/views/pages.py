@@ -69,6 +69,7 @@ def dashboard(request: Request) -> dict[str, Any]:
     info["config"]["urls"]["tracelog_menu"] = request.route_url("api_tracelog_menu")
     info["config"]["urls"]["slowest"] = request.route_url("slowest")
     info["config"]["pool_kinds"] = tracelog.POOL_KINDS
+    info["config"]["customer_pool_kinds"] = list(tracelog.CUSTOMER_POOL_KINDS)
     return info
 
 
