@@ -10,10 +10,15 @@
    ``host customer instance CODE``), each against the plain loop over its own lines.
    Target: >= 0.3 for each form, creating the RRDs.
 2. Peak RSS of ``graphmetrics-tracelog --once`` holding 10k instances. Target: < 200 MB.
+3. The sketches' error, measured: the largest relative error of p50, p90 and p99
+   against the exact quantile (the duration at DDSketch's rank q × (n − 1)) over
+   generated minutes of instances and of pools (several instances merged).
+   Stated bound: 1 % (``RELATIVE_ACCURACY``).
 """
 
 from __future__ import annotations
 
+import random
 import resource
 import shutil
 import subprocess
@@ -29,6 +34,8 @@ from graphmetrics.collect.tailer import TracelogCollector
 from graphmetrics.rrd.schema import TRACELOG
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
+from graphmetrics.tracelog.latency import RELATIVE_ACCURACY, Sketch
+from graphmetrics.tracelog.pools import PoolSketch
 from graphmetrics.tracelog.synth import SimInstance, default_instances, generate, stamp
 
 LINES = 3_000_000
@@ -173,6 +180,42 @@ def throughput(work: Path) -> bool:
     return all(b.plain / b.cold >= 0.3 for b in best)
 
 
+def sketch_error(minutes: int = 400, seed: int = 3) -> bool:
+    """The measured relative error of the written quantiles (instances and pools)."""
+    rng = random.Random(seed)
+    worst = {"instance": 0.0, "pool": 0.0}
+    for _ in range(minutes):
+        parts = []
+        for _ in range(rng.randint(1, 8)):  # a pool's instances, each a minute's requests
+            # a fast majority, a slow tail and a slow endpoint, as the demo's generator
+            durations = [rng.lognormvariate(-2.5, 0.6) for _ in range(rng.randint(1, 400))]
+            durations += [rng.lognormvariate(0.5, 0.8) for _ in range(rng.randint(0, 20))]
+            sketch = Sketch()
+            for d in durations:
+                sketch.add(d)
+            parts.append((durations, sketch))
+        pool = PoolSketch()
+        for durations, sketch in parts:
+            pool.add(sketch)
+            worst["instance"] = max(worst["instance"], _error(durations, sketch.summary()))
+        everything = [d for durations, _ in parts for d in durations]
+        worst["pool"] = max(worst["pool"], _error(everything, pool.summary()))
+    for kind, error in worst.items():
+        print(f"sketch error, {kind + 's':9}: max {error * 100:.3f} % over {minutes} minutes")
+    print(f"stated bound: {RELATIVE_ACCURACY * 100:.0f} %")
+    return all(error <= RELATIVE_ACCURACY for error in worst.values())
+
+
+def _error(durations: list[float], summary: tuple[float | None, ...]) -> float:
+    ordered = sorted(durations)
+    worst = 0.0
+    for q, got in zip((0.5, 0.9, 0.99), summary, strict=False):
+        exact = ordered[int(q * (len(ordered) - 1))]
+        assert got is not None
+        worst = max(worst, abs(got - exact) / exact)
+    return worst
+
+
 def main() -> int:
     tune_gc(TRACELOG_GC)  # as graphmetrics-tracelog does
     with tempfile.TemporaryDirectory(prefix="gm-bench-") as tmp:
@@ -188,6 +231,7 @@ def main() -> int:
             f"{rss:.0f} MB (target < 200 MB)"
         )
         ok &= rss < 200
+    ok &= sketch_error()
     return 0 if ok else 1
 
 
