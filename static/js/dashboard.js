@@ -48,12 +48,12 @@ menuRoot?.addEventListener("click", async (ev) => {
   }
   button.disabled = true;
   try {
-    const { definition, definitions = [definition] } = await api(
+    const { definition, definitions = [definition], split } = await api(
       `${app.config.urls.tracelog_graph}?${params}`,
     );
     for (const def of definitions)
       app.add({ id: null, definition: def, view: { ...DEFAULT_VIEW } });
-    if (definitions.length > 1) {
+    if (split) {
       app.say(
         `That pool is too big for one graph: it was split over ${definitions.length} graphs, each title says which instances it shows.`,
       );

@@ -135,5 +135,12 @@ def test_a_customers_pool_response_time_leads_to_its_slowest_requests(
         ids = rows.locator("td:last-child").all_inner_texts()
         assert {i.split("-")[0] for i in ids} == {"app1__zeta__w1", "app2__zeta__w2"}
         expect(slow.locator("#slowest-patterns tbody tr td.url")).to_have_text("/zeta/export")
+        # the customer's standard graphs, added at once (not "a pool too big")
+        pools.get_by_role("button", name="Standard graphs").click()
+        expect(page.locator("article.card")).to_have_count(7)
+        expect(page.locator("article.card h3").nth(2)).to_have_text(
+            "Pool response time: zeta (2 instances)"
+        )
+        expect(page.locator("#notice")).to_be_hidden()
         assert not errors, errors
         context.close()

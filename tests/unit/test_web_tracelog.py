@@ -185,3 +185,14 @@ def test_pool_graphs_read_the_customers_pool_file() -> None:
     with pytest.raises(ValueError, match="leave out host="):
         graph_for(INSTANCES, "pool-response", customer="acme", host="h1")
     assert set(tracelog.CUSTOMER_POOL_KINDS) <= set(tracelog.POOL_KINDS)
+
+
+def test_a_customers_standard_graphs() -> None:
+    graphs = graphs_for(INSTANCES, "standard", customer="acme")
+    titles = [g["title"].split(":")[0] for g in graphs]
+    assert titles == [tracelog.POOL_KINDS[k] for k in tracelog.STANDARD_KINDS]
+    assert titles[:3] == ["All instances", "Pool response time", "Pool apdex and thread wait"]
+    for graph in graphs:
+        parse_graph(graph)
+    with pytest.raises(ValueError, match="leave out host="):
+        graphs_for(INSTANCES, "standard", customer="acme", host="h1")

@@ -19,6 +19,7 @@ from graphmetrics.web.tracelog import (
     Instance,
     instance_graph,
     pool_graph,
+    pool_graphs,
     response_time_graph,
     scan_instances,
 )
@@ -27,21 +28,18 @@ LAST_DAY = {"trail": 24}
 
 
 def tracelog_graphs(instances: list[Instance]) -> list[dict[str, Any]]:
-    """A screenful (nine graphs at 1600×1000): the first customer's pool graphs (its
-    response time and apdex over all its requests among them), its instances' p99
-    compared, its first instance's response time, then its instances one by one (and
-    others' when there is room)."""
+    """A screenful (nine graphs at 1600×1000): the first customer's standard graphs
+    (its response time and apdex over all its requests among them), pool headroom, its
+    first instance's response time, then its instances one by one (and others' when
+    there is room)."""
     first = instances[0]
     customer = [i for i in instances if i.customer == first.customer]
-    graphs = [pool_graph(kind, first.customer, None, customer) for kind in POOL_VIEWS]
-    graphs.append(pool_graph("compare-p99", first.customer, None, customer))
+    graphs = pool_graphs("standard", first.customer, None, customer)
+    graphs.append(pool_graph("pool-headroom", first.customer, None, customer))
     graphs.append(response_time_graph(first))
     others = [i for i in instances if i.customer != first.customer]
     graphs += [instance_graph(inst) for inst in (customer + others)[: 9 - len(graphs)]]
     return graphs
-
-
-POOL_VIEWS = ("all", "pool-response", "pool-apdex", "compare-rpm", "headroom", "pool-headroom")
 
 
 def metric_graphs(rrd_dir: Path) -> list[dict[str, Any]]:

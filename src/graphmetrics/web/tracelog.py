@@ -42,9 +42,12 @@ MENU_LIMIT = 200
 #: pool graphs read from the customer's own pool file (``pool/<customer>``, its requests'
 #: merged sketches): per customer, not per host
 CUSTOMER_POOL_KINDS = {
+    "standard": "Standard graphs",
     "pool-response": "Pool response time",
     "pool-apdex": "Pool apdex and thread wait",
 }
+#: a customer's standard graphs (``kind=standard``, the menu's "Standard graphs")
+STANDARD_KINDS = ("all", "pool-response", "pool-apdex", "compare-p99", "compare-rpm", "headroom")
 POOL_KINDS = {
     "all": "All instances",
     **CUSTOMER_POOL_KINDS,
@@ -301,6 +304,8 @@ def pool_graphs(
             raise ValueError(
                 f"{kind} is drawn from the customer's pool file, for all its hosts: leave out host="
             )
+        if kind == "standard":
+            return [pool_graph(k, customer, None, insts) for k in STANDARD_KINDS]
         draw = pool_response_graph if kind == "pool-response" else pool_apdex_graph
         return [draw(customer, len(insts))]
     scope = f"{customer} {host}" if host else customer

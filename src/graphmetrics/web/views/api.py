@@ -262,7 +262,8 @@ def tracelog_graph(request: Request) -> dict[str, Any]:
     except ValueError as exc:
         raise json_error(HTTPBadRequest, str(exc)) from exc
     # a big pool comes as several graphs ("definitions"), each title saying its slice
-    return {"definition": definitions[0], "definitions": definitions}
+    split = kind != "standard" and len(definitions) > 1
+    return {"definition": definitions[0], "definitions": definitions, "split": split}
 
 
 @view_config(route_name="api_tracelog_menu", renderer="json", permission="view")
