@@ -48,9 +48,11 @@ menuRoot?.addEventListener("click", async (ev) => {
   }
   button.disabled = true;
   try {
-    const { definition, definitions = [definition], split } = await api(
-      `${app.config.urls.tracelog_graph}?${params}`,
-    );
+    const {
+      definition,
+      definitions = [definition],
+      split,
+    } = await api(`${app.config.urls.tracelog_graph}?${params}`);
     for (const def of definitions)
       app.add({ id: null, definition: def, view: { ...DEFAULT_VIEW } });
     if (split) {
