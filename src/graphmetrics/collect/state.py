@@ -31,7 +31,8 @@ def write_json_files_atomic(files: Mapping[Path, Any]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = tmps[path] = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(data, f, separators=(",", ":"))
+                # dumps, not dump: only the one-shot form uses the C encoder (~10x faster)
+                f.write(json.dumps(data, separators=(",", ":")))
                 f.flush()
                 os.fsync(f.fileno())
         for path in list(tmps):

@@ -144,7 +144,7 @@ def save_held_file(held: Held, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(held.dump(), f, separators=(",", ":"))
+        f.write(json.dumps(held.dump(), separators=(",", ":")))  # the C encoder
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)

@@ -8,13 +8,14 @@ quantiles are those of every request of every instance in that minute — the
 sketches merged by adding their bucket counts, as DDSketch merges — never a mean of
 the instances' quantiles.
 
-A pool minute keeps bucket counts, not durations: the instances' durations are
-appended as they come (a list ``extend``) and counted into buckets once more than
-:data:`COMPACT_AT` wait, so a pool minute held while a slow host catches up costs a
-few dozen counts, whatever its traffic. Reading a quantile from counts gives the
-same value as :meth:`Sketch.quantile` of all the durations: a bucket's key grows
-with its values, so the bucket holding the element of rank ``q * (n - 1)`` is the
-first whose running count passes that rank.
+A pool minute keeps at most :data:`COMPACT_AT` durations: the instances' durations
+are appended as they come (a list ``extend``) and counted into buckets past that, or
+when the minute is saved with the state, so a pool minute held while a slow host
+catches up costs a few dozen counts, whatever its traffic. A minute written before
+(the usual case) is read as :class:`Sketch` reads one: sorted, the bucket of the
+element at each rank. Reading a quantile from counts gives the same value: a
+bucket's key grows with its values, so the bucket holding the element of rank
+``q * (n - 1)`` is the first whose running count passes that rank.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from graphmetrics.tracelog.latency import (
     bucket_value,
 )
 
-#: durations appended to a pool sketch before they are counted into buckets
-COMPACT_AT: Final = 4096
+#: durations appended to a pool sketch before they are counted into buckets (a pool
+#: minute read before that sorts them instead: three bucket keys, not one per duration)
+COMPACT_AT: Final = 50_000
 
 #: a pool minute's values: requests timed B -> E, then the LATENCY_DS values
 PoolValues = tuple[float | None, ...]
@@ -78,6 +80,17 @@ class PoolSketch:
 
     def summary(self) -> LatencyValues:
         """p50, p90, p99 (DDSketch's ranks) and the exact max, or unknowns when empty."""
+        if not self.counts:
+            if not self.pending:
+                return (None, None, None, None)
+            ordered = sorted(self.pending)
+            last = len(ordered) - 1
+            return (
+                bucket_value(bucket(ordered[int(0.5 * last)])),
+                bucket_value(bucket(ordered[int(0.9 * last)])),
+                bucket_value(bucket(ordered[int(0.99 * last)])),
+                self.max,
+            )
         self.compact()
         n = self.counted
         if not n:
