@@ -230,10 +230,10 @@ class Aggregator:
             if instance:
                 rid = line[rid_at:rid_end] if uses_rid(code) or code == 66 else ""
                 status = ord(line[rest_at]) if code == 65 and rest_at < len(line) else 0
-                text = ""
-                if slowest and rest_at < len(line):
-                    text = record_text(code, line, rest_at, self.keep_query)
-                self.feed_parts(instance, code, rid, minute, seconds, status, text)
+                if slowest:  # the arguments, cut only if the request is one of the slowest
+                    self.feed_parts(instance, code, rid, minute, seconds, status, line, rest_at)
+                else:
+                    self.feed_parts(instance, code, rid, minute, seconds, status)
                 continue
             try:
                 rec = parser.parse_general(line)
@@ -246,7 +246,7 @@ class Aggregator:
     def feed(self, rec: Record) -> None:
         status = rec.status
         code = ord(rec.code)
-        text = record_text(code, rec.rest, 0, self.keep_query) if self.slowest > 0 else ""
+        text = rec.rest if self.slowest > 0 else ""
         self.feed_parts(
             rec.instance,
             code,
@@ -266,10 +266,11 @@ class Aggregator:
         seconds: float,
         status: int,
         text: str = "",
+        at: int = 0,
     ) -> None:
         """Feed one record given by its parts: ``code`` and ``status`` (the first character
-        of the arguments, or 0) as ``ord``; ``text``, of a B or A record, its arguments
-        as the slowest requests keep them (:mod:`~graphmetrics.tracelog.slowest`)."""
+        of the arguments, or 0) as ``ord``; ``text[at:]`` its arguments, of which a B's
+        and an A's are kept for the slowest requests (:mod:`~graphmetrics.tracelog.slowest`)."""
         st = self.instances.get(instance)
         if st is None:
             st = self.instances[instance] = InstanceState()
@@ -277,7 +278,7 @@ class Aggregator:
             if (
                 self.jump_seconds
                 and st.minute
-                and self._held_for_jump(instance, st, code, rid, minute, seconds, status, text)
+                and self._held_for_jump(instance, st, code, rid, minute, seconds, status, text, at)
             ):
                 return
             if not self._advance(instance, st, minute):
@@ -316,7 +317,7 @@ class Aggregator:
                     st.timed += 1
                     st.busy += app
                 if st.lat is not None:
-                    st.lat.answer(rid, st.epoch + seconds, app, error, text)
+                    st.lat.answer(rid, st.epoch + seconds, app, error, text, at)
         elif code == 69:  # E
             if rid in inflight and inflight.pop(rid) is None:
                 st.backlog -= 1
@@ -325,8 +326,9 @@ class Aggregator:
         elif code == 66:  # B
             lat = st.lat
             if lat is None:
-                lat = st.lat = LatencyState(self.apdex.target(customer_of(instance)), self.slowest)
-            lat.begin(rid, st.epoch + seconds, text)
+                target = self.apdex.target(customer_of(instance))
+                lat = st.lat = LatencyState(target, self.slowest, self.keep_query)
+            lat.begin(rid, st.epoch + seconds, text, at)
         elif code == 83:  # S
             st.start = 1
             st.forget_inflight()
@@ -343,6 +345,7 @@ class Aggregator:
         seconds: float,
         status: int,
         text: str,
+        at: int,
     ) -> bool:
         """Judge a record of another minute against the input's own clock: one more
         than ``jump_seconds`` past the pending minute is held until ``CONFIRM_RECORDS``
@@ -356,7 +359,8 @@ class Aggregator:
             if st.jump:
                 self._bogus_jump(st)
             return False
-        st.jump.append((code, rid, minute, seconds, status, text))
+        kept = record_text(code, text, at, self.keep_query) if self.slowest > 0 else ""
+        st.jump.append((code, rid, minute, seconds, status, kept))
         if len(st.jump) >= CONFIRM_RECORDS:
             held, st.jump = st.jump, []
             if not self._advance(instance, st, held[0][2]):  # the jump, confirmed
@@ -557,7 +561,8 @@ class Aggregator:
         for name, lat in data.get("latency", {}).items():
             st = self.instances.get(name)
             if st is not None:
-                st.lat = LatencyState.load(self.apdex.target(customer_of(name)), lat, self.slowest)
+                target = self.apdex.target(customer_of(name))
+                st.lat = LatencyState.load(target, lat, self.slowest, self.keep_query)
 
 
 def uses_rid(code: int) -> bool:

@@ -32,7 +32,7 @@ from typing import Any, Final
 from ddsketch.mapping import LogarithmicMapping
 
 from graphmetrics.rrd.schema import LATENCY_DS
-from graphmetrics.tracelog.slowest import Pending, SlowEntry, TopN
+from graphmetrics.tracelog.slowest import Pending, TopN
 
 #: every quantile is within this fraction of the true value (DDSketch's alpha)
 RELATIVE_ACCURACY: Final = 0.01
@@ -249,11 +249,13 @@ class LatencyState:
     :class:`~graphmetrics.tracelog.slowest.Pending`) for the minute's slowest
     ``slowest`` requests."""
 
-    __slots__ = ("target", "slowest", "began", "answered", "minute")
+    __slots__ = ("target", "slowest", "keep_query", "began", "answered", "minute")
 
-    def __init__(self, target: float, slowest: int = 0) -> None:
+    def __init__(self, target: float, slowest: int = 0, keep_query: bool = False) -> None:
         self.target = target
         self.slowest = slowest
+        #: the slowest requests' URLs keep their query string
+        self.keep_query = keep_query
         #: request id -> its B record's time (and, for the slowest requests, its B and A
         #: arguments, C -> A and B -> C)
         self.began: dict[str, Pending] = {}
@@ -261,17 +263,20 @@ class LatencyState:
         self.answered: dict[str, float] = {}
         self.minute = MinuteLatency()
 
-    def begin(self, rid: str, when: float, request: str = "") -> None:
-        self.began[rid] = Pending(when, request)
+    def begin(self, rid: str, when: float, line: str = "", at: int = 0) -> None:
+        """A B record at ``when``; its arguments are ``line[at:]``."""
+        self.began[rid] = Pending(when, line, at)
 
     def start(self, rid: str, when: float) -> None:
         pending = self.began.get(rid)
         if pending is not None:
             self.minute.wait.add(when - pending.began)
 
-    def answer(self, rid: str, when: float, app: float, error: bool, text: str = "") -> None:
-        """An A record of a counted request; ``app`` is C -> A, negative when no C;
-        ``text`` its arguments (status, size)."""
+    def answer(
+        self, rid: str, when: float, app: float, error: bool, line: str = "", at: int = 0
+    ) -> None:
+        """An A record of a counted request; ``app`` is C -> A, negative when no C; its
+        arguments (status, size) are ``line[at:]``."""
         if app >= 0.0:
             self.minute.app.add(app)
         pending = self.began.get(rid)
@@ -279,7 +284,8 @@ class LatencyState:
             self.answered[rid] = -when if error else when
             if self.slowest:
                 pending.app = app
-                pending.answer = text
+                pending.answer = line
+                pending.answer_at = at
                 if app >= 0.0:  # B -> C, the C being app seconds before the A
                     pending.wait = when - app - pending.began
 
@@ -296,15 +302,7 @@ class LatencyState:
             heap = self.minute.slowest.heap
             # most requests are faster than the minute's N slowest: no entry made
             if len(heap) < self.slowest or seconds >= heap[0][0]:
-                entry: SlowEntry = (
-                    seconds,
-                    pending.app,
-                    pending.wait,
-                    rid,
-                    pending.request,
-                    pending.answer,
-                )
-                self.minute.slowest.add(entry, self.slowest)
+                self.minute.slowest.add(pending.entry(seconds, rid, self.keep_query), self.slowest)
 
     def _settle(self, before: float) -> None:
         """Requests answered before ``before`` whose E never came count B -> A."""
@@ -341,12 +339,14 @@ class LatencyState:
             {rid: pending.began for rid, pending in began.items()},
             self.answered,
             self.minute.dump(),
-            {rid: pending.dump() for rid, pending in began.items()} if self.slowest else {},
+            {rid: p.dump(self.keep_query) for rid, p in began.items()} if self.slowest else {},
         ]
 
     @classmethod
-    def load(cls, target: float, data: list[Any], slowest: int = 0) -> LatencyState:
-        state = cls(target, slowest)
+    def load(
+        cls, target: float, data: list[Any], slowest: int = 0, keep_query: bool = False
+    ) -> LatencyState:
+        state = cls(target, slowest, keep_query)
         state.began = {str(rid): Pending(float(when)) for rid, when in data[0].items()}
         state.answered = {str(rid): float(answer) for rid, answer in data[1].items()}
         state.minute = MinuteLatency.load(data[2])

@@ -62,26 +62,51 @@ def record_text(code: int, text: str, at: int, keep_query: bool) -> str:
 
 class Pending:
     """One request in flight: its begin time and, for the slowest requests, what else
-    is known of it (one object a request, in one table)."""
+    is known of it (one object a request, in one table).
 
-    __slots__ = ("began", "request", "wait", "app", "answer")
+    The ``B`` and ``A`` arguments are kept as their record's line and where they start
+    in it: cut (:func:`request_text`, :func:`answer_text`) only for a request that
+    enters a minute's slowest, or when saved, not for every request.
+    """
 
-    def __init__(self, began: float, request: str = "") -> None:
+    __slots__ = ("began", "request", "request_at", "wait", "app", "answer", "answer_at")
+
+    def __init__(self, began: float, request: str = "", request_at: int = 0) -> None:
         self.began = began
         self.request = request
+        self.request_at = request_at
         self.wait = -1.0
         self.app = -1.0
         self.answer = ""
+        self.answer_at = 0
 
-    def dump(self) -> list[Any]:
-        return [self.request, self.wait, self.app, self.answer]
+    def entry(self, total: float, rid: str, keep_query: bool) -> SlowEntry:
+        """This request as one of a minute's slowest, ``total`` seconds long."""
+        return (
+            total,
+            self.app,
+            self.wait,
+            rid,
+            request_text(self.request, self.request_at, keep_query),
+            answer_text(self.answer, self.answer_at),
+        )
+
+    def dump(self, keep_query: bool) -> list[Any]:
+        return [
+            request_text(self.request, self.request_at, keep_query),
+            self.wait,
+            self.app,
+            answer_text(self.answer, self.answer_at),
+        ]
 
     def load_details(self, data: list[Any]) -> None:
         """What :meth:`dump` saved (the begin time is saved on its own)."""
         self.request = str(data[0])
+        self.request_at = 0
         self.wait = float(data[1])
         self.app = float(data[2])
         self.answer = str(data[3])
+        self.answer_at = 0
 
 
 class TopN:
