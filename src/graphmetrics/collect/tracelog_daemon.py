@@ -177,7 +177,7 @@ class TracelogProcessor:
             notes.append(collector.slowest.counters.status())
         log.info(
             "status: %.0f lines/s, lines=%d skipped=%d %s late=%d future=%d pool_late=%d "
-            "%s instances=%d files=%d%s",
+            "pool_waiting=%d %s instances=%d files=%d%s",
             self.throughput.rate(stats.lines),
             stats.lines,
             stats.skipped,
@@ -185,6 +185,7 @@ class TracelogProcessor:
             collector.aggregator.late,
             collector.aggregator.future,
             collector.aggregator.pools.late,
+            collector.aggregator.pools.waiting(),
             writer.counters.status(),
             len(collector.aggregator.instances),
             len(collector.files),

@@ -219,6 +219,10 @@ class Pools:
         if not minutes:
             del self.pending[customer]
 
+    def waiting(self) -> int:
+        """Pool minutes not written yet (every customer's)."""
+        return sum(len(minutes) for minutes in self.pending.values())
+
     def take_rows(self) -> dict[str, list[PoolRow]]:
         rows, self.rows = self.rows, {}
         return rows

@@ -101,3 +101,38 @@ def test_the_pool_is_every_request_of_the_customer(dirs: tuple[Path, Path]) -> N
     assert points == {end: pytest.approx(got["p99"])}  # stamped as the RRD row
     leaves = app.get("/graphite/metrics/find", {"query": "pool.*.apdex", "format": "json"}).json
     assert sorted(leaf["path"] for leaf in leaves) == ["pool.acme.apdex", "pool.beta.apdex"]
+
+
+def status_counter(stderr: str, name: str) -> int:
+    status = [line for line in stderr.splitlines() if "status:" in line][-1]
+    return int(status.split(f" {name}=")[1].split()[0])
+
+
+def test_a_pool_minute_waits_for_every_instance_across_runs(dirs: tuple[Path, Path]) -> None:
+    logs, rrds = dirs
+    log = logs / "t.log"
+    lines = request("app1 acme inst1", 1, MINUTE, 1, wait=0.0, busy=0.098)
+    lines += request("app2 acme inst2", 2, MINUTE, 2, wait=0.0, busy=1.998)
+    lines.append("app1 acme inst1 : B 3 2024-05-01 10:01:30.000000 GET /")
+    log.write_text("".join(line + "\n" for line in lines))
+    first = run_once(logs, rrds)
+    # inst2 has not closed 10:00 yet: the pool minute waits (saved with the state)
+    assert (
+        status_counter(first.stderr, "pool_waiting"),
+        status_counter(first.stderr, "pool_late"),
+    ) == (1, 0)
+    end = epoch("2024-05-01 10:01")
+    pool = rrds / "pool" / "acme.rrd"
+    assert not pool.exists() or not known(minutes(pool, end, end, ds=POOL.data_sources))
+    with open(log, "a", encoding="utf-8") as f:
+        f.write("app2 acme inst2 : B 4 2024-05-01 10:01:40.000000 GET /\n")
+    second = run_once(logs, rrds)
+    assert (
+        status_counter(second.stderr, "pool_waiting"),
+        status_counter(second.stderr, "pool_late"),
+    ) == (0, 0)
+    (row,) = known(minutes(pool, end, end, ds=POOL.data_sources)).values()
+    got = dict(zip(POOL.data_sources, row, strict=True))
+    assert got["requests"] == 2
+    assert got["pmax"] == pytest.approx(2.0, abs=1e-4)
+    assert got["p50"] == pytest.approx(0.1, rel=RELATIVE_ACCURACY)
