@@ -39,7 +39,7 @@ from typing import Any, Protocol
 
 import rrdtool
 
-from graphmetrics.rrd import cached
+from graphmetrics.rrd import cached, header
 from graphmetrics.rrd.schema import Schema
 
 log = logging.getLogger(__name__)
@@ -326,8 +326,15 @@ class Rrdcached(OnThisHost):
         return lost
 
     def _file_last(self, key: str) -> Info:
-        """The file's own last update (librrd reads its header; ``rrdtool.last`` would
-        ask the daemon's cache instead when ``RRDCACHED_ADDRESS`` is set)."""
+        """The file's own last update, read from its header (:mod:`~graphmetrics.rrd.header`);
+        a header it does not know, or a file it cannot open, by librrd (``rrdtool.last``
+        would ask the daemon's cache instead when ``RRDCACHED_ADDRESS`` is set)."""
+        try:
+            last = header.last_update(key)
+        except OSError:
+            last = None  # librrd says why
+        if last is not None:
+            return {"last_update": last}
         if os.environ.get("RRDCACHED_ADDRESS"):
             return self.info(key)
         return {"last_update": rrdtool.last(key)}
