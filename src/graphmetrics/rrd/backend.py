@@ -12,9 +12,9 @@ interface (which one: :func:`graphmetrics.rrd.node.open_backend`, from the addre
   forms), which caches them; a round's updates for all files go as one ``BATCH``
   (the lines it refuses are mapped back to their files) and the FLUSHes are
   pipelined; in a round that ends with a flush (:meth:`Rrdcached.prepare_flush`) the
-  updates go in smaller BATCHes whose files are FLUSHed at once on a second
-  connection, by a thread, while the rest of the round is formatted: rrdcached writes
-  the files on the other core meanwhile.  rrdcached answers FLUSH with success even when its
+  updates go in smaller BATCHes that a thread sends, then FLUSHes their files on a
+  second connection, while the rest of the round is formatted: rrdcached takes the
+  updates and writes the files on the other core meanwhile.  rrdcached answers FLUSH with success even when its
   write failed (the file locked or replaced behind it: the failure is only in its
   log) and answers LAST from its cache, so :meth:`Rrdcached.flush` reads each
   touched file's ``last_update`` from the file itself: a file without its
@@ -56,6 +56,8 @@ BATCH_LINES = 5000
 #: ... in a round that ends with a flush: each BATCH's files are FLUSHed while the
 #: next is formatted (:meth:`Rrdcached.prepare_flush`).
 EARLY_FLUSH_LINES = 250
+#: Files whose command-line name is remembered (:meth:`Rrdcached._name`) at most.
+MAX_NAMES = 100_000
 #: rrdtool's error when another process holds the file's lock.
 LOCKED = "could not lock"
 #: ``mkdir``/``rename`` errors meaning the name itself can never become a file.
@@ -64,6 +66,8 @@ NAME_ERRNOS = frozenset(
 )
 
 Info = Mapping[str, Any]
+#: A BATCH's refused lines (index: rrdcached's message), or why it failed as a whole.
+Refused = dict[int, str] | str
 
 
 class RRDWriteError(RuntimeError):
@@ -227,13 +231,16 @@ class Rrdcached(OnThisHost):
         """This round ends with a flush: each BATCH's files are FLUSHed at once."""
         self._early_flushed: set[str] = set()
         """Files FLUSHed early, with no update queued for them since."""
-        self._flushes: list[tuple[list[str], Future[list[cached.Answer]]]] = []
-        """The early FLUSHes sent: their files, and the thread's answer."""
+        self._flushes: list[tuple[list[str], list[str], Future[tuple[Refused, str]]]] = []
+        """The BATCHes handed to the flush thread: the file of each line, the files
+        FLUSHed after it, and the thread's answer."""
         self._flusher: ThreadPoolExecutor | None = None
         self._flush_connection = cached.Connection(address)
+        self._names: dict[str, tuple[str, int]] = {}
 
     def sync(self, key: str) -> None:
         self.send()
+        self._sent()
         rrdtool.flushcached("--daemon", self.address, key)
         self._forget(key)
 
@@ -241,54 +248,97 @@ class Rrdcached(OnThisHost):
         """Queue one update per command line that fits librrd's and rrdcached's line
         (:data:`COMMAND_BYTES`), values in the schema's order (as created: rrdcached
         takes no template); they are sent in the next ``BATCH``."""
-        name = cached.escape(os.path.abspath(key))
-        for piece in command_pieces(key, updates):
-            self._queue.append((key, f"UPDATE {name} {' '.join(piece)}"))
+        name, room = self._name(key)
+        for values in command_pieces(key, updates, room):
+            self._queue.append((key, f"UPDATE {name} {values}"))
         self._early_flushed.discard(key)
         if len(self._queue) >= (EARLY_FLUSH_LINES if self._early else BATCH_LINES):
             self.send()
 
+    def _name(self, key: str) -> tuple[str, int]:
+        """The file's name on a command line, and the room left for its values."""
+        known = self._names.get(key)
+        if known is None:
+            if len(self._names) >= MAX_NAMES:
+                self._names.clear()
+            known = self._names[key] = (cached.escape(os.path.abspath(key)), command_room(key))
+        return known
+
     def prepare_flush(self, flush: bool) -> None:
-        """With ``flush``, from now until :meth:`flush` each BATCH's files are FLUSHed
-        right after it, by a thread on its own connection, while the caller formats
-        the next: the round's file writes overlap its Python work instead of
-        following it."""
+        """With ``flush``, from now until :meth:`flush` each BATCH is sent, and its
+        files FLUSHed right after it (on a connection of their own), by a thread while
+        the caller formats the next: the round's file writes, and rrdcached's reading
+        of the BATCH, overlap its Python work instead of following it."""
         self._early = flush
 
     def send(self) -> None:
-        """Send the queued updates as one ``BATCH``; remember the files refused."""
+        """Send the queued updates as one ``BATCH``; remember the files refused.  In a
+        round that ends with a flush the flush thread sends it, then FLUSHes its
+        files, while the caller formats the next."""
         queue, self._queue = self._queue, []
         if not queue:
             return
+        keys = [key for key, _ in queue]
+        lines = [line for _, line in queue]
+        if not self._early:
+            self._sent()
+            self._note_refused(keys, self._batch(lines))
+            return
+        files = list(dict.fromkeys(keys))
+        self._early_flushed.update(files)
+        if self._flusher is None:
+            self._flusher = ThreadPoolExecutor(1, thread_name_prefix="rrdcached-flush")
+        flushes = [f"FLUSH {self._name(key)[0]}" for key in files]
+        future = self._flusher.submit(self._batch_and_flush, lines, flushes)
+        self._flushes.append((keys, files, future))
+
+    def _batch(self, lines: list[str]) -> Refused:
+        """rrdcached's refusals by line index, or why the whole BATCH failed."""
         try:
-            refused = self._connection.batch([line for _, line in queue])
+            return self._connection.batch(lines)
         except cached.DaemonError as exc:
-            for key, _ in queue:
-                self._refusals.setdefault(key, str(exc))
+            return str(exc)
+
+    def _batch_and_flush(self, lines: list[str], flushes: list[str]) -> tuple[Refused, str]:
+        """(In the flush thread.)  The BATCH, then, when it was taken, the FLUSHes of
+        its files; returns the BATCH's refusals and why the FLUSHes failed, or ""."""
+        refused = self._batch(lines)
+        if isinstance(refused, str):
+            return refused, ""
+        try:
+            self._flush_connection.ask_many(flushes)  # "No such file": the check says it
+        except cached.DaemonError as exc:
+            return refused, str(exc)
+        return refused, ""
+
+    def _note_refused(self, keys: list[str], refused: Refused) -> None:
+        """Remember why files of a BATCH (``keys``, one per line) were refused."""
+        if isinstance(refused, str):
+            for key in keys:
+                self._refusals.setdefault(key, refused)
             return
         for index, message in sorted(refused.items()):
-            if 0 <= index < len(queue):
-                self._refusals.setdefault(queue[index][0], f"rrdcached refused: {message}")
-        if self._early:
-            keys = list(dict.fromkeys(key for key, _ in queue))
-            self._early_flushed.update(keys)
-            if self._flusher is None:
-                self._flusher = ThreadPoolExecutor(1, thread_name_prefix="rrdcached-flush")
-            lines = [f"FLUSH {cached.escape(os.path.abspath(key))}" for key in keys]
-            future = self._flusher.submit(self._flush_connection.ask_many, lines)
-            self._flushes.append((keys, future))
+            if 0 <= index < len(keys):
+                self._refusals.setdefault(keys[index], f"rrdcached refused: {message}")
+
+    def _sent(self) -> None:
+        """Wait for the flush thread's BATCHes and FLUSHes; the files of one that
+        failed are FLUSHed again with the others (the check follows)."""
+        for keys, files, future in self._flushes:
+            refused, flush_error = future.result()
+            self._note_refused(keys, refused)
+            if flush_error:
+                log.warning("rrdcached early flush failed: %s", flush_error)
+            if flush_error or isinstance(refused, str):
+                self._early_flushed.difference_update(files)
+        self._flushes = []
 
     def _early_done(self) -> set[str]:
-        """Wait for the early FLUSHes; the files they covered (end of early mode)."""
-        for keys, future in self._flushes:
-            try:
-                future.result()  # "No such file": the check says it next
-            except cached.DaemonError as exc:
-                # those files are FLUSHed again with the others (the check follows)
-                log.warning("rrdcached early flush failed: %s", exc)
-                self._early_flushed.difference_update(keys)
+        """Wait for the early BATCHes and FLUSHes; the files they covered (end of
+        early mode)."""
+        self._sent()
         done, self._early_flushed = self._early_flushed, set()
-        self._flushes, self._early = [], False
+        self._early = False
         return done
 
     def written(self, key: str, relative: str, samples: list[Sample]) -> None:
@@ -341,34 +391,40 @@ class Rrdcached(OnThisHost):
 
     def _flush_files(self, keys: list[str]) -> None:
         """FLUSH ``keys``, pipelined; what did not arrive is found from the files."""
-        lines = [f"FLUSH {cached.escape(os.path.abspath(key))}" for key in keys]
+        lines = [f"FLUSH {self._name(key)[0]}" for key in keys]
         try:
             self._connection.ask_many(lines)  # "No such file": the check says it next
         except cached.DaemonError as exc:
             log.error("rrdcached flush failed: %s", exc)
 
 
-def command_pieces(key: str, updates: list[str]) -> Iterator[list[str]]:
-    """``updates`` in runs whose ``update FILE VALUE...`` line fits :data:`COMMAND_BYTES`.
+def command_room(key: str) -> int:
+    """Bytes left for the values on an ``update FILE VALUE...`` line of librrd's
+    (:data:`COMMAND_BYTES`), the file name counted as librrd may send it (made
+    absolute, every character escaped at worst), so the pieces fit whatever the socket."""
+    return COMMAND_BYTES - len("update \n") - 2 * len(os.path.abspath(key)) - 16
 
-    The file name is counted as librrd may send it (made absolute, every character
-    escaped at worst), so the pieces fit whatever the socket."""
-    room = COMMAND_BYTES - len("update \n") - 2 * len(os.path.abspath(key)) - 16
+
+def command_pieces(key: str, updates: list[str], room: int | None = None) -> Iterator[str]:
+    """``updates`` joined by spaces, in runs that fit ``room`` (:func:`command_room`)."""
+    if room is None:
+        room = command_room(key)
     # the usual case, numbers only (one byte a character) and all of them fitting: one piece
-    if sum(map(len, updates)) + len(updates) <= room and all(map(str.isascii, updates)):
-        yield updates
+    joined = " ".join(updates)
+    if len(joined) < room and joined.isascii():
+        yield joined
         return
     piece: list[str] = []
     used = 0
     for update in updates:
         size = len(update.encode()) + 1
         if piece and used + size > room:
-            yield piece
+            yield " ".join(piece)
             piece, used = [], 0
         piece.append(update)
         used += size
     if piece:
-        yield piece
+        yield " ".join(piece)
 
 
 def missing_after_flush(
