@@ -12,16 +12,18 @@ interface (which one: :func:`graphmetrics.rrd.node.open_backend`, from the addre
   forms), which caches them; a round's updates for all files go as one ``BATCH``
   (the lines it refuses are mapped back to their files) and the FLUSHes are
   pipelined; in a round that ends with a flush (:meth:`Rrdcached.prepare_flush`) the
-  updates go in smaller BATCHes that a thread sends, then FLUSHes their files on a
-  second connection, while the rest of the round is formatted: rrdcached takes the
-  updates and writes the files on the other core meanwhile.  rrdcached answers FLUSH with success even when its
-  write failed (the file locked or replaced behind it: the failure is only in its
-  log) and answers LAST from its cache, so :meth:`Rrdcached.flush` reads each
-  touched file's ``last_update`` from the file itself: a file without its
-  last sample lost the write.  rrdcached then FORGETs the file (it would otherwise
-  keep the lost sample's time as the file's and refuse the same samples again) and
-  the samples go back to the caller to be written again; no checkpoint passes them.
-  The files are on this host (a UNIX socket): absolute paths, checked and created here.
+  updates go in smaller BATCHes that a thread sends in order, each followed by the
+  FLUSHes of its files on one of two other connections, while the rest of the round
+  is formatted: rrdcached takes the updates and writes the files on the other core
+  meanwhile, and each BATCH's files are checked as soon as they are FLUSHed.
+  rrdcached answers FLUSH with success even when its write failed (the file locked
+  or replaced behind it: the failure is only in its log) and answers LAST from its
+  cache, so :meth:`Rrdcached.flush` reads each touched file's ``last_update`` from
+  the file itself: a file without its last sample lost the write.  rrdcached then
+  FORGETs the file (it would otherwise keep the lost sample's time as the file's and
+  refuse the same samples again) and the samples go back to the caller to be
+  written again; no checkpoint passes them.  The files are on this host (a UNIX
+  socket): absolute paths, checked and created here.
 - :class:`~graphmetrics.rrd.node.NodeFiles`: rrdcached over TCP, on a storage node;
   the same verified writes, with every file operation sent to the daemon.
 """
@@ -35,6 +37,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Any, Protocol
 
 import rrdtool
@@ -56,6 +59,9 @@ BATCH_LINES = 5000
 #: ... in a round that ends with a flush: each BATCH's files are FLUSHed while the
 #: next is formatted (:meth:`Rrdcached.prepare_flush`).
 EARLY_FLUSH_LINES = 250
+#: Connections FLUSHing the files of early BATCHes at once (rrdcached writes the
+#: files of one connection in turn).
+FLUSH_THREADS = 2
 #: Files whose command-line name is remembered (:meth:`Rrdcached._name`) at most.
 MAX_NAMES = 100_000
 #: rrdtool's error when another process holds the file's lock.
@@ -68,6 +74,9 @@ NAME_ERRNOS = frozenset(
 Info = Mapping[str, Any]
 #: A BATCH's refused lines (index: rrdcached's message), or why it failed as a whole.
 Refused = dict[int, str] | str
+#: What the batch thread did: the BATCH's refusals, and the FLUSHes it handed to a
+#: flush thread (None: the BATCH failed), which answer why they failed, or "".
+Sent = tuple[Refused, "Future[str] | None"]
 
 
 class RRDWriteError(RuntimeError):
@@ -229,18 +238,24 @@ class Rrdcached(OnThisHost):
         self._connection = cached.Connection(address)
         self._early = False
         """This round ends with a flush: each BATCH's files are FLUSHed at once."""
-        self._early_flushed: set[str] = set()
-        """Files FLUSHed early, with no update queued for them since."""
-        self._flushes: list[tuple[list[str], list[str], Future[tuple[Refused, str]]]] = []
-        """The BATCHes handed to the flush thread: the file of each line, the files
-        FLUSHed after it, and the thread's answer."""
+        self._early_flushed: dict[str, int] = {}
+        """Files FLUSHed early, with no update queued for them since: the number of
+        the BATCH whose FLUSHes cover them."""
+        self._flushes: list[tuple[int, list[str], list[str], Future[Sent]]] = []
+        """The BATCHes handed to the batch thread: their number, the file of each line,
+        the files FLUSHed after it, and the thread's answer."""
+        self._batches = 0
+        self._batcher: ThreadPoolExecutor | None = None
         self._flusher: ThreadPoolExecutor | None = None
-        self._flush_connection = cached.Connection(address)
+        self._flush_connections: SimpleQueue[cached.Connection] = SimpleQueue()
+        for _ in range(FLUSH_THREADS):
+            self._flush_connections.put(cached.Connection(address))
         self._names: dict[str, tuple[str, int]] = {}
 
     def sync(self, key: str) -> None:
         self.send()
-        self._sent()
+        for _ in self._sent():  # its BATCH taken; its files are checked with the others
+            pass
         rrdtool.flushcached("--daemon", self.address, key)
         self._forget(key)
 
@@ -251,7 +266,7 @@ class Rrdcached(OnThisHost):
         name, room = self._name(key)
         for values in command_pieces(key, updates, room):
             self._queue.append((key, f"UPDATE {name} {values}"))
-        self._early_flushed.discard(key)
+        self._early_flushed.pop(key, None)
         if len(self._queue) >= (EARLY_FLUSH_LINES if self._early else BATCH_LINES):
             self.send()
 
@@ -285,12 +300,15 @@ class Rrdcached(OnThisHost):
             self._note_refused(keys, self._batch(lines))
             return
         files = list(dict.fromkeys(keys))
-        self._early_flushed.update(files)
-        if self._flusher is None:
-            self._flusher = ThreadPoolExecutor(1, thread_name_prefix="rrdcached-flush")
+        number = self._batches
+        self._batches += 1
+        self._early_flushed.update(dict.fromkeys(files, number))
+        if self._batcher is None:
+            self._batcher = ThreadPoolExecutor(1, thread_name_prefix="rrdcached-batch")
+            self._flusher = ThreadPoolExecutor(FLUSH_THREADS, thread_name_prefix="rrdcached-flush")
         flushes = [f"FLUSH {self._name(key)[0]}" for key in files]
-        future = self._flusher.submit(self._batch_and_flush, lines, flushes)
-        self._flushes.append((keys, files, future))
+        future = self._batcher.submit(self._batch_and_flush, lines, flushes)
+        self._flushes.append((number, keys, files, future))
 
     def _batch(self, lines: list[str]) -> Refused:
         """rrdcached's refusals by line index, or why the whole BATCH failed."""
@@ -299,17 +317,25 @@ class Rrdcached(OnThisHost):
         except cached.DaemonError as exc:
             return str(exc)
 
-    def _batch_and_flush(self, lines: list[str], flushes: list[str]) -> tuple[Refused, str]:
-        """(In the flush thread.)  The BATCH, then, when it was taken, the FLUSHes of
-        its files; returns the BATCH's refusals and why the FLUSHes failed, or ""."""
+    def _batch_and_flush(self, lines: list[str], flushes: list[str]) -> Sent:
+        """(In the batch thread: the BATCHes go in order.)  The BATCH, then, when it
+        was taken, the FLUSHes of its files handed to a flush thread (rrdcached writes
+        a connection's files one by one: two connections keep both cores busy)."""
         refused = self._batch(lines)
-        if isinstance(refused, str):
-            return refused, ""
+        if isinstance(refused, str) or self._flusher is None:
+            return refused, None
+        return refused, self._flusher.submit(self._flush_lines, flushes)
+
+    def _flush_lines(self, flushes: list[str]) -> str:
+        """(In a flush thread.)  ``flushes`` answered; why they failed, or ""."""
+        connection = self._flush_connections.get()
         try:
-            self._flush_connection.ask_many(flushes)  # "No such file": the check says it
+            connection.ask_many(flushes)  # "No such file": the check says it next
         except cached.DaemonError as exc:
-            return refused, str(exc)
-        return refused, ""
+            return str(exc)
+        finally:
+            self._flush_connections.put(connection)
+        return ""
 
     def _note_refused(self, keys: list[str], refused: Refused) -> None:
         """Remember why files of a BATCH (``keys``, one per line) were refused."""
@@ -321,25 +347,21 @@ class Rrdcached(OnThisHost):
             if 0 <= index < len(keys):
                 self._refusals.setdefault(keys[index], f"rrdcached refused: {message}")
 
-    def _sent(self) -> None:
-        """Wait for the flush thread's BATCHes and FLUSHes; the files of one that
-        failed are FLUSHed again with the others (the check follows)."""
-        for keys, files, future in self._flushes:
-            refused, flush_error = future.result()
+    def _sent(self) -> Iterator[tuple[int, list[str]]]:
+        """Wait for the BATCHes and FLUSHes of the threads in turn, yielding each one's
+        number and files; those of one that failed are FLUSHed again with the others."""
+        flushes, self._flushes = self._flushes, []
+        for number, keys, files, future in flushes:
+            refused, flushed = future.result()
             self._note_refused(keys, refused)
+            flush_error = "" if flushed is None else flushed.result()
             if flush_error:
                 log.warning("rrdcached early flush failed: %s", flush_error)
-            if flush_error or isinstance(refused, str):
-                self._early_flushed.difference_update(files)
-        self._flushes = []
-
-    def _early_done(self) -> set[str]:
-        """Wait for the early BATCHes and FLUSHes; the files they covered (end of
-        early mode)."""
-        self._sent()
-        done, self._early_flushed = self._early_flushed, set()
-        self._early = False
-        return done
+            if flushed is None or flush_error:
+                for key in files:
+                    self._early_flushed.pop(key, None)
+                continue
+            yield number, files
 
     def written(self, key: str, relative: str, samples: list[Sample]) -> None:
         self.unflushed += len(samples)
@@ -358,22 +380,38 @@ class Rrdcached(OnThisHost):
 
     def flush(self) -> dict[str, Unverified]:
         self.send()
-        early = self._early_done()
-        if not self._touched:
-            return {}
         touched, self._touched = self._touched, {}
-        refused, self._refusals = self._refusals, {}
         self.unflushed = 0
-        self._flush_files([key for key in touched if key not in early])
         lost: dict[str, Unverified] = {}
-        for key, written in touched.items():
-            missing = missing_after_flush(key, written, self._file_last)
+        checked: set[str] = set()
+        # the files of each early BATCH are checked as soon as they are FLUSHed, while
+        # rrdcached writes the next ones
+        early = self._early_flushed
+        for number, files in self._sent():
+            # a file in a later BATCH too is checked after that one's FLUSH
+            done = [key for key in files if early.get(key) == number and key in touched]
+            self._check(done, touched, lost)
+            checked.update(done)
+        self._early_flushed, self._early = {}, False
+        rest = [key for key in touched if key not in checked]
+        if rest:
+            self._flush_files(rest)
+            self._check(rest, touched, lost)
+        self._refusals = {}
+        return lost
+
+    def _check(
+        self, keys: list[str], touched: dict[str, Unverified], lost: dict[str, Unverified]
+    ) -> None:
+        """Add to ``lost`` what of its ``touched`` samples each FLUSHed file lacks."""
+        for key in keys:
+            missing = missing_after_flush(key, touched[key], self._file_last)
             if missing is not None:
-                if key in refused:
-                    missing = replace(missing, reason=f"{key}: {refused[key]}")
+                reason = self._refusals.get(key)
+                if reason is not None:
+                    missing = replace(missing, reason=f"{key}: {reason}")
                 lost[key] = missing
                 self._forget(key)
-        return lost
 
     def _file_last(self, key: str) -> Info:
         """The file's own last update, read from its header (:mod:`~graphmetrics.rrd.header`);
