@@ -57,19 +57,23 @@ WHISPER_DONE = r"""
 import sys, time, whisper
 root, last, names = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",")
 paths = [f"{root}/{n.replace('.', '/')}.wsp" for n in names]
-while paths:
-    left = []
-    for path in paths:
-        try:
-            (_, _, _), values = whisper.fetch(path, last - 60, last + 1)
-            if values and values[-1] is not None:
-                continue
-        except Exception:
-            pass
-        left.append(path)
-    paths = left
-    if paths:
-        time.sleep(0.1)
+
+def done(path):
+    try:
+        (_, _, _), values = whisper.fetch(path, last - 60, last + 1)
+    except Exception:
+        return False
+    return bool(values) and values[-1] is not None
+
+# one file at a time, each checked until it is done: a few checks per file, not a
+# sweep of every file each time (which took CPU from carbon-cache and added up to
+# a sweep plus a sleep to its time)
+i = 0
+while i < len(paths):
+    if done(paths[i]):
+        i += 1
+    else:
+        time.sleep(0.005)
 print(time.time(), flush=True)
 """
 

@@ -6,7 +6,14 @@ import math
 
 import pytest
 
-from graphmetrics.rrd.updates import arrange, at_times, format_update, format_updates, format_value
+from graphmetrics.rrd.updates import (
+    arrange,
+    at_times,
+    format_update,
+    format_updates,
+    format_value,
+    ordered_updates,
+)
 
 
 @pytest.mark.parametrize(
@@ -52,3 +59,26 @@ def test_arrange_orders_pads_and_keeps_the_last_of_a_repeated_time() -> None:
         {60: (1.0, 2.0), 120: (3.0, 4.0)},
     )
     assert arrange([], 1) == ([], {})
+
+
+def test_ordered_updates_formats_the_plain_case_in_one_pass() -> None:
+    samples = [(60, (1.5,)), (120, (2,)), (180, (None,))]
+    assert ordered_updates(samples, 1, 0) == ["60:1.5", "120:2", "180:U"]
+    assert ordered_updates([(60, (1.0, 2.0))], 2, 59) == ["60:1.0:2.0"]
+    assert ordered_updates([], 1, 0) == []
+
+
+@pytest.mark.parametrize(
+    ("samples", "width", "last"),
+    [
+        ([(120, (1.0,)), (60, (2.0,))], 1, 0),  # out of order
+        ([(60, (1.0,)), (60, (2.0,))], 1, 0),  # a repeated time (the last one wins)
+        ([(60, (1.0,))], 1, 60),  # at the file's last update
+        ([(60.0, (1.0,))], 1, 0),  # a float time
+        ([(60, (1.0,))], 2, 0),  # fewer values than data sources (padded)
+        ([[60, (1.0,)]], 1, 0),  # not a (time, values) tuple
+        (((60, (1.0,)),), 1, 0),  # not a list
+    ],
+)
+def test_ordered_updates_leaves_the_rest_to_arrange(samples: object, width: int, last: int) -> None:
+    assert ordered_updates(samples, width, last) is None

@@ -12,16 +12,18 @@ interface (which one: :func:`graphmetrics.rrd.node.open_backend`, from the addre
   forms), which caches them; a round's updates for all files go as one ``BATCH``
   (the lines it refuses are mapped back to their files) and the FLUSHes are
   pipelined; in a round that ends with a flush (:meth:`Rrdcached.prepare_flush`) the
-  updates go in smaller BATCHes whose files are FLUSHed at once on a second
-  connection, by a thread, while the rest of the round is formatted: rrdcached writes
-  the files on the other core meanwhile.  rrdcached answers FLUSH with success even when its
-  write failed (the file locked or replaced behind it: the failure is only in its
-  log) and answers LAST from its cache, so :meth:`Rrdcached.flush` reads each
-  touched file's ``last_update`` from the file itself: a file without its
-  last sample lost the write.  rrdcached then FORGETs the file (it would otherwise
-  keep the lost sample's time as the file's and refuse the same samples again) and
-  the samples go back to the caller to be written again; no checkpoint passes them.
-  The files are on this host (a UNIX socket): absolute paths, checked and created here.
+  updates go in smaller BATCHes that a thread sends in order, each followed by the
+  FLUSHes of its files on one of two other connections, while the rest of the round
+  is formatted: rrdcached takes the updates and writes the files on the other core
+  meanwhile, and each BATCH's files are checked as soon as they are FLUSHed.
+  rrdcached answers FLUSH with success even when its write failed (the file locked
+  or replaced behind it: the failure is only in its log) and answers LAST from its
+  cache, so :meth:`Rrdcached.flush` reads each touched file's ``last_update`` from
+  the file itself: a file without its last sample lost the write.  rrdcached then
+  FORGETs the file (it would otherwise keep the lost sample's time as the file's and
+  refuse the same samples again) and the samples go back to the caller to be
+  written again; no checkpoint passes them.  The files are on this host (a UNIX
+  socket): absolute paths, checked and created here.
 - :class:`~graphmetrics.rrd.node.NodeFiles`: rrdcached over TCP, on a storage node;
   the same verified writes, with every file operation sent to the daemon.
 """
@@ -35,11 +37,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Any, Protocol
 
 import rrdtool
 
-from graphmetrics.rrd import cached
+from graphmetrics.rrd import cached, header
 from graphmetrics.rrd.schema import Schema
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,11 @@ BATCH_LINES = 5000
 #: ... in a round that ends with a flush: each BATCH's files are FLUSHed while the
 #: next is formatted (:meth:`Rrdcached.prepare_flush`).
 EARLY_FLUSH_LINES = 250
+#: Connections FLUSHing the files of early BATCHes at once (rrdcached writes the
+#: files of one connection in turn).
+FLUSH_THREADS = 2
+#: Files whose command-line name is remembered (:meth:`Rrdcached._name`) at most.
+MAX_NAMES = 100_000
 #: rrdtool's error when another process holds the file's lock.
 LOCKED = "could not lock"
 #: ``mkdir``/``rename`` errors meaning the name itself can never become a file.
@@ -64,6 +72,11 @@ NAME_ERRNOS = frozenset(
 )
 
 Info = Mapping[str, Any]
+#: A BATCH's refused lines (index: rrdcached's message), or why it failed as a whole.
+Refused = dict[int, str] | str
+#: What the batch thread did: the BATCH's refusals, and the FLUSHes it handed to a
+#: flush thread (None: the BATCH failed), which answer why they failed, or "".
+Sent = tuple[Refused, "Future[str] | None"]
 
 
 class RRDWriteError(RuntimeError):
@@ -225,15 +238,24 @@ class Rrdcached(OnThisHost):
         self._connection = cached.Connection(address)
         self._early = False
         """This round ends with a flush: each BATCH's files are FLUSHed at once."""
-        self._early_flushed: set[str] = set()
-        """Files FLUSHed early, with no update queued for them since."""
-        self._flushes: list[tuple[list[str], Future[list[cached.Answer]]]] = []
-        """The early FLUSHes sent: their files, and the thread's answer."""
+        self._early_flushed: dict[str, int] = {}
+        """Files FLUSHed early, with no update queued for them since: the number of
+        the BATCH whose FLUSHes cover them."""
+        self._flushes: list[tuple[int, list[str], list[str], Future[Sent]]] = []
+        """The BATCHes handed to the batch thread: their number, the file of each line,
+        the files FLUSHed after it, and the thread's answer."""
+        self._batches = 0
+        self._batcher: ThreadPoolExecutor | None = None
         self._flusher: ThreadPoolExecutor | None = None
-        self._flush_connection = cached.Connection(address)
+        self._flush_connections: SimpleQueue[cached.Connection] = SimpleQueue()
+        for _ in range(FLUSH_THREADS):
+            self._flush_connections.put(cached.Connection(address))
+        self._names: dict[str, tuple[str, int]] = {}
 
     def sync(self, key: str) -> None:
         self.send()
+        for _ in self._sent():  # its BATCH taken; its files are checked with the others
+            pass
         rrdtool.flushcached("--daemon", self.address, key)
         self._forget(key)
 
@@ -241,55 +263,105 @@ class Rrdcached(OnThisHost):
         """Queue one update per command line that fits librrd's and rrdcached's line
         (:data:`COMMAND_BYTES`), values in the schema's order (as created: rrdcached
         takes no template); they are sent in the next ``BATCH``."""
-        name = cached.escape(os.path.abspath(key))
-        for piece in command_pieces(key, updates):
-            self._queue.append((key, f"UPDATE {name} {' '.join(piece)}"))
-        self._early_flushed.discard(key)
+        name, room = self._name(key)
+        for values in command_pieces(key, updates, room):
+            self._queue.append((key, f"UPDATE {name} {values}"))
+        self._early_flushed.pop(key, None)
         if len(self._queue) >= (EARLY_FLUSH_LINES if self._early else BATCH_LINES):
             self.send()
 
+    def _name(self, key: str) -> tuple[str, int]:
+        """The file's name on a command line, and the room left for its values."""
+        known = self._names.get(key)
+        if known is None:
+            if len(self._names) >= MAX_NAMES:
+                self._names.clear()
+            known = self._names[key] = (cached.escape(os.path.abspath(key)), command_room(key))
+        return known
+
     def prepare_flush(self, flush: bool) -> None:
-        """With ``flush``, from now until :meth:`flush` each BATCH's files are FLUSHed
-        right after it, by a thread on its own connection, while the caller formats
-        the next: the round's file writes overlap its Python work instead of
-        following it."""
+        """With ``flush``, from now until :meth:`flush` each BATCH is sent, and its
+        files FLUSHed right after it (on a connection of their own), by a thread while
+        the caller formats the next: the round's file writes, and rrdcached's reading
+        of the BATCH, overlap its Python work instead of following it."""
         self._early = flush
 
     def send(self) -> None:
-        """Send the queued updates as one ``BATCH``; remember the files refused."""
+        """Send the queued updates as one ``BATCH``; remember the files refused.  In a
+        round that ends with a flush the flush thread sends it, then FLUSHes its
+        files, while the caller formats the next."""
         queue, self._queue = self._queue, []
         if not queue:
             return
+        keys = [key for key, _ in queue]
+        lines = [line for _, line in queue]
+        if not self._early:
+            self._sent()
+            self._note_refused(keys, self._batch(lines))
+            return
+        files = list(dict.fromkeys(keys))
+        number = self._batches
+        self._batches += 1
+        self._early_flushed.update(dict.fromkeys(files, number))
+        if self._batcher is None:
+            self._batcher = ThreadPoolExecutor(1, thread_name_prefix="rrdcached-batch")
+            self._flusher = ThreadPoolExecutor(FLUSH_THREADS, thread_name_prefix="rrdcached-flush")
+        flushes = [f"FLUSH {self._name(key)[0]}" for key in files]
+        future = self._batcher.submit(self._batch_and_flush, lines, flushes)
+        self._flushes.append((number, keys, files, future))
+
+    def _batch(self, lines: list[str]) -> Refused:
+        """rrdcached's refusals by line index, or why the whole BATCH failed."""
         try:
-            refused = self._connection.batch([line for _, line in queue])
+            return self._connection.batch(lines)
         except cached.DaemonError as exc:
-            for key, _ in queue:
-                self._refusals.setdefault(key, str(exc))
+            return str(exc)
+
+    def _batch_and_flush(self, lines: list[str], flushes: list[str]) -> Sent:
+        """(In the batch thread: the BATCHes go in order.)  The BATCH, then, when it
+        was taken, the FLUSHes of its files handed to a flush thread (rrdcached writes
+        a connection's files one by one: two connections keep both cores busy)."""
+        refused = self._batch(lines)
+        if isinstance(refused, str) or self._flusher is None:
+            return refused, None
+        return refused, self._flusher.submit(self._flush_lines, flushes)
+
+    def _flush_lines(self, flushes: list[str]) -> str:
+        """(In a flush thread.)  ``flushes`` answered; why they failed, or ""."""
+        connection = self._flush_connections.get()
+        try:
+            connection.ask_many(flushes)  # "No such file": the check says it next
+        except cached.DaemonError as exc:
+            return str(exc)
+        finally:
+            self._flush_connections.put(connection)
+        return ""
+
+    def _note_refused(self, keys: list[str], refused: Refused) -> None:
+        """Remember why files of a BATCH (``keys``, one per line) were refused."""
+        if isinstance(refused, str):
+            for key in keys:
+                self._refusals.setdefault(key, refused)
             return
         for index, message in sorted(refused.items()):
-            if 0 <= index < len(queue):
-                self._refusals.setdefault(queue[index][0], f"rrdcached refused: {message}")
-        if self._early:
-            keys = list(dict.fromkeys(key for key, _ in queue))
-            self._early_flushed.update(keys)
-            if self._flusher is None:
-                self._flusher = ThreadPoolExecutor(1, thread_name_prefix="rrdcached-flush")
-            lines = [f"FLUSH {cached.escape(os.path.abspath(key))}" for key in keys]
-            future = self._flusher.submit(self._flush_connection.ask_many, lines)
-            self._flushes.append((keys, future))
+            if 0 <= index < len(keys):
+                self._refusals.setdefault(keys[index], f"rrdcached refused: {message}")
 
-    def _early_done(self) -> set[str]:
-        """Wait for the early FLUSHes; the files they covered (end of early mode)."""
-        for keys, future in self._flushes:
-            try:
-                future.result()  # "No such file": the check says it next
-            except cached.DaemonError as exc:
-                # those files are FLUSHed again with the others (the check follows)
-                log.warning("rrdcached early flush failed: %s", exc)
-                self._early_flushed.difference_update(keys)
-        done, self._early_flushed = self._early_flushed, set()
-        self._flushes, self._early = [], False
-        return done
+    def _sent(self) -> Iterator[tuple[int, list[str]]]:
+        """Wait for the BATCHes and FLUSHes of the threads in turn, yielding each one's
+        number and files; those of one that failed are FLUSHed again with the others."""
+        flushes, self._flushes = self._flushes, []
+        for number, keys, files, future in flushes:
+            refused, flushed = future.result()
+            self._note_refused(keys, refused)
+            flush_error = "" if flushed is None else flushed.result()
+            if flush_error:
+                log.warning("rrdcached early flush failed: %s", flush_error)
+            if flushed is None or flush_error:
+                for key in files:
+                    self._early_flushed.pop(key, None)
+                continue
+            yield number, files
 
     def written(self, key: str, relative: str, samples: list[Sample]) -> None:
         self.unflushed += len(samples)
@@ -308,60 +380,89 @@ class Rrdcached(OnThisHost):
 
     def flush(self) -> dict[str, Unverified]:
         self.send()
-        early = self._early_done()
-        if not self._touched:
-            return {}
         touched, self._touched = self._touched, {}
-        refused, self._refusals = self._refusals, {}
         self.unflushed = 0
-        self._flush_files([key for key in touched if key not in early])
         lost: dict[str, Unverified] = {}
-        for key, written in touched.items():
-            missing = missing_after_flush(key, written, self._file_last)
-            if missing is not None:
-                if key in refused:
-                    missing = replace(missing, reason=f"{key}: {refused[key]}")
-                lost[key] = missing
-                self._forget(key)
+        checked: set[str] = set()
+        # the files of each early BATCH are checked as soon as they are FLUSHed, while
+        # rrdcached writes the next ones
+        early = self._early_flushed
+        for number, files in self._sent():
+            # a file in a later BATCH too is checked after that one's FLUSH
+            done = [key for key in files if early.get(key) == number and key in touched]
+            self._check(done, touched, lost)
+            checked.update(done)
+        self._early_flushed, self._early = {}, False
+        rest = [key for key in touched if key not in checked]
+        if rest:
+            self._flush_files(rest)
+            self._check(rest, touched, lost)
+        self._refusals = {}
         return lost
 
+    def _check(
+        self, keys: list[str], touched: dict[str, Unverified], lost: dict[str, Unverified]
+    ) -> None:
+        """Add to ``lost`` what of its ``touched`` samples each FLUSHed file lacks."""
+        for key in keys:
+            missing = missing_after_flush(key, touched[key], self._file_last)
+            if missing is not None:
+                reason = self._refusals.get(key)
+                if reason is not None:
+                    missing = replace(missing, reason=f"{key}: {reason}")
+                lost[key] = missing
+                self._forget(key)
+
     def _file_last(self, key: str) -> Info:
-        """The file's own last update (librrd reads its header; ``rrdtool.last`` would
-        ask the daemon's cache instead when ``RRDCACHED_ADDRESS`` is set)."""
+        """The file's own last update, read from its header (:mod:`~graphmetrics.rrd.header`);
+        a header it does not know, or a file it cannot open, by librrd (``rrdtool.last``
+        would ask the daemon's cache instead when ``RRDCACHED_ADDRESS`` is set)."""
+        try:
+            last = header.last_update(key)
+        except OSError:
+            last = None  # librrd says why
+        if last is not None:
+            return {"last_update": last}
         if os.environ.get("RRDCACHED_ADDRESS"):
             return self.info(key)
         return {"last_update": rrdtool.last(key)}
 
     def _flush_files(self, keys: list[str]) -> None:
         """FLUSH ``keys``, pipelined; what did not arrive is found from the files."""
-        lines = [f"FLUSH {cached.escape(os.path.abspath(key))}" for key in keys]
+        lines = [f"FLUSH {self._name(key)[0]}" for key in keys]
         try:
             self._connection.ask_many(lines)  # "No such file": the check says it next
         except cached.DaemonError as exc:
             log.error("rrdcached flush failed: %s", exc)
 
 
-def command_pieces(key: str, updates: list[str]) -> Iterator[list[str]]:
-    """``updates`` in runs whose ``update FILE VALUE...`` line fits :data:`COMMAND_BYTES`.
+def command_room(key: str) -> int:
+    """Bytes left for the values on an ``update FILE VALUE...`` line of librrd's
+    (:data:`COMMAND_BYTES`), the file name counted as librrd may send it (made
+    absolute, every character escaped at worst), so the pieces fit whatever the socket."""
+    return COMMAND_BYTES - len("update \n") - 2 * len(os.path.abspath(key)) - 16
 
-    The file name is counted as librrd may send it (made absolute, every character
-    escaped at worst), so the pieces fit whatever the socket."""
-    room = COMMAND_BYTES - len("update \n") - 2 * len(os.path.abspath(key)) - 16
+
+def command_pieces(key: str, updates: list[str], room: int | None = None) -> Iterator[str]:
+    """``updates`` joined by spaces, in runs that fit ``room`` (:func:`command_room`)."""
+    if room is None:
+        room = command_room(key)
     # the usual case, numbers only (one byte a character) and all of them fitting: one piece
-    if sum(map(len, updates)) + len(updates) <= room and all(map(str.isascii, updates)):
-        yield updates
+    joined = " ".join(updates)
+    if len(joined) < room and joined.isascii():
+        yield joined
         return
     piece: list[str] = []
     used = 0
     for update in updates:
         size = len(update.encode()) + 1
         if piece and used + size > room:
-            yield piece
+            yield " ".join(piece)
             piece, used = [], 0
         piece.append(update)
         used += size
     if piece:
-        yield piece
+        yield " ".join(piece)
 
 
 def missing_after_flush(

@@ -75,8 +75,8 @@ class NodeFiles(Rrdcached):
 
     def update(self, key: str, template: str, updates: list[str]) -> None:
         """Piece by piece, stopping at the first refused (as librrd's client would)."""
-        for piece in command_pieces(key, updates):
-            status, _ = self._ask(f"UPDATE {key} {' '.join(piece)}")
+        for values in command_pieces(key, updates):
+            status, _ = self._ask(f"UPDATE {key} {values}")
             if status.startswith("-"):
                 raise self._refused(status)
 

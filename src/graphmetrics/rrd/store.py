@@ -31,7 +31,7 @@ from graphmetrics.rrd.layout import UnsafePath, check_relative, resolve_inside
 from graphmetrics.rrd.limits import CreateLimits, CreationGate, DiskFloor, Refusal
 from graphmetrics.rrd.node import open_backend
 from graphmetrics.rrd.schema import Schema
-from graphmetrics.rrd.updates import arrange, at_times, format_updates
+from graphmetrics.rrd.updates import arrange, at_times, format_updates, ordered_updates
 
 log = logging.getLogger(__name__)
 
@@ -247,10 +247,21 @@ class RRDStore:
         path = self.path_for(relative)
         key = str(path)
         width = len(schema.data_sources)
+        last = self._last.get(key)
+        if last is not None and self._widths.get(key) == width:
+            # the usual batch (in order, all new, every DS): formatted in one pass
+            updates = ordered_updates(samples, width, last)
+            if updates is not None:
+                if not updates:
+                    return 0
+                batch = cast(list[Sample], samples)
+                newest = batch[-1][0]
+                return self._update(
+                    path, relative, schema, schema.template, updates, batch[:], newest
+                )
         times, by_time = arrange(samples, width)  # the leading DS given, the rest unknown
         if not times:
             return 0
-        last = self._last.get(key)
         if last is None:
             last = self.last_update(key)
         template = schema.template
@@ -266,23 +277,39 @@ class RRDStore:
         self.stats.skipped_old += len(times) - len(fresh)
         if not fresh:
             return 0
+        # at_times (compiled) types values as objects; they are the Values given
+        written = cast(list[Sample], at_times(fresh, by_time)) if self._backend.verifies else []
         updates = format_updates(fresh, by_time)
+        return self._update(path, relative, schema, template, updates, written, fresh[-1])
+
+    def _update(
+        self,
+        path: Path,
+        relative: str,
+        schema: Schema,
+        template: str,
+        updates: list[str],
+        samples: list[Sample],
+        newest: int,
+    ) -> int:
+        """Hand ``updates`` (of ``samples``, fresh and in order, the last at ``newest``)
+        to the backend; ``samples`` are kept for the flush's check (rrdcached)."""
+        key = str(path)
         try:
             self._backend.update(key, template, updates)
         except rrdtool.OperationalError as exc:
-            self.stats.failed += len(fresh)
+            self.stats.failed += len(updates)
             self._last.pop(key, None)
             raise RRDWriteError(
                 f"{path}: update failed: {exc}", transient=self._intact(key, schema)
             ) from exc
-        self._last[key] = fresh[-1]
+        self._last[key] = newest
         if self._backend.verifies:
-            # at_times (compiled) types values as objects; they are the Values given
-            self._backend.written(key, relative, cast(list[Sample], at_times(fresh, by_time)))
+            self._backend.written(key, relative, samples)
         stats = self.stats
-        stats.written += len(fresh)
+        stats.written += len(updates)
         stats.updates += 1
-        return len(fresh)
+        return len(updates)
 
     def _leading(self, key: str, schema: Schema) -> int:
         """How many of ``schema``'s data sources the existing file at ``key`` holds,

@@ -35,6 +35,26 @@ def format_updates(times: list[int], by_time: Mapping[int, Sequence[object]]) ->
     return [format_update(ts, by_time[ts]) for ts in times]
 
 
+def ordered_updates(samples: object, width: int, last: int) -> list[str] | None:
+    """The update arguments of ``samples`` in one pass when they need no arranging: a
+    list of (int time, ``width`` values), times strictly increasing, all after ``last``
+    (a collector's usual batch).  None otherwise: :func:`arrange` them."""
+    if not isinstance(samples, list):
+        return None
+    updates: list[str] = []
+    previous = last
+    for sample in samples:
+        if not isinstance(sample, tuple) or len(sample) != 2:
+            return None
+        ts = sample[0]
+        values = sample[1]
+        if type(ts) is not int or ts <= previous or len(values) != width:
+            return None
+        previous = ts
+        updates.append(format_update(ts, values))
+    return updates
+
+
 def arrange(samples: Iterable[Any], width: int) -> tuple[list[int], dict[int, Sequence[object]]]:
     """``samples`` ((time, values) pairs) by timestamp (the last of a repeated one
     wins; a float time taken as its int), each padded with unknowns to ``width``

@@ -78,3 +78,27 @@ def test_a_time_rrdcached_already_has_is_refused_for_that_file_only(tmp_path: Pa
 
         again = writer.write_batch(METRICS, {})  # the file says those times are past
         assert (again.written, again.skipped_old, again.retry) == (0, 1, {})
+
+
+def test_later_batches_in_order_or_not_write_the_same(tmp_path: Path) -> None:
+    """A batch in order after the file's last update is formatted in one pass
+    (``ordered_updates``); one out of order, repeating a time or reaching back is
+    arranged first: each file holds the same values either way, all verified."""
+    rrd = tmp_path / "rrd"
+    with running_rrdcached(rrd, tmp_path) as address:
+        writer = RRDWriter(RRDStore(rrd, rrdcached=address))
+        writer.write_batch(METRICS, {f: [(T0, (1.0,))] for f in FILES})
+        batches = {
+            "metrics/a": [(T0 + 300, (2.0,)), (T0 + 600, (3.0,))],  # in order
+            "metrics/b c": [(T0 + 600, (3.0,)), (T0 + 300, (2.0,))],  # out of order
+            "metrics/d": [(T0, (9.0,)), (T0 + 300, (2.0,)), (T0 + 600, (5.0,)), (T0 + 600, (3.0,))],
+        }
+        result = writer.write_batch(METRICS, batches)
+        assert (result.written, result.skipped_old, result.unverified, result.retry) == (
+            6,
+            1,
+            0,
+            {},
+        )
+        for name in FILES:
+            assert values(rrd / f"{name}.rrd") == [(T0, 1.0), (T0 + 300, 2.0), (T0 + 600, 3.0)]
