@@ -11,11 +11,13 @@ its graph: past it the worker is killed (a graph cannot be interrupted otherwise
 a new one is started by the next request that needs it, and the request gets
 :class:`RenderTimeout`.
 
-A light graph (:func:`~graphmetrics.render.graph.is_light`: milliseconds of work) is
-drawn in the web process itself when no other is being drawn there: handing it to
-a worker would cost more than drawing it (two context switches, more on a busy
-machine).  A light graph never waits for that lock; when it is taken, the graph
-goes to a worker like any other.
+A light job (:func:`~graphmetrics.render.graph.is_light`: milliseconds of work) is
+done in the web process itself when no other light job of its kind is being done
+there: handing it to a worker would cost more than doing it (two context switches,
+more on a busy machine).  Else it goes to an idle light worker; when there is none
+either, it waits for whichever comes free first, this process's turn or a worker
+(:meth:`RenderPool.light`), so under a crowd the workers and the web process are
+all kept busy.
 
 Besides graphs, a worker runs :class:`Task` s (a module-level function and its
 arguments): the Graphite API evaluates its targets and draws its PNGs that way, so
@@ -127,6 +129,10 @@ _WARM_UP = Job(
 HEAVY_NICE = 10
 # Seconds a new worker may take to start and warm up before it counts as broken.
 START_TIMEOUT = 60.0
+# Seconds a light job waiting for a turn or a worker looks again even if not woken.
+WAKE_EVERY = 0.05
+# This process draws one light /render graph at a time (librrd: GRAPH_LOCK).
+_DRAW_HERE = threading.Lock()
 
 
 class _Worker:
@@ -174,6 +180,7 @@ class _Lane:
         self._ctx = ctx
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
+        self.on_idle: Callable[[], None] = lambda: None  # told when a worker is idle
 
     def acquire(self, until: float, deadline: float) -> _Worker:
         """An idle worker, or a new one while there are fewer than ``size``, by ``until``."""
@@ -218,12 +225,13 @@ class _Lane:
 
     def _warm(self, worker: _Worker) -> None:
         if worker.ready():
-            self._idle.put(worker)
+            self.release(worker)
         else:
             self.discard(worker)
 
     def release(self, worker: _Worker) -> None:
         self._idle.put(worker)
+        self.on_idle()
 
     def discard(self, worker: _Worker) -> None:
         with self._lock:
@@ -255,6 +263,9 @@ class RenderPool:
         ctx.set_forkserver_preload(["graphmetrics.render.graph"])
         self._light = _Lane("light", ctx, size, memory, 0)
         self._heavy = _Lane("heavy", ctx, self.admission.slots, memory, HEAVY_NICE)
+        # light jobs waiting for this process's turn or a light worker, woken by either
+        self._freed = threading.Condition()
+        self._light.on_idle = self._wake
         self._finalizer = weakref.finalize(
             self, _stop_all, self._light.workers, self._heavy.workers
         )
@@ -268,38 +279,51 @@ class RenderPool:
         return self._light.started + self._heavy.started
 
     def render(self, job: Job, light: bool = False, user: str = "") -> Rendered:
-        """Draw ``job`` in a worker (a ``light`` one here if nothing else is drawn here);
-        :class:`RenderError` for rrdtool's complaints, :class:`RenderBusy` /
+        """Draw ``job`` in a worker (a ``light`` one here when it is this process's
+        turn); :class:`RenderError` for rrdtool's complaints, :class:`RenderBusy` /
         :class:`RenderTimeout` past the deadline.  A heavy job is admitted for
         ``user`` first."""
         if not light:
             heavy: Rendered = self.call(job, heavy=True, user=user)
             return heavy
-        if GRAPH_LOCK.acquire(blocking=False):
-            return self._here(job)
-        ran, rendered = self.try_call(job)
-        if ran:
-            return rendered
-        # no light worker idle: milliseconds of waiting for this process's turn
-        if GRAPH_LOCK.acquire(timeout=self.deadline):
-            return self._here(job)
-        raise RenderBusy(f"no light graph could be drawn within {self.deadline:g} s; try again")
+        rendered: Rendered = self.light(_DRAW_HERE, lambda: self._here(job), job)
+        return rendered
 
     def _here(self, job: Job) -> Rendered:
-        """Draw ``job`` in this process; GRAPH_LOCK is held, and released here."""
-        try:
-            self.drawn_here += 1
+        self.drawn_here += 1
+        with GRAPH_LOCK:
             return draw(job)
-        finally:
-            GRAPH_LOCK.release()
 
-    def try_call(self, job: Job | Task) -> tuple[bool, Any]:
-        """(True, the answer) from a light worker idle right now; (False, None) when
-        none is (one is started for later): the caller does the light job itself."""
-        worker = self._light.try_acquire()
-        if worker is None:
-            return False, None
-        return True, self._on(self._light, worker, job)
+    def light(self, turn: threading.Lock, here: Callable[[], Any], job: Job | Task) -> Any:
+        """A light job's answer: ``here()`` in this process while holding ``turn`` (one
+        such job at a time), else ``job`` in an idle light worker, whichever is free
+        first within the deadline (a worker is started for later when none is)."""
+        until = time.monotonic() + self.deadline
+        with self._freed:
+            while True:
+                mine = turn.acquire(blocking=False)
+                worker = None if mine else self._light.try_acquire()
+                if mine or worker is not None:
+                    break
+                left = until - time.monotonic()
+                if left <= 0:
+                    raise RenderBusy(
+                        f"no light graph could be drawn within {self.deadline:g} s; try again"
+                    )
+                # woken when a turn or a worker comes free; the timeout also covers a
+                # worker started in the background
+                self._freed.wait(min(left, WAKE_EVERY))
+        if worker is not None:
+            return self._on(self._light, worker, job)
+        try:
+            return here()
+        finally:
+            turn.release()
+            self._wake()
+
+    def _wake(self) -> None:
+        with self._freed:
+            self._freed.notify_all()
 
     def call(self, job: Job | Task, heavy: bool = True, user: str = "") -> Any:
         """``job``'s answer from a worker within the deadline (heavy jobs admitted first)."""
