@@ -61,7 +61,7 @@ def _rows_written(path: str, first: int, step: int, values: Sequence[float | Non
             return False
         if sys.byteorder != "little" or struct.calcsize("@L") != 8:
             return False
-        rows = array.array("d", (math.nan if v is None else float(v) for v in values))
+        rows = array.array("d", [math.nan if v is None else v for v in values])
         f.seek(LAST_UPDATE)
         f.write(struct.pack("<qq", first + (len(values) - 1) * step, 0))
         f.seek(CURRENT_ROW)
