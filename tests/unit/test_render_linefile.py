@@ -28,6 +28,7 @@ def fetched(path: Path, first: int, count: int) -> tuple[tuple[int, int, int], l
 
 
 def by_updates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(linefile, "_HEADERS", {})
     monkeypatch.setattr(linefile, "_rows_written", lambda *args: False)
 
 
@@ -76,3 +77,17 @@ def test_values_on_the_step_skip_the_updates(
     assert calls == []
     linefile.write(str(tmp_path / "off.rrd"), FIRST + 1, STEP, VALUES)
     assert calls == [1 + len(VALUES)]  # one call: fewer than 1000 values
+
+
+def test_a_kept_header_makes_the_same_file_without_rrdtool_create(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(linefile, "_HEADERS", {})
+    linefile.write(str(tmp_path / "created.rrd"), FIRST, STEP, VALUES)
+    monkeypatch.setattr(rrdtool, "create", lambda *args: pytest.fail("rrdtool create called"))
+    linefile.write(str(tmp_path / "kept.rrd"), FIRST, STEP, VALUES)
+    assert (tmp_path / "kept.rrd").read_bytes() == (tmp_path / "created.rrd").read_bytes()
+    later = [1.0, 2.0, None] * (len(VALUES) // 3) + [4.0] * (len(VALUES) % 3)
+    linefile.write(str(tmp_path / "later.rrd"), FIRST + 3600, STEP, later)
+    span, rows = fetched(tmp_path / "later.rrd", FIRST + 3600, len(later))
+    assert span[0] == FIRST + 3600 - STEP and rows[: len(later)] == later
