@@ -28,7 +28,8 @@ install-cluster: install  ## install plus the KCL consumer's needs (Java 17, the
 HOT := $(wildcard src/graphmetrics/tracelog/records.py src/graphmetrics/tracelog/parser.py src/graphmetrics/tracelog/aggregate.py src/graphmetrics/tracelog/latency.py \
 	src/graphmetrics/tracelog/slowest.py src/graphmetrics/tracelog/pools.py \
 	src/graphmetrics/metrics/records.py src/graphmetrics/metrics/batch.py \
-	src/graphmetrics/rrd/updates.py src/graphmetrics/rrd/layout.py src/graphmetrics/collect/carbon_lines.py)
+	src/graphmetrics/rrd/updates.py src/graphmetrics/rrd/layout.py src/graphmetrics/collect/carbon_lines.py \
+	src/graphmetrics/render/_pngwrite.c)
 
 $(BIN)/.installed: pyproject.toml setup.py $(HOT)
 	@scripts/apt-ensure $(APT_RUN)

@@ -4,13 +4,15 @@ The tracelog parser and aggregator, and the Kinesis record decoding and batching
 are the collectors' hot loops; where mypyc is available (it is a build requirement)
 they are compiled to C extension modules (tracelog about twice as fast, Kinesis
 decoding about 1.4 times).
-``GRAPHMETRICS_PURE_PYTHON=1`` skips that and installs plain Python, which behaves
+``graphmetrics.render._pngwrite`` (C, no library needed to build it) makes rrdtool's
+PNGs cheaper to write (graphmetrics/render/pngwrite.py).
+``GRAPHMETRICS_PURE_PYTHON=1`` skips both and installs plain Python, which behaves
 the same.
 """
 
 import os
 
-from setuptools import setup
+from setuptools import Extension, setup
 
 HOT_MODULES = [
     "src/graphmetrics/tracelog/records.py",
@@ -30,11 +32,14 @@ HOT_MODULES = [
 def extensions():
     if os.environ.get("GRAPHMETRICS_PURE_PYTHON"):
         return []
+    pngwrite = Extension(
+        "graphmetrics.render._pngwrite", ["src/graphmetrics/render/_pngwrite.c"], libraries=["dl"]
+    )
     try:
         from mypyc.build import mypycify
     except ImportError:
-        return []
-    return mypycify(HOT_MODULES, opt_level="3")
+        return [pngwrite]
+    return [*mypycify(HOT_MODULES, opt_level="3"), pngwrite]
 
 
 setup(ext_modules=extensions())

@@ -31,15 +31,17 @@ def pytest_configure(config: pytest.Config) -> None:
     """Refuse to test stale mypyc builds: an extension module shadows its edited source.
 
     Every compiled module is checked (setup.py's HOT_MODULES: the tracelog hot loop,
-    the Kinesis record decoding and batching, the RRD update formatting).
+    the Kinesis record decoding and batching, the RRD update formatting) and the C
+    helper ``render/_pngwrite.c``.
     """
     for built in (REPO / "src/graphmetrics").rglob("*.so"):
-        source = built.with_name(built.name.split(".")[0] + ".py")
-        if source.exists() and built.stat().st_mtime < source.stat().st_mtime:
-            raise pytest.UsageError(
-                f"{built.relative_to(REPO)} is older than {source.name}: "
-                "run `make install` to rebuild"
-            )
+        stem = built.name.split(".")[0]
+        for source in (built.with_name(stem + ".py"), built.with_name(stem + ".c")):
+            if source.exists() and built.stat().st_mtime < source.stat().st_mtime:
+                raise pytest.UsageError(
+                    f"{built.relative_to(REPO)} is older than {source.name}: "
+                    "run `make install` to rebuild"
+                )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -33,7 +33,7 @@ from typing import Any
 
 import rrdtool
 
-from graphmetrics.render import graphite_styles, rpn, style
+from graphmetrics.render import graphite_styles, linefile, rpn, style
 from graphmetrics.render.overlays import internal_name, is_internal, with_past
 from graphmetrics.rrd.files import RRDFiles
 from graphmetrics.rrd.layout import PALETTE
@@ -559,7 +559,7 @@ def draw_lines(
     """A PNG of value lists ``(label, first timestamp, step, values)``.
 
     rrdtool draws only from RRD files, so each list goes into a temporary file of
-    its own step first (one AVERAGE row per value, written with ``--template``).
+    its own step first (one AVERAGE row per value: :mod:`.linefile`).
     ``options`` are each list's Graphite drawing options (colour, width, dashes,
     stacking, second axis: :mod:`.graphite_styles`).
     """
@@ -572,17 +572,7 @@ def draw_lines(
         drawn: list[graphite_styles.Line] = []
         for i, (label, first, step, values) in enumerate(lines):
             path = str(Path(tmp) / f"s{i}.rrd")
-            rrdtool.create(
-                path, "--start", str(first - step), "--step", str(step),
-                f"DS:v:GAUGE:{step * 2}:U:U", f"RRA:AVERAGE:0.5:1:{max(len(values), 1)}",
-            )  # fmt: skip
-            times = range(first, first + len(values) * step, step)
-            updates = [
-                f"{ts}:U" if v is None or v != v else f"{ts}:{float(v)!r}"
-                for ts, v in zip(times, values, strict=True)
-            ]
-            for chunk in range(0, len(updates), 1000):
-                rrdtool.update(path, *updates[chunk : chunk + 1000])
+            linefile.write(path, first, step, values)
             args.append(f"DEF:s{i}={escape(path)}:v:AVERAGE")
             drawn.append(graphite_styles.Line(f"s{i}", label, PALETTE[i % len(PALETTE)], styles[i]))
         factor = graphite_styles.right_axis_factor([v for *_, v in lines], styles)

@@ -11,11 +11,13 @@ its graph: past it the worker is killed (a graph cannot be interrupted otherwise
 a new one is started by the next request that needs it, and the request gets
 :class:`RenderTimeout`.
 
-A light graph (:func:`~graphmetrics.render.graph.is_light`: milliseconds of work) is
-drawn in the web process itself when no other is being drawn there: handing it to
-a worker would cost more than drawing it (two context switches, more on a busy
-machine).  A light graph never waits for that lock; when it is taken, the graph
-goes to a worker like any other.
+A light job (:func:`~graphmetrics.render.graph.is_light`: milliseconds of work) is
+done in the web process itself when no other light job of its kind is being done
+there: handing it to a worker would cost more than doing it (two context switches,
+more on a busy machine).  Else it goes to an idle light worker; when there is none
+either, it waits for whichever comes free first, this process's turn or a worker
+(:meth:`RenderPool.light`), so under a crowd the workers and the web process are
+all kept busy.
 
 Besides graphs, a worker runs :class:`Task` s (a module-level function and its
 arguments): the Graphite API evaluates its targets and draws its PNGs that way, so
@@ -41,6 +43,7 @@ import resource
 import threading
 import time
 import weakref
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -127,6 +130,11 @@ _WARM_UP = Job(
 HEAVY_NICE = 10
 # Seconds a new worker may take to start and warm up before it counts as broken.
 START_TIMEOUT = 60.0
+# Seconds a light job waiting for a turn or a worker looks again even if not woken
+# (a worker started in the background, a turn taken and given back by a newcomer).
+WAKE_EVERY = 0.05
+# This process draws one light /render graph at a time (librrd: GRAPH_LOCK).
+_DRAW_HERE = threading.Lock()
 
 
 class _Worker:
@@ -174,6 +182,7 @@ class _Lane:
         self._ctx = ctx
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
+        self.on_idle: Callable[[], None] = lambda: None  # told when a worker is idle
 
     def acquire(self, until: float, deadline: float) -> _Worker:
         """An idle worker, or a new one while there are fewer than ``size``, by ``until``."""
@@ -218,17 +227,54 @@ class _Lane:
 
     def _warm(self, worker: _Worker) -> None:
         if worker.ready():
-            self._idle.put(worker)
+            self.release(worker)
         else:
             self.discard(worker)
 
     def release(self, worker: _Worker) -> None:
         self._idle.put(worker)
+        self.on_idle()
 
     def discard(self, worker: _Worker) -> None:
         with self._lock:
             self.workers.discard(worker)
         worker.stop()
+
+
+class _Waiting:
+    """Light jobs waiting for their turn here or for any light worker: one waiter is
+    woken for each thing freed, one that can use it (waking them all made each
+    release a stampede of threads fighting for the GIL: a third of the web
+    process's time under 8 clients, py-spy)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._turns: dict[threading.Lock, threading.Condition] = {}
+        self._count: Counter[threading.Lock] = Counter()
+
+    def wait(self, turn: threading.Lock, timeout: float) -> None:
+        """Sleep (``lock`` held) until woken or ``timeout`` s (a worker started in
+        the background is not announced)."""
+        cond = self._turns.get(turn)
+        if cond is None:
+            cond = self._turns[turn] = threading.Condition(self.lock)
+        self._count[turn] += 1
+        try:
+            cond.wait(timeout)
+        finally:
+            self._count[turn] -= 1
+
+    def turn_freed(self, turn: threading.Lock) -> None:
+        with self.lock:
+            if self._count[turn] > 0:
+                self._turns[turn].notify()
+
+    def worker_freed(self) -> None:
+        with self.lock:
+            for turn, count in self._count.items():
+                if count > 0:
+                    self._turns[turn].notify()
+                    return
 
 
 class RenderPool:
@@ -255,6 +301,8 @@ class RenderPool:
         ctx.set_forkserver_preload(["graphmetrics.render.graph"])
         self._light = _Lane("light", ctx, size, memory, 0)
         self._heavy = _Lane("heavy", ctx, self.admission.slots, memory, HEAVY_NICE)
+        self._waiting = _Waiting()
+        self._light.on_idle = self._waiting.worker_freed
         self._finalizer = weakref.finalize(
             self, _stop_all, self._light.workers, self._heavy.workers
         )
@@ -268,38 +316,45 @@ class RenderPool:
         return self._light.started + self._heavy.started
 
     def render(self, job: Job, light: bool = False, user: str = "") -> Rendered:
-        """Draw ``job`` in a worker (a ``light`` one here if nothing else is drawn here);
-        :class:`RenderError` for rrdtool's complaints, :class:`RenderBusy` /
+        """Draw ``job`` in a worker (a ``light`` one here when it is this process's
+        turn); :class:`RenderError` for rrdtool's complaints, :class:`RenderBusy` /
         :class:`RenderTimeout` past the deadline.  A heavy job is admitted for
         ``user`` first."""
         if not light:
             heavy: Rendered = self.call(job, heavy=True, user=user)
             return heavy
-        if GRAPH_LOCK.acquire(blocking=False):
-            return self._here(job)
-        ran, rendered = self.try_call(job)
-        if ran:
-            return rendered
-        # no light worker idle: milliseconds of waiting for this process's turn
-        if GRAPH_LOCK.acquire(timeout=self.deadline):
-            return self._here(job)
-        raise RenderBusy(f"no light graph could be drawn within {self.deadline:g} s; try again")
+        rendered: Rendered = self.light(_DRAW_HERE, lambda: self._here(job), job)
+        return rendered
 
     def _here(self, job: Job) -> Rendered:
-        """Draw ``job`` in this process; GRAPH_LOCK is held, and released here."""
-        try:
-            self.drawn_here += 1
+        self.drawn_here += 1
+        with GRAPH_LOCK:
             return draw(job)
-        finally:
-            GRAPH_LOCK.release()
 
-    def try_call(self, job: Job | Task) -> tuple[bool, Any]:
-        """(True, the answer) from a light worker idle right now; (False, None) when
-        none is (one is started for later): the caller does the light job itself."""
-        worker = self._light.try_acquire()
-        if worker is None:
-            return False, None
-        return True, self._on(self._light, worker, job)
+    def light(self, turn: threading.Lock, here: Callable[[], Any], job: Job | Task) -> Any:
+        """A light job's answer: ``here()`` in this process while holding ``turn`` (one
+        such job at a time), else ``job`` in an idle light worker, whichever is free
+        first within the deadline (a worker is started for later when none is)."""
+        until = time.monotonic() + self.deadline
+        with self._waiting.lock:
+            while True:
+                mine = turn.acquire(blocking=False)
+                worker = None if mine else self._light.try_acquire()
+                if mine or worker is not None:
+                    break
+                left = until - time.monotonic()
+                if left <= 0:
+                    raise RenderBusy(
+                        f"no light graph could be drawn within {self.deadline:g} s; try again"
+                    )
+                self._waiting.wait(turn, min(left, WAKE_EVERY))
+        if worker is not None:
+            return self._on(self._light, worker, job)
+        try:
+            return here()
+        finally:
+            turn.release()
+            self._waiting.turn_freed(turn)
 
     def call(self, job: Job | Task, heavy: bool = True, user: str = "") -> Any:
         """``job``'s answer from a worker within the deadline (heavy jobs admitted first)."""

@@ -15,6 +15,7 @@ import webtest
 from graphmetrics.render.graph import graph_args, resolve_files
 from graphmetrics.web.graphdef import parse_request
 from tests.functional.web_render.conftest import INST1, T0, minute
+from tests.pngs import same_image
 
 RANGE = {"start": str(T0), "end": str(minute(120)), "width": "500", "height": "200"}
 
@@ -31,13 +32,14 @@ def cli_png(data_dir: Path, zone: str, params: dict[str, str]) -> bytes:
 def test_the_axis_is_drawn_in_the_zone_asked(app: webtest.TestApp, data_dir: Path) -> None:
     params = {"series": f"{INST1}:rpm", **RANGE}
     kolkata = app.get("/render", {**params, "tz": "Asia/Kolkata"}).body
-    # rrdtool itself, told the zone by TZ, draws the very same image
-    assert kolkata == cli_png(data_dir, "Asia/Kolkata", params)
+    # rrdtool itself, told the zone by TZ, draws the very same image (its PNG encoding
+    # differs: graphmetrics.render.pngwrite)
+    assert same_image(kolkata, cli_png(data_dir, "Asia/Kolkata", params))
     # a zone with the same offset draws the same axis, another offset another one
     assert app.get("/render", {**params, "tz": "Asia/Colombo"}).body == kolkata
     new_york = app.get("/render", {**params, "tz": "America/New_York"}).body
     assert new_york != kolkata
-    assert new_york == cli_png(data_dir, "America/New_York", params)
+    assert same_image(new_york, cli_png(data_dir, "America/New_York", params))
     # the zone is part of the ETag: a browser never gets one zone's image for another
     etags = {app.get("/render", {**params, "tz": z}).headers["ETag"] for z in ("UTC", "Asia/Tokyo")}
     assert len(etags) == 2

@@ -9,6 +9,7 @@ wrong and in which parameter or target (a 413 for a form past 256 KiB, a 503 wit
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from typing import Any
@@ -201,23 +202,23 @@ def _answer(request: Request, params: Any) -> compute.Answer:
     web: WebSettings = request.registry.settings["graphmetrics"]
     pairs = list(params.items())
     if light:
-        here = _LIGHT_HERE.acquire(blocking=False)
-        if not here:
-            ran, found = pool.try_call(Task(compute.answer_in_worker, (web, pairs, clock, True)))
-            if ran and found is not None:
-                return found
-            # no light worker idle: wait for this process's turn (light: milliseconds)
-            here = not ran and _LIGHT_HERE.acquire(timeout=pool.deadline)
-        if here:
-            try:
-                return compute.answer(finder, params, clock, Budget.for_light())
-            except NotLight:
-                pass
-            finally:
-                _LIGHT_HERE.release()
+        here = functools.partial(_light_here, finder, params, clock)
+        task = Task(compute.answer_in_worker, (web, pairs, clock, True))
+        found: compute.Answer | None = pool.light(_LIGHT_HERE, here, task)
+        if found is not None:
+            return found
+    # not light, or it outgrew the light budget: heavy work, admitted first
     task = Task(compute.answer_in_worker, (web, pairs, clock, False))
     heavy: compute.Answer = pool.call(task, heavy=True, user=heavy_user(request))
     return heavy
+
+
+def _light_here(finder: Any, params: Any, clock: int) -> compute.Answer | None:
+    """A light request's answer computed here; None when it outgrew the light budget."""
+    try:
+        return compute.answer(finder, params, clock, Budget.for_light())
+    except NotLight:
+        return None
 
 
 @view_config(
