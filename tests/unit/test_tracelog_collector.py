@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import rrdtool
 
-from graphmetrics.collect import tailer
 from graphmetrics.collect.tailer import TracelogCollector
 from graphmetrics.rrd.store import RRDStore
 from graphmetrics.tracelog.aggregate import Aggregator, MinuteClock
@@ -160,71 +159,3 @@ def test_a_quiet_minute_is_written_once_the_fake_clock_passes_the_idle_flush(
     collector.close_quiet()
     assert collector.checkpoint()
     assert requests_per_minute(tmp_path) == {epoch("2024-05-01 10:00") + 60: 3.0}
-
-
-def test_minutes_written_while_a_big_file_is_read_are_the_minutes_of_one_write(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """In the middle of a big file the minutes are written by a thread while the next
-    lines are read; the files end the same as when written once, at the end."""
-    lines: list[str] = []
-    for m in range(12):
-        for inst in range(3):
-            lines += request(
-                f"app1 acme inst{inst}", 100 * m + inst, f"2024-05-01 10:{m:02d}", 1, 0.1, 0.5
-            )
-
-    def run(root: Path) -> tuple[TracelogCollector, dict[str, object]]:
-        (root / "logs").mkdir(parents=True)
-        append(root / "logs" / "a.log", lines)
-        made = TracelogCollector(
-            root / "logs", RRDStore(root / "rrd"), Aggregator(MinuteClock()), root / "state.json"
-        )
-        made.cycle()
-        assert made.checkpoint()
-        made.close()
-        dumps = {
-            p.name: rrdtool.fetch(
-                str(p),
-                "AVERAGE",
-                "-s",
-                str(epoch("2024-05-01 09:59")),
-                "-e",
-                str(epoch("2024-05-01 10:12")),
-            )
-            for folder in ("tracelog", "pool")
-            for p in sorted((root / "rrd" / folder).iterdir())
-        }
-        return made, dumps
-
-    _, once = run(tmp_path / "once")
-    threads: set[str] = set()
-    real_write = TracelogCollector._write
-
-    def noted(self: TracelogCollector, *args: object) -> None:
-        import threading
-
-        threads.add(threading.current_thread().name)
-        real_write(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(tailer, "WRITE_EVERY_LINES", 20)
-    monkeypatch.setattr(TracelogCollector, "_write", noted)
-    made, pieces = run(tmp_path / "pieces")
-    assert pieces == once and len(once) == 4  # three instances and acme's pool
-    assert any(name.startswith("tracelog-write") for name in threads)
-    assert made.writer.counters.written == 11 * 3 + 11  # every closed minute, once (10:11 pends)
-
-
-def test_an_error_of_a_write_under_way_is_raised_by_the_next_use_of_the_writer(
-    collector: TracelogCollector, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("the disk went away")
-
-    append(tmp_path / "logs" / "a.log", minute_lines("2024-05-01 10:00", 2))
-    collector.cycle()
-    monkeypatch.setattr(collector.writer, "write_batch", broken)
-    collector.write_rows(wait=False)
-    with pytest.raises(RuntimeError, match="the disk went away"):
-        collector.join_writes()
-    collector.join_writes()  # reported once

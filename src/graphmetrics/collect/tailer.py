@@ -15,8 +15,7 @@ import fnmatch
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +30,6 @@ from graphmetrics.collect.files import (
 )
 from graphmetrics.collect.slowest_store import SlowestStore
 from graphmetrics.collect.state import read_json, write_json_atomic
-from graphmetrics.rrd.backend import Sample
 from graphmetrics.rrd.layout import instance_name, pool_relative, tracelog_relative
 from graphmetrics.rrd.schema import POOL, TRACELOG
 from graphmetrics.rrd.store import RRDStore
@@ -54,8 +52,6 @@ FUTURE_TOLERANCE = 300.0
 #: seconds after which a host whose input stopped no longer holds its customers'
 #: pool minutes (docs/inputs.md, "Pools")
 POOL_WAIT = 300.0
-#: samples per file (series path), as the writer takes them
-Batch = Mapping[str, Sequence[Sample]]
 #: skip reason of a line refused as too long (see :meth:`LineReader.read_lines`)
 LONG_LINE = "line too long"
 
@@ -125,9 +121,6 @@ class TracelogCollector:
         self._parsers: dict[str, Parser] = {}
         #: writes the minutes; keeps those a file cannot take for now
         self.writer = RRDWriter(store)
-        #: the thread writing minutes while lines are read, and its write under way
-        self._executor: ThreadPoolExecutor | None = None
-        self._writing: Future[None] | None = None
 
     # -- state -------------------------------------------------------------------------
 
@@ -184,18 +177,8 @@ class TracelogCollector:
             return False
         return True
 
-    def write_rows(self, wait: bool = True) -> None:
-        """Write every finished minute, after those kept from before.
-
-        With ``wait`` False (in the middle of a big file) the minutes are written by a
-        thread while the next lines are read: librrd lets go of the GIL while it
-        creates and updates files, so a backfill's file creations use another core.
-        One such write at most is under way; every other use of the writer (the next
-        write, a checkpoint, a status line, closing) waits for it first
-        (:meth:`join_writes`), so minutes are written in order and progress is never
-        saved past a minute not written yet.
-        """
-        self.join_writes()
+    def write_rows(self) -> None:
+        """Write every finished minute, after those kept from before."""
         aggregator = self.aggregator
         aggregator.close_pools()
         rows = aggregator.take_rows()
@@ -204,33 +187,22 @@ class TracelogCollector:
         pools = aggregator.take_pool_rows()
         if self.slowest is not None:
             self.slowest.write(slowest)
-        minutes = {
-            tracelog_relative(instance): with_latency(rows_, latency.get(instance))
-            for instance, rows_ in rows.items()
-        }
-        pooled = {pool_relative(customer): rows_ for customer, rows_ in pools.items()}
-        if wait:
-            self._write(minutes, pooled)
-        else:
-            self._writing = self._write_thread().submit(self._write, minutes, pooled)
-
-    def _write(self, minutes: Batch, pooled: Batch) -> None:
-        self.writer.write_batch(TRACELOG, minutes, flush=False)
-        if pooled:
-            self.writer.write_batch(POOL, pooled, flush=False)
+        self.writer.write_batch(
+            TRACELOG,
+            {
+                tracelog_relative(instance): with_latency(minutes, latency.get(instance))
+                for instance, minutes in rows.items()
+            },
+            flush=False,
+        )
+        if pools:
+            self.writer.write_batch(
+                POOL,
+                {pool_relative(customer): minutes for customer, minutes in pools.items()},
+                flush=False,
+            )
         if self.store.unflushed >= FLUSH_EVERY_SAMPLES:
             self.writer.flush()  # bounds what the store keeps to check
-
-    def _write_thread(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="tracelog-write")
-        return self._executor
-
-    def join_writes(self) -> None:
-        """Wait for the write under way, if any (its error, if any, is raised here)."""
-        writing, self._writing = self._writing, None
-        if writing is not None:
-            writing.result()
 
     # -- discovery ---------------------------------------------------------------------
 
@@ -344,7 +316,7 @@ class TracelogCollector:
             stats.lines += len(lines)
             total += len(lines)
             if total >= WRITE_EVERY_LINES:
-                self.write_rows(wait=False)  # written while the next lines are read
+                self.write_rows()
                 total = 0
         return total
 
@@ -454,11 +426,5 @@ class TracelogCollector:
                 self._drop(key)
 
     def close(self) -> None:
-        try:
-            self.join_writes()
-        finally:
-            if self._executor is not None:
-                self._executor.shutdown()
-                self._executor = None
         for key in list(self._readers):
             self._close_reader(key)
