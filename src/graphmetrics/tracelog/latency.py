@@ -141,20 +141,30 @@ class Sketch:
         return counts
 
     def dump(self) -> list[Any]:
-        flat: list[int] = []
-        for key, n in self.counts().items():
-            flat.append(key)
-            flat.append(n)
-        return [self.max, flat]
+        return dump_counts(self.max, self.counts())
 
     @classmethod
     def load(cls, data: list[Any]) -> Sketch:
         sketch = cls()
-        sketch.max = float(data[0])
-        flat = data[1]
-        for i in range(0, len(flat), 2):
-            sketch.durations.extend([bucket_value(int(flat[i]))] * int(flat[i + 1]))
+        sketch.max, counts = load_counts(data)
+        for key, n in counts:
+            sketch.durations.extend([bucket_value(key)] * n)
         return sketch
+
+
+def dump_counts(top: float, counts: dict[int, int]) -> list[Any]:
+    """A sketch as saved: its maximum, then its bucket keys and counts, flat."""
+    flat: list[int] = []
+    for key, n in counts.items():
+        flat.append(key)
+        flat.append(n)
+    return [top, flat]
+
+
+def load_counts(data: list[Any]) -> tuple[float, list[tuple[int, int]]]:
+    """The maximum and the (bucket key, count) pairs :func:`dump_counts` saved."""
+    flat = data[1]
+    return float(data[0]), [(int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]
 
 
 class Apdex:
@@ -185,6 +195,14 @@ class Apdex:
         if not self.samples:
             return None
         return (self.satisfied + self.tolerating / 2.0) / self.samples
+
+    def dump(self) -> list[int]:
+        return [self.satisfied, self.tolerating, self.samples]
+
+    @classmethod
+    def load(cls, data: list[Any]) -> Apdex:
+        satisfied, tolerating, samples = data
+        return cls(int(satisfied), int(tolerating), int(samples))
 
 
 class MinuteLatency:
@@ -220,12 +238,11 @@ class MinuteLatency:
         return not (self.total.count or self.app.count or self.wait.count)
 
     def dump(self) -> list[Any]:
-        a = self.apdex
         return [
             self.total.dump(),
             self.app.dump(),
             self.wait.dump(),
-            [a.satisfied, a.tolerating, a.samples],
+            self.apdex.dump(),
             self.slowest.dump(),
         ]
 
@@ -235,8 +252,7 @@ class MinuteLatency:
         minute.total = Sketch.load(data[0])
         minute.app = Sketch.load(data[1])
         minute.wait = Sketch.load(data[2])
-        sat, tol, samples = data[3]
-        minute.apdex = Apdex(int(sat), int(tol), int(samples))
+        minute.apdex = Apdex.load(data[3])
         if len(data) > 4:  # saved before the slowest requests were kept: none
             minute.slowest = TopN.load(data[4])
         return minute

@@ -29,6 +29,8 @@ from graphmetrics.tracelog.latency import (
     Sketch,
     bucket,
     bucket_value,
+    dump_counts,
+    load_counts,
 )
 
 #: durations appended to a pool sketch before they are counted into buckets (a pool
@@ -109,20 +111,14 @@ class PoolSketch:
 
     def dump(self) -> list[Any]:
         self.compact()
-        flat: list[int] = []
-        for key, n in self.counts.items():
-            flat.append(key)
-            flat.append(n)
-        return [self.max, flat]
+        return dump_counts(self.max, self.counts)
 
     @classmethod
     def load(cls, data: list[Any]) -> PoolSketch:
         sketch = cls()
-        sketch.max = float(data[0])
-        flat = data[1]
-        for i in range(0, len(flat), 2):
-            n = int(flat[i + 1])
-            sketch.counts[int(flat[i])] = n
+        sketch.max, counts = load_counts(data)
+        for key, n in counts:
+            sketch.counts[key] = n
             sketch.counted += n
         return sketch
 
@@ -156,22 +152,13 @@ class PoolMinute:
         )
 
     def dump(self) -> list[Any]:
-        a = self.apdex
-        return [
-            self.total.dump(),
-            self.app.dump(),
-            self.wait.dump(),
-            [a.satisfied, a.tolerating, a.samples],
-        ]
+        return [self.total.dump(), self.app.dump(), self.wait.dump(), self.apdex.dump()]
 
     @classmethod
     def load(cls, data: list[Any]) -> PoolMinute:
         minute = cls()
-        minute.total = PoolSketch.load(data[0])
-        minute.app = PoolSketch.load(data[1])
-        minute.wait = PoolSketch.load(data[2])
-        sat, tol, samples = data[3]
-        minute.apdex = Apdex(int(sat), int(tol), int(samples))
+        minute.total, minute.app, minute.wait = (PoolSketch.load(d) for d in data[:3])
+        minute.apdex = Apdex.load(data[3])
         return minute
 
 
