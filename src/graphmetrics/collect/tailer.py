@@ -177,10 +177,12 @@ class TracelogCollector:
             return False
         return True
 
-    def write_rows(self) -> None:
-        """Write every finished minute, after those kept from before."""
+    def write_rows(self, host_wait: float = float("inf")) -> None:
+        """Write every finished minute, after those kept from before; ``host_wait``: a
+        host not read for that long no longer holds its customers' pool minutes
+        (:meth:`Aggregator.close_pools`)."""
         aggregator = self.aggregator
-        aggregator.close_pools()
+        aggregator.close_pools(host_wait)
         rows = aggregator.take_rows()
         latency = aggregator.take_latency()
         slowest = aggregator.take_slowest()
@@ -369,9 +371,8 @@ class TracelogCollector:
         if read:
             self.last_input = self.clock()
             self.aggregator.update_hosts(self.last_input)
-        if not stop():  # every file read to its end: a host silent for pool_wait is gone
-            self.aggregator.close_pools(host_wait=self.pool_wait)
-        self.write_rows()
+        # every file read to its end: a host silent for pool_wait is gone
+        self.write_rows(float("inf") if stop() else self.pool_wait)
         self._forget_old(now)
         return read
 
