@@ -304,7 +304,8 @@ class Aggregator:
                     st.lat.start(rid, st.epoch + seconds)
         elif code == 65:  # A
             if rid in inflight:
-                began = inflight.pop(rid)
+                began = inflight[rid]
+                del inflight[rid]  # not pop(): a method call when compiled, del is not
                 st.rpm += 1
                 error = status == 53 or status == 69  # "5", "E"
                 if error:
@@ -319,8 +320,10 @@ class Aggregator:
                 if st.lat is not None:
                     st.lat.answer(rid, st.epoch + seconds, app, error, text, at)
         elif code == 69:  # E
-            if rid in inflight and inflight.pop(rid) is None:
-                st.backlog -= 1
+            if rid in inflight:
+                if inflight[rid] is None:
+                    st.backlog -= 1
+                del inflight[rid]
             if st.lat is not None:
                 st.lat.end(rid, st.epoch + seconds)
         elif code == 66:  # B
