@@ -19,6 +19,11 @@ rate of updates, with the leases settled:
    timed from start to exit (process start included), as many GetRecords in flight as
    shards; the KCL workers are stopped by then, so the paths never share the CPUs.
 
+4. the ceiling: bare readers (boto3 GetRecords, one process per shard, nothing done
+   with the records) over the whole stream, with kinesis-local's CPU time.  One Node
+   process serves every shard here (on AWS each shard is served on its own): at
+   about 100 % of a core it is the limit of any set of consumers on this machine.
+
 Printed in records/s with the ratios against the single host (targets: each of the
 two balanced workers >= 0.8x, the two together >= 1.6x), and the load average: the
 machine is shared.  New-file limits are off in every path (the warm-up creates
@@ -30,6 +35,7 @@ machine is shared.  New-file limits are off in every path (the warm-up creates
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -37,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +52,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: the harness lives in tests/
     sys.path.insert(0, str(REPO))
 
+from graphmetrics.demo import engines  # noqa: E402
 from tests.functional.cluster import harness  # noqa: E402
 
 
@@ -69,6 +77,54 @@ def single_host(kinesis_endpoint: str, stream: str, root: Path, in_flight: int) 
     started = time.perf_counter()
     subprocess.run(command, env=harness.env(), check=True, capture_output=True, timeout=900)
     return time.perf_counter() - started
+
+
+def node_cpu_seconds(folder: Path) -> float:
+    """CPU seconds used so far by the ``node`` processes running in ``folder``."""
+    total = 0.0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if os.readlink(proc / "cwd") != str(folder) or (proc / "comm").read_text() != "node\n":
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def read_shard(kinesis_url: str, stream: str, shard: str, limit: int) -> int:
+    """Records of ``shard`` from its start, read and dropped (a bare consumer)."""
+    kinesis = harness.client("kinesis", kinesis_url)
+    iterator = kinesis.get_shard_iterator(
+        StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    count = 0
+    while iterator:
+        answer = kinesis.get_records(ShardIterator=iterator, Limit=limit)
+        count += len(answer["Records"])
+        iterator = answer.get("NextShardIterator")
+        if not answer["Records"] and not answer.get("MillisBehindLatest"):
+            break
+    return count
+
+
+def ceiling(kinesis_url: str, stream: str, limit: int) -> tuple[int, float, float]:
+    """Bare readers over the whole stream, one process per shard: (records, seconds,
+    kinesis-local's CPU seconds meanwhile)."""
+    kinesis = harness.client("kinesis", kinesis_url)
+    shards = [s["ShardId"] for s in kinesis.list_shards(StreamName=stream)["Shards"]]
+    folder = engines.kinesis_local_dir(REPO)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(len(shards), mp_context=context) as pool:
+        pool.submit(int).result()  # the processes started before the clock does
+        cpu = node_cpu_seconds(folder)
+        started = time.perf_counter()
+        count = len(shards)
+        counts = list(pool.map(read_shard, [kinesis_url] * count, [stream] * count, shards,
+                               [limit] * count))  # fmt: skip
+        seconds = time.perf_counter() - started
+    return sum(counts), seconds, node_cpu_seconds(folder) - cpu
 
 
 def stamp(text: str) -> float:
@@ -172,7 +228,7 @@ def report(label: str, batches: list[harness.Batch], since: float, single: float
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--names", type=int, default=1000)
-    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--steps", type=int, default=16)
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
@@ -234,6 +290,12 @@ def main(argv: list[str] | None = None) -> int:
         per_worker = [
             rate([b for b in many if b.worker == w], went_many)[0] for w in {b.worker for b in many}
         ]
+        records, seconds, cpu = ceiling(kinesis_url, stream, int(args.max_records))
+        top = records / seconds
+        print(f"ceiling: bare GetRecords readers, one process per shard: {top:9.0f} records/s "
+              f"({top / single:.2f}x single host; {records} records, {seconds:.1f} s), "
+              f"kinesis-local (one Node process for every shard) at "
+              f"{100 * cpu / seconds:.0f}% of a core", flush=True)  # fmt: skip
         print(f"targets: each worker >= 0.8x single host: "
               f"{'met' if min(per_worker) >= 0.8 * single else 'NOT met'}; "
               f"{args.workers} workers >= {0.8 * args.workers:.1f}x: "
