@@ -29,7 +29,7 @@ HOT := $(wildcard src/graphmetrics/tracelog/records.py src/graphmetrics/tracelog
 	src/graphmetrics/tracelog/slowest.py src/graphmetrics/tracelog/pools.py \
 	src/graphmetrics/metrics/records.py src/graphmetrics/metrics/batch.py \
 	src/graphmetrics/rrd/updates.py src/graphmetrics/rrd/layout.py src/graphmetrics/collect/carbon_lines.py \
-	src/graphmetrics/render/_pngwrite.c)
+	src/graphmetrics/render/_pngwrite.c src/graphmetrics/tracelog/_scan.c)
 
 $(BIN)/.installed: pyproject.toml setup.py $(HOT)
 	@scripts/apt-ensure $(APT_RUN)

@@ -5,7 +5,8 @@ are the collectors' hot loops; where mypyc is available (it is a build requireme
 they are compiled to C extension modules (tracelog about twice as fast, Kinesis
 decoding about 1.4 times).
 ``graphmetrics.render._pngwrite`` (C, no library needed to build it) makes rrdtool's
-PNGs cheaper to write (graphmetrics/render/pngwrite.py).
+PNGs cheaper to write (graphmetrics/render/pngwrite.py); ``graphmetrics.tracelog._scan``
+(C) is the tracelog parser's fast path (graphmetrics/tracelog/parser.py).
 ``GRAPHMETRICS_PURE_PYTHON=1`` skips both and installs plain Python, which behaves
 the same.
 """
@@ -32,14 +33,19 @@ HOT_MODULES = [
 def extensions():
     if os.environ.get("GRAPHMETRICS_PURE_PYTHON"):
         return []
-    pngwrite = Extension(
-        "graphmetrics.render._pngwrite", ["src/graphmetrics/render/_pngwrite.c"], libraries=["dl"]
-    )
+    helpers = [
+        Extension(
+            "graphmetrics.render._pngwrite",
+            ["src/graphmetrics/render/_pngwrite.c"],
+            libraries=["dl"],
+        ),
+        Extension("graphmetrics.tracelog._scan", ["src/graphmetrics/tracelog/_scan.c"]),
+    ]
     try:
         from mypyc.build import mypycify
     except ImportError:
-        return [pngwrite]
-    return [*mypycify(HOT_MODULES, opt_level="3"), pngwrite]
+        return helpers
+    return [*mypycify(HOT_MODULES, opt_level="3"), *helpers]
 
 
 setup(ext_modules=extensions())

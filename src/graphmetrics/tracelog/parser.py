@@ -11,12 +11,20 @@ the fast path the new source and minute.  Both paths give the same records.
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final
 
 from mypy_extensions import i64
 
 from graphmetrics.rrd.layout import INSTANCE_SEP
 from graphmetrics.tracelog.records import CODES, MalformedLine, Record
+
+try:  # the fast path in C (_scan.c), where built; Parser._scan_py gives the same answers
+    from graphmetrics.tracelog._scan import scan as _scan_c
+except ImportError:  # pragma: no cover - GRAPHMETRICS_PURE_PYTHON
+    _scan_c = None
+#: scan(sources, minutes, last_minute, line) -> Scan | None
+_SCAN_C: Final[Callable[[dict[str, str], set[str], str, str], Any] | None] = _scan_c
 
 _MINUTE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}\Z", re.ASCII)
 #: host, customer and instance become part of an RRD file name
@@ -44,23 +52,6 @@ def seconds_at(text: str, start: i64, end: i64) -> float:
     """
     n: i64 = end - start
     dot: i64 = start + 2
-    if n == 9 and ord(text[dot]) == 46:  # SS.ffffff, as zope writes it: read unrolled
-        s0: i64 = ord(text[start]) - 48
-        s1: i64 = ord(text[start + 1]) - 48
-        f0: i64 = ord(text[start + 3]) - 48
-        f1: i64 = ord(text[start + 4]) - 48
-        f2: i64 = ord(text[start + 5]) - 48
-        f3: i64 = ord(text[start + 6]) - 48
-        f4: i64 = ord(text[start + 7]) - 48
-        f5: i64 = ord(text[start + 8]) - 48
-        # each a digit: in 0..15 (no bit above the fourth), and below 16 plus 6
-        bits: i64 = s0 | s1 | f0 | f1 | f2 | f3 | f4 | f5
-        over: i64 = (s0 + 6) | (s1 + 6) | (f0 + 6) | (f1 + 6)
-        over |= (f2 + 6) | (f3 + 6) | (f4 + 6) | (f5 + 6)
-        if bits & ~15 or over & 16:
-            return -1.0
-        whole: i64 = (s0 * 10 + s1) * 1_000_000 + f0 * 100_000 + f1 * 10_000 + f2 * 1_000
-        return float(whole + f3 * 100 + f4 * 10 + f5) / 1_000_000.0
     if n != 2 and not (3 < n <= 9 and ord(text[dot]) == 46):  # "."
         return -1.0
     digits: i64 = 0
@@ -131,6 +122,19 @@ class Parser:
         return rec if rec is not None else self.parse_general(line)
 
     def scan(self, line: str) -> Scan:
+        """The fast path, for known sources and minutes: where the record's parts are
+        (:meth:`_scan_py`'s answer, from the C helper when it is built and sure)."""
+        if _SCAN_C is not None:
+            found = _SCAN_C(self._sources, self._minutes, self._last_minute, line)
+            if found is not None:
+                scanned: Scan = found
+                minute = scanned[4]
+                if minute is not self._last_minute:
+                    self._last_minute = minute
+                return scanned
+        return self._scan_py(line)
+
+    def _scan_py(self, line: str) -> Scan:
         """The fast path, for known sources and minutes: where the record's parts are.
 
         Returns ``(instance, code, rid_at, rid_end, minute, sec_at, sec_end, rest_at,
@@ -173,27 +177,19 @@ class Parser:
         else:
             return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
         start_sec = time_colon + 1
-        # SS.ffffff as zope writes it, then a space or the end: no find needed (its
-        # digits and dot hold no space); anything else is looked for
-        end_sec = start_sec + 9
-        seconds = -1.0
-        if end_sec == n or (end_sec < n and ord(line[end_sec]) == 32):
-            seconds = seconds_at(line, start_sec, end_sec)
-        if seconds < 0.0:
-            end_sec = line.find(" ", start_sec)
-            if end_sec < 0:
-                end_sec = n
-            seconds = seconds_at(line, start_sec, end_sec)
-            if seconds < 0.0:
-                return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
-        rest_at = n
-        if end_sec < n:
+        end_sec = line.find(" ", start_sec)
+        if end_sec < 0:
+            end_sec = rest_at = n
+        else:
             rest_at = end_sec + 1
             # white space around the arguments: let the general path normalise it
             if rest_at >= n or not no_space_at(line, rest_at, rest_at + 1):
                 return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
             if not no_space_at(line, n - 1, n):
                 return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
+        seconds = seconds_at(line, start_sec, end_sec)
+        if seconds < 0.0:
+            return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
         return (instance, code, at + 2, end_rid, minute, start_sec, end_sec, rest_at, seconds)
 
     def _parse_syslog(self, line: str) -> Record | None:
