@@ -18,7 +18,6 @@ A header this module does not understand (another librrd's layout) is left to
 from __future__ import annotations
 
 import math
-import os
 import random
 import struct
 from dataclasses import replace

@@ -11,7 +11,6 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-
 #: ``repr`` of floats formatted lately.  Many values repeat: the tracelog response
 #: times are DDSketch bucket values (a few hundred numbers), the apdex scores ratios of
 #: small counts; ``repr`` (the shortest text that reads back as the same float) costs
