@@ -82,3 +82,11 @@ def test_ordered_updates_formats_the_plain_case_in_one_pass() -> None:
 )
 def test_ordered_updates_leaves_the_rest_to_arrange(samples: object, width: int, last: int) -> None:
     assert ordered_updates(samples, width, last) is None
+    assert ordered_updates(samples, width, last, ["60:1"] * len(samples)) is None  # type: ignore[arg-type]
+
+
+def test_ordered_updates_takes_the_arguments_given_as_they_are() -> None:
+    samples = [(60, (1.5,)), (120, (2.0,))]
+    given = ["60:1.50", "120:2"]
+    assert ordered_updates(samples, 1, 0, given) is given
+    assert ordered_updates(samples, 1, 0, ["60:1.50"]) == ["60:1.5", "120:2.0"]  # not one each

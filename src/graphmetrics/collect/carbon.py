@@ -285,7 +285,7 @@ class CarbonReceiver:
     def write(self, flush: bool) -> None:
         """Write what waits (and what was kept from before); with ``flush``, have
         rrdcached write it to the files and verify them."""
-        samples, schemas = self.intake.take()
+        samples, schemas, updates = self.intake.take()
         groups: dict[Schema, dict[str, Sequence[Sample]]] = {}
         for relative, points in samples.items():
             groups.setdefault(schemas[relative], {})[relative] = points
@@ -293,7 +293,7 @@ class CarbonReceiver:
             groups[self.options.schemas.default] = {}
         last = len(groups) - 1
         for i, (schema, files) in enumerate(groups.items()):
-            self.writer.write_batch(schema, files, flush=flush and i == last)
+            self.writer.write_batch(schema, files, flush=flush and i == last, updates=updates)
         if self.held_path is not None:
             save_held_file(self.writer.held, self.held_path)
         if self.writer.pending:

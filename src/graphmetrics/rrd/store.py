@@ -239,10 +239,19 @@ class RRDStore:
         log.info("created %s%s", path, self._where)
         return start
 
-    def write(self, relative: str, schema: Schema, samples: Iterable[Sample]) -> int:
+    def write(
+        self,
+        relative: str,
+        schema: Schema,
+        samples: Iterable[Sample],
+        updates: list[str] | None = None,
+    ) -> int:
         """Write ``samples`` (timestamp, values in schema DS order) to ``relative``.
 
         Returns how many samples were written; older ones are counted as skipped.
+        ``updates``, when given, are the samples' ``rrdtool update`` arguments
+        (``ts:value``), one each in the same order: sent as they are when the samples
+        need no arranging, instead of formatting the values again.
         """
         path = self.path_for(relative)
         key = str(path)
@@ -250,14 +259,14 @@ class RRDStore:
         last = self._last.get(key)
         if last is not None and self._widths.get(key) == width:
             # the usual batch (in order, all new, every DS): formatted in one pass
-            updates = ordered_updates(samples, width, last)
-            if updates is not None:
-                if not updates:
+            ordered = ordered_updates(samples, width, last, updates)
+            if ordered is not None:
+                if not ordered:
                     return 0
                 batch = cast(list[Sample], samples)
                 newest = batch[-1][0]
                 return self._update(
-                    path, relative, schema, schema.template, updates, batch[:], newest
+                    path, relative, schema, schema.template, ordered, batch[:], newest
                 )
         times, by_time = arrange(samples, width)  # the leading DS given, the rest unknown
         if not times:
@@ -279,8 +288,8 @@ class RRDStore:
             return 0
         # at_times (compiled) types values as objects; they are the Values given
         written = cast(list[Sample], at_times(fresh, by_time)) if self._backend.verifies else []
-        updates = format_updates(fresh, by_time)
-        return self._update(path, relative, schema, template, updates, written, fresh[-1])
+        formatted = format_updates(fresh, by_time)
+        return self._update(path, relative, schema, template, formatted, written, fresh[-1])
 
     def _update(
         self,

@@ -35,12 +35,18 @@ def format_updates(times: list[int], by_time: Mapping[int, Sequence[object]]) ->
     return [format_update(ts, by_time[ts]) for ts in times]
 
 
-def ordered_updates(samples: object, width: int, last: int) -> list[str] | None:
+def ordered_updates(
+    samples: object, width: int, last: int, given: list[str] | None = None
+) -> list[str] | None:
     """The update arguments of ``samples`` in one pass when they need no arranging: a
     list of (int time, ``width`` values), times strictly increasing, all after ``last``
-    (a collector's usual batch).  None otherwise: :func:`arrange` them."""
+    (a collector's usual batch).  None otherwise: :func:`arrange` them.  ``given``:
+    the samples' arguments already made by the caller (one per sample, in order),
+    returned instead of formatting them again."""
     if not isinstance(samples, list):
         return None
+    if given is not None and len(given) == len(samples):
+        return given if in_order(samples, width, last) else None
     updates: list[str] = []
     previous = last
     for sample in samples:
@@ -53,6 +59,20 @@ def ordered_updates(samples: object, width: int, last: int) -> list[str] | None:
         previous = ts
         updates.append(format_update(ts, values))
     return updates
+
+
+def in_order(samples: list[Any], width: int, last: int) -> bool:
+    """Whether ``samples`` are (int time, ``width`` values), times strictly increasing
+    and all after ``last``: what :func:`ordered_updates` takes as it is."""
+    previous = last
+    for sample in samples:
+        if not isinstance(sample, tuple) or len(sample) != 2:
+            return False
+        ts = sample[0]
+        if type(ts) is not int or ts <= previous or len(sample[1]) != width:
+            return False
+        previous = ts
+    return True
 
 
 def arrange(samples: Iterable[Any], width: int) -> tuple[list[int], dict[int, Sequence[object]]]:

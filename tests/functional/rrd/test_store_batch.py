@@ -102,3 +102,24 @@ def test_later_batches_in_order_or_not_write_the_same(tmp_path: Path) -> None:
         )
         for name in FILES:
             assert values(rrd / f"{name}.rrd") == [(T0, 1.0), (T0 + 300, 2.0), (T0 + 600, 3.0)]
+
+
+def test_update_arguments_given_are_written_as_they_are_unless_arranged(tmp_path: Path) -> None:
+    """The carbon receiver hands each sample's argument with the value as it was sent
+    (``updates``): used for a batch in order, formatted again for one arranged."""
+    rrd = tmp_path / "rrd"
+    with running_rrdcached(rrd, tmp_path) as address:
+        writer = RRDWriter(RRDStore(rrd, rrdcached=address))
+        writer.write_batch(METRICS, {f: [(T0, (1.0,))] for f in FILES})
+        batches = {
+            "metrics/a": [(T0 + 300, (2.0,)), (T0 + 600, (3.0,))],
+            "metrics/b c": [(T0 + 600, (3.0,)), (T0 + 300, (2.0,))],  # out of order
+        }
+        updates = {
+            "metrics/a": [f"{T0 + 300}:2.00", f"{T0 + 600}:003"],
+            "metrics/b c": [f"{T0 + 600}:99", f"{T0 + 300}:99"],  # not used: arranged
+        }
+        result = writer.write_batch(METRICS, batches, updates=updates)
+        assert (result.written, result.unverified, result.retry) == (4, 0, {})
+        for name in FILES[:2]:
+            assert values(rrd / f"{name}.rrd") == [(T0, 1.0), (T0 + 300, 2.0), (T0 + 600, 3.0)]
