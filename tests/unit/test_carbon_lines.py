@@ -27,14 +27,14 @@ def test_points_and_their_update_arguments(tmp_path: Path) -> None:
         "peer",
     )
     assert lines.buffered == 6
-    samples, schemas, updates = lines.take()
-    assert samples == {
+    samples, schemas = lines.take()
+    assert {name: list(points) for name, points in samples.items()} == {
         "carbon/a/b": [(1699999980, (1.5,)), (1700000040, (-0.25,))],
         "carbon/c": [(1700000040, (1000.0,)), (1700000040, (5.0,)), (1700000040, (10.0,))],
         "carbon/d": [(1699999980, (7.0,))],
     }
     # a plain decimal as it was sent, any other number formatted
-    assert updates == {
+    assert {name: points.updates for name, points in samples.items()} == {
         "carbon/a/b": ["1699999980:1.5", "1700000040:-0.25"],
         "carbon/c": ["1700000040:1000.0", "1700000040:5.0", "1700000040:10.0"],
         "carbon/d": ["1699999980:007"],
@@ -48,8 +48,8 @@ def test_timestamps_are_rounded_to_each_files_step(tmp_path: Path) -> None:
     rules.write_text("[fast]\npattern = ^fast\\.\nretentions = 10s:1d\n")
     lines = intake(tmp_path / "rrd", CarbonSchemas.load(rules, None))
     lines.add_lines(b"fast.a 1 1700000015\nslow.a 2 1700000015\nfast.a 3 1700000025", "peer")
-    _, _, updates = lines.take()
-    assert updates == {
+    samples, _ = lines.take()
+    assert {name: points.updates for name, points in samples.items()} == {
         "carbon/fast/a": ["1700000010:1", "1700000020:3"],
         "carbon/slow/a": ["1699999980:2"],
     }
@@ -91,8 +91,11 @@ def test_refused_numbers_and_timestamps_whatever_came_before(tmp_path: Path) -> 
         "future_timestamp": 2,
         "bad_timestamp": 1,
     }
-    samples, _, _ = lines.take()
-    assert samples == {"carbon/a": [(1699999980, (1.0,))], "carbon/g": [(1699999980, (1.0,))]}
+    samples, _ = lines.take()
+    assert {name: list(points) for name, points in samples.items()} == {
+        "carbon/a": [(1699999980, (1.0,))],
+        "carbon/g": [(1699999980, (1.0,))],
+    }
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import cast
 
 from graphmetrics.collect.carbon_schemas import CarbonSchemas
 from graphmetrics.collect.carbon_wire import Intake
@@ -285,15 +286,16 @@ class CarbonReceiver:
     def write(self, flush: bool) -> None:
         """Write what waits (and what was kept from before); with ``flush``, have
         rrdcached write it to the files and verify them."""
-        samples, schemas, updates = self.intake.take()
+        samples, schemas = self.intake.take()
         groups: dict[Schema, dict[str, Sequence[Sample]]] = {}
         for relative, points in samples.items():
-            groups.setdefault(schemas[relative], {})[relative] = points
+            # a sequence of samples (not declared one: compiled classes derive from none)
+            groups.setdefault(schemas[relative], {})[relative] = cast(Sequence[Sample], points)
         if not groups:
             groups[self.options.schemas.default] = {}
         last = len(groups) - 1
         for i, (schema, files) in enumerate(groups.items()):
-            self.writer.write_batch(schema, files, flush=flush and i == last, updates=updates)
+            self.writer.write_batch(schema, files, flush=flush and i == last)
         if self.held_path is not None:
             save_held_file(self.writer.held, self.held_path)
         if self.writer.pending:

@@ -4,11 +4,13 @@ Compiled with mypyc (``setup.py``'s ``HOT_MODULES``), as the other collectors' h
 loops are; :class:`~graphmetrics.collect.carbon_wire.Intake` owns the state it fills
 and says what its rules mean (docs/inputs.md, "Carbon protocols").
 
-Besides each file's samples, each point's ``rrdtool update`` argument is made here
-(``ts:value``), from the value's own text when it is a plain decimal (``-12.5``: any
-correctly rounding ``strtod``, rrdtool's, reads it as Python's ``float`` does), so
-the writer need not format floats; a timestamp's text repeated from the line before
-(agents send a whole interval's metrics with one) is parsed once.
+Each file's samples are kept as their ``rrdtool update`` arguments (``ts:value``,
+:class:`~graphmetrics.rrd.updates.Formatted`), made here from the value's own text
+when it is a plain decimal (``-12.5``: any correctly rounding ``strtod``, rrdtool's,
+reads it as Python's ``float`` does): the writer sends them as they are, and no
+(time, values) tuple is made per point unless they must be arranged or written
+again.  A timestamp's text repeated from the line before (agents send a whole
+interval's metrics with one) is parsed once.
 """
 
 from __future__ import annotations
@@ -18,12 +20,10 @@ from collections.abc import Callable
 
 from graphmetrics.rrd.layout import BadMetricName
 from graphmetrics.rrd.schema import Schema
-from graphmetrics.rrd.updates import format_update
+from graphmetrics.rrd.updates import Formatted, format_value
 
 Verdict = tuple[str, Schema] | BadMetricName
-Samples = dict[str, list[tuple[int, tuple[float]]]]
-#: Per file, the ``rrdtool update`` argument of each of its samples, in their order.
-Updates = dict[str, list[str]]
+Samples = dict[str, Formatted]
 
 #: Longest value text handed on as it was sent (about 1e23 and 1e-22 at the extremes).
 PLAIN_BYTES = 24
@@ -37,15 +37,13 @@ def parse_lines(
     verdicts: dict[bytes, Verdict],
     verdict: Callable[[bytes], Verdict],
     samples: Samples,
-    updates: Updates,
     schema_of: dict[str, Schema],
     bad: Callable[[str, str], None],
 ) -> int:
     """Add ``data``'s points (``name value [timestamp]`` lines) to ``samples`` per
-    series path, timestamps rounded down to the file's step, and their update
-    arguments to ``updates``; ``bad(reason, detail)`` for each refused line.
-    Returns how many points were accepted."""
-    parser = LineParser(now, latest, verdicts, verdict, samples, updates, schema_of, bad)
+    series path, timestamps rounded down to the file's step; ``bad(reason, detail)``
+    for each refused line.  Returns how many points were accepted."""
+    parser = LineParser(now, latest, verdicts, verdict, samples, schema_of, bad)
     fields = data.split()
     if len(fields) % 3 == 0 and one_line_per_triple(data, fields):
         # the usual data: every line "name value timestamp", one byte between fields
@@ -104,7 +102,6 @@ class LineParser:
         verdicts: dict[bytes, Verdict],
         verdict: Callable[[bytes], Verdict],
         samples: Samples,
-        updates: Updates,
         schema_of: dict[str, Schema],
         bad: Callable[[str, str], None],
     ) -> None:
@@ -113,7 +110,6 @@ class LineParser:
         self.verdicts = verdicts
         self.verdict = verdict
         self.samples = samples
-        self.updates = updates
         self.schema_of = schema_of
         self.bad = bad
         self.accepted = 0
@@ -163,16 +159,12 @@ class LineParser:
             self.rounded_text = str(self.rounded)
         points = self.samples.get(relative)
         if points is None:
-            points = self.samples[relative] = []
-            updates = self.updates[relative] = []
+            points = self.samples[relative] = Formatted()
             self.schema_of[relative] = found[1]
-        else:
-            updates = self.updates[relative]
-        points.append((self.rounded, (value,)))
         if plain_decimal(value_text):
-            updates.append(f"{self.rounded_text}:{value_text.decode('ascii')}")
+            points.add(self.rounded, f"{self.rounded_text}:{value_text.decode('ascii')}")
         else:
-            updates.append(format_update(self.rounded, (value,)))
+            points.add(self.rounded, f"{self.rounded_text}:{format_value(value)}")
         self.accepted += 1
 
     def whole(self, raw: bytes, value_text: bytes, time_text: bytes, line: bytes) -> bytes:

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphmetrics.collect.carbon_lines import Samples, Updates, Verdict, parse_lines
+from graphmetrics.collect.carbon_lines import Samples, Verdict, parse_lines
 from graphmetrics.collect.carbon_schemas import CarbonSchemas
 from graphmetrics.rrd.layout import CARBON_DIR, BadMetricName, carbon_relative, real_inside
 from graphmetrics.rrd.schema import Schema
@@ -82,8 +82,6 @@ class Intake:
     clock: Callable[[], float]
     bad: BadPoints = field(default_factory=BadPoints)
     samples: Samples = field(default_factory=dict)
-    updates: Updates = field(default_factory=dict)
-    """Each sample's ``rrdtool update`` argument, per file (in :attr:`samples`' order)."""
     schema_of: dict[str, Schema] = field(default_factory=dict)
     points: int = 0
     """Points accepted (now waiting in :attr:`samples` or handed to the writer)."""
@@ -92,12 +90,11 @@ class Intake:
     _verdicts: dict[bytes, Verdict] = field(default_factory=dict, repr=False)
     _real_root: str | None = field(default=None, repr=False)
 
-    def take(self) -> tuple[Samples, dict[str, Schema], Updates]:
-        """Everything waiting, each file's schema and update arguments; the intake
-        starts empty again."""
-        samples, schemas, updates = self.samples, self.schema_of, self.updates
-        self.samples, self.schema_of, self.updates, self.buffered = {}, {}, {}, 0
-        return samples, schemas, updates
+    def take(self) -> tuple[Samples, dict[str, Schema]]:
+        """Everything waiting, and each file's schema; the intake starts empty again."""
+        samples, schemas = self.samples, self.schema_of
+        self.samples, self.schema_of, self.buffered = {}, {}, 0
+        return samples, schemas
 
     # -- names ----------------------------------------------------------------------
 
@@ -147,7 +144,6 @@ class Intake:
             self._verdicts,
             self.verdict,
             self.samples,
-            self.updates,
             self.schema_of,
             refuse,
         )

@@ -103,7 +103,8 @@ class Unverified:
     """Samples rrdcached accepted and then did not write (found by a flush)."""
 
     relative: str
-    samples: list[Sample]
+    samples: Sequence[Sample]
+    """A list, once handed back by :func:`missing_after_flush`."""
     reason: str
 
 
@@ -133,7 +134,7 @@ class Backend(Protocol):
     def update(self, key: str, template: str, updates: list[str]) -> None:
         """One ``rrdtool update``; raises ``rrdtool.OperationalError``."""
 
-    def written(self, key: str, relative: str, samples: list[Sample]) -> None:
+    def written(self, key: str, relative: str, samples: Sequence[Sample]) -> None:
         """``samples`` were accepted for ``key``: remember them until the flush checks."""
 
     def prepare_flush(self, flush: bool) -> None:
@@ -208,7 +209,7 @@ class LocalFiles(OnThisHost):
     def update(self, key: str, template: str, updates: list[str]) -> None:
         rrdtool.update(key, "--template", template, *updates)
 
-    def written(self, key: str, relative: str, samples: list[Sample]) -> None:
+    def written(self, key: str, relative: str, samples: Sequence[Sample]) -> None:
         pass
 
     def flush(self) -> dict[str, Unverified]:
@@ -232,8 +233,9 @@ class Rrdcached(OnThisHost):
     def __init__(self, address: str) -> None:
         self.address = address
         self.unflushed = 0
-        self._touched: dict[str, Unverified] = {}
-        """Per file, what was written since the last flush."""
+        self._touched: dict[str, tuple[str, list[Sequence[Sample]]]] = {}
+        """Per file, its relative name and the samples written since the last flush
+        (as many sequences as writes)."""
         self._queue: list[tuple[Span, str]] = []
         """(its span, ``UPDATE`` line) not sent to the daemon yet."""
         self._refusals: dict[str, str] = {}
@@ -271,7 +273,7 @@ class Rrdcached(OnThisHost):
         takes no template); they are sent in the next ``BATCH``."""
         name, room = self._name(key)
         touched = self._touched.get(key)
-        first = 0 if touched is None else len(touched.samples)
+        first = 0 if touched is None else sum(len(part) for part in touched[1])
         for values in command_pieces(key, updates, room):
             count = values.count(" ") + 1
             self._queue.append(((key, first, count), f"UPDATE {name} {values}"))
@@ -379,12 +381,13 @@ class Rrdcached(OnThisHost):
                 continue
             yield number, files
 
-    def written(self, key: str, relative: str, samples: list[Sample]) -> None:
+    def written(self, key: str, relative: str, samples: Sequence[Sample]) -> None:
         self.unflushed += len(samples)
         touched = self._touched.get(key)
-        if touched is not None:
-            samples = touched.samples + samples
-        self._touched[key] = Unverified(relative, samples, "")
+        if touched is None:
+            self._touched[key] = (relative, [samples])
+        else:
+            touched[1].append(samples)
 
     def _forget(self, key: str) -> None:
         """Drop rrdcached's idea of the file (after a flush: nothing is pending), so it
@@ -417,12 +420,20 @@ class Rrdcached(OnThisHost):
         return lost
 
     def _check(
-        self, keys: list[str], touched: dict[str, Unverified], lost: dict[str, Unverified]
+        self,
+        keys: list[str],
+        touched: dict[str, tuple[str, list[Sequence[Sample]]]],
+        lost: dict[str, Unverified],
     ) -> None:
         """Add to ``lost`` what of its ``touched`` samples each FLUSHed file lacks."""
         for key in keys:
+            relative, parts = touched[key]
+            samples = parts[0] if len(parts) == 1 else [s for part in parts for s in part]
             missing = missing_after_flush(
-                key, touched[key], self._file_last, self._lost_lines.get(key, [])
+                key,
+                Unverified(relative, samples, ""),
+                self._file_last,
+                self._lost_lines.get(key, []),
             )
             if missing is not None:
                 reason = self._refusals.get(key)
@@ -504,7 +515,7 @@ def missing_after_flush(
         last = int(info(key)["last_update"])
     except (rrdtool.OperationalError, KeyError, TypeError, ValueError) as exc:
         reason = f"{key}: cannot read its last update after the rrdcached flush: {exc}"
-        return Unverified(written.relative, samples, reason)
+        return Unverified(written.relative, list(samples), reason)
     lost = {i for first, count in refused for i in range(first, first + count)}
     if last == expected and not lost:
         return None
@@ -513,5 +524,7 @@ def missing_after_flush(
     else:
         reason = f"{key}: its last update is {last}, not {expected}, after rrdcached's flush"
     if last <= expected:
-        samples = [s for i, s in enumerate(samples) if s[0] > last or i in lost]
-    return Unverified(written.relative, samples, reason)
+        return Unverified(
+            written.relative, [s for i, s in enumerate(samples) if s[0] > last or i in lost], reason
+        )
+    return Unverified(written.relative, list(samples), reason)

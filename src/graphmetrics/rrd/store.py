@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
@@ -31,7 +31,13 @@ from graphmetrics.rrd.layout import UnsafePath, check_relative, resolve_inside
 from graphmetrics.rrd.limits import CreateLimits, CreationGate, DiskFloor, Refusal
 from graphmetrics.rrd.node import open_backend
 from graphmetrics.rrd.schema import Schema
-from graphmetrics.rrd.updates import arrange, at_times, format_updates, ordered_updates
+from graphmetrics.rrd.updates import (
+    Formatted,
+    arrange,
+    at_times,
+    format_updates,
+    ordered_updates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -239,19 +245,10 @@ class RRDStore:
         log.info("created %s%s", path, self._where)
         return start
 
-    def write(
-        self,
-        relative: str,
-        schema: Schema,
-        samples: Iterable[Sample],
-        updates: list[str] | None = None,
-    ) -> int:
+    def write(self, relative: str, schema: Schema, samples: Iterable[Sample]) -> int:
         """Write ``samples`` (timestamp, values in schema DS order) to ``relative``.
 
         Returns how many samples were written; older ones are counted as skipped.
-        ``updates``, when given, are the samples' ``rrdtool update`` arguments
-        (``ts:value``), one each in the same order: sent as they are when the samples
-        need no arranging, instead of formatting the values again.
         """
         path = self.path_for(relative)
         key = str(path)
@@ -259,14 +256,20 @@ class RRDStore:
         last = self._last.get(key)
         if last is not None and self._widths.get(key) == width:
             # the usual batch (in order, all new, every DS): formatted in one pass
-            ordered = ordered_updates(samples, width, last, updates)
-            if ordered is not None:
-                if not ordered:
+            updates = ordered_updates(samples, width, last)
+            if updates is not None:
+                if not updates:
                     return 0
+                if isinstance(samples, Formatted):  # kept as it is for the check
+                    kept = cast(Sequence[Sample], samples)
+                    newest = samples.newest
+                    return self._update(
+                        path, relative, schema, schema.template, updates, kept, newest
+                    )
                 batch = cast(list[Sample], samples)
                 newest = batch[-1][0]
                 return self._update(
-                    path, relative, schema, schema.template, ordered, batch[:], newest
+                    path, relative, schema, schema.template, updates, batch[:], newest
                 )
         times, by_time = arrange(samples, width)  # the leading DS given, the rest unknown
         if not times:
@@ -288,8 +291,8 @@ class RRDStore:
             return 0
         # at_times (compiled) types values as objects; they are the Values given
         written = cast(list[Sample], at_times(fresh, by_time)) if self._backend.verifies else []
-        formatted = format_updates(fresh, by_time)
-        return self._update(path, relative, schema, template, formatted, written, fresh[-1])
+        updates = format_updates(fresh, by_time)
+        return self._update(path, relative, schema, template, updates, written, fresh[-1])
 
     def _update(
         self,
@@ -298,7 +301,7 @@ class RRDStore:
         schema: Schema,
         template: str,
         updates: list[str],
-        samples: list[Sample],
+        samples: Sequence[Sample],
         newest: int,
     ) -> int:
         """Hand ``updates`` (of ``samples``, fresh and in order, the last at ``newest``)

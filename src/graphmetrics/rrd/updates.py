@@ -3,13 +3,60 @@
 The store formats every sample it writes here, so this module is compiled with mypyc
 (``HOT_MODULES`` in setup.py); values are typed ``object`` and checked at run time,
 as a compiled ``float`` parameter would silently take ints.
+
+A collector that reads values as text (the carbon receiver) hands a file's samples
+over as :class:`Formatted`: their update arguments, made as it reads them, sent as
+they are when they need no arranging; the (time, values) samples are made from them
+only when something needs them (a batch to arrange, a write to retry or to hold).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
+
+
+class Formatted:
+    """One file's samples of one data source, as ``ts:value`` update arguments in the
+    order read, and whether their times are strictly increasing; a sequence of
+    (time, (value,)) samples made from them on demand."""
+
+    def __init__(self) -> None:
+        self.updates: list[str] = []
+        self.ordered = True
+        self.first = 0
+        """The first sample's time, and the last's."""
+        self.newest = 0
+
+    def add(self, ts: int, update: str) -> None:
+        """One more sample: ``update`` (``ts:value``) at ``ts``."""
+        if not self.updates:
+            self.first = ts
+        elif ts <= self.newest:
+            self.ordered = False
+        self.newest = ts
+        self.updates.append(update)
+
+    def after(self, last: int) -> list[str] | None:
+        """The update arguments when the samples need no arranging after a file last
+        updated at ``last``; None otherwise."""
+        return self.updates if self.ordered and self.first > last else None
+
+    def __len__(self) -> int:
+        return len(self.updates)
+
+    def __getitem__(self, index: int) -> tuple[int, tuple[float]]:
+        return sample_of(self.updates[index])
+
+    def __iter__(self) -> Iterator[tuple[int, tuple[float]]]:
+        return iter([sample_of(update) for update in self.updates])
+
+
+def sample_of(update: str) -> tuple[int, tuple[float]]:
+    """The (time, (value,)) sample of a ``ts:value`` argument (a finite number)."""
+    ts, _, value = update.partition(":")
+    return int(ts), (float(value),)
 
 
 def format_value(value: object) -> str:
@@ -35,18 +82,15 @@ def format_updates(times: list[int], by_time: Mapping[int, Sequence[object]]) ->
     return [format_update(ts, by_time[ts]) for ts in times]
 
 
-def ordered_updates(
-    samples: object, width: int, last: int, given: list[str] | None = None
-) -> list[str] | None:
+def ordered_updates(samples: object, width: int, last: int) -> list[str] | None:
     """The update arguments of ``samples`` in one pass when they need no arranging: a
     list of (int time, ``width`` values), times strictly increasing, all after ``last``
-    (a collector's usual batch).  None otherwise: :func:`arrange` them.  ``given``:
-    the samples' arguments already made by the caller (one per sample, in order),
-    returned instead of formatting them again."""
+    (a collector's usual batch), or :class:`Formatted` ones so (their arguments as they
+    are).  None otherwise: :func:`arrange` them."""
+    if isinstance(samples, Formatted):
+        return samples.after(last) if width == 1 else None
     if not isinstance(samples, list):
         return None
-    if given is not None and len(given) == len(samples):
-        return given if in_order(samples, width, last) else None
     updates: list[str] = []
     previous = last
     for sample in samples:
@@ -59,20 +103,6 @@ def ordered_updates(
         previous = ts
         updates.append(format_update(ts, values))
     return updates
-
-
-def in_order(samples: list[Any], width: int, last: int) -> bool:
-    """Whether ``samples`` are (int time, ``width`` values), times strictly increasing
-    and all after ``last``: what :func:`ordered_updates` takes as it is."""
-    previous = last
-    for sample in samples:
-        if not isinstance(sample, tuple) or len(sample) != 2:
-            return False
-        ts = sample[0]
-        if type(ts) is not int or ts <= previous or len(sample[1]) != width:
-            return False
-        previous = ts
-    return True
 
 
 def arrange(samples: Iterable[Any], width: int) -> tuple[list[int], dict[int, Sequence[object]]]:

@@ -153,38 +153,24 @@ class RRDWriter:
             unverified=stats.unverified,
         )
 
-    def write(
-        self,
-        relative: str,
-        schema: Schema,
-        samples: Iterable[Sample],
-        updates: list[str] | None = None,
-    ) -> int:
+    def write(self, relative: str, schema: Schema, samples: Iterable[Sample]) -> int:
         """Write one file's samples (after those it kept from before); returns how
-        many were written.  Failures follow the policy and are not raised.
-        ``updates``: the samples' ``rrdtool update`` arguments, when the caller has
-        them (:meth:`RRDStore.write`)."""
+        many were written.  Failures follow the policy and are not raised."""
         kept = self.pending.pop(relative, None)
         batch = samples if kept is None else kept[1] + list(samples)
         if relative in self.held:
             self.held.add(relative, schema, list(batch))  # behind the older ones
             return 0
         try:
-            return self._write_one(relative, schema, batch, updates if kept is None else None)
+            return self._write_one(relative, schema, batch)
         except RRDCreateRefused:
             self.held.add(relative, schema, list(batch))
             return 0
 
-    def _write_one(
-        self,
-        relative: str,
-        schema: Schema,
-        batch: Iterable[Sample],
-        updates: list[str] | None = None,
-    ) -> int:
+    def _write_one(self, relative: str, schema: Schema, batch: Iterable[Sample]) -> int:
         """Write, keep for a retry, or drop; a creation refused is raised."""
         try:
-            written = self.store.write(relative, schema, batch, updates)
+            written = self.store.write(relative, schema, batch)
         except RRDCreateRefused:
             raise
         except (RRDWriteError, RRDPathError, OSError) as exc:
@@ -229,23 +215,17 @@ class RRDWriter:
         schemas, self._unflushed = self._unflushed, {}
         for lost in self.store.flush():
             kept = self.pending.get(lost.relative)
-            samples = lost.samples if kept is None else lost.samples + kept[1]
+            samples = [*lost.samples, *([] if kept is None else kept[1])]
             schema = schemas.get(lost.relative) or kind_schema(lost.relative)
             self.pending[lost.relative] = (schema, samples)
             self.error = lost.reason
 
     def write_batch(
-        self,
-        schema: Schema,
-        samples_by_file: Mapping[str, Sequence[Sample]],
-        *,
-        flush: bool = True,
-        updates: Mapping[str, list[str]] | None = None,
+        self, schema: Schema, samples_by_file: Mapping[str, Sequence[Sample]], *, flush: bool = True
     ) -> WriteResult:
         """One round: the files kept from before, then ``samples_by_file``, then (with
         ``flush``) the rrdcached check.  Returns the round's counters and what is
-        pending after it.  ``updates``: per file, its samples' ``rrdtool update``
-        arguments when the caller made them (the carbon receiver, from the text sent)."""
+        pending after it."""
         before = self.counters
         self._logged = 0
         self.store.prepare_flush(flush)
@@ -256,9 +236,8 @@ class RRDWriter:
                 self.write(relative, kept_schema, kept)
         if self.held and self.store.creation_wait() <= 0:
             self.write_held()
-        given = updates or {}
         for relative, samples in samples_by_file.items():
-            self.write(relative, schema, samples, given.get(relative))
+            self.write(relative, schema, samples)
         if flush:
             self.flush()
         result = self.counters.since(before)

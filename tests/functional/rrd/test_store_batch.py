@@ -4,13 +4,15 @@ file, whose samples are kept for the next round while the others are written."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 import rrdtool
 
 from graphmetrics.rrd import backend, cached
 from graphmetrics.rrd.schema import METRICS
-from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.store import RRDStore, Sample
+from graphmetrics.rrd.updates import Formatted
 from graphmetrics.rrd.writer import RRDWriter
 from tests.rrdcached import running_rrdcached
 
@@ -105,22 +107,21 @@ def test_later_batches_in_order_or_not_write_the_same(tmp_path: Path) -> None:
             assert values(rrd / f"{name}.rrd") == [(T0, 1.0), (T0 + 300, 2.0), (T0 + 600, 3.0)]
 
 
-def test_update_arguments_given_are_written_as_they_are_unless_arranged(tmp_path: Path) -> None:
-    """The carbon receiver hands each sample's argument with the value as it was sent
-    (``updates``): used for a batch in order, formatted again for one arranged."""
+def test_formatted_samples_are_written_as_they_are_unless_arranged(tmp_path: Path) -> None:
+    """The carbon receiver hands each file's samples as update arguments with the
+    values as they were sent (``Formatted``): sent as they are for a batch in order,
+    made samples and formatted again for one to arrange."""
     rrd = tmp_path / "rrd"
     with running_rrdcached(rrd, tmp_path) as address:
         writer = RRDWriter(RRDStore(rrd, rrdcached=address))
         writer.write_batch(METRICS, {f: [(T0, (1.0,))] for f in FILES})
-        batches = {
-            "metrics/a": [(T0 + 300, (2.0,)), (T0 + 600, (3.0,))],
-            "metrics/b c": [(T0 + 600, (3.0,)), (T0 + 300, (2.0,))],  # out of order
-        }
-        updates = {
-            "metrics/a": [f"{T0 + 300}:2.00", f"{T0 + 600}:003"],
-            "metrics/b c": [f"{T0 + 600}:99", f"{T0 + 300}:99"],  # not used: arranged
-        }
-        result = writer.write_batch(METRICS, batches, updates=updates)
+        in_order, out_of_order = Formatted(), Formatted()
+        in_order.add(T0 + 300, f"{T0 + 300}:2.00")
+        in_order.add(T0 + 600, f"{T0 + 600}:003")
+        out_of_order.add(T0 + 600, f"{T0 + 600}:3")
+        out_of_order.add(T0 + 300, f"{T0 + 300}:2")
+        batches = {"metrics/a": in_order, "metrics/b c": out_of_order}
+        result = writer.write_batch(METRICS, cast(dict[str, list[Sample]], batches))
         assert (result.written, result.unverified, result.retry) == (4, 0, {})
         for name in FILES[:2]:
             assert values(rrd / f"{name}.rrd") == [(T0, 1.0), (T0 + 300, 2.0), (T0 + 600, 3.0)]
