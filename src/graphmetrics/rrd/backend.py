@@ -42,7 +42,7 @@ from typing import Any, Protocol
 
 import rrdtool
 
-from graphmetrics.rrd import cached, header
+from graphmetrics.rrd import cached, create, header
 from graphmetrics.rrd.schema import Schema
 
 log = logging.getLogger(__name__)
@@ -173,8 +173,9 @@ class OnThisHost:
             ) from exc
 
     def create(self, key: str, start: int, schema: Schema) -> bool:
-        """Atomically: ``rrdtool create`` into ``.<name>.<pid>.tmp`` beside it, then
-        rename (a file another writer made meanwhile is replaced: both are new)."""
+        """Atomically: the file ``rrdtool create`` makes (:mod:`graphmetrics.rrd.create`)
+        into ``.<name>.<pid>.tmp`` beside it, then rename (a file another writer made
+        meanwhile is replaced: both are new)."""
         path = Path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,7 +186,7 @@ class OnThisHost:
             ) from exc
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            rrdtool.create(str(tmp), "--start", str(start), *schema.create_args())
+            create.create(str(tmp), start, schema)
             os.replace(tmp, path)
         except (rrdtool.OperationalError, OSError) as exc:
             tmp.unlink(missing_ok=True)

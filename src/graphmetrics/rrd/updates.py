@@ -14,7 +14,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
+
+#: ``repr`` of floats formatted lately.  Many values repeat: the tracelog response
+#: times are DDSketch bucket values (a few hundred numbers), the apdex scores ratios of
+#: small counts; ``repr`` (the shortest text that reads back as the same float) costs
+#: a few microseconds, a lookup a few dozen nanoseconds.
+_REPRS: dict[float, str] = {}
+#: floats kept in :data:`_REPRS` at most (emptied when full)
+REPRS_LIMIT: Final = 4096
 
 
 class Formatted:
@@ -64,7 +72,17 @@ def format_value(value: object) -> str:
     if value is None:
         return "U"
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else "U"
+        if not math.isfinite(value):
+            return "U"
+        if value == 0.0:
+            return repr(value)  # 0.0 or -0.0: equal as keys, not as texts
+        text = _REPRS.get(value)
+        if text is None:
+            text = repr(value)
+            if len(_REPRS) >= REPRS_LIMIT:
+                _REPRS.clear()
+            _REPRS[value] = text
+        return text
     if isinstance(value, int):
         return str(value)
     return repr(value)

@@ -64,6 +64,10 @@ CONFIRM_RECORDS = 6
 #: this many seconds past the minute's end (docs/inputs.md, "Pools")
 POOL_GRACE = 60
 
+#: what ``InstanceState.inflight`` answers for a request whose I was not seen (its
+#: values are None or a C record's epoch time, never negative)
+NO_REQUEST: Final = -1.0
+
 #: longest quiet gap (minutes) filled with idle rows; beyond it the RRD stays unknown
 MAX_GAP_MINUTES = 24 * 60
 _CACHE_LIMIT = 100_000
@@ -291,20 +295,24 @@ class Aggregator:
             st.idle = False
         st.last_seconds = seconds
         inflight = st.inflight
+        # one lookup a record: a request's C time (>= 0) or None (waiting for a thread),
+        # NO_REQUEST when its I was not seen
         if code == 73:  # I
-            if inflight.get(rid, 0.0) is not None:
+            if inflight.get(rid, NO_REQUEST) is not None:
                 inflight[rid] = None
                 st.backlog += 1
         elif code == 67:  # C
-            if rid in inflight:
-                if inflight[rid] is None:
+            began = inflight.get(rid, NO_REQUEST)
+            if began is None or began >= 0.0:
+                if began is None:
                     st.backlog -= 1
                 inflight[rid] = st.epoch + seconds
                 if st.lat is not None:
                     st.lat.start(rid, st.epoch + seconds)
         elif code == 65:  # A
-            if rid in inflight:
-                began = inflight.pop(rid)
+            began = inflight.get(rid, NO_REQUEST)
+            if began is None or began >= 0.0:
+                del inflight[rid]  # not pop(): a method call when compiled, del is not
                 st.rpm += 1
                 error = status == 53 or status == 69  # "5", "E"
                 if error:
@@ -319,8 +327,11 @@ class Aggregator:
                 if st.lat is not None:
                     st.lat.answer(rid, st.epoch + seconds, app, error, text, at)
         elif code == 69:  # E
-            if rid in inflight and inflight.pop(rid) is None:
-                st.backlog -= 1
+            began = inflight.get(rid, NO_REQUEST)
+            if began is None or began >= 0.0:
+                if began is None:
+                    st.backlog -= 1
+                del inflight[rid]
             if st.lat is not None:
                 st.lat.end(rid, st.epoch + seconds)
         elif code == 66:  # B

@@ -306,9 +306,15 @@ class LatencyState:
                     pending.wait = when - app - pending.began
 
     def end(self, rid: str, when: float) -> None:
-        answer = self.answered.pop(rid, 0.0)
-        pending = self.began.pop(rid, None)
-        if answer != 0.0 and pending is not None:
+        # get and del, not pop(): a method call when compiled
+        answer = self.answered.get(rid)
+        if answer is not None:
+            del self.answered[rid]
+        pending = self.began.get(rid)
+        if pending is None:
+            return
+        del self.began[rid]
+        if answer is not None:
             self._total(rid, pending, when - pending.began, answer < 0.0)
 
     def _total(self, rid: str, pending: Pending, seconds: float, error: bool) -> None:

@@ -44,6 +44,23 @@ def seconds_at(text: str, start: i64, end: i64) -> float:
     """
     n: i64 = end - start
     dot: i64 = start + 2
+    if n == 9 and ord(text[dot]) == 46:  # SS.ffffff, as zope writes it: read unrolled
+        s0: i64 = ord(text[start]) - 48
+        s1: i64 = ord(text[start + 1]) - 48
+        f0: i64 = ord(text[start + 3]) - 48
+        f1: i64 = ord(text[start + 4]) - 48
+        f2: i64 = ord(text[start + 5]) - 48
+        f3: i64 = ord(text[start + 6]) - 48
+        f4: i64 = ord(text[start + 7]) - 48
+        f5: i64 = ord(text[start + 8]) - 48
+        # each a digit: in 0..15 (no bit above the fourth), and below 16 plus 6
+        bits: i64 = s0 | s1 | f0 | f1 | f2 | f3 | f4 | f5
+        over: i64 = (s0 + 6) | (s1 + 6) | (f0 + 6) | (f1 + 6)
+        over |= (f2 + 6) | (f3 + 6) | (f4 + 6) | (f5 + 6)
+        if bits & ~15 or over & 16:
+            return -1.0
+        whole: i64 = (s0 * 10 + s1) * 1_000_000 + f0 * 100_000 + f1 * 10_000 + f2 * 1_000
+        return float(whole + f3 * 100 + f4 * 10 + f5) / 1_000_000.0
     if n != 2 and not (3 < n <= 9 and ord(text[dot]) == 46):  # "."
         return -1.0
     digits: i64 = 0
@@ -156,19 +173,27 @@ class Parser:
         else:
             return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
         start_sec = time_colon + 1
-        end_sec = line.find(" ", start_sec)
-        if end_sec < 0:
-            end_sec = rest_at = n
-        else:
+        # SS.ffffff as zope writes it, then a space or the end: no find needed (its
+        # digits and dot hold no space); anything else is looked for
+        end_sec = start_sec + 9
+        seconds = -1.0
+        if end_sec == n or (end_sec < n and ord(line[end_sec]) == 32):
+            seconds = seconds_at(line, start_sec, end_sec)
+        if seconds < 0.0:
+            end_sec = line.find(" ", start_sec)
+            if end_sec < 0:
+                end_sec = n
+            seconds = seconds_at(line, start_sec, end_sec)
+            if seconds < 0.0:
+                return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
+        rest_at = n
+        if end_sec < n:
             rest_at = end_sec + 1
             # white space around the arguments: let the general path normalise it
             if rest_at >= n or not no_space_at(line, rest_at, rest_at + 1):
                 return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
             if not no_space_at(line, n - 1, n):
                 return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
-        seconds = seconds_at(line, start_sec, end_sec)
-        if seconds < 0.0:
-            return ("", 0, 0, 0, "", 0, 0, 0, 0.0)
         return (instance, code, at + 2, end_rid, minute, start_sec, end_sec, rest_at, seconds)
 
     def _parse_syslog(self, line: str) -> Record | None:
