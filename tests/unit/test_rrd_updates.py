@@ -7,6 +7,7 @@ import math
 import pytest
 
 from graphmetrics.rrd.updates import (
+    Formatted,
     arrange,
     at_times,
     format_update,
@@ -82,3 +83,20 @@ def test_ordered_updates_formats_the_plain_case_in_one_pass() -> None:
 )
 def test_ordered_updates_leaves_the_rest_to_arrange(samples: object, width: int, last: int) -> None:
     assert ordered_updates(samples, width, last) is None
+
+
+def test_formatted_samples_are_sent_as_they_were_read_when_in_order() -> None:
+    samples = Formatted()
+    samples.add(60, "60:1.50")
+    samples.add(120, "120:007")
+    assert ordered_updates(samples, 1, 0) == ["60:1.50", "120:007"]
+    assert ordered_updates(samples, 1, 60) is None  # not all after the file's last update
+    assert ordered_updates(samples, 2, 0) is None
+    assert (len(samples), samples[-1], list(samples)) == (
+        2,
+        (120, (7.0,)),
+        [(60, (1.5,)), (120, (7.0,))],
+    )
+    samples.add(120, "120:8")
+    assert ordered_updates(samples, 1, 0) is None  # arranged: the last of a time wins
+    assert arrange(samples, 1) == ([60, 120], {60: (1.5,), 120: (8.0,)})

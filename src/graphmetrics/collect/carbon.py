@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import cast
 
 from graphmetrics.collect.carbon_schemas import CarbonSchemas
 from graphmetrics.collect.carbon_wire import Intake
@@ -288,7 +289,8 @@ class CarbonReceiver:
         samples, schemas = self.intake.take()
         groups: dict[Schema, dict[str, Sequence[Sample]]] = {}
         for relative, points in samples.items():
-            groups.setdefault(schemas[relative], {})[relative] = points
+            # a sequence of samples (not declared one: compiled classes derive from none)
+            groups.setdefault(schemas[relative], {})[relative] = cast(Sequence[Sample], points)
         if not groups:
             groups[self.options.schemas.default] = {}
         last = len(groups) - 1

@@ -74,6 +74,9 @@ NAME_ERRNOS = frozenset(
 Info = Mapping[str, Any]
 #: A BATCH's refused lines (index: rrdcached's message), or why it failed as a whole.
 Refused = dict[int, str] | str
+#: An ``UPDATE`` line's file, and which of the file's samples written since the last
+#: flush it carries (the index of its first, how many).
+Span = tuple[str, int, int]
 #: What the batch thread did: the BATCH's refusals, and the FLUSHes it handed to a
 #: flush thread (None: the BATCH failed), which answer why they failed, or "".
 Sent = tuple[Refused, "Future[str] | None"]
@@ -100,7 +103,8 @@ class Unverified:
     """Samples rrdcached accepted and then did not write (found by a flush)."""
 
     relative: str
-    samples: list[Sample]
+    samples: Sequence[Sample]
+    """A list, once handed back by :func:`missing_after_flush`."""
     reason: str
 
 
@@ -130,7 +134,7 @@ class Backend(Protocol):
     def update(self, key: str, template: str, updates: list[str]) -> None:
         """One ``rrdtool update``; raises ``rrdtool.OperationalError``."""
 
-    def written(self, key: str, relative: str, samples: list[Sample]) -> None:
+    def written(self, key: str, relative: str, samples: Sequence[Sample]) -> None:
         """``samples`` were accepted for ``key``: remember them until the flush checks."""
 
     def prepare_flush(self, flush: bool) -> None:
@@ -206,7 +210,7 @@ class LocalFiles(OnThisHost):
     def update(self, key: str, template: str, updates: list[str]) -> None:
         rrdtool.update(key, "--template", template, *updates)
 
-    def written(self, key: str, relative: str, samples: list[Sample]) -> None:
+    def written(self, key: str, relative: str, samples: Sequence[Sample]) -> None:
         pass
 
     def flush(self) -> dict[str, Unverified]:
@@ -230,20 +234,24 @@ class Rrdcached(OnThisHost):
     def __init__(self, address: str) -> None:
         self.address = address
         self.unflushed = 0
-        self._touched: dict[str, Unverified] = {}
-        """Per file, what was written since the last flush."""
-        self._queue: list[tuple[str, str]] = []
-        """(file, ``UPDATE`` line) not sent to the daemon yet."""
+        self._touched: dict[str, tuple[str, list[Sequence[Sample]]]] = {}
+        """Per file, its relative name and the samples written since the last flush
+        (as many sequences as writes)."""
+        self._queue: list[tuple[Span, str]] = []
+        """(its span, ``UPDATE`` line) not sent to the daemon yet."""
         self._refusals: dict[str, str] = {}
         """Per file, why rrdcached refused (or never got) one of its update lines."""
+        self._lost_lines: dict[str, list[tuple[int, int]]] = {}
+        """Per file, the samples of those lines (first, how many): not in the file even
+        when a later line of it arrived."""
         self._connection = cached.Connection(address)
         self._early = False
         """This round ends with a flush: each BATCH's files are FLUSHed at once."""
         self._early_flushed: dict[str, int] = {}
         """Files FLUSHed early, with no update queued for them since: the number of
         the BATCH whose FLUSHes cover them."""
-        self._flushes: list[tuple[int, list[str], list[str], Future[Sent]]] = []
-        """The BATCHes handed to the batch thread: their number, the file of each line,
+        self._flushes: list[tuple[int, list[Span], list[str], Future[Sent]]] = []
+        """The BATCHes handed to the batch thread: their number, the span of each line,
         the files FLUSHed after it, and the thread's answer."""
         self._batches = 0
         self._batcher: ThreadPoolExecutor | None = None
@@ -265,8 +273,12 @@ class Rrdcached(OnThisHost):
         (:data:`COMMAND_BYTES`), values in the schema's order (as created: rrdcached
         takes no template); they are sent in the next ``BATCH``."""
         name, room = self._name(key)
+        touched = self._touched.get(key)
+        first = 0 if touched is None else sum(len(part) for part in touched[1])
         for values in command_pieces(key, updates, room):
-            self._queue.append((key, f"UPDATE {name} {values}"))
+            count = values.count(" ") + 1
+            self._queue.append(((key, first, count), f"UPDATE {name} {values}"))
+            first += count
         self._early_flushed.pop(key, None)
         if len(self._queue) >= (EARLY_FLUSH_LINES if self._early else BATCH_LINES):
             self.send()
@@ -294,13 +306,14 @@ class Rrdcached(OnThisHost):
         queue, self._queue = self._queue, []
         if not queue:
             return
-        keys = [key for key, _ in queue]
+        spans = [span for span, _ in queue]
         lines = [line for _, line in queue]
         if not self._early:
-            self._sent()
-            self._note_refused(keys, self._batch(lines))
+            for _ in self._sent():  # an early BATCH before this one (a round cut short)
+                pass
+            self._note_refused(spans, self._batch(lines))
             return
-        files = list(dict.fromkeys(keys))
+        files = list(dict.fromkeys(key for key, _, _ in spans))
         number = self._batches
         self._batches += 1
         self._early_flushed.update(dict.fromkeys(files, number))
@@ -309,7 +322,7 @@ class Rrdcached(OnThisHost):
             self._flusher = ThreadPoolExecutor(FLUSH_THREADS, thread_name_prefix="rrdcached-flush")
         flushes = [f"FLUSH {self._name(key)[0]}" for key in files]
         future = self._batcher.submit(self._batch_and_flush, lines, flushes)
-        self._flushes.append((number, keys, files, future))
+        self._flushes.append((number, spans, files, future))
 
     def _batch(self, lines: list[str]) -> Refused:
         """rrdcached's refusals by line index, or why the whole BATCH failed."""
@@ -338,23 +351,28 @@ class Rrdcached(OnThisHost):
             self._flush_connections.put(connection)
         return ""
 
-    def _note_refused(self, keys: list[str], refused: Refused) -> None:
-        """Remember why files of a BATCH (``keys``, one per line) were refused."""
+    def _note_refused(self, spans: list[Span], refused: Refused) -> None:
+        """Remember why lines of a BATCH (``spans``, one per line) were refused, and
+        their samples."""
         if isinstance(refused, str):
-            for key in keys:
-                self._refusals.setdefault(key, refused)
-            return
-        for index, message in sorted(refused.items()):
-            if 0 <= index < len(keys):
-                self._refusals.setdefault(keys[index], f"rrdcached refused: {message}")
+            lost = [(span, refused) for span in spans]
+        else:
+            lost = [
+                (spans[index], f"rrdcached refused: {message}")
+                for index, message in sorted(refused.items())
+                if 0 <= index < len(spans)
+            ]
+        for (key, first, count), reason in lost:
+            self._refusals.setdefault(key, reason)
+            self._lost_lines.setdefault(key, []).append((first, count))
 
     def _sent(self) -> Iterator[tuple[int, list[str]]]:
         """Wait for the BATCHes and FLUSHes of the threads in turn, yielding each one's
         number and files; those of one that failed are FLUSHed again with the others."""
         flushes, self._flushes = self._flushes, []
-        for number, keys, files, future in flushes:
+        for number, spans, files, future in flushes:
             refused, flushed = future.result()
-            self._note_refused(keys, refused)
+            self._note_refused(spans, refused)
             flush_error = "" if flushed is None else flushed.result()
             if flush_error:
                 log.warning("rrdcached early flush failed: %s", flush_error)
@@ -364,12 +382,13 @@ class Rrdcached(OnThisHost):
                 continue
             yield number, files
 
-    def written(self, key: str, relative: str, samples: list[Sample]) -> None:
+    def written(self, key: str, relative: str, samples: Sequence[Sample]) -> None:
         self.unflushed += len(samples)
         touched = self._touched.get(key)
-        if touched is not None:
-            samples = touched.samples + samples
-        self._touched[key] = Unverified(relative, samples, "")
+        if touched is None:
+            self._touched[key] = (relative, [samples])
+        else:
+            touched[1].append(samples)
 
     def _forget(self, key: str) -> None:
         """Drop rrdcached's idea of the file (after a flush: nothing is pending), so it
@@ -398,15 +417,25 @@ class Rrdcached(OnThisHost):
         if rest:
             self._flush_files(rest)
             self._check(rest, touched, lost)
-        self._refusals = {}
+        self._refusals, self._lost_lines = {}, {}
         return lost
 
     def _check(
-        self, keys: list[str], touched: dict[str, Unverified], lost: dict[str, Unverified]
+        self,
+        keys: list[str],
+        touched: dict[str, tuple[str, list[Sequence[Sample]]]],
+        lost: dict[str, Unverified],
     ) -> None:
         """Add to ``lost`` what of its ``touched`` samples each FLUSHed file lacks."""
         for key in keys:
-            missing = missing_after_flush(key, touched[key], self._file_last)
+            relative, parts = touched[key]
+            samples = parts[0] if len(parts) == 1 else [s for part in parts for s in part]
+            missing = missing_after_flush(
+                key,
+                Unverified(relative, samples, ""),
+                self._file_last,
+                self._lost_lines.get(key, []),
+            )
             if missing is not None:
                 reason = self._refusals.get(key)
                 if reason is not None:
@@ -467,24 +496,36 @@ def command_pieces(key: str, updates: list[str], room: int | None = None) -> Ite
 
 
 def missing_after_flush(
-    key: str, written: Unverified, info: Callable[[str], Info] = rrdtool.info
+    key: str,
+    written: Unverified,
+    info: Callable[[str], Info] = rrdtool.info,
+    refused: Sequence[tuple[int, int]] = (),
 ) -> Unverified | None:
     """What of ``written`` the file lacks after the flush, or None: all there.
 
     Samples older than the file's last update did arrive (rrdcached may have written
-    part of them on its own timer); with a file beyond them (replaced by a newer one)
-    or unreadable, all are handed back, and the store sorts it out when they are
-    written again."""
-    expected = written.samples[-1][0]
+    part of them on its own timer), except those of lines rrdcached refused or never
+    got (``refused``: the index in ``written.samples`` of each such line's first
+    sample, and how many it carried), whatever later line of the file arrived; with a
+    file beyond them (replaced by a newer one) or unreadable, all are handed back, and
+    the store sorts it out when they are written again (those the file is past by
+    then are counted skipped, never written)."""
+    samples = written.samples
+    expected = samples[-1][0]
     try:
         last = int(info(key)["last_update"])
     except (rrdtool.OperationalError, KeyError, TypeError, ValueError) as exc:
         reason = f"{key}: cannot read its last update after the rrdcached flush: {exc}"
-        return Unverified(written.relative, written.samples, reason)
-    if last == expected:
+        return Unverified(written.relative, list(samples), reason)
+    lost = {i for first, count in refused for i in range(first, first + count)}
+    if last == expected and not lost:
         return None
-    reason = f"{key}: its last update is {last}, not {expected}, after rrdcached's flush"
-    samples = written.samples
-    if last < expected:
-        samples = [sample for sample in samples if sample[0] > last]
-    return Unverified(written.relative, samples, reason)
+    if last == expected:
+        reason = f"{key}: {len(lost)} of its samples did not reach rrdcached"
+    else:
+        reason = f"{key}: its last update is {last}, not {expected}, after rrdcached's flush"
+    if last <= expected:
+        return Unverified(
+            written.relative, [s for i, s in enumerate(samples) if s[0] > last or i in lost], reason
+        )
+    return Unverified(written.relative, list(samples), reason)

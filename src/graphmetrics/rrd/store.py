@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
@@ -31,7 +31,13 @@ from graphmetrics.rrd.layout import UnsafePath, check_relative, resolve_inside
 from graphmetrics.rrd.limits import CreateLimits, CreationGate, DiskFloor, Refusal
 from graphmetrics.rrd.node import open_backend
 from graphmetrics.rrd.schema import Schema
-from graphmetrics.rrd.updates import arrange, at_times, format_updates, ordered_updates
+from graphmetrics.rrd.updates import (
+    Formatted,
+    arrange,
+    at_times,
+    format_updates,
+    ordered_updates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +260,12 @@ class RRDStore:
             if updates is not None:
                 if not updates:
                     return 0
+                if isinstance(samples, Formatted):  # kept as it is for the check
+                    kept = cast(Sequence[Sample], samples)
+                    newest = samples.newest
+                    return self._update(
+                        path, relative, schema, schema.template, updates, kept, newest
+                    )
                 batch = cast(list[Sample], samples)
                 newest = batch[-1][0]
                 return self._update(
@@ -289,7 +301,7 @@ class RRDStore:
         schema: Schema,
         template: str,
         updates: list[str],
-        samples: list[Sample],
+        samples: Sequence[Sample],
         newest: int,
     ) -> int:
         """Hand ``updates`` (of ``samples``, fresh and in order, the last at ``newest``)

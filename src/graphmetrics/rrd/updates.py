@@ -3,12 +3,17 @@
 The store formats every sample it writes here, so this module is compiled with mypyc
 (``HOT_MODULES`` in setup.py); values are typed ``object`` and checked at run time,
 as a compiled ``float`` parameter would silently take ints.
+
+A collector that reads values as text (the carbon receiver) hands a file's samples
+over as :class:`Formatted`: their update arguments, made as it reads them, sent as
+they are when they need no arranging; the (time, values) samples are made from them
+only when something needs them (a batch to arrange, a write to retry or to hold).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 #: ``repr`` of floats formatted lately.  Many values repeat: the tracelog response
@@ -18,6 +23,48 @@ from typing import Any, Final
 _REPRS: dict[float, str] = {}
 #: floats kept in :data:`_REPRS` at most (emptied when full)
 REPRS_LIMIT: Final = 4096
+
+
+class Formatted:
+    """One file's samples of one data source, as ``ts:value`` update arguments in the
+    order read, and whether their times are strictly increasing; a sequence of
+    (time, (value,)) samples made from them on demand."""
+
+    def __init__(self) -> None:
+        self.updates: list[str] = []
+        self.ordered = True
+        self.first = 0
+        """The first sample's time, and the last's."""
+        self.newest = 0
+
+    def add(self, ts: int, update: str) -> None:
+        """One more sample: ``update`` (``ts:value``) at ``ts``."""
+        if not self.updates:
+            self.first = ts
+        elif ts <= self.newest:
+            self.ordered = False
+        self.newest = ts
+        self.updates.append(update)
+
+    def after(self, last: int) -> list[str] | None:
+        """The update arguments when the samples need no arranging after a file last
+        updated at ``last``; None otherwise."""
+        return self.updates if self.ordered and self.first > last else None
+
+    def __len__(self) -> int:
+        return len(self.updates)
+
+    def __getitem__(self, index: int) -> tuple[int, tuple[float]]:
+        return sample_of(self.updates[index])
+
+    def __iter__(self) -> Iterator[tuple[int, tuple[float]]]:
+        return iter([sample_of(update) for update in self.updates])
+
+
+def sample_of(update: str) -> tuple[int, tuple[float]]:
+    """The (time, (value,)) sample of a ``ts:value`` argument (a finite number)."""
+    ts, _, value = update.partition(":")
+    return int(ts), (float(value),)
 
 
 def format_value(value: object) -> str:
@@ -56,7 +103,10 @@ def format_updates(times: list[int], by_time: Mapping[int, Sequence[object]]) ->
 def ordered_updates(samples: object, width: int, last: int) -> list[str] | None:
     """The update arguments of ``samples`` in one pass when they need no arranging: a
     list of (int time, ``width`` values), times strictly increasing, all after ``last``
-    (a collector's usual batch).  None otherwise: :func:`arrange` them."""
+    (a collector's usual batch), or :class:`Formatted` ones so (their arguments as they
+    are).  None otherwise: :func:`arrange` them."""
+    if isinstance(samples, Formatted):
+        return samples.after(last) if width == 1 else None
     if not isinstance(samples, list):
         return None
     updates: list[str] = []

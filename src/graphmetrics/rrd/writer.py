@@ -215,7 +215,7 @@ class RRDWriter:
         schemas, self._unflushed = self._unflushed, {}
         for lost in self.store.flush():
             kept = self.pending.get(lost.relative)
-            samples = lost.samples if kept is None else lost.samples + kept[1]
+            samples = [*lost.samples, *([] if kept is None else kept[1])]
             schema = schemas.get(lost.relative) or kind_schema(lost.relative)
             self.pending[lost.relative] = (schema, samples)
             self.error = lost.reason

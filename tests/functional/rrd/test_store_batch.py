@@ -4,12 +4,15 @@ file, whose samples are kept for the next round while the others are written."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
+import pytest
 import rrdtool
 
-from graphmetrics.rrd import cached
+from graphmetrics.rrd import backend, cached
 from graphmetrics.rrd.schema import METRICS
-from graphmetrics.rrd.store import RRDStore
+from graphmetrics.rrd.store import RRDStore, Sample
+from graphmetrics.rrd.updates import Formatted
 from graphmetrics.rrd.writer import RRDWriter
 from tests.rrdcached import running_rrdcached
 
@@ -102,3 +105,57 @@ def test_later_batches_in_order_or_not_write_the_same(tmp_path: Path) -> None:
         )
         for name in FILES:
             assert values(rrd / f"{name}.rrd") == [(T0, 1.0), (T0 + 300, 2.0), (T0 + 600, 3.0)]
+
+
+def test_formatted_samples_are_written_as_they_are_unless_arranged(tmp_path: Path) -> None:
+    """The carbon receiver hands each file's samples as update arguments with the
+    values as they were sent (``Formatted``): sent as they are for a batch in order,
+    made samples and formatted again for one to arrange."""
+    rrd = tmp_path / "rrd"
+    with running_rrdcached(rrd, tmp_path) as address:
+        writer = RRDWriter(RRDStore(rrd, rrdcached=address))
+        writer.write_batch(METRICS, {f: [(T0, (1.0,))] for f in FILES})
+        in_order, out_of_order = Formatted(), Formatted()
+        in_order.add(T0 + 300, f"{T0 + 300}:2.00")
+        in_order.add(T0 + 600, f"{T0 + 600}:003")
+        out_of_order.add(T0 + 600, f"{T0 + 600}:3")
+        out_of_order.add(T0 + 300, f"{T0 + 300}:2")
+        batches = {"metrics/a": in_order, "metrics/b c": out_of_order}
+        result = writer.write_batch(METRICS, cast(dict[str, list[Sample]], batches))
+        assert (result.written, result.unverified, result.retry) == (4, 0, {})
+        for name in FILES[:2]:
+            assert values(rrd / f"{name}.rrd") == [(T0, 1.0), (T0 + 300, 2.0), (T0 + 600, 3.0)]
+
+
+def test_samples_of_a_batch_lost_are_handed_back_though_a_later_one_arrived(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check after the flush compares the file's last update with the last sample
+    written: a BATCH that failed before a later one of the same file arrived is found
+    by the lines it carried, not by the file's last update."""
+    rrd = tmp_path / "rrd"
+    with running_rrdcached(rrd, tmp_path) as address:
+        writer = RRDWriter(RRDStore(rrd, rrdcached=address))
+        writer.write_batch(METRICS, {"metrics/a": [(T0, (1.0,))]})
+        batch = cached.Connection.batch
+        calls: list[int] = []
+
+        def first_fails(self: cached.Connection, lines: list[str]) -> dict[int, str]:
+            calls.append(len(lines))
+            if len(calls) == 1:
+                raise cached.DaemonError("rrdcached: connection reset")
+            return batch(self, lines)
+
+        monkeypatch.setattr(cached.Connection, "batch", first_fails)
+        monkeypatch.setattr(backend, "BATCH_LINES", 1)  # each file's lines sent at once
+        writer.write_batch(METRICS, {"metrics/a": [(T0 + 300, (2.0,))]}, flush=False)
+        result = writer.write_batch(METRICS, {"metrics/a": [(T0 + 600, (3.0,))]})
+        assert calls == [1, 1]
+        assert last(rrd / "metrics/a.rrd") == T0 + 600
+        assert (result.written, result.unverified) == (0, 1)
+        assert result.retry == {"metrics/a": [(T0 + 300, (2.0,))]}
+        assert "connection reset" in result.error
+
+        again = writer.write_batch(METRICS, {})  # the file is past it: never written
+        assert (again.written, again.skipped_old, again.retry) == (0, 1, {})
+        assert writer.counters.written == 2
