@@ -65,7 +65,9 @@ def lines(draw: st.DrawFn) -> str:
 def test_the_usual_lines_are_answered_in_c() -> None:
     parser = learnt()
     for line in KNOWN:
-        found = parser_module._SCAN_C(parser._sources, parser._minutes, parser._last_minute, line)
+        found = parser_module._SCAN_C(
+            parser._sources, parser._minutes, parser._last_minute, line, parser._cache
+        )
         assert found is not None, line
         assert found == parser._scan_py(line)
         assert parser.scan(line) == found
@@ -80,13 +82,27 @@ def test_wherever_c_answers_it_is_the_python_answer(line: str) -> None:
     parser = learnt()
     for last in ("", "2023-11-14 22:13", "2023-11-15 00:00"):
         parser._last_minute = last
-        found = parser_module._SCAN_C(parser._sources, parser._minutes, last, line)
+        found = parser_module._SCAN_C(parser._sources, parser._minutes, last, line, parser._cache)
         expected = parser._scan_py(line)
         if found is not None:
             assert found == expected
             ANSWERED.append(line)
         parser._last_minute = last
         assert parser.scan(line) == expected
+
+
+def test_one_cache_slot_for_every_source_still_finds_each() -> None:
+    """The C helper's cache of sources: a slot taken by another source is a miss (the
+    prefix is compared), never that source's instance."""
+    parser = learnt()
+    parser._cache = ["", ""]  # one slot
+    lines = [KNOWN[0], KNOWN[2], "app1 acme inst1-1 : E 7 2023-11-14 22:13:21.5", KNOWN[2]]
+    for line in lines * 3:
+        found = parser_module._SCAN_C(
+            parser._sources, parser._minutes, parser._last_minute, line, parser._cache
+        )
+        assert found is not None and found == parser._scan_py(line)
+    assert parser._cache == ["web-2.example beta shop.x", "web-2.example__beta__shop.x"]
 
 
 def test_the_generated_lines_were_often_answered_in_c() -> None:
@@ -107,6 +123,8 @@ def test_the_last_minute_is_kept_as_the_python_path_keeps_it() -> None:
 def test_bad_arguments_are_a_type_error() -> None:
     assert parser_module._SCAN_C is not None
     with pytest.raises(TypeError):
-        parser_module._SCAN_C({}, set(), "", b"bytes")
+        parser_module._SCAN_C({}, set(), "", b"bytes", ["", ""])
     with pytest.raises(TypeError):
-        parser_module._SCAN_C({}, set(), "")  # type: ignore[call-arg]
+        parser_module._SCAN_C({}, set(), "", "x", [])
+    with pytest.raises(TypeError):
+        parser_module._SCAN_C({}, set(), "", "x")  # type: ignore[call-arg]

@@ -1,6 +1,6 @@
 /* The tracelog parser's fast path in C: graphmetrics.tracelog.parser.Parser.scan.
  *
- * scan(sources, minutes, last_minute, line) takes a syslog-ng line apart as
+ * scan(sources, minutes, last_minute, line, cache) takes a syslog-ng line apart as
  * Parser._scan_py does (parser.py: the reference, and the code that runs where this
  * module is not built) and returns the same 9-tuple (instance, code, rid_at, rid_end,
  * minute, sec_at, sec_end, rest_at, seconds), or None whenever it is not sure: a line
@@ -9,11 +9,15 @@
  * tests/unit/test_tracelog_scan.py compares the two over generated lines.
  *
  * What the Python code pays per line in calls into the interpreter (five str.find,
- * two slices, a dozen one-character reads) is here a few memchr and byte reads; the
- * source is still looked up in the parser's dict by a slice of the line.
+ * two slices, a dozen one-character reads) is here a few memchr and byte reads.  The
+ * source is found in ``cache`` (the parser's list of source-as-written, instance pairs:
+ * a direct-mapped cache of its ``sources`` dict, slot by an FNV-1a hash of the line's
+ * prefix, checked by comparing the prefix), else in ``sources`` by a slice of the line,
+ * then cached; the mapping never changes, so an old entry is never a wrong one.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 /* One of the record codes (records.CODES): A-E I S T X - */
@@ -61,7 +65,7 @@ space_from(const Py_UCS1 *data, Py_ssize_t from, Py_ssize_t n)
 static PyObject *
 scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *sources, *minutes, *last, *line, *raw, *instance, *minute, *result;
+    PyObject *sources, *minutes, *last, *line, *cache, *raw, *instance, *minute, *result;
     const Py_UCS1 *data, *found;
     Py_ssize_t n, space, at, rid_at, end_rid, time_colon, start_sec, end_sec, rest_at, i;
     Py_UCS1 code;
@@ -69,17 +73,18 @@ scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     int known;
 
     (void)module;
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "scan(sources, minutes, last_minute, line)");
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "scan(sources, minutes, last_minute, line, cache)");
         return NULL;
     }
     sources = args[0];
     minutes = args[1];
     last = args[2];
     line = args[3];
+    cache = args[4];
     if (!PyDict_Check(sources) || !PyAnySet_Check(minutes) || !PyUnicode_Check(last) ||
-        !PyUnicode_Check(line)) {
-        PyErr_SetString(PyExc_TypeError, "scan(dict, set, str, str)");
+        !PyUnicode_Check(line) || !PyList_CheckExact(cache) || PyList_GET_SIZE(cache) < 2) {
+        PyErr_SetString(PyExc_TypeError, "scan(dict, set, str, str, list of 2 or more)");
         return NULL;
     }
     if (PyUnicode_KIND(line) != PyUnicode_1BYTE_KIND)
@@ -110,15 +115,37 @@ scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (!is_code(code))
         Py_RETURN_NONE;
 
-    raw = PyUnicode_Substring(line, 0, space);
-    if (raw == NULL)
-        return NULL;
-    instance = PyDict_GetItemWithError(sources, raw); /* borrowed */
-    Py_DECREF(raw);
-    if (instance == NULL) {
-        if (PyErr_Occurred())
-            return NULL;
-        Py_RETURN_NONE;
+    /* the source: from the parser's cache (slot by a hash of the prefix, checked by
+     * comparing it), else from its dict by a slice of the line (then cached) */
+    {
+        uint32_t hash = 2166136261u; /* FNV-1a */
+        Py_ssize_t slot, k;
+        PyObject *cached;
+
+        for (k = 0; k < space; k++)
+            hash = (hash ^ data[k]) * 16777619u;
+        slot = (Py_ssize_t)(hash % (uint32_t)(PyList_GET_SIZE(cache) / 2)) * 2;
+        cached = PyList_GET_ITEM(cache, slot);
+        if (PyUnicode_Check(cached) && PyUnicode_KIND(cached) == PyUnicode_1BYTE_KIND &&
+            PyUnicode_GET_LENGTH(cached) == space &&
+            memcmp(PyUnicode_1BYTE_DATA(cached), data, (size_t)space) == 0) {
+            instance = PyList_GET_ITEM(cache, slot + 1); /* borrowed */
+        }
+        else {
+            raw = PyUnicode_Substring(line, 0, space);
+            if (raw == NULL)
+                return NULL;
+            instance = PyDict_GetItemWithError(sources, raw); /* borrowed */
+            if (instance == NULL) {
+                Py_DECREF(raw);
+                if (PyErr_Occurred())
+                    return NULL;
+                Py_RETURN_NONE;
+            }
+            PyList_SetItem(cache, slot, raw); /* steals raw */
+            PyList_SetItem(cache, slot + 1, Py_NewRef(instance));
+            instance = PyList_GET_ITEM(cache, slot + 1);
+        }
     }
 
     /* the request id, then the date and time: "YYYY-MM-DD HH:MM:" */
@@ -203,8 +230,8 @@ scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL,
-     "scan(sources, minutes, last_minute, line): Parser.scan's tuple, or None (ask the "
-     "Python code)."},
+     "scan(sources, minutes, last_minute, line, cache): Parser.scan's tuple, or None (ask "
+     "the Python code)."},
     {NULL, NULL, 0, NULL},
 };
 

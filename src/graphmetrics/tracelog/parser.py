@@ -23,8 +23,10 @@ try:  # the fast path in C (_scan.c), where built; Parser._scan_py gives the sam
     from graphmetrics.tracelog._scan import scan as _scan_c
 except ImportError:  # pragma: no cover - GRAPHMETRICS_PURE_PYTHON
     _scan_c = None
-#: scan(sources, minutes, last_minute, line) -> Scan | None
-_SCAN_C: Final[Callable[[dict[str, str], set[str], str, str], Any] | None] = _scan_c
+#: scan(sources, minutes, last_minute, line, cache) -> Scan | None
+_SCAN_C: Final[Callable[[dict[str, str], set[str], str, str, list[str]], Any] | None] = _scan_c
+#: slots of the C helper's cache of sources (two list items each)
+_CACHE_SLOTS: Final = 1024
 
 _MINUTE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}\Z", re.ASCII)
 #: host, customer and instance become part of an RRD file name
@@ -115,6 +117,8 @@ class Parser:
         self._last_minute = ""
         #: "host customer instance" as written → "host__customer__instance"
         self._sources: dict[str, str] = {}
+        #: the C helper's cache of :attr:`_sources`: as written, instance, per slot
+        self._cache: list[str] = [""] * (2 * _CACHE_SLOTS)
 
     def parse(self, line: str) -> Record:
         """The record on ``line``, or :class:`MalformedLine` saying what is wrong."""
@@ -125,7 +129,7 @@ class Parser:
         """The fast path, for known sources and minutes: where the record's parts are
         (:meth:`_scan_py`'s answer, from the C helper when it is built and sure)."""
         if _SCAN_C is not None:
-            found = _SCAN_C(self._sources, self._minutes, self._last_minute, line)
+            found = _SCAN_C(self._sources, self._minutes, self._last_minute, line, self._cache)
             if found is not None:
                 scanned: Scan = found
                 minute = scanned[4]
@@ -245,6 +249,7 @@ class Parser:
                     raise MalformedLine("bad source name", repr(word))
             if len(self._sources) >= _CACHE_LIMIT:
                 self._sources.clear()
+                self._cache = [""] * (2 * _CACHE_SLOTS)
             self._sources[raw] = instance
         return instance
 
