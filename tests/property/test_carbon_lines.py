@@ -1,6 +1,6 @@
 """Property: a chunk of plaintext lines parses as its lines one by one would.
 
-``parse_lines`` splits a chunk at once when its fields fall three by three into its
+``LineParser.parse`` splits a chunk at once when its fields fall three by three into its
 lines (``one_line_per_triple``) and goes line by line otherwise; either way every
 point, update argument and refusal must be the one each line gives alone.
 """

@@ -30,38 +30,6 @@ PLAIN_BYTES = 24
 NEWLINE = 10
 
 
-def parse_lines(
-    data: bytes,
-    now: float,
-    latest: float,
-    verdicts: dict[bytes, Verdict],
-    verdict: Callable[[bytes], Verdict],
-    samples: Samples,
-    schema_of: dict[str, Schema],
-    bad: Callable[[str, str], None],
-) -> int:
-    """Add ``data``'s points (``name value [timestamp]`` lines) to ``samples`` per
-    series path, timestamps rounded down to the file's step; ``bad(reason, detail)``
-    for each refused line.  Returns how many points were accepted."""
-    parser = LineParser(now, latest, verdicts, verdict, samples, schema_of, bad)
-    fields = data.split()
-    if len(fields) % 3 == 0 and one_line_per_triple(data, fields):
-        # the usual data: every line "name value timestamp", one byte between fields
-        for i in range(0, len(fields), 3):
-            parser.point(fields[i], fields[i + 1], fields[i + 2], b"")
-        return parser.accepted
-    for line in data.split(b"\n"):
-        parts = line.split()
-        count = len(parts)
-        if count == 3:
-            parser.point(parts[0], parts[1], parts[2], line)
-        elif count == 2:
-            parser.point(parts[0], parts[1], b"-1", line)
-        elif count != 0:
-            bad("bad_line", f"{count} fields: {line[:100]!r}")
-    return parser.accepted
-
-
 def one_line_per_triple(data: bytes, fields: list[bytes]) -> bool:
     """Whether ``fields`` (``data.split()``, a multiple of three) are ``data``'s lines
     three by three: every run of white space one byte (the fields' lengths then add
@@ -92,7 +60,7 @@ def plain_decimal(text: bytes) -> bool:
 
 
 class LineParser:
-    """The points of one :func:`parse_lines` call, with what the last line's
+    """The points of one chunk of plaintext lines (:meth:`parse`), with what the last line's
     timestamp gave (reused while the next lines repeat its text)."""
 
     def __init__(
@@ -120,6 +88,27 @@ class LineParser:
         """The step the last point was rounded to, its time rounded, and as text."""
         self.rounded = 0
         self.rounded_text = ""
+
+    def parse(self, data: bytes) -> int:
+        """Add ``data``'s points (``name value [timestamp]`` lines) to the samples per
+        series path, timestamps rounded down to the file's step; ``bad(reason, detail)``
+        for each refused line.  Returns how many points were accepted so far."""
+        fields = data.split()
+        if len(fields) % 3 == 0 and one_line_per_triple(data, fields):
+            # the usual data: every line "name value timestamp", one byte between fields
+            for i in range(0, len(fields), 3):
+                self.point(fields[i], fields[i + 1], fields[i + 2], b"")
+            return self.accepted
+        for line in data.split(b"\n"):
+            parts = line.split()
+            count = len(parts)
+            if count == 3:
+                self.point(parts[0], parts[1], parts[2], line)
+            elif count == 2:
+                self.point(parts[0], parts[1], b"-1", line)
+            elif count != 0:
+                self.bad("bad_line", f"{count} fields: {line[:100]!r}")
+        return self.accepted
 
     def point(self, raw: bytes, value_text: bytes, time_text: bytes, line: bytes) -> None:
         """One line's fields (``line``: the line, or b"" to join them for a message)."""

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphmetrics.collect.carbon_lines import Samples, Verdict, parse_lines
+from graphmetrics.collect.carbon_lines import LineParser, Samples, Verdict
 from graphmetrics.collect.carbon_schemas import CarbonSchemas
 from graphmetrics.rrd.layout import CARBON_DIR, BadMetricName, carbon_relative, real_inside
 from graphmetrics.rrd.schema import Schema
@@ -137,8 +137,7 @@ class Intake:
         def refuse(reason: str, detail: str) -> None:
             bad.add(reason, detail, peer)
 
-        accepted = parse_lines(
-            data,
+        lines = LineParser(
             now,
             now + MAX_FUTURE_SECONDS,
             self._verdicts,
@@ -147,6 +146,7 @@ class Intake:
             self.schema_of,
             refuse,
         )
+        accepted = lines.parse(data)
         self.points += accepted
         self.buffered += accepted
 
