@@ -27,6 +27,7 @@ TOKEN_ROUTES = frozenset(
         "graphite_version",
         "graphite_tag_complete",
         "graphite_events",
+        "api_variable_values",
     }
 )
 _CHECKED = "graphmetrics.token_user"

@@ -106,6 +106,11 @@ def test_bearer_and_basic_authenticate_the_read_routes(
         assert res.json["columns"] == ["tracelog/app1__acme__inst1:rpm"]
         found = client.get("/graphite/metrics/find", {"query": "tracelog.*"}, headers=headers)
         assert {"text": "app1__acme__inst1", "leaf": 0}.items() <= found.json[0].items()
+        values = client.get(
+            "/api/variables/values", {"pattern": "tracelog/$instance", "name": "instance"},
+            headers=headers, status=200,
+        ).json  # fmt: skip
+        assert "app1__acme__inst1" in values["values"], values
     (last_used,) = db_rows(app_settings, "SELECT last_used FROM api_tokens")[0]
     assert last_used is not None
 
