@@ -31,10 +31,10 @@ from graphmetrics.rrd.schema import Archive, Schema
 NAN_BYTES = struct.pack("@d", -math.nan)
 #: unknown rows written per ``write`` call at most
 CHUNK_BYTES = 1 << 20
-_NANS = NAN_BYTES * (CHUNK_BYTES // len(NAN_BYTES))
+_NANS = memoryview(NAN_BYTES * (CHUNK_BYTES // len(NAN_BYTES)))
 #: ``rra_def_t``: cf_nam[20], row_cnt, pdp_cnt, par[10]; where ``row_cnt`` lies in it
 ROW_CNT = struct.Struct("@L")
-ROW_CNT_AT = struct.calcsize("@20s") + (-struct.calcsize("@20s")) % ROW_CNT.size
+ROW_CNT_AT = struct.calcsize("@20sL") - ROW_CNT.size
 #: ``rra_ptr_t``: cur_row, one per archive at the end of the header
 CUR_ROW = struct.Struct("@L")
 
@@ -60,9 +60,7 @@ def create(path: str, start: int, schema: Schema) -> None:
     with open(path, "r+b") as f:
         f.write(head)
         while left > 0:
-            chunk = min(left, len(_NANS))
-            f.write(_NANS[:chunk] if chunk < len(_NANS) else _NANS)
-            left -= chunk
+            left -= f.write(_NANS[:left])
 
 
 def full_header(small: bytes, schema: Schema) -> bytes | None:
@@ -71,8 +69,9 @@ def full_header(small: bytes, schema: Schema) -> bytes | None:
     offset = header.live_head_offset(small)
     archives = [a for _ in schema.consolidations for a in schema.archives]
     ds_cnt = len(schema.data_sources)
-    data = len(archives) * ds_cnt * len(NAN_BYTES)  # one row per archive
-    if offset is None or len(small) <= data or small[-data:] != NAN_BYTES * (data // 8):
+    values = len(archives) * ds_cnt  # one row per archive
+    data = values * len(NAN_BYTES)
+    if offset is None or len(small) <= data or small[-data:] != NAN_BYTES * values:
         return None
     _, _, _, file_ds, file_rra, *_ = header.STAT_HEAD.unpack_from(small)
     if file_ds != ds_cnt or file_rra != len(archives):
